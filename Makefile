@@ -1,0 +1,54 @@
+# git dds — build, test, demo, benchmarks.
+# Tools the build needs are pinned here and installed into .tools/ (ignored).
+
+GO            ?= go
+TOOLS         := $(CURDIR)/.tools
+STATICCHECK   := $(TOOLS)/bin/staticcheck
+STATICCHECK_VERSION := v0.8.2
+BIN           := $(CURDIR)/bin
+FUZZTIME      ?= 30s
+
+.PHONY: all build test vet staticcheck unit e2e fuzz demo bench clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/git-dds ./cmd/git-dds
+
+$(STATICCHECK):
+	GOBIN=$(TOOLS)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+# Unit tests, fuzz seed corpora (go test runs them as regular tests) and the
+# end-to-end scripts, which drive the real git and the built git-dds.
+unit:
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /e2e)
+
+e2e:
+	$(GO) test -count=1 ./e2e/...
+
+test: vet staticcheck unit e2e
+
+# Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+demo: build
+	PATH="$(BIN):$$PATH" bash demo/demo.sh
+
+bench: build
+	bash bench/status.sh
+	bash bench/ingest.sh
+
+clean:
+	rm -rf $(BIN) .bench

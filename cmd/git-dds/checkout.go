@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/git-dds/git-dds/namespace"
+)
+
+type checkoutOptions struct {
+	force bool
+}
+
+func newCheckoutCommand(g *globalOptions) *cobra.Command {
+	opts := &checkoutOptions{}
+	cmd := &cobra.Command{
+		Use:   "checkout",
+		Short: "Put the outputs of the working tree's view in place from the store",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCheckout(cmd.Context(), g, opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.force, "force", "f", false, "overwrite outputs edited by hand")
+	return cmd
+}
+
+func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) error {
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return err
+	}
+	view, err := namespace.Load(ctx, ws.Repo, namespace.WorktreeRev, ws.Env)
+	if err != nil {
+		return err
+	}
+	res, err := ws.Checkout(ctx, view, opts.force)
+	if res == nil {
+		return err
+	}
+	if g.json {
+		if jerr := g.printJSON(res); jerr != nil {
+			return jerr
+		}
+		return err
+	}
+	fmt.Fprintf(g.stdout, "restored %d outputs, %d already in place", len(res.Restored), len(res.Fresh))
+	if len(res.Stale) > 0 {
+		fmt.Fprintf(g.stdout, "; %d stages computed nowhere (git dds run computes them)", len(res.Stale))
+	}
+	fmt.Fprintln(g.stdout)
+	return err
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/git-dds/git-dds/gitref"
+	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/pipeline"
+	"github.com/git-dds/git-dds/run"
+	"github.com/git-dds/git-dds/sigindex"
+)
+
+// Exit codes, as CONTRACT.md fixes them.
+const (
+	exitOK          = 0
+	exitAnswerNo    = 1 // stale stages with --exit-code, failed stages, refused edits
+	exitInput       = 2 // usage or input error
+	exitEnvironment = 3 // not a repository, index busy, I/O
+)
+
+// usageError is a command line that does not parse.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() + "; see git dds --help" }
+func (e usageError) Unwrap() error { return e.err }
+
+// answerNo is a command whose answer is "no": it already said why.
+type answerNo struct{ reason string }
+
+func (e answerNo) Error() string { return e.reason }
+
+// isSilent reports errors whose message has already been printed.
+func isSilent(err error) bool {
+	var no answerNo
+	return errors.As(err, &no) && no.reason == ""
+}
+
+// exitCode is the one place that maps errors to exit codes.
+func exitCode(err error) int {
+	var (
+		yamlErr  *pipeline.Error
+		unknown  *run.UnknownStageError
+		usage    usageError
+		no       answerNo
+		stageErr *run.StageError
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &no), errors.Is(err, run.ErrFailed), errors.Is(err, run.ErrEdited), errors.As(err, &stageErr):
+		return exitAnswerNo
+	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
+		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
+		errors.Is(err, sigindex.ErrInput):
+		return exitInput
+	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, sigindex.ErrBusy):
+		return exitEnvironment
+	default:
+		return exitEnvironment
+	}
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/run"
+)
+
+type runOptions struct {
+	jobs   int
+	dryRun bool
+}
+
+func newRunCommand(g *globalOptions) *cobra.Command {
+	opts := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run [STAGE...]",
+		Short: "Compute the stale stages, and what they need, in DAG order",
+		Long: `Run brings the named stages (all by default) and the stages they need up to date.
+A stage whose signature was computed before, on any branch, is reused from the store;
+any other is executed with sh -c at the repository root (or its wdir).`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd.Context(), g, opts, args)
+		},
+	}
+	cmd.Flags().IntVarP(&opts.jobs, "jobs", "j", 1, "run up to N independent stages at once")
+	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "list what would execute, with estimates, and execute nothing")
+	return cmd
+}
+
+func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []string) error {
+	if opts.jobs < 1 {
+		return usageError{fmt.Errorf("-j takes a number of stages of at least 1, got %d", opts.jobs)}
+	}
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return err
+	}
+	view, err := namespace.Load(ctx, ws.Repo, namespace.WorktreeRev, ws.Env)
+	if err != nil {
+		return err
+	}
+	res, err := ws.Run(ctx, view, run.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.interactive()})
+	if res == nil {
+		return err
+	}
+	if g.json {
+		if jerr := g.printJSON(res); jerr != nil {
+			return jerr
+		}
+	} else if opts.dryRun {
+		printDryRun(g, res)
+	} else {
+		printRunSummary(g, res)
+	}
+	if errors.Is(err, run.ErrFailed) {
+		return answerNo{}
+	}
+	return err
+}
+
+func printRunSummary(g *globalOptions, res *run.Result) {
+	counts := map[run.Action]int{}
+	var seconds float64
+	for _, s := range res.Stages {
+		counts[s.Action]++
+		seconds += s.Seconds
+	}
+	fmt.Fprintf(g.stdout, "executed %d, reused %d", counts[run.Executed], counts[run.Reused])
+	if counts[run.Failed] > 0 {
+		fmt.Fprintf(g.stdout, ", failed %d", counts[run.Failed])
+	}
+	if counts[run.Skipped] > 0 {
+		fmt.Fprintf(g.stdout, ", not run %d", counts[run.Skipped])
+	}
+	fmt.Fprintf(g.stdout, " (%s of compute)\n", (time.Duration(seconds * float64(time.Second))).Round(time.Millisecond))
+}
+
+func printDryRun(g *globalOptions, res *run.Result) {
+	var n int
+	var seconds float64
+	var bytes int64
+	unknown := 0
+	for _, s := range res.Stages {
+		if s.Action != run.WouldExecute {
+			continue
+		}
+		n++
+		if s.Estimate == nil {
+			unknown++
+			fmt.Fprintf(g.stdout, "would execute %-20s  (never computed: no estimate)\n", s.Name)
+			continue
+		}
+		var size int64
+		for _, o := range s.Estimate.Outputs {
+			size += o.Size
+		}
+		seconds += s.Estimate.Duration.Seconds()
+		bytes += size
+		fmt.Fprintf(g.stdout, "would execute %-20s  (last time ~%s, %s written)\n", s.Name, roundDuration(s.Estimate.Duration), humanBytes(size))
+	}
+	if n == 0 {
+		fmt.Fprintln(g.stdout, "nothing to execute: every selected stage is computed")
+		return
+	}
+	fmt.Fprintf(g.stdout, "%d stages, ~%s, ~%s written", n, roundDuration(time.Duration(seconds*float64(time.Second))), humanBytes(bytes))
+	if unknown > 0 {
+		fmt.Fprintf(g.stdout, " (%d without an estimate)", unknown)
+	}
+	fmt.Fprintln(g.stdout)
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d > time.Minute:
+		return d.Round(time.Second)
+	case d > time.Second:
+		return d.Round(100 * time.Millisecond)
+	default:
+		return d.Round(time.Millisecond)
+	}
+}
+
+func humanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}

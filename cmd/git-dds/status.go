@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/git-dds/git-dds/gitref"
+	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/run"
+)
+
+type statusOptions struct {
+	rev      string
+	exitCode bool
+	verbose  bool
+}
+
+func newStatusCommand(g *globalOptions) *cobra.Command {
+	opts := &statusOptions{}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each stage's state, signature and what changed",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStatus(cmd.Context(), g, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.rev, "rev", "", "evaluate a commit, branch or tag instead of the working tree")
+	cmd.Flags().BoolVar(&opts.exitCode, "exit-code", false, "exit 1 when a stage is not fresh")
+	cmd.Flags().BoolVarP(&opts.verbose, "verbose", "v", false, "say in words what changed for each stale stage")
+	return cmd
+}
+
+type statusJSON struct {
+	Rev    string            `json:"rev"`
+	Stages []run.StageStatus `json:"stages"`
+}
+
+func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error {
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return err
+	}
+	view, err := namespace.Load(ctx, ws.Repo, opts.rev, ws.Env)
+	if err != nil {
+		return err
+	}
+	rows, err := ws.Status(ctx, view)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		if err := g.printJSON(statusJSON{Rev: view.Rev, Stages: rows}); err != nil {
+			return err
+		}
+	} else {
+		printStatus(ctx, g, ws, view, rows, opts.verbose)
+	}
+	if opts.exitCode {
+		for _, r := range rows {
+			if r.State != run.Fresh {
+				return answerNo{}
+			}
+		}
+	}
+	return nil
+}
+
+func printStatus(ctx context.Context, g *globalOptions, ws *run.Workspace, view *namespace.View, rows []run.StageStatus, verbose bool) {
+	ref, _, _ := ws.Repo.Head()
+	where := "the working tree"
+	if view.Rev != namespace.WorktreeRev {
+		where = "commit " + short(view.Commit)
+	} else if ref != "" {
+		where = "the working tree of " + strings.TrimPrefix(ref, "refs/heads/")
+	}
+	fmt.Fprintf(g.stdout, "Stages of %s:\n", where)
+	tw := tabwriter.NewWriter(g.stdout, 2, 8, 2, ' ', 0)
+	for _, r := range rows {
+		why := ""
+		switch r.State {
+		case run.Stale:
+			if len(r.Changed) > 0 {
+				why = "changed: " + strings.Join(r.Changed, ", ")
+			} else {
+				why = "never computed"
+			}
+		case run.Cached:
+			why = "git dds checkout restores it"
+		case run.Modified:
+			why = "edited by hand: " + strings.Join(r.Edited, ", ")
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.State, short(r.Signature), why)
+		if verbose {
+			for _, line := range r.Why {
+				fmt.Fprintf(tw, "  \t\t\t  %s\n", line)
+			}
+		}
+	}
+	tw.Flush()
+	if overlay, ok := view.Tree.(*gitref.Overlay); ok {
+		printUntracked(ctx, g, view, overlay)
+	}
+}
+
+// printUntracked names files under dep folders that no signature sees.
+func printUntracked(_ context.Context, g *globalOptions, view *namespace.View, overlay *gitref.Overlay) {
+	var dirs []string
+	for _, sv := range view.Stages {
+		for _, d := range sv.Stage.Deps {
+			if _, produced := view.Pipeline.Producer(d); produced {
+				continue
+			}
+			if e, ok, err := overlay.Lookup(d); err == nil && ok && e.Dir {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	if len(dirs) == 0 {
+		return
+	}
+	files, err := overlay.Untracked(dirs)
+	if err != nil || len(files) == 0 {
+		return
+	}
+	fmt.Fprintf(g.stdout, "Untracked files under deps are not part of any signature (git add them to count):\n")
+	for _, f := range files {
+		fmt.Fprintf(g.stdout, "  %s\n", f)
+	}
+}

@@ -1,0 +1,28 @@
+package gitref
+
+import (
+	"strings"
+
+	"github.com/go-git/go-git/v5/config"
+)
+
+// ConfigValue returns the value of section.key from git config, the
+// repository's own settings over the user's and the system's (git's
+// precedence), or "" when unset or unreadable.
+func (r *Repo) ConfigValue(section, key string) string {
+	r.objects.Lock()
+	defer r.objects.Unlock()
+	cfg, err := r.repo.ConfigScoped(config.SystemScope)
+	if err != nil {
+		return ""
+	}
+	sub := ""
+	if i := strings.IndexByte(section, '.'); i >= 0 {
+		section, sub = section[:i], section[i+1:]
+	}
+	s := cfg.Raw.Section(section)
+	if sub != "" {
+		return s.Subsection(sub).Option(key)
+	}
+	return s.Option(key)
+}

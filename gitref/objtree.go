@@ -1,0 +1,154 @@
+package gitref
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// CommitTree returns the tree of commit (a full commit id, as Resolve gives).
+func (r *Repo) CommitTree(commit string) (Tree, error) {
+	if !isObjectID(commit) {
+		return nil, fmt.Errorf("%w %s: CommitTree needs a full commit id; call Resolve first", ErrUnknownRevision, commit)
+	}
+	r.objects.Lock()
+	c, err := r.repo.CommitObject(plumbing.NewHash(commit))
+	r.objects.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("reading commit %s: %w", commit, err)
+	}
+	return r.newObjectTree(c.TreeHash)
+}
+
+// TreeByID returns the tree object id, such as the tree MergeTree writes.
+func (r *Repo) TreeByID(id string) (Tree, error) {
+	if !isObjectID(id) {
+		return nil, fmt.Errorf("reading tree %q: not a full object id", id)
+	}
+	return r.newObjectTree(plumbing.NewHash(id))
+}
+
+func (r *Repo) newObjectTree(root plumbing.Hash) (*objectTree, error) {
+	t := &objectTree{repo: r, root: root, dirs: make(map[string]map[string]object.TreeEntry)}
+	r.objects.Lock()
+	defer r.objects.Unlock()
+	if _, err := t.dir(""); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// objectTree is a Tree over tree objects in the repository. Every folder it
+// opens stays indexed by name, so repeated look-ups read no object twice.
+type objectTree struct {
+	repo *Repo
+	root plumbing.Hash
+	// dirs maps a folder path to its entries by name. Guarded by
+	// repo.objects, which every read through go-git takes anyway.
+	dirs map[string]map[string]object.TreeEntry
+}
+
+func (t *objectTree) Lookup(path string) (Entry, bool, error) {
+	p, err := cleanPath(path)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	if p == "" {
+		return Entry{ID: t.root.String(), Dir: true}, true, nil
+	}
+	t.repo.objects.Lock()
+	defer t.repo.objects.Unlock()
+	e, ok, err := t.entry(p)
+	if !ok || err != nil {
+		return Entry{}, ok, err
+	}
+	return Entry{ID: e.Hash.String(), Dir: e.Mode == filemode.Dir}, true, nil
+}
+
+func (t *objectTree) ReadFile(path string) ([]byte, error) {
+	p, err := cleanPath(path)
+	if err != nil {
+		return nil, err
+	}
+	t.repo.objects.Lock()
+	defer t.repo.objects.Unlock()
+	e, ok, err := t.entry(p)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
+		return nil, fmt.Errorf("reading %s from tree %s: %w", p, t.root, errNotInTree)
+	case !e.Mode.IsFile():
+		return nil, fmt.Errorf("reading %s from tree %s: it is not a file (mode %s)", p, t.root, e.Mode)
+	}
+	data, err := t.repo.readBlob(e.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, err)
+	}
+	return data, nil
+}
+
+// readBlob returns a blob's content. Callers hold r.objects.
+func (r *Repo) readBlob(id plumbing.Hash) ([]byte, error) {
+	blob, err := r.repo.BlobObject(id)
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w", id, err)
+	}
+	rd, err := blob.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w", id, err)
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w", id, err)
+	}
+	return data, nil
+}
+
+// entry finds the tree entry at a non-root path.
+func (t *objectTree) entry(path string) (object.TreeEntry, bool, error) {
+	parent, name := splitPath(path)
+	entries, err := t.dir(parent)
+	if errors.Is(err, errNotInTree) {
+		return object.TreeEntry{}, false, nil
+	}
+	if err != nil {
+		return object.TreeEntry{}, false, err
+	}
+	e, ok := entries[name]
+	return e, ok, nil
+}
+
+// dir returns the entries of the folder at path, reading the tree objects
+// on the way the first time.
+func (t *objectTree) dir(path string) (map[string]object.TreeEntry, error) {
+	if entries, ok := t.dirs[path]; ok {
+		return entries, nil
+	}
+	id := t.root
+	if path != "" {
+		e, ok, err := t.entry(path)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || e.Mode != filemode.Dir {
+			return nil, errNotInTree
+		}
+		id = e.Hash
+	}
+	tree, err := t.repo.repo.TreeObject(id)
+	if err != nil {
+		return nil, fmt.Errorf("reading tree %s (%s): %w", id, displayPath(path), err)
+	}
+	entries := make(map[string]object.TreeEntry, len(tree.Entries))
+	for _, e := range tree.Entries {
+		entries[e.Name] = e
+	}
+	t.dirs[path] = entries
+	return entries, nil
+}

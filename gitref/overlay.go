@@ -1,0 +1,492 @@
+package gitref
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+)
+
+// pipelineFile is the one untracked file Overlay.ReadFile reads: a new
+// pipeline is read before it is ever committed.
+const pipelineFile = "dds.yaml"
+
+// emptyBlobHex is the id of the empty blob.
+const emptyBlobHex = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+
+// Overlay is the working tree as the next commit would record it if every
+// tracked file were committed as it is on disk (git commit -a): Lookup
+// gives the blob and tree ids that commit would have. Untracked files are
+// not part of it, deleted tracked files are absent.
+//
+// An Overlay reads the index once, when made, and stats or hashes a file
+// only when a look-up needs it, once: it answers from what it saw first,
+// so take a new one after files change. It is safe for concurrent use.
+type Overlay struct {
+	repo     *Repo
+	ctx      context.Context
+	index    *indexSnapshot
+	settings worktreeSettings
+	// children maps every tracked folder ("" for the root) to the names
+	// directly inside it, in no particular order.
+	children map[string][]string
+
+	mu    sync.Mutex
+	files map[string]fileState
+	trees map[string]treeState
+	// realDirs remembers whether a folder is a real directory on disk all
+	// the way from the root: git treats files under a folder that became
+	// a symlink as deleted, and so must we, or we would read outside.
+	realDirs map[string]bool
+	// filteredDirs remembers whether a .gitattributes on disk in a folder
+	// or above it may filter the files in it.
+	filteredDirs map[string]bool
+}
+
+// fileState is a tracked file as the next commit would record it.
+type fileState struct {
+	present bool
+	mode    filemode.FileMode
+	id      plumbing.Hash
+}
+
+// treeState is a tracked folder as the next commit would record it; a
+// folder left with no files is absent, as git records no empty trees.
+type treeState struct {
+	present bool
+	id      plumbing.Hash
+}
+
+// Worktree reads the index and returns the overlay of the working tree.
+// ctx bounds the git processes later look-ups may start.
+func (r *Repo) Worktree(ctx context.Context) (*Overlay, error) {
+	snap, err := r.readIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := r.readWorktreeSettings(snap)
+	if err != nil {
+		return nil, err
+	}
+	o := &Overlay{
+		repo:         r,
+		ctx:          ctx,
+		index:        snap,
+		settings:     settings,
+		children:     map[string][]string{"": nil},
+		files:        make(map[string]fileState),
+		trees:        make(map[string]treeState),
+		realDirs:     map[string]bool{"": true},
+		filteredDirs: make(map[string]bool),
+	}
+	for p := range snap.entries {
+		o.addChild(p)
+	}
+	return o, nil
+}
+
+// addChild records p in its folder, and the folder in its own the first
+// time it is seen.
+func (o *Overlay) addChild(p string) {
+	dir, name := splitPath(p)
+	_, known := o.children[dir]
+	o.children[dir] = append(o.children[dir], name)
+	if !known {
+		o.addChild(dir)
+	}
+}
+
+// Lookup returns the blob id of a tracked file (the commit id of a
+// submodule) or the tree id of a folder with tracked files, as the next
+// commit would record them.
+func (o *Overlay) Lookup(path string) (Entry, bool, error) {
+	p, err := cleanPath(path)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, isFile := o.index.entries[p]; isFile {
+		if err := o.resolveFiles([]string{p}); err != nil {
+			return Entry{}, false, err
+		}
+		f := o.files[p]
+		if !f.present {
+			return Entry{}, false, nil
+		}
+		return Entry{ID: f.id.String()}, true, nil
+	}
+	if _, isDir := o.children[p]; !isDir {
+		return Entry{}, false, nil
+	}
+	if _, done := o.trees[p]; !done {
+		if err := o.resolveFiles(o.filesUnder(p, nil)); err != nil {
+			return Entry{}, false, err
+		}
+	}
+	t := o.tree(p)
+	if !t.present {
+		return Entry{}, false, nil
+	}
+	return Entry{ID: t.id.String(), Dir: true}, true, nil
+}
+
+// Tracked reports whether the index holds path as a file or holds files
+// under it, whatever is on disk.
+func (o *Overlay) Tracked(path string) bool {
+	p, err := cleanPath(path)
+	if err != nil {
+		return false
+	}
+	_, isFile := o.index.entries[p]
+	_, isDir := o.children[p]
+	return isFile || isDir
+}
+
+// ReadFile returns the content on disk of a tracked file (of a symlink: its
+// target, as git stores it), or of the pipeline file, tracked or not. A
+// file a sparse checkout leaves off disk reads from the index's blob.
+func (o *Overlay) ReadFile(path string) ([]byte, error) {
+	p, err := cleanPath(path)
+	if err != nil {
+		return nil, err
+	}
+	e, isFile := o.index.entries[p]
+	_, isDir := o.children[p]
+	switch {
+	case isDir:
+		return nil, fmt.Errorf("reading %s: it is a folder, not a file", displayPath(p))
+	case isFile && e.mode == filemode.Submodule:
+		return nil, fmt.Errorf("reading %s: it is a submodule, not a file", p)
+	case !isFile && p != pipelineFile:
+		return nil, fmt.Errorf("reading %s: git does not track it; git add it first: %w", p, fs.ErrNotExist)
+	case isFile && e.skipWorktree:
+		// A sparse checkout leaves it off disk; the commit keeps the
+		// index's content.
+		o.repo.objects.Lock()
+		defer o.repo.objects.Unlock()
+		data, err := o.repo.readBlob(e.id)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", p, err)
+		}
+		return data, nil
+	}
+	o.mu.Lock()
+	inside := o.isRealDir(parentDir(p))
+	o.mu.Unlock()
+	if !inside {
+		return nil, fmt.Errorf("reading %s: a folder above it is not a directory on disk: %w", p, fs.ErrNotExist)
+	}
+	abs := o.abs(p)
+	info, err := os.Lstat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, err)
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		target, err := os.Readlink(abs)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", p, err)
+		}
+		return []byte(target), nil
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", p, err)
+	}
+	return data, nil
+}
+
+func (o *Overlay) abs(p string) string {
+	return filepath.Join(o.repo.Root, filepath.FromSlash(p))
+}
+
+// filesUnder appends the tracked files under dir that no look-up resolved
+// yet.
+func (o *Overlay) filesUnder(dir string, acc []string) []string {
+	for _, name := range o.children[dir] {
+		child := joinPath(dir, name)
+		if _, isFile := o.index.entries[child]; isFile {
+			if _, done := o.files[child]; !done {
+				acc = append(acc, child)
+			}
+			continue
+		}
+		if _, done := o.trees[child]; !done {
+			acc = o.filesUnder(child, acc)
+		}
+	}
+	return acc
+}
+
+// tree computes the tree id of dir from its files, which must be resolved,
+// exactly as git write-tree would.
+func (o *Overlay) tree(dir string) treeState {
+	if t, ok := o.trees[dir]; ok {
+		return t
+	}
+	var items []treeItem
+	for _, name := range o.children[dir] {
+		child := joinPath(dir, name)
+		if _, isFile := o.index.entries[child]; isFile {
+			if f := o.files[child]; f.present {
+				items = append(items, treeItem{name: name, mode: f.mode, id: f.id})
+			}
+			continue
+		}
+		if t := o.tree(child); t.present {
+			items = append(items, treeItem{name: name, mode: filemode.Dir, id: t.id})
+		}
+	}
+	t := treeState{present: len(items) > 0 || dir == ""}
+	if t.present {
+		t.id = treeObjectID(items)
+	}
+	o.trees[dir] = t
+	return t
+}
+
+// treeItem is one entry of a tree object.
+type treeItem struct {
+	name string
+	mode filemode.FileMode
+	id   plumbing.Hash
+}
+
+// treeObjectID returns the id of the tree object holding items, encoded as
+// git encodes it: sorted in git's tree order, each "MODE NAME\0" followed
+// by the raw id.
+func treeObjectID(items []treeItem) plumbing.Hash {
+	slices.SortFunc(items, treeOrder)
+	var buf []byte
+	for _, it := range items {
+		buf = strconv.AppendUint(buf, uint64(it.mode), 8)
+		buf = append(buf, ' ')
+		buf = append(buf, it.name...)
+		buf = append(buf, 0)
+		buf = append(buf, it.id[:]...)
+	}
+	return plumbing.ComputeHash(plumbing.TreeObject, buf)
+}
+
+// treeOrder is git's order of tree entries: by name, a folder compared as
+// if its name ended in "/" (so "a.b" < "a/" < "a0").
+func treeOrder(a, b treeItem) int {
+	n := min(len(a.name), len(b.name))
+	if c := strings.Compare(a.name[:n], b.name[:n]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.byteAt(n), b.byteAt(n))
+}
+
+// byteAt is the name's byte at i, past its end "/" for a folder and 0
+// otherwise.
+func (it treeItem) byteAt(i int) byte {
+	switch {
+	case i < len(it.name):
+		return it.name[i]
+	case it.mode == filemode.Dir:
+		return '/'
+	}
+	return 0
+}
+
+// resolveFiles decides, for each tracked file not resolved yet, what the
+// next commit would record: stat in parallel, trust the index where the
+// stat data says the file is unchanged, hash the rest.
+func (o *Overlay) resolveFiles(paths []string) error {
+	paths = o.unresolved(paths)
+	if len(paths) == 0 {
+		return nil
+	}
+	for _, p := range paths {
+		o.isRealDir(parentDir(p))
+	}
+	states := make([]fileState, len(paths))
+	needsContent := make([]bool, len(paths))
+	err := forEachParallel(o.ctx, len(paths), func(i int) error {
+		var err error
+		states[i], needsContent[i], err = o.examine(paths[i])
+		return err
+	})
+	if err != nil {
+		return err
+	}
+
+	var inProcess, throughGit []int
+	for i, p := range paths {
+		switch {
+		case !needsContent[i]:
+		case states[i].mode != filemode.Symlink && o.filtersMayApply(p):
+			throughGit = append(throughGit, i)
+		default:
+			inProcess = append(inProcess, i)
+		}
+	}
+	err = forEachParallel(o.ctx, len(inProcess), func(k int) error {
+		i := inProcess[k]
+		id, err := hashFile(o.abs(paths[i]))
+		if err != nil {
+			return fmt.Errorf("hashing %s: %w", paths[i], err)
+		}
+		states[i].id = id
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(throughGit) > 0 {
+		filtered := make([]string, len(throughGit))
+		for k, i := range throughGit {
+			filtered[k] = paths[i]
+		}
+		ids, err := o.repo.hashWithFilters(o.ctx, filtered)
+		if err != nil {
+			return err
+		}
+		for k, i := range throughGit {
+			states[i].id = ids[k]
+		}
+	}
+	for i, p := range paths {
+		o.files[p] = states[i]
+	}
+	return nil
+}
+
+// unresolved drops the paths already resolved.
+func (o *Overlay) unresolved(paths []string) []string {
+	var todo []string
+	for _, p := range paths {
+		if _, done := o.files[p]; !done {
+			todo = append(todo, p)
+		}
+	}
+	return todo
+}
+
+// examine stats one tracked file. Reading only maps filled before the
+// parallel phase, it runs on any goroutine. needsContent means the id
+// must come from hashing the file's content.
+func (o *Overlay) examine(p string) (state fileState, needsContent bool, err error) {
+	e := o.index.entries[p]
+	recorded := fileState{present: true, mode: e.mode, id: e.id}
+	if e.mode == filemode.Submodule || e.skipWorktree {
+		return recorded, false, nil
+	}
+	if !o.realDirs[parentDir(p)] {
+		return fileState{}, false, nil
+	}
+	abs := o.abs(p)
+	info, err := os.Lstat(abs)
+	if isMissing(err) {
+		return fileState{}, false, nil
+	}
+	if err != nil {
+		return fileState{}, false, fmt.Errorf("checking %s: %w", p, err)
+	}
+	mode, ok := o.settings.modeOnDisk(info, e.mode)
+	switch {
+	case !ok && info.IsDir():
+		// A file replaced by a folder: git add -u drops the file.
+		return fileState{}, false, nil
+	case !ok:
+		return fileState{}, false, fmt.Errorf("%s is a %s; git tracks only files, symlinks and submodules", p, info.Mode().Type())
+	case o.unchanged(e, info, mode):
+		return fileState{present: true, mode: mode, id: e.id}, false, nil
+	case info.Mode()&fs.ModeSymlink != 0:
+		target, err := os.Readlink(abs)
+		if err != nil {
+			return fileState{}, false, fmt.Errorf("reading symlink %s: %w", p, err)
+		}
+		return fileState{present: true, mode: mode, id: plumbing.ComputeHash(plumbing.BlobObject, []byte(target))}, false, nil
+	}
+	return fileState{present: true, mode: mode}, true, nil
+}
+
+// unchanged reports whether the index's id still holds for the file, by
+// git's rules: same stat data, and not racily clean.
+func (o *Overlay) unchanged(e *indexEntry, info fs.FileInfo, mode filemode.FileMode) bool {
+	if !e.hasStat || e.conflicted || e.intentToAdd {
+		return false
+	}
+	if (e.mode == filemode.Symlink) != (mode == filemode.Symlink) {
+		return false
+	}
+	st, ok := fileStatData(info)
+	if !ok {
+		return false
+	}
+	recorded := e.stat
+	switch {
+	case st.size != recorded.size,
+		st.mtimeSec != recorded.mtimeSec, st.mtimeNsec != recorded.mtimeNsec,
+		o.settings.checkInode && st.inode != recorded.inode,
+		o.settings.trustCtime && (st.ctimeSec != recorded.ctimeSec || st.ctimeNsec != recorded.ctimeNsec):
+		return false
+	case recorded.size == 0 && e.id != plumbing.NewHash(emptyBlobHex):
+		// git zeroes the size of an entry it found racily clean when
+		// rewriting the index: the content must be compared.
+		return false
+	}
+	return o.index.writtenAfter(recorded)
+}
+
+// isRealDir reports whether dir and every folder above it are real
+// directories on disk, remembering the answers. Callers hold o.mu.
+func (o *Overlay) isRealDir(dir string) bool {
+	if isDir, ok := o.realDirs[dir]; ok {
+		return isDir
+	}
+	isDir := o.isRealDir(parentDir(dir))
+	if isDir {
+		info, err := os.Lstat(o.abs(dir))
+		isDir = err == nil && info.IsDir()
+	}
+	o.realDirs[dir] = isDir
+	return isDir
+}
+
+// filtersMayApply reports whether git might filter the content of p on its
+// way into a blob (end-of-line conversion, LFS, any clean filter), so it
+// must be hashed by git. Callers hold o.mu.
+func (o *Overlay) filtersMayApply(p string) bool {
+	return o.settings.filtersEverywhere || o.attributesOnDisk(parentDir(p))
+}
+
+// attributesOnDisk reports whether dir or a folder above it has a
+// .gitattributes file on disk, tracked or not: git reads both.
+func (o *Overlay) attributesOnDisk(dir string) bool {
+	if found, ok := o.filteredDirs[dir]; ok {
+		return found
+	}
+	found := dir != "" && o.attributesOnDisk(parentDir(dir))
+	if !found {
+		_, err := os.Lstat(filepath.Join(o.abs(dir), ".gitattributes"))
+		found = err == nil
+	}
+	o.filteredDirs[dir] = found
+	return found
+}
+
+// isMissing reports whether err says nothing is at a path, including
+// because a folder on the way is a file.
+func isMissing(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// parentDir is the folder holding p ("" for a top-level name).
+func parentDir(p string) string {
+	dir, _ := splitPath(p)
+	return dir
+}

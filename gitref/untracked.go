@@ -1,0 +1,195 @@
+package gitref
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+)
+
+// Untracked lists the files under dirs (repository-relative folders) that
+// git does not track and does not ignore, sorted. It walks only those
+// folders. Nested repositories are skipped, as git status shows them as a
+// folder rather than files.
+func (o *Overlay) Untracked(dirs []string) ([]string, error) {
+	base, err := o.repo.baseIgnorePatterns()
+	if err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	found := make(map[string]bool)
+	for _, d := range dirs {
+		dir, err := cleanPath(d)
+		if err != nil {
+			return nil, err
+		}
+		if !o.isRealDir(dir) {
+			continue
+		}
+		patterns, ignored, err := o.patternsDownTo(dir, base)
+		if err != nil {
+			return nil, err
+		}
+		if ignored {
+			continue
+		}
+		if err := o.walkUntracked(dir, patterns, found); err != nil {
+			return nil, err
+		}
+	}
+	untracked := make([]string, 0, len(found))
+	for p := range found {
+		untracked = append(untracked, p)
+	}
+	sort.Strings(untracked)
+	return untracked, nil
+}
+
+// patternsDownTo reads the .gitignore files of the root and each folder
+// down to dir, and reports whether one of those folders is ignored itself:
+// git does not look inside an ignored folder.
+func (o *Overlay) patternsDownTo(dir string, base []gitignore.Pattern) ([]gitignore.Pattern, bool, error) {
+	patterns := base
+	var parts []string
+	if dir != "" {
+		parts = strings.Split(dir, "/")
+	}
+	for i := 0; i <= len(parts); i++ {
+		domain := parts[:i]
+		if i > 0 && gitignore.NewMatcher(patterns).Match(domain, true) {
+			return nil, true, nil
+		}
+		more, err := readIgnoreFile(filepath.Join(o.repo.Root, filepath.FromSlash(strings.Join(domain, "/")), ".gitignore"), domain)
+		if err != nil {
+			return nil, false, err
+		}
+		patterns = append(slices.Clip(patterns), more...)
+	}
+	return patterns, false, nil
+}
+
+// walkUntracked adds the untracked, not ignored files under dir to found;
+// patterns already hold dir's own .gitignore.
+func (o *Overlay) walkUntracked(dir string, patterns []gitignore.Pattern, found map[string]bool) error {
+	if err := o.ctx.Err(); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(o.abs(dir))
+	if isMissing(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("listing %s: %w", displayPath(dir), err)
+	}
+	matcher := gitignore.NewMatcher(patterns)
+	var domain []string
+	if dir != "" {
+		domain = strings.Split(dir, "/")
+	}
+	for _, entry := range entries {
+		name := entry.Name()
+		if name == ".git" {
+			continue
+		}
+		p := joinPath(dir, name)
+		parts := append(slices.Clip(domain), name)
+		if !entry.IsDir() {
+			if _, tracked := o.index.entries[p]; !tracked && !matcher.Match(parts, false) {
+				found[p] = true
+			}
+			continue
+		}
+		if e, tracked := o.index.entries[p]; tracked && e.mode == filemode.Submodule {
+			continue
+		}
+		if matcher.Match(parts, true) || fileExists(filepath.Join(o.abs(p), ".git")) {
+			continue
+		}
+		more, err := readIgnoreFile(filepath.Join(o.abs(p), ".gitignore"), parts)
+		if err != nil {
+			return err
+		}
+		if err := o.walkUntracked(p, append(slices.Clip(patterns), more...), found); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// baseIgnorePatterns are the patterns that apply before any .gitignore, in
+// rising priority: the system and user excludes files, then the
+// repository's info/exclude.
+func (r *Repo) baseIgnorePatterns() ([]gitignore.Pattern, error) {
+	root := osfs.New("/")
+	var system []gitignore.Pattern
+	if nosystem, _ := strconv.ParseBool(os.Getenv("GIT_CONFIG_NOSYSTEM")); !nosystem {
+		var err error
+		if system, err = gitignore.LoadSystemPatterns(root); err != nil {
+			return nil, fmt.Errorf("reading the system excludes file: %w", err)
+		}
+	}
+	user, err := gitignore.LoadGlobalPatterns(root)
+	if err != nil {
+		return nil, fmt.Errorf("reading the user excludes file (core.excludesFile): %w", err)
+	}
+	if user == nil {
+		if user, err = readIgnoreFile(userIgnoreFile(), nil); err != nil {
+			return nil, err
+		}
+	}
+	exclude, err := readIgnoreFile(filepath.Join(r.CommonDir, "info", "exclude"), nil)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(system, user, exclude), nil
+}
+
+// userIgnoreFile is git's default core.excludesFile.
+func userIgnoreFile() string {
+	if xdg := os.Getenv("XDG_CONFIG_HOME"); xdg != "" {
+		return filepath.Join(xdg, "git", "ignore")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".config", "git", "ignore")
+}
+
+// readIgnoreFile parses one gitignore file whose patterns apply under
+// domain; a missing file has none.
+func readIgnoreFile(path string, domain []string) ([]gitignore.Pattern, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if isMissing(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading ignore patterns: %w", err)
+	}
+	defer f.Close()
+	var patterns []gitignore.Pattern
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		line := strings.TrimSuffix(scanner.Text(), "\r")
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		patterns = append(patterns, gitignore.ParsePattern(line, domain))
+	}
+	if err := scanner.Err(); err != nil {
+		return nil, fmt.Errorf("reading ignore patterns from %s: %w", path, err)
+	}
+	return patterns, nil
+}

@@ -1,0 +1,154 @@
+// Package namespace owns branch views: for one tree, the signature of every
+// stage and the output path → signature map that a branch sees.
+package namespace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/git-dds/git-dds/gitref"
+	"github.com/git-dds/git-dds/pipeline"
+	"github.com/git-dds/git-dds/sigindex"
+)
+
+// WorktreeRev names the working tree where a revision is expected.
+const WorktreeRev = "WORKTREE"
+
+// StageView is one stage as a tree sees it.
+type StageView struct {
+	Stage     *pipeline.Stage
+	Signature string
+	Inputs    []sigindex.Input
+}
+
+// View is every stage's signature in one tree.
+type View struct {
+	Rev      string // a commit id, or WorktreeRev
+	Commit   string // the commit the view reflects: Rev, or HEAD for the worktree
+	Pipeline *pipeline.Pipeline
+	Tree     gitref.Tree // what the signatures were read from
+	Stages   []StageView // topological order
+	byName   map[string]int
+}
+
+// Stage returns the view of the named stage.
+func (v *View) Stage(name string) (StageView, bool) {
+	i, ok := v.byName[name]
+	if !ok {
+		return StageView{}, false
+	}
+	return v.Stages[i], true
+}
+
+// ErrNoPipeline means the tree has no dds.yaml.
+var ErrNoPipeline = errors.New("no dds.yaml")
+
+// Load evaluates the pipeline of rev ("" or WorktreeRev for the working
+// tree as the next commit would record it).
+func Load(ctx context.Context, repo *gitref.Repo, rev string, env sigindex.Env) (*View, error) {
+	var (
+		tree   gitref.Tree
+		commit string
+		err    error
+	)
+	_, head, err := repo.Head()
+	if err != nil {
+		return nil, err
+	}
+	if rev == "" || rev == WorktreeRev {
+		rev = WorktreeRev
+		commit = head
+		overlay, err := repo.Worktree(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tree = overlay
+	} else {
+		commit, err = repo.Resolve(rev)
+		if err != nil {
+			return nil, err
+		}
+		if tree, err = repo.CommitTree(commit); err != nil {
+			return nil, err
+		}
+		rev = commit
+	}
+	p, err := LoadPipeline(repo, tree, rev == WorktreeRev)
+	if err != nil {
+		return nil, err
+	}
+	stages, err := Evaluate(p, tree, env)
+	if err != nil {
+		return nil, err
+	}
+	v := NewView(rev, commit, p, stages)
+	v.Tree = tree
+	return v, nil
+}
+
+// NewView indexes stages by name.
+func NewView(rev, commit string, p *pipeline.Pipeline, stages []StageView) *View {
+	v := &View{Rev: rev, Commit: commit, Pipeline: p, Stages: stages, byName: make(map[string]int, len(stages))}
+	for i, s := range stages {
+		v.byName[s.Stage.Name] = i
+	}
+	return v
+}
+
+// LoadPipeline reads and validates dds.yaml from tree. For the working tree
+// the file on disk counts, tracked or not, as it will be committed.
+func LoadPipeline(repo *gitref.Repo, tree gitref.Tree, worktree bool) (*pipeline.Pipeline, error) {
+	var (
+		data []byte
+		err  error
+	)
+	if worktree {
+		data, err = os.ReadFile(repo.Root + "/" + pipeline.FileName)
+	} else {
+		data, err = tree.ReadFile(pipeline.FileName)
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || !worktree {
+			return nil, fmt.Errorf("%w: no %s at the repository root; write one (see docs/dds-yaml.md)", ErrNoPipeline, pipeline.FileName)
+		}
+		return nil, fmt.Errorf("reading %s: %w", pipeline.FileName, err)
+	}
+	p, err := pipeline.Parse(pipeline.FileName, data)
+	if err != nil {
+		return nil, err
+	}
+	tracked := func(path string) (bool, error) {
+		_, ok, err := tree.Lookup(path)
+		return ok, err
+	}
+	if err := p.Validate(repo.Root, tracked); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Evaluate computes every stage's signature in topological order, each
+// stage seeing its upstream stages' signatures.
+func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env sigindex.Env) ([]StageView, error) {
+	sigs := make(map[string]string, len(p.Stages))
+	producer := func(path string) (string, bool) {
+		s, ok := p.Producer(path)
+		if !ok {
+			return "", false
+		}
+		return s.Name, true
+	}
+	out := make([]StageView, 0, len(p.Stages))
+	for _, st := range p.Stages {
+		sig, inputs, err := sigindex.Compute(st, tree, producer, sigs, env)
+		if err != nil {
+			return nil, err
+		}
+		sigs[st.Name] = sig
+		out = append(out, StageView{Stage: st, Signature: sig, Inputs: inputs})
+	}
+	return out, nil
+}

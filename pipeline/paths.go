@@ -1,0 +1,88 @@
+package pipeline
+
+import (
+	"fmt"
+	"iter"
+	"path"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxPathLength is the longest path most systems can open (Linux's PATH_MAX).
+// It also bounds the work of comparing a path with all its parent folders.
+const maxPathLength = 4096
+
+// pathProblem says why a path written in dds.yaml is refused and how to fix
+// it; reason completes a sentence that starts with the path.
+type pathProblem struct{ reason, fix string }
+
+// about words the problem for the path raw, written as role in stage.
+func (p *pathProblem) about(role, raw, stage string) string {
+	const longest = 80 // a path too long to read is cut, not quoted whole
+	if len(raw) > longest {
+		cut := longest
+		for !utf8.RuneStart(raw[cut]) {
+			cut--
+		}
+		raw = raw[:cut] + "..."
+	}
+	return fmt.Sprintf("%s %q of stage %q %s", role, raw, stage, p.reason)
+}
+
+// cleanPath normalises a path written in dds.yaml to the form every package
+// compares: slash-separated, cleaned, no "./" and no trailing "/". The
+// repository root comes back as "." and only wdir may be it (allowRoot).
+func cleanPath(raw string, allowRoot bool) (string, *pathProblem) {
+	const relativeFix = "write it relative to the repository root"
+	switch {
+	case raw == "":
+		return "", &pathProblem{"is empty", "write a path or remove the item"}
+	case len(raw) > maxPathLength:
+		return "", &pathProblem{fmt.Sprintf("is longer than %d bytes", maxPathLength), "choose a shorter path"}
+	case strings.ContainsFunc(raw, isControl):
+		return "", &pathProblem{"holds a control character", "rename the file"}
+	case strings.Contains(raw, `\`):
+		return "", &pathProblem{`uses "\" as a separator`, `write "/" instead: ` + strings.ReplaceAll(raw, `\`, "/")}
+	case strings.HasPrefix(raw, "/") || hasDriveLetter(raw):
+		return "", &pathProblem{"is absolute", relativeFix}
+	}
+	for segment := range strings.SplitSeq(raw, "/") {
+		switch {
+		case segment == "..":
+			return "", &pathProblem{`contains ".."`, relativeFix + `, without ".."`}
+		case strings.EqualFold(segment, ".git"):
+			return "", &pathProblem{"points into .git", "git's own folder holds no stage files: choose another path"}
+		}
+	}
+	clean := path.Clean(raw)
+	if clean == "." && !allowRoot {
+		return "", &pathProblem{"is the repository root", "name a file or folder inside it"}
+	}
+	return clean, nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// hasDriveLetter reports a Windows absolute path such as C:/data: dds.yaml is
+// shared between systems, so it is refused everywhere.
+func hasDriveLetter(p string) bool {
+	return len(p) >= 3 && p[1] == ':' && p[2] == '/' &&
+		('a' <= p[0] && p[0] <= 'z' || 'A' <= p[0] && p[0] <= 'Z')
+}
+
+// parentDirs yields the folders above a clean relative path, innermost first:
+// "a/b/c" yields "a/b" then "a".
+func parentDirs(p string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for {
+			i := strings.LastIndexByte(p, '/')
+			if i < 0 {
+				return
+			}
+			p = p[:i]
+			if !yield(p) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,112 @@
+// Package pipeline parses and validates dds.yaml and builds the stage DAG.
+package pipeline
+
+import (
+	"maps"
+	"path"
+	"slices"
+)
+
+// FileName is the pipeline file at the repository root.
+const FileName = "dds.yaml"
+
+// Stage is one step of the pipeline as declared in dds.yaml. Every path is
+// repository-relative, slash-separated, cleaned, without a trailing slash.
+type Stage struct {
+	Name   string
+	Cmd    string
+	Wdir   string      // "" means the repository root
+	Deps   []string    // declared order
+	Params []ParamFile // sorted by File; keys sorted and unique
+	Env    []string    // sorted and unique
+	Outs   []string    // declared order
+	Line   int         // line of the stage's name in dds.yaml
+	Col    int
+}
+
+// ParamFile names the keys of one params file that enter a signature.
+type ParamFile struct {
+	File string
+	Keys []string // dotted paths, e.g. "clean.impute"
+}
+
+// Pipeline is a parsed dds.yaml whose stages form a DAG. Only Parse makes
+// one: the methods rely on the maps it builds.
+type Pipeline struct {
+	// Stages in a deterministic topological order: a stage comes after every
+	// stage it depends on; ties are broken by name.
+	Stages []*Stage
+
+	file       string
+	byName     map[string]*Stage
+	producers  map[string]outRef          // output path -> who writes it
+	upstream   map[string][]*Stage        // stage -> stages it reads from, by name
+	downstream map[string][]*Stage        // stage -> stages that read from it, by name
+	positions  map[string]*stagePositions // stage -> where its parts are written
+}
+
+// Stage returns the stage called name, or nil.
+func (p *Pipeline) Stage(name string) *Stage { return p.byName[name] }
+
+// Producer returns the stage that writes repoPath (repository-relative,
+// slash-separated): one of its outputs is repoPath or a folder holding it.
+func (p *Pipeline) Producer(repoPath string) (*Stage, bool) {
+	ref, ok := p.producerOf(path.Clean(repoPath))
+	return ref.stage, ok
+}
+
+func (p *Pipeline) producerOf(clean string) (outRef, bool) {
+	if ref, ok := p.producers[clean]; ok {
+		return ref, true
+	}
+	for dir := range parentDirs(clean) {
+		if ref, ok := p.producers[dir]; ok {
+			return ref, true
+		}
+	}
+	return outRef{}, false
+}
+
+// Upstream returns the stages whose outputs s reads directly, by name.
+func (p *Pipeline) Upstream(s *Stage) []*Stage { return slices.Clone(p.upstream[s.Name]) }
+
+// Downstream returns the named stages and every stage that reads from them,
+// directly or not, in topological order. Names of no stage are ignored.
+func (p *Pipeline) Downstream(names ...string) []*Stage { return p.reach(p.downstream, names) }
+
+// Closure returns the named stages and every stage they need, directly or
+// not, in topological order. Names of no stage are ignored.
+func (p *Pipeline) Closure(names ...string) []*Stage { return p.reach(p.upstream, names) }
+
+// reach returns the stages reachable from names through neighbours,
+// including the named ones, in the order of p.Stages.
+func (p *Pipeline) reach(neighbours map[string][]*Stage, names []string) []*Stage {
+	reached := make(map[*Stage]bool)
+	var todo []*Stage
+	for _, name := range names {
+		if s := p.byName[name]; s != nil && !reached[s] {
+			reached[s] = true
+			todo = append(todo, s)
+		}
+	}
+	for len(todo) > 0 {
+		s := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		for _, next := range neighbours[s.Name] {
+			if !reached[next] {
+				reached[next] = true
+				todo = append(todo, next)
+			}
+		}
+	}
+	ordered := make([]*Stage, 0, len(reached))
+	for _, s := range p.Stages {
+		if reached[s] {
+			ordered = append(ordered, s)
+		}
+	}
+	return ordered
+}
+
+// Outs returns every output of every stage, sorted.
+func (p *Pipeline) Outs() []string { return slices.Sorted(maps.Keys(p.producers)) }

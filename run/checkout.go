@@ -1,0 +1,93 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/sigindex"
+)
+
+// ErrEdited means an output holds a user's edit that an operation would
+// have overwritten.
+var ErrEdited = errors.New("outputs were edited by hand")
+
+// CheckoutResult says what checkout did.
+type CheckoutResult struct {
+	Restored []string `json:"restored"` // output paths written from the store
+	Fresh    []string `json:"fresh"`    // already right
+	Stale    []string `json:"stale"`    // stages computed nowhere
+	Edited   []string `json:"edited"`   // left alone: edited by hand (without force)
+}
+
+// Checkout materializes the outputs of every computed stage of view from
+// the store. An output edited by hand is kept unless force is set.
+func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bool) (*CheckoutResult, error) {
+	res := &CheckoutResult{Restored: []string{}, Fresh: []string{}, Stale: []string{}, Edited: []string{}}
+	if err := SyncGitignore(w.Repo.Root, view.Pipeline.Outs()); err != nil {
+		return nil, err
+	}
+	statuses, err := w.Status(ctx, view)
+	if err != nil {
+		return nil, err
+	}
+	var todo []sigindex.Output
+	for _, st := range statuses {
+		switch st.State {
+		case Stale:
+			res.Stale = append(res.Stale, st.Name)
+		case Fresh:
+			res.Fresh = append(res.Fresh, st.Outputs...)
+		case Modified:
+			if !force {
+				res.Edited = append(res.Edited, st.Edited...)
+				continue
+			}
+			todo = append(todo, st.Record.Outputs...)
+		case Cached:
+			todo = append(todo, st.Record.Outputs...)
+		}
+	}
+	if err := w.materialize(ctx, todo); err != nil {
+		return nil, err
+	}
+	for _, o := range todo {
+		res.Restored = append(res.Restored, o.Path)
+	}
+	if len(res.Edited) > 0 {
+		return res, fmt.Errorf("%w: %s; run git dds checkout --force to discard the edits, or move them elsewhere first",
+			ErrEdited, strings.Join(res.Edited, ", "))
+	}
+	return res, nil
+}
+
+// materialize writes outputs from the store into the working tree and
+// remembers what it placed.
+func (w *Workspace) materialize(ctx context.Context, outs []sigindex.Output) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	for _, o := range outs {
+		dest := filepath.Join(w.Repo.Root, filepath.FromSlash(o.Path))
+		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			return fmt.Errorf("creating the folder of %s: %w", o.Path, err)
+		}
+		if err := w.Store.Materialize(ctx, o.ContentID, o.Dir, dest, w.Link); err != nil {
+			return fmt.Errorf("restoring %s: %w", o.Path, err)
+		}
+	}
+	return w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		return ix.Batch(func(b *sigindex.Batch) error {
+			for _, o := range outs {
+				if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}

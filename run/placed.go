@@ -1,0 +1,136 @@
+package run
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/zeebo/blake3"
+
+	"github.com/git-dds/git-dds/sigindex"
+)
+
+// placed remembers what git dds last put at an output path of this working
+// tree, with stat data, the way git's index remembers a file: a matching
+// fingerprint means the content is still what we wrote, without rehashing.
+type placed struct {
+	ContentID   string `json:"content_id"`
+	Dir         bool   `json:"dir,omitempty"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// outputCondition is how a working-tree output compares with a record.
+type outputCondition int
+
+const (
+	outputMissing outputCondition = iota
+	outputMatches                 // holds exactly the recorded content
+	outputOther                   // holds other content that git dds placed: safe to replace
+	outputEdited                  // holds content git dds never placed: a user's edit
+)
+
+func (w *Workspace) placedKey(path string) string {
+	return "wt/" + w.worktreeKey() + "/" + path
+}
+
+// fingerprint summarizes the stat data of a file, or of every file under a
+// folder, cheaply enough to run on every status.
+func fingerprint(abs string) (string, error) {
+	info, err := os.Lstat(abs)
+	if err != nil {
+		return "", err
+	}
+	if !info.IsDir() {
+		return statLine("", info), nil
+	}
+	h := blake3.New()
+	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(abs, p)
+		fmt.Fprintln(h, statLine(rel, fi))
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return "d:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func statLine(rel string, fi fs.FileInfo) string {
+	var ino uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		ino = st.Ino
+	}
+	return fmt.Sprintf("%s %o %d %d %d", rel, fi.Mode(), fi.Size(), fi.ModTime().UnixNano(), ino)
+}
+
+// loadPlaced reads what git dds last placed at each path.
+func (w *Workspace) loadPlaced(ix *sigindex.Index, paths []string) (map[string]placed, error) {
+	out := make(map[string]placed, len(paths))
+	for _, p := range paths {
+		raw, ok, err := ix.GetRaw(w.placedKey(p))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		var pl placed
+		if json.Unmarshal(raw, &pl) == nil {
+			out[p] = pl
+		}
+	}
+	return out, nil
+}
+
+// notePlaced records that path now holds contentID as git dds wrote it.
+func (w *Workspace) notePlaced(b *sigindex.Batch, path, contentID string, dir bool) error {
+	fp, err := fingerprint(filepath.Join(w.Repo.Root, filepath.FromSlash(path)))
+	if err != nil {
+		return fmt.Errorf("reading back %s: %w", path, err)
+	}
+	raw, _ := json.Marshal(placed{ContentID: contentID, Dir: dir, Fingerprint: fp})
+	return b.PutRaw(w.placedKey(path), raw)
+}
+
+// condition compares the working-tree output at path with want.
+func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Output, last placed, known bool) (outputCondition, error) {
+	abs := filepath.Join(w.Repo.Root, filepath.FromSlash(path))
+	fp, err := fingerprint(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return outputMissing, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading %s: %w", path, err)
+	}
+	content := ""
+	if known && last.Fingerprint == fp {
+		content = last.ContentID
+	} else {
+		id, _, _, err := w.Store.HashPath(ctx, abs)
+		if err != nil {
+			return 0, fmt.Errorf("hashing %s: %w", path, err)
+		}
+		content = id
+	}
+	switch {
+	case content == want.ContentID:
+		return outputMatches, nil
+	case known && content == last.ContentID:
+		return outputOther, nil
+	default:
+		return outputEdited, nil
+	}
+}

@@ -1,0 +1,445 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/pipeline"
+	"github.com/git-dds/git-dds/sigindex"
+)
+
+// ErrFailed means at least one stage failed; each failure was reported.
+var ErrFailed = errors.New("stages failed")
+
+// Action is what run did with a stage.
+type Action string
+
+const (
+	Executed Action = "executed"
+	Reused   Action = "reused"
+	Pulled   Action = "pulled"
+	Failed   Action = "failed"
+	Skipped  Action = "skipped" // an upstream stage failed
+	// WouldExecute and WouldReuse answer --dry-run.
+	WouldExecute Action = "execute"
+	WouldReuse   Action = "reuse"
+)
+
+// Options select and shape a run.
+type Options struct {
+	Stages []string // the stages to bring up to date, with what they need; all when empty
+	Jobs   int      // independent stages at once
+	DryRun bool
+	// Verbose prints a line per stage on stderr (a terminal, not --json).
+	Verbose bool
+}
+
+// StageResult is one row of `git dds run --json`.
+type StageResult struct {
+	Name      string  `json:"name"`
+	Signature string  `json:"signature"`
+	Action    Action  `json:"action"`
+	Seconds   float64 `json:"seconds"`
+	Error     string  `json:"error,omitempty"`
+	// Estimate is the last computation of the stage, for --dry-run.
+	Estimate *sigindex.Record `json:"-"`
+}
+
+// Result is every selected stage, in topological order.
+type Result struct {
+	Stages []StageResult `json:"stages"`
+}
+
+type job struct {
+	view     namespace.StageView
+	record   *sigindex.Record
+	upstream []*job
+	done     chan struct{}
+	ok       bool
+	result   StageResult
+}
+
+// Run brings the selected stages of view up to date: a recorded signature
+// is reused (materialized), any other is executed, in DAG order with
+// opts.Jobs stages at once. A failing stage stops its dependents only.
+func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options) (*Result, error) {
+	selected, err := selectStages(view.Pipeline, opts.Stages)
+	if err != nil {
+		return nil, err
+	}
+	if err := SyncGitignore(w.Repo.Root, view.Pipeline.Outs()); err != nil {
+		return nil, err
+	}
+	jobs, err := w.plan(ctx, view, selected)
+	if err != nil {
+		return nil, err
+	}
+	if opts.DryRun {
+		return w.dryRun(ctx, jobs)
+	}
+	if opts.Jobs < 1 {
+		opts.Jobs = 1
+	}
+	sigs := make(map[string]string, len(view.Stages))
+	for _, sv := range view.Stages {
+		sigs[sv.Stage.Name] = sv.Signature
+	}
+	slots := make(chan struct{}, opts.Jobs)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(j.done)
+			for _, up := range j.upstream {
+				<-up.done
+				if !up.ok {
+					j.result = StageResult{Name: j.view.Stage.Name, Signature: j.view.Signature, Action: Skipped,
+						Error: fmt.Sprintf("not run: upstream stage %s failed", up.view.Stage.Name)}
+					return
+				}
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				j.result = StageResult{Name: j.view.Stage.Name, Signature: j.view.Signature, Action: Skipped, Error: ctx.Err().Error()}
+				return
+			}
+			defer func() { <-slots }()
+			j.result, j.ok = w.runStage(ctx, view, j, sigs, opts)
+		}()
+	}
+	wg.Wait()
+
+	res := &Result{Stages: make([]StageResult, 0, len(jobs))}
+	failed := false
+	for _, j := range jobs {
+		res.Stages = append(res.Stages, j.result)
+		failed = failed || !j.ok
+	}
+	if failed {
+		return res, ErrFailed
+	}
+	return res, nil
+}
+
+func selectStages(p *pipeline.Pipeline, names []string) ([]*pipeline.Stage, error) {
+	if len(names) == 0 {
+		return p.Stages, nil
+	}
+	for _, n := range names {
+		if p.Stage(n) == nil {
+			return nil, &UnknownStageError{Name: n}
+		}
+	}
+	return p.Closure(names...), nil
+}
+
+// UnknownStageError names a stage that dds.yaml does not declare.
+type UnknownStageError struct{ Name string }
+
+func (e *UnknownStageError) Error() string {
+	return fmt.Sprintf("no stage %q in %s; git dds status lists the stages", e.Name, pipeline.FileName)
+}
+
+// plan looks up every selected signature in one visit to the index.
+func (w *Workspace) plan(ctx context.Context, view *namespace.View, selected []*pipeline.Stage) ([]*job, error) {
+	byName := make(map[string]*job, len(selected))
+	jobs := make([]*job, 0, len(selected))
+	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		for _, st := range selected {
+			sv, _ := view.Stage(st.Name)
+			j := &job{view: sv, done: make(chan struct{})}
+			rec, ok, err := ix.Get(sv.Signature)
+			if err != nil {
+				return err
+			}
+			if ok && w.hasObjects(rec) {
+				j.record = rec
+			} else if last, found, err := ix.Last(st.Name); err != nil {
+				return err
+			} else if found {
+				j.result.Estimate = last
+			}
+			for _, up := range view.Pipeline.Upstream(st) {
+				if uj, ok := byName[up.Name]; ok {
+					j.upstream = append(j.upstream, uj)
+				}
+			}
+			byName[st.Name] = j
+			jobs = append(jobs, j)
+		}
+		return nil
+	})
+	return jobs, err
+}
+
+func (w *Workspace) dryRun(_ context.Context, jobs []*job) (*Result, error) {
+	res := &Result{Stages: make([]StageResult, 0, len(jobs))}
+	for _, j := range jobs {
+		r := StageResult{Name: j.view.Stage.Name, Signature: j.view.Signature, Action: WouldExecute, Estimate: j.result.Estimate}
+		if j.record != nil {
+			r.Action = WouldReuse
+		}
+		res.Stages = append(res.Stages, r)
+	}
+	return res, nil
+}
+
+// runStage reuses or executes one stage whose upstream stages are done.
+func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, sigs map[string]string, opts Options) (StageResult, bool) {
+	st := j.view.Stage
+	res := StageResult{Name: st.Name, Signature: j.view.Signature}
+	fail := func(err error) (StageResult, bool) {
+		res.Action = Failed
+		res.Error = err.Error()
+		fmt.Fprintf(w.Stderr, "git dds: %v\n", err)
+		return res, false
+	}
+	if j.record != nil {
+		if err := w.reuse(ctx, st, j.record); err != nil {
+			return fail(err)
+		}
+		res.Action = Reused
+		w.progress(opts, "%s: reused (%.12s)", st.Name, j.view.Signature)
+		return res, true
+	}
+
+	unlock, err := w.lockSignature(ctx, j.view.Signature, func(pid int) {
+		fmt.Fprintf(w.Stderr, "git dds: waiting for another git dds (pid %d) computing stage %s...\n", pid, st.Name)
+	})
+	if err != nil {
+		return fail(err)
+	}
+	defer unlock()
+
+	// Another process may have recorded it while we waited for the lock.
+	var rec *sigindex.Record
+	if err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		r, ok, err := ix.Get(j.view.Signature)
+		if ok && w.hasObjects(r) {
+			rec = r
+		}
+		return err
+	}); err != nil {
+		return fail(err)
+	}
+	if rec != nil {
+		if err := w.reuse(ctx, st, rec); err != nil {
+			return fail(err)
+		}
+		res.Action = Reused
+		w.progress(opts, "%s: reused (computed by another git dds)", st.Name)
+		return res, true
+	}
+
+	w.progress(opts, "%s: executing", st.Name)
+	started := time.Now()
+	if err := w.execute(ctx, j.view, opts.Jobs > 1); err != nil {
+		return fail(err)
+	}
+	elapsed := time.Since(started)
+	if err := w.record(ctx, view, j.view, sigs, elapsed); err != nil {
+		return fail(err)
+	}
+	res.Action = Executed
+	res.Seconds = elapsed.Seconds()
+	w.progress(opts, "%s: executed in %s", st.Name, elapsed.Round(time.Millisecond))
+	return res, true
+}
+
+func (w *Workspace) progress(opts Options, format string, args ...any) {
+	if opts.Verbose {
+		fmt.Fprintf(w.Stderr, "git dds: "+format+"\n", args...)
+	}
+}
+
+// reuse puts a recorded computation's outputs in the working tree, unless
+// they are there already. An output edited by hand is never overwritten.
+func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *sigindex.Record) error {
+	var todo []sigindex.Output
+	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		paths := make([]string, len(rec.Outputs))
+		for i, o := range rec.Outputs {
+			paths[i] = o.Path
+		}
+		placedAt, err := w.loadPlaced(ix, paths)
+		if err != nil {
+			return err
+		}
+		for _, o := range rec.Outputs {
+			last, known := placedAt[o.Path]
+			cond, err := w.condition(ctx, o.Path, o, last, known)
+			if err != nil {
+				return err
+			}
+			switch cond {
+			case outputEdited:
+				return fmt.Errorf("stage %s: %w: %s; run git dds checkout --force to discard the edit, then git dds run", st.Name, ErrEdited, o.Path)
+			case outputMissing, outputOther:
+				todo = append(todo, o)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return w.materialize(ctx, todo)
+}
+
+// execute runs the stage's command with fresh output paths.
+func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixed bool) error {
+	st := sv.Stage
+	for _, out := range st.Outs {
+		abs := filepath.Join(w.Repo.Root, filepath.FromSlash(out))
+		if err := os.RemoveAll(abs); err != nil {
+			return fmt.Errorf("stage %s: removing the old %s: %w", st.Name, out, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+			return fmt.Errorf("stage %s: creating the folder of %s: %w", st.Name, out, err)
+		}
+	}
+	tail := &tailBuffer{max: 10}
+	var out io.Writer = w.Stderr
+	if prefixed {
+		pw := &prefixWriter{w: w.Stderr, prefix: "[" + st.Name + "] "}
+		defer pw.Flush()
+		out = pw
+	}
+	out = io.MultiWriter(out, tail)
+
+	cmd := exec.CommandContext(ctx, "sh", "-c", st.Cmd)
+	cmd.Dir = filepath.Join(w.Repo.Root, filepath.FromSlash(st.Wdir))
+	cmd.Env = append(os.Environ(), "DDS_STAGE="+st.Name, "DDS_SIGNATURE="+sv.Signature)
+	cmd.Stdout = out
+	cmd.Stderr = out
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		return &StageError{Stage: st.Name, Err: err, Tail: tail.Lines()}
+	}
+	for _, o := range st.Outs {
+		if err := w.checkOutput(o); err != nil {
+			return fmt.Errorf("stage %s: %w", st.Name, err)
+		}
+	}
+	return nil
+}
+
+// checkOutput makes sure a declared output exists and lies inside the
+// repository: a command may have replaced a parent folder by a symlink.
+func (w *Workspace) checkOutput(out string) error {
+	abs := filepath.Join(w.Repo.Root, filepath.FromSlash(out))
+	if _, err := os.Lstat(abs); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("the command finished but did not produce its declared output %s; fix the command or the outs in %s", out, pipeline.FileName)
+		}
+		return err
+	}
+	realParent, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return err
+	}
+	realRoot, err := filepath.EvalSymlinks(w.Repo.Root)
+	if err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(realRoot, realParent); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return fmt.Errorf("output %s resolves outside the repository (to %s); outputs must stay inside it", out, realParent)
+	}
+	return nil
+}
+
+// record ingests the outputs and writes the computation, after checking
+// that no input moved while the command ran: an output must never be
+// recorded under a signature it does not match.
+func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespace.StageView, sigs map[string]string, elapsed time.Duration) error {
+	st := sv.Stage
+	overlay, err := w.Repo.Worktree(ctx)
+	if err != nil {
+		return err
+	}
+	producer := func(path string) (string, bool) {
+		s, ok := view.Pipeline.Producer(path)
+		if !ok {
+			return "", false
+		}
+		return s.Name, true
+	}
+	after, inputs, err := sigindex.Compute(st, overlay, producer, sigs, w.Env)
+	if err != nil {
+		return fmt.Errorf("stage %s: re-reading its inputs after it ran: %w", st.Name, err)
+	}
+	if after != sv.Signature {
+		return fmt.Errorf("stage %s: its inputs changed while it ran (%s); nothing was recorded; run git dds run again",
+			st.Name, strings.Join(sigindex.Changed(sv.Inputs, inputs), ", "))
+	}
+	rec := &sigindex.Record{
+		Signature: sv.Signature,
+		Stage:     st.Name,
+		Duration:  elapsed,
+		Inputs:    sv.Inputs,
+		Commit:    view.Commit,
+		Host:      hostname(),
+		Time:      time.Now().UTC(),
+	}
+	for _, out := range st.Outs {
+		abs := filepath.Join(w.Repo.Root, filepath.FromSlash(out))
+		id, size, dir, err := w.Store.Ingest(ctx, abs, w.Link)
+		if err != nil {
+			return fmt.Errorf("stage %s: storing %s: %w", st.Name, out, err)
+		}
+		rec.Outputs = append(rec.Outputs, sigindex.Output{Path: out, ContentID: id, Size: size, Dir: dir})
+	}
+	return w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		return ix.Batch(func(b *sigindex.Batch) error {
+			if err := b.Put(rec); err != nil {
+				return err
+			}
+			for _, o := range rec.Outputs {
+				if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown"
+	}
+	return h
+}
+
+// StageError is a stage command that failed.
+type StageError struct {
+	Stage string
+	Err   error
+	Tail  []string
+}
+
+func (e *StageError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "stage %s failed: %v; nothing was recorded and the stages that need it were not run", e.Stage, e.Err)
+	if len(e.Tail) > 0 {
+		b.WriteString("\nlast lines of its output:")
+		for _, l := range e.Tail {
+			b.WriteString("\n  " + l)
+		}
+	}
+	return b.String()
+}
+
+func (e *StageError) Unwrap() error { return e.Err }

@@ -1,0 +1,104 @@
+package run
+
+import (
+	"context"
+
+	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/sigindex"
+)
+
+// State is where a stage's computation stands, as CONTRACT.md names it.
+type State string
+
+const (
+	Fresh    State = "fresh"    // computed, and the working tree holds exactly its outputs
+	Cached   State = "cached"   // computed and in the local store
+	Stale    State = "stale"    // computed nowhere
+	Modified State = "modified" // computed, but an output was edited by hand
+)
+
+// StageStatus is one row of `git dds status`.
+type StageStatus struct {
+	Name      string   `json:"name"`
+	Signature string   `json:"signature"`
+	State     State    `json:"state"`
+	Outputs   []string `json:"outputs"`
+	Changed   []string `json:"changed"`
+	// Edited lists outputs changed by hand (state modified).
+	Edited []string `json:"edited,omitempty"`
+	// Why says in words what changed since the last computation.
+	Why []string `json:"-"`
+	// Record is the computation behind a non-stale state.
+	Record *sigindex.Record `json:"-"`
+}
+
+// Status reports every stage of view against the index, the store and the
+// working tree.
+func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageStatus, error) {
+	rows := make([]StageStatus, len(view.Stages))
+	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		var outs []string
+		for _, sv := range view.Stages {
+			outs = append(outs, sv.Stage.Outs...)
+		}
+		placedAt, err := w.loadPlaced(ix, outs)
+		if err != nil {
+			return err
+		}
+		for i, sv := range view.Stages {
+			row := StageStatus{Name: sv.Stage.Name, Signature: sv.Signature, Outputs: sv.Stage.Outs, Changed: []string{}}
+			rec, ok, err := ix.Get(sv.Signature)
+			if err != nil {
+				return err
+			}
+			if ok && !w.hasObjects(rec) {
+				ok = false
+			}
+			if !ok {
+				row.State = Stale
+				if last, found, err := ix.Last(sv.Stage.Name); err != nil {
+					return err
+				} else if found {
+					row.Changed = sigindex.Changed(last.Inputs, sv.Inputs)
+					row.Why = sigindex.Describe(last.Inputs, sv.Inputs)
+				}
+				rows[i] = row
+				continue
+			}
+			row.Record = rec
+			row.State = Fresh
+			for _, out := range rec.Outputs {
+				last, known := placedAt[out.Path]
+				cond, err := w.condition(ctx, out.Path, out, last, known)
+				if err != nil {
+					return err
+				}
+				switch cond {
+				case outputEdited:
+					row.State = Modified
+					row.Edited = append(row.Edited, out.Path)
+				case outputMissing, outputOther:
+					if row.State == Fresh {
+						row.State = Cached
+					}
+				}
+			}
+			rows[i] = row
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// hasObjects reports whether every object of rec is in the local store.
+func (w *Workspace) hasObjects(rec *sigindex.Record) bool {
+	for _, o := range rec.Outputs {
+		if !w.Store.Has(o.ContentID) {
+			return false
+		}
+	}
+	return true
+}

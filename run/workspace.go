@@ -1,0 +1,73 @@
+// Package run brings the working tree in line with a view: it executes
+// stale stages in DAG order, reuses recorded ones, materializes outputs from
+// the store and reports each stage's state.
+package run
+
+import (
+	"context"
+	"encoding/hex"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/zeebo/blake3"
+
+	"github.com/git-dds/git-dds/gitref"
+	"github.com/git-dds/git-dds/sigindex"
+	"github.com/git-dds/git-dds/store"
+)
+
+// Workspace is one working tree with its store and index.
+type Workspace struct {
+	Repo  *gitref.Repo
+	Store *store.Store
+	Link  store.LinkMode
+	// IndexOptions tells how long to wait for another git dds.
+	IndexOptions sigindex.Options
+	// Stderr receives stage output, progress and warnings.
+	Stderr io.Writer
+	// Env looks up environment variables that enter signatures.
+	Env sigindex.Env
+
+	// indexMu serializes this process's goroutines on the index: badger
+	// admits one opener, and our file lock would make them wait anyway.
+	indexMu sync.Mutex
+}
+
+// NewWorkspace opens the store of repo.
+func NewWorkspace(repo *gitref.Repo, link store.LinkMode, stderr io.Writer) (*Workspace, error) {
+	st, err := store.Open(repo.DDSDir())
+	if err != nil {
+		return nil, err
+	}
+	return &Workspace{
+		Repo:   repo,
+		Store:  st,
+		Link:   link,
+		Stderr: stderr,
+		Env:    os.LookupEnv,
+	}, nil
+}
+
+// WithIndex opens the index for the duration of fn only, so that no other
+// git dds waits on us longer than a metadata operation.
+func (w *Workspace) WithIndex(ctx context.Context, fn func(ix *sigindex.Index) error) error {
+	w.indexMu.Lock()
+	defer w.indexMu.Unlock()
+	ix, err := sigindex.Open(ctx, w.Repo.DDSDir(), w.IndexOptions)
+	if err != nil {
+		return err
+	}
+	if err := fn(ix); err != nil {
+		ix.Close()
+		return err
+	}
+	return ix.Close()
+}
+
+// worktreeKey scopes index rows to this working tree: linked worktrees share
+// one index but each has its own materialized outputs.
+func (w *Workspace) worktreeKey() string {
+	sum := blake3.Sum256([]byte(w.Repo.GitDir))
+	return hex.EncodeToString(sum[:8])
+}

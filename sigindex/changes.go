@@ -1,0 +1,163 @@
+package sigindex
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// change is one input that differs between two input lists.
+type change struct {
+	kind, name         string
+	oldValue, newValue string
+	inOld, inNew       bool
+}
+
+// diffInputs pairs inputs by kind and name and gives those that were added,
+// removed or changed, in encoding order of kind, then by name.
+func diffInputs(old, new []Input) []change {
+	type key struct{ kind, name string }
+	oldValues := make(map[key]string, len(old))
+	for _, in := range old {
+		oldValues[key{in.Kind, in.Name}] = in.Value
+	}
+	inNew := make(map[key]bool, len(new))
+	var changes []change
+	for _, in := range new {
+		k := key{in.Kind, in.Name}
+		inNew[k] = true
+		was, ok := oldValues[k]
+		if ok && was == in.Value {
+			continue
+		}
+		changes = append(changes, change{kind: in.Kind, name: in.Name, oldValue: was, newValue: in.Value, inOld: ok, inNew: true})
+	}
+	for _, in := range old {
+		if !inNew[key{in.Kind, in.Name}] {
+			changes = append(changes, change{kind: in.Kind, name: in.Name, oldValue: in.Value, inOld: true})
+		}
+	}
+	slices.SortStableFunc(changes, func(a, b change) int {
+		return cmp.Or(cmp.Compare(kindRank(a.kind), kindRank(b.kind)), cmp.Compare(a.name, b.name))
+	})
+	return changes
+}
+
+// kindRank orders kinds as the encoding does; unknown kinds go last.
+func kindRank(kind string) int {
+	i := slices.Index([]string{KindCmd, KindWdir, KindOut, KindDep, KindStage, KindParam, KindEnv}, kind)
+	if i < 0 {
+		return 1 << 30
+	}
+	return i
+}
+
+// Changed names what differs between two input lists, once each, in a
+// stable order: "cmd", "wdir", "outs", a dep path ("src/clean.py"), an
+// upstream stage ("stage:clean"), a param ("params.yaml:clean.impute") or an
+// env var ("env:SEED"). Added and removed inputs count as changed.
+func Changed(old, new []Input) []string {
+	var names []string
+	for _, c := range diffInputs(old, new) {
+		name := c.label()
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// Describe gives one sentence per difference between two input lists, for
+// status -v, in the order of Changed.
+func Describe(old, new []Input) []string {
+	var sentences []string
+	for _, c := range diffInputs(old, new) {
+		sentences = append(sentences, c.sentence())
+	}
+	return sentences
+}
+
+func (c change) label() string {
+	switch c.kind {
+	case KindCmd, KindWdir:
+		return c.kind
+	case KindOut:
+		return "outs"
+	case KindDep, KindParam:
+		return c.name
+	}
+	return c.kind + ":" + c.name // stage:clean, env:SEED
+}
+
+func (c change) sentence() string {
+	switch c.kind {
+	case KindCmd, KindWdir:
+		return fmt.Sprintf("%s changed: %s -> %s", c.kind, quoteShort(c.oldValue), quoteShort(c.newValue))
+	case KindOut:
+		return fmt.Sprintf("output %s %s", c.name, c.verb())
+	case KindStage:
+		switch {
+		case !c.inOld:
+			return "now reads stage " + c.name
+		case !c.inNew:
+			return "no longer reads stage " + c.name
+		}
+		return fmt.Sprintf("upstream stage %s changed", c.name)
+	case KindDep:
+		return c.valueSentence(shortID)
+	case KindEnv:
+		return c.valueSentence(func(v string) string {
+			if v == "" {
+				return "unset"
+			}
+			return shorten(v)
+		})
+	}
+	return c.valueSentence(shorten)
+}
+
+// valueSentence describes a named input whose value changed, came or went.
+func (c change) valueSentence(show func(string) string) string {
+	label := c.label()
+	switch {
+	case !c.inOld:
+		return fmt.Sprintf("%s: added (%s)", label, show(c.newValue))
+	case !c.inNew:
+		return fmt.Sprintf("%s: removed (was %s)", label, show(c.oldValue))
+	}
+	return fmt.Sprintf("%s: %s -> %s", label, show(c.oldValue), show(c.newValue))
+}
+
+func (c change) verb() string {
+	switch {
+	case !c.inOld:
+		return "added"
+	case !c.inNew:
+		return "removed"
+	}
+	return "changed"
+}
+
+// shortID abbreviates a git object id as git log --oneline does.
+func shortID(id string) string {
+	if len(id) > 7 {
+		return id[:7]
+	}
+	return id
+}
+
+const maxShownRunes = 60
+
+// shorten keeps a value readable on one line of status output.
+func shorten(s string) string {
+	r := []rune(s)
+	if len(r) <= maxShownRunes {
+		return s
+	}
+	return string(r[:maxShownRunes-1]) + "…"
+}
+
+func quoteShort(s string) string {
+	return strconv.Quote(shorten(s))
+}

@@ -1,0 +1,582 @@
+package sigindex
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+	"github.com/dgraph-io/badger/v4/table"
+	"github.com/dgraph-io/ristretto/v2/z"
+)
+
+// ErrCorruptIndex reports an index that cannot be read back.
+var ErrCorruptIndex = errors.New("the index is damaged")
+
+// Options tune Open.
+type Options struct {
+	// Wait bounds how long Open waits for another process to release the
+	// index: 0 means 60 s, a negative value not to wait at all.
+	Wait time.Duration
+	// Notify, when set, is called once if Open has to wait, with a message
+	// naming the holder, e.g. "waiting for another git dds (pid 1234) to
+	// release the index...".
+	Notify func(msg string)
+}
+
+// Index is the badger index of computations under .git/dds/index. One
+// process holds it at a time: open it for one step of work, never across a
+// stage's execution or a network transfer. Its methods, but Close, are
+// safe for concurrent use.
+type Index struct {
+	db     *badger.DB
+	lock   *indexLock
+	closed bool
+	// writes serializes Batch: with a single writer, badger has no
+	// conflicts to detect and a read-then-write batch needs no retry.
+	writes sync.Mutex
+}
+
+// Key layout. Records and lineage rows are ours; the raw keys of other
+// packages live under their own prefix so that they can never shadow them.
+const (
+	sigPrefix     = "sig/" // sig/<signature> → record
+	lineagePrefix = "lin/" // lin/<stage>/<inverted time, 8 bytes>/<signature> → nothing
+	rawPrefix     = "kv/"  // kv/<key> → the value of PutRaw
+
+	recordVersion = 1
+
+	// rawValueMark opens every raw value. Badger answers a value it cannot
+	// read back from its value log with no bytes and no error; the mark
+	// makes that answer tell from a stored empty value.
+	rawValueMark = 0x01
+)
+
+// storedRecord is a Record as the index keeps it, with the version of its
+// encoding.
+type storedRecord struct {
+	Version int `json:"v"`
+	*Record
+}
+
+// Open opens the index in ddsDir/index, creating it if needed, after waiting
+// for any other process that holds it (see Options).
+func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
+	if err := os.MkdirAll(ddsDir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", ddsDir, err)
+	}
+	lock, err := acquireLock(ctx, ddsDir, opts)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(ddsDir, "index")
+	db, err := openBadger(dir)
+	if err != nil {
+		return nil, errors.Join(err, lock.release())
+	}
+	return &Index{db: db, lock: lock}, nil
+}
+
+// openBadger opens badger sized for a command-line tool: git dds status
+// opens the index on every call, and holds a few MiB of records, not GiB.
+func openBadger(dir string) (db *badger.DB, err error) {
+	opt := badger.DefaultOptions(dir).
+		WithLogger(nil).
+		WithMetricsEnabled(false).
+		// 8 MiB keeps a transaction up to 1.2 MiB, so values up to 1 MiB
+		// (the default threshold) stay in the LSM tree, which compaction
+		// reclaims, rather than the value log, which nothing here collects.
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithValueLogFileSize(16 << 20).
+		WithNumVersionsToKeep(1).
+		WithNumCompactors(2). // 0 would stall writes for good once level 0 fills up
+		WithCompactL0OnClose(false).
+		WithCompression(options.None).
+		WithBlockCacheSize(0).
+		WithIndexCacheSize(0).
+		WithVerifyValueChecksum(true).
+		WithDetectConflicts(false).
+		WithSyncWrites(true)
+	hadTables, err := checkTables(dir)
+	if err != nil {
+		return nil, corrupt(dir, err)
+	}
+	// Badger asserts some of its invariants with panics; a damaged index
+	// must end in an error telling the user how to repair it.
+	defer func() {
+		if p := recover(); p != nil {
+			db, err = nil, corrupt(dir, fmt.Errorf("%v", p))
+		}
+	}()
+	db, err = badger.Open(opt)
+	if err != nil {
+		if isEnvironmentError(err) {
+			return nil, fmt.Errorf("opening the index in %s: %w", dir, err)
+		}
+		return nil, corrupt(dir, err)
+	}
+	if err := checkFormat(db, dir, hadTables); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return db, nil
+}
+
+// checkTables opens each table file as badger will, but here, where a
+// panic can be caught: badger opens them in goroutines of its own, where a
+// truncated table panics and takes the whole process down. It tells whether
+// there were any tables.
+func checkTables(dir string) (bool, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if err != nil {
+		return false, err
+	}
+	for _, path := range paths {
+		if err := checkTable(path); err != nil {
+			return true, fmt.Errorf("table %s: %w", filepath.Base(path), err)
+		}
+	}
+	return len(paths) > 0, nil
+}
+
+func checkTable(path string) (err error) {
+	file, err := z.OpenMmapFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = errors.Join(fmt.Errorf("%v", p), file.Close(-1))
+		}
+	}()
+	t, err := table.OpenTable(file, table.Options{ReadOnly: true, Compression: options.None})
+	if err != nil {
+		return err
+	}
+	// Close, not DecrRef: dropping the last reference deletes the file.
+	return t.Close(-1)
+}
+
+// formatKey holds the version of the index's layout. It is the first key
+// ever written, so an index that had tables but has lost it has lost its
+// tables: badger drops every table its MANIFEST does not list, silently.
+const (
+	formatKey   = "meta/format"
+	indexFormat = "1"
+)
+
+func checkFormat(db *badger.DB, dir string, hadTables bool) error {
+	return db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(formatKey))
+		switch {
+		case errors.Is(err, badger.ErrKeyNotFound) && hadTables:
+			return corrupt(dir, errors.New("its MANIFEST no longer lists its tables"))
+		case errors.Is(err, badger.ErrKeyNotFound):
+			return txn.Set([]byte(formatKey), []byte(indexFormat))
+		case err != nil:
+			return corrupt(dir, err)
+		}
+		format, err := item.ValueCopy(nil)
+		if err != nil {
+			return corrupt(dir, err)
+		}
+		if string(format) != indexFormat {
+			return fmt.Errorf("the index in %s has format %q, which this git dds does not read (it reads %q): upgrade git dds", dir, format, indexFormat)
+		}
+		return nil
+	})
+}
+
+// isEnvironmentError tells the errors that a rebuild would not cure.
+func isEnvironmentError(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.ENOSPC) ||
+		errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EMFILE) ||
+		errors.Is(err, syscall.ENOMEM)
+}
+
+func corrupt(dir string, err error) error {
+	return fmt.Errorf("%w: %s cannot be read (%w); run 'git dds fsck --repair' to rebuild it", ErrCorruptIndex, dir, err)
+}
+
+// Close writes out the index and lets the next process in.
+func (ix *Index) Close() error {
+	if ix.closed {
+		return nil
+	}
+	ix.closed = true
+	err := ix.db.Close()
+	if err != nil {
+		err = fmt.Errorf("closing the index: %w", err)
+	}
+	return errors.Join(err, ix.lock.release())
+}
+
+// Get gives the record of sig, if the index has one.
+func (ix *Index) Get(sig string) (*Record, bool, error) {
+	var rec *Record
+	err := ix.db.View(func(txn *badger.Txn) error {
+		var err error
+		rec, err = getRecord(txn, sig)
+		return err
+	})
+	if err != nil {
+		return nil, false, indexError("reading the record of "+sig, err)
+	}
+	return rec, rec != nil, nil
+}
+
+// Put stores rec under its signature, replacing any record of it, with a
+// lineage row for its stage.
+func (ix *Index) Put(rec *Record) error {
+	return ix.Batch(func(b *Batch) error { return b.Put(rec) })
+}
+
+// Delete removes the record of sig and its lineage row; a missing record is
+// no error.
+func (ix *Index) Delete(sig string) error {
+	return ix.Batch(func(b *Batch) error { return b.Delete(sig) })
+}
+
+// Lineage gives the records of stage, newest first, at most limit of them
+// (all when limit <= 0). It reads the stage's lineage rows only.
+func (ix *Index) Lineage(stage string, limit int) ([]*Record, error) {
+	var recs []*Record
+	err := ix.db.View(func(txn *badger.Txn) error {
+		prefix := []byte(lineagePrefix + stage + "/")
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+			key := it.Item().Key()
+			if len(key) < len(prefix)+9 {
+				return fmt.Errorf("lineage row %q is malformed", key)
+			}
+			rec, err := getRecord(txn, string(key[len(prefix)+9:]))
+			if err != nil {
+				return err
+			}
+			// A row whose record is gone is left over from an interrupted
+			// delete; it says nothing.
+			if rec == nil {
+				continue
+			}
+			recs = append(recs, rec)
+			if limit > 0 && len(recs) == limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, indexError("reading the lineage of stage "+stage, err)
+	}
+	return recs, nil
+}
+
+// Last gives the newest record of stage.
+func (ix *Index) Last(stage string) (*Record, bool, error) {
+	recs, err := ix.Lineage(stage, 1)
+	if err != nil || len(recs) == 0 {
+		return nil, false, err
+	}
+	return recs[0], true, nil
+}
+
+// ForEach calls fn with every record, in signature order, stopping at the
+// first error. fn may write to the index.
+func (ix *Index) ForEach(fn func(*Record) error) error {
+	var fnErr error
+	err := ix.db.View(func(txn *badger.Txn) error {
+		prefix := []byte(sigPrefix)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
+		defer it.Close()
+		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+			rec, err := decodeRecord(it.Item())
+			if err != nil {
+				return err
+			}
+			if fnErr = fn(rec); fnErr != nil {
+				return fnErr
+			}
+		}
+		return nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return indexError("reading the records", err)
+	}
+	return nil
+}
+
+// GetRaw gives the value other packages stored at key.
+func (ix *Index) GetRaw(key string) ([]byte, bool, error) {
+	var val []byte
+	var found bool
+	err := ix.db.View(func(txn *badger.Txn) error {
+		var err error
+		val, found, err = getRaw(txn, key)
+		return err
+	})
+	if err != nil {
+		return nil, false, indexError("reading "+key, err)
+	}
+	return val, found, nil
+}
+
+// PutRaw stores val at key.
+func (ix *Index) PutRaw(key string, val []byte) error {
+	return ix.Batch(func(b *Batch) error { return b.PutRaw(key, val) })
+}
+
+// DeleteRaw removes key; a missing key is no error.
+func (ix *Index) DeleteRaw(key string) error {
+	return ix.Batch(func(b *Batch) error { return b.DeleteRaw(key) })
+}
+
+// ScanRaw calls fn with every raw key that starts with prefix, in key order,
+// stopping at the first error.
+func (ix *Index) ScanRaw(prefix string, fn func(key string, val []byte) error) error {
+	var fnErr error
+	err := ix.db.View(func(txn *badger.Txn) error {
+		full := []byte(rawPrefix + prefix)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: full, PrefetchValues: true, PrefetchSize: 64})
+		defer it.Close()
+		for it.Seek(full); it.ValidForPrefix(full); it.Next() {
+			val, err := rawValue(it.Item())
+			if err != nil {
+				return err
+			}
+			if fnErr = fn(string(it.Item().Key()[len(rawPrefix):]), val); fnErr != nil {
+				return fnErr
+			}
+		}
+		return nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return indexError("reading keys under "+prefix, err)
+	}
+	return nil
+}
+
+// Batch runs fn in one transaction: all its writes land, or none. A batch
+// holds at most about 1 MiB of changes. fn must use b, not the Index; its
+// own errors come back as they are.
+func (ix *Index) Batch(fn func(b *Batch) error) error {
+	ix.writes.Lock()
+	defer ix.writes.Unlock()
+	var fnErr error
+	err := ix.db.Update(func(txn *badger.Txn) error {
+		fnErr = fn(&Batch{txn: txn})
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return indexError("writing the index", err)
+}
+
+// indexError adds context to an error met reading or writing the index,
+// and the fix when it comes from damage.
+func indexError(what string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, badger.ErrDBClosed):
+		return fmt.Errorf("%s: the index is closed", what)
+	case errors.Is(err, badger.ErrTxnTooBig):
+		return fmt.Errorf("%s: %w: split the batch", what, err)
+	case isEnvironmentError(err):
+		return fmt.Errorf("%s: %w", what, err)
+	case !errors.Is(err, ErrCorruptIndex):
+		err = fmt.Errorf("%w: %w", ErrCorruptIndex, err)
+	}
+	return fmt.Errorf("%s: %w; run 'git dds fsck --repair' to rebuild it", what, err)
+}
+
+// Batch is the transaction of Index.Batch; it is valid only inside fn.
+type Batch struct {
+	txn *badger.Txn
+}
+
+// Put stores rec as Index.Put does.
+func (b *Batch) Put(rec *Record) error {
+	if err := checkRecordKeys(rec); err != nil {
+		return err
+	}
+	val, err := EncodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	return indexError("writing the record of "+rec.Signature, b.put(rec, val))
+}
+
+func (b *Batch) put(rec *Record, val []byte) error {
+	old, err := getRecord(b.txn, rec.Signature)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		if err := b.txn.Delete(lineageKey(old)); err != nil {
+			return err
+		}
+	}
+	if err := b.txn.Set([]byte(sigPrefix+rec.Signature), val); err != nil {
+		return err
+	}
+	return b.txn.Set(lineageKey(rec), nil)
+}
+
+// Delete removes a record as Index.Delete does.
+func (b *Batch) Delete(sig string) error {
+	return indexError("deleting the record of "+sig, b.delete(sig))
+}
+
+func (b *Batch) delete(sig string) error {
+	rec, err := getRecord(b.txn, sig)
+	if err != nil && !errors.Is(err, ErrCorruptIndex) {
+		return err
+	}
+	// A record too damaged to decode still goes; its lineage row, if
+	// any, is skipped by Lineage from then on.
+	if rec != nil {
+		if err := b.txn.Delete(lineageKey(rec)); err != nil {
+			return err
+		}
+	}
+	return b.txn.Delete([]byte(sigPrefix + sig))
+}
+
+// GetRaw reads key inside the transaction, seeing its own writes.
+func (b *Batch) GetRaw(key string) ([]byte, bool, error) {
+	val, ok, err := getRaw(b.txn, key)
+	return val, ok, indexError("reading "+key, err)
+}
+
+// PutRaw stores val at key.
+func (b *Batch) PutRaw(key string, val []byte) error {
+	if key == "" {
+		return errors.New("a raw index key cannot be empty")
+	}
+	return indexError("writing "+key, b.txn.Set([]byte(rawPrefix+key), append([]byte{rawValueMark}, val...)))
+}
+
+// DeleteRaw removes key.
+func (b *Batch) DeleteRaw(key string) error {
+	return indexError("deleting "+key, b.txn.Delete([]byte(rawPrefix+key)))
+}
+
+func checkRecordKeys(rec *Record) error {
+	if len(rec.Signature) != 64 || strings.Trim(rec.Signature, "0123456789abcdef") != "" {
+		return fmt.Errorf("record signature %q is not 64 lowercase hex digits", rec.Signature)
+	}
+	if rec.Stage == "" || strings.Contains(rec.Stage, "/") {
+		return fmt.Errorf("record %s: stage name %q is empty or has a '/'", rec.Signature, rec.Stage)
+	}
+	return nil
+}
+
+// lineageKey sorts a stage's rows newest first: the time is stored
+// inverted, big-endian, so that a forward prefix scan meets the newest row
+// first.
+func lineageKey(rec *Record) []byte {
+	key := []byte(lineagePrefix + rec.Stage + "/")
+	key = binary.BigEndian.AppendUint64(key, math.MaxUint64-unixNanos(rec.Time))
+	key = append(key, '/')
+	return append(key, rec.Signature...)
+}
+
+// unixNanos clamps t to the range of int64 nanoseconds after 1970.
+func unixNanos(t time.Time) uint64 {
+	switch {
+	case t.Before(time.Unix(0, 0)):
+		return 0
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return uint64(t.UnixNano())
+}
+
+func getRecord(txn *badger.Txn, sig string) (*Record, error) {
+	item, err := txn.Get([]byte(sigPrefix + sig))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecord(item)
+}
+
+func decodeRecord(item *badger.Item) (*Record, error) {
+	var rec *Record
+	err := item.Value(func(val []byte) error {
+		var err error
+		rec, err = DecodeRecord(val)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: record %q: %w", ErrCorruptIndex, item.Key(), err)
+	}
+	return rec, nil
+}
+
+// EncodeRecord writes a record as the index stores it: JSON with the
+// version of its layout.
+func EncodeRecord(rec *Record) ([]byte, error) {
+	data, err := json.Marshal(storedRecord{Version: recordVersion, Record: rec})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the record of %s: %w", rec.Signature, err)
+	}
+	return data, nil
+}
+
+// DecodeRecord reads a record written by EncodeRecord.
+func DecodeRecord(data []byte) (*Record, error) {
+	stored := storedRecord{Record: &Record{}}
+	if err := json.Unmarshal(data, &stored); err != nil {
+		return nil, fmt.Errorf("the record is not valid JSON: %w", err)
+	}
+	if stored.Version != recordVersion {
+		return nil, fmt.Errorf("the record has format version %d; this git dds reads version %d", stored.Version, recordVersion)
+	}
+	return stored.Record, nil
+}
+
+func getRaw(txn *badger.Txn, key string) ([]byte, bool, error) {
+	item, err := txn.Get([]byte(rawPrefix + key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	val, err := rawValue(item)
+	return val, err == nil, err
+}
+
+// rawValue gives a copy of a raw value, without its mark.
+func rawValue(item *badger.Item) ([]byte, error) {
+	val, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(val) == 0 || val[0] != rawValueMark {
+		return nil, fmt.Errorf("%w: the value of %q cannot be read back", ErrCorruptIndex, item.Key()[len(rawPrefix):])
+	}
+	return val[1:], nil
+}

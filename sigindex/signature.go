@@ -1,0 +1,142 @@
+package sigindex
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/git-dds/git-dds/gitref"
+	"github.com/git-dds/git-dds/pipeline"
+)
+
+// Kinds of Input, in the order a signature encodes them.
+const (
+	KindCmd   = "cmd"   // Value: the command line
+	KindWdir  = "wdir"  // Value: the working directory, "" for the repository root
+	KindOut   = "out"   // Name: a declared output path
+	KindDep   = "dep"   // Name: a tracked dep path; Value: its git object id
+	KindStage = "stage" // Name: an upstream stage; Value: its signature
+	KindParam = "param" // Name: "file:key"; Value: canonical JSON
+	KindEnv   = "env"   // Name: a variable; Value: its value quoted, "" when unset
+)
+
+// Env looks up an environment variable's value; ok is false when it is unset.
+type Env func(name string) (value string, ok bool)
+
+// Compute gives the signature of st as evaluated in tree, and the inputs it
+// covers in encoding order (see docs/signatures.md):
+//
+//   - cmd, wdir, then each out, sorted: reordering outs in dds.yaml is not a
+//     change to the computation;
+//   - each tracked dep, sorted by path, with its git object id;
+//   - each upstream stage, sorted by name, once however many of its outputs
+//     st reads: every output of a stage is fixed by its signature, so naming
+//     another of them adds nothing;
+//   - each declared params key, sorted by file then key, as canonical JSON;
+//   - each declared env var, sorted, quoted, or "" when unset.
+//
+// The stage's name is left out, so renaming a stage keeps its computations;
+// two stages of one pipeline still never share a signature because no two
+// stages own the same output.
+//
+// producer says which stage, if any, outputs a dep path; upstream holds the
+// signatures of those stages. A nil env reads the process environment.
+func Compute(st *pipeline.Stage, tree gitref.Tree, producer func(path string) (stage string, ok bool), upstream map[string]string, env Env) (sig string, inputs []Input, err error) {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	inputs = []Input{
+		{Kind: KindCmd, Value: st.Cmd},
+		{Kind: KindWdir, Value: st.Wdir},
+	}
+	for _, out := range sortedUnique(st.Outs) {
+		inputs = append(inputs, Input{Kind: KindOut, Name: out})
+	}
+	deps, err := depInputs(st, tree, producer, upstream)
+	if err != nil {
+		return "", nil, err
+	}
+	inputs = append(inputs, deps...)
+	params, err := paramInputs(st, tree)
+	if err != nil {
+		return "", nil, err
+	}
+	inputs = append(inputs, params...)
+	for _, name := range sortedUnique(st.Env) {
+		value := ""
+		if v, ok := env(name); ok {
+			value = strconv.Quote(v)
+		}
+		inputs = append(inputs, Input{Kind: KindEnv, Name: name, Value: value})
+	}
+	sig, err = SignatureOf(inputs)
+	if err != nil {
+		return "", nil, fmt.Errorf("stage %q: %w", st.Name, err)
+	}
+	return sig, inputs, nil
+}
+
+// depInputs gives the tracked deps, then the upstream stages.
+func depInputs(st *pipeline.Stage, tree gitref.Tree, producer func(string) (string, bool), upstream map[string]string) ([]Input, error) {
+	var tracked []Input
+	var upstreamNames []string
+	for _, dep := range sortedUnique(st.Deps) {
+		if producer != nil {
+			if name, ok := producer(dep); ok {
+				upstreamNames = append(upstreamNames, name)
+				continue
+			}
+		}
+		entry, ok, err := tree.Lookup(dep)
+		if err != nil {
+			return nil, fmt.Errorf("stage %q: reading dep %q: %w", st.Name, dep, err)
+		}
+		if !ok {
+			return nil, asInput(fmt.Errorf("stage %q depends on %q, which git does not track here: add and commit it, or fix the stage's deps in %s", st.Name, dep, pipeline.FileName))
+		}
+		tracked = append(tracked, Input{Kind: KindDep, Name: dep, Value: entry.ID})
+	}
+	for _, name := range sortedUnique(upstreamNames) {
+		upstreamSig, ok := upstream[name]
+		if !ok {
+			return nil, fmt.Errorf("stage %q reads an output of stage %q, whose signature is not known yet: compute signatures in pipeline order", st.Name, name)
+		}
+		tracked = append(tracked, Input{Kind: KindStage, Name: name, Value: upstreamSig})
+	}
+	return tracked, nil
+}
+
+// paramInputs gives the declared params values, each params file read once.
+func paramInputs(st *pipeline.Stage, tree gitref.Tree) ([]Input, error) {
+	keysByFile := map[string][]string{}
+	for _, pf := range st.Params {
+		keysByFile[pf.File] = append(keysByFile[pf.File], pf.Keys...)
+	}
+	var inputs []Input
+	for _, file := range slices.Sorted(maps.Keys(keysByFile)) {
+		// A ':' in the file name would make "file:key" ambiguous, both in the
+		// signature and wherever git dds names a param to the user.
+		if strings.Contains(file, ":") {
+			return nil, asInput(fmt.Errorf("stage %q: params file %q has a ':' in its name, which git dds uses to separate a file from its key: rename the file", st.Name, file))
+		}
+		doc, err := loadParams(tree, file)
+		if err != nil {
+			return nil, fmt.Errorf("stage %q: %w", st.Name, err)
+		}
+		for _, key := range sortedUnique(keysByFile[file]) {
+			value, err := paramValue(doc, key)
+			if err != nil {
+				return nil, asInput(fmt.Errorf("stage %q: params file %q, key %q: %w", st.Name, file, key, err))
+			}
+			inputs = append(inputs, Input{Kind: KindParam, Name: file + ":" + key, Value: value})
+		}
+	}
+	return inputs, nil
+}
+
+func sortedUnique(s []string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(s)))
+}

@@ -1,0 +1,17 @@
+//go:build !linux
+
+package store
+
+import (
+	"errors"
+	"io"
+	"os"
+)
+
+func cloneFile(dst, src *os.File) error { return errors.ErrUnsupported }
+
+func exchange(a, b string) error { return errors.ErrUnsupported }
+
+func startWriteback(*os.File) {}
+
+func newWritebackWriter(f *os.File) io.Writer { return f }

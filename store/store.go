@@ -1,0 +1,231 @@
+// Package store keeps output content under .git/dds: a content-addressed
+// object store, and the placing of its objects into the working tree.
+//
+// An object is named by the BLAKE3-256 of its bytes, 64 lowercase hex digits,
+// and lives at objects/aa/bb/<id>, read-only. A folder output is stored as a
+// manifest object (see EncodeManifest) naming the objects of its files.
+// Objects are written to tmp/, flushed, and renamed into place, so a crash
+// never leaves a partial object under objects/.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+var (
+	// ErrCorrupt marks an object whose bytes no longer hash to its id.
+	ErrCorrupt = errors.New("object is corrupt")
+	// ErrNotFound marks an id the store does not hold.
+	ErrNotFound = errors.New("object is not in the store")
+	// ErrSymlink marks a symbolic link where an output must be a regular
+	// file or folder: the store records bytes, not links.
+	ErrSymlink = errors.New("outputs must be regular files or folders, not symbolic links")
+)
+
+// WorkTreeTempGlob matches the names Materialize builds outputs under beside
+// their destination before renaming them into place; a crash can leave one
+// behind, so it belongs in the repository's ignore rules.
+const WorkTreeTempGlob = ".*.dds-tmp-*"
+
+// Store is the object store of one clone. It holds no open files and is safe
+// for concurrent use, including by several processes.
+type Store struct {
+	objects string
+	tmp     string
+}
+
+// Open returns the store rooted at dir, the .git/dds folder. Its folders are
+// created when the first object is written.
+func Open(dir string) (*Store, error) {
+	info, err := os.Stat(dir)
+	if err == nil && !info.IsDir() {
+		return nil, fmt.Errorf("open store: %s is not a folder", dir)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return &Store{
+		objects: filepath.Join(dir, "objects"),
+		tmp:     filepath.Join(dir, "tmp"),
+	}, nil
+}
+
+// ValidID reports whether id has the form of a content id.
+func ValidID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Path returns where the object id lives, whether or not it is there yet,
+// or "" when id is not a content id.
+func (s *Store) Path(id string) string {
+	if !ValidID(id) {
+		return ""
+	}
+	return filepath.Join(s.objects, id[:2], id[2:4], id)
+}
+
+// Has reports whether the store holds the object id.
+func (s *Store) Has(id string) bool {
+	p := s.Path(id)
+	if p == "" {
+		return false
+	}
+	info, err := os.Stat(p)
+	return err == nil && info.Mode().IsRegular()
+}
+
+// Open opens the object id for reading.
+func (s *Store) Open(id string) (*os.File, error) {
+	p, err := s.objectPath(id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("object %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open object %s: %w", id, err)
+	}
+	return f, nil
+}
+
+// Verify rehashes the object id; a mismatch wraps ErrCorrupt.
+func (s *Store) Verify(ctx context.Context, id string) error {
+	f, err := s.Open(id)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	got, _, err := hashCopy(ctx, f, nil, sizeHint(f))
+	if err != nil {
+		return fmt.Errorf("verify object %s: %w", id, err)
+	}
+	if got != id {
+		return fmt.Errorf("object %s holds content with id %s: %w", id, got, ErrCorrupt)
+	}
+	return nil
+}
+
+// Walk calls fn for every object in the store, in id order, and stops at the
+// first error fn returns. Files under objects/ that are not named as objects
+// in their right place are not objects and are skipped.
+func (s *Store) Walk(fn func(id string, size int64) error) error {
+	firsts, err := readDirIfExists(s.objects)
+	if err != nil {
+		return err
+	}
+	for _, first := range firsts {
+		if !first.IsDir() {
+			continue
+		}
+		seconds, err := readDirIfExists(filepath.Join(s.objects, first.Name()))
+		if err != nil {
+			return err
+		}
+		for _, second := range seconds {
+			if !second.IsDir() {
+				continue
+			}
+			shard := filepath.Join(s.objects, first.Name(), second.Name())
+			objects, err := readDirIfExists(shard)
+			if err != nil {
+				return err
+			}
+			for _, object := range objects {
+				id := object.Name()
+				if !object.Type().IsRegular() || s.Path(id) != filepath.Join(shard, id) {
+					continue
+				}
+				info, err := object.Info()
+				if errors.Is(err, fs.ErrNotExist) {
+					continue // removed since the listing
+				}
+				if err != nil {
+					return fmt.Errorf("walk store: %w", err)
+				}
+				if err := fn(id, info.Size()); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Remove deletes the object id. Removing an object that is not there is not
+// an error, so concurrent collectors do not trip over each other.
+func (s *Store) Remove(id string) error {
+	p, err := s.objectPath(id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove object %s: %w", id, err)
+	}
+	return nil
+}
+
+// RemoveStaleTemp deletes temporary files that an ingest killed mid-way left
+// in the store's tmp folder. Only files older than maxAge go, so ingests
+// still running in other processes keep theirs.
+func (s *Store) RemoveStaleTemp(maxAge time.Duration) (removed int, err error) {
+	entries, err := os.ReadDir(s.tmp)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("clean store temporary files: %w", err)
+	}
+	cutoff := time.Now().Add(-maxAge)
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.tmp, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("clean store temporary files: %w", err)
+		}
+		removed++
+	}
+	return removed, nil
+}
+
+func (s *Store) objectPath(id string) (string, error) {
+	p := s.Path(id)
+	if p == "" {
+		return "", fmt.Errorf("%q is not a content id (64 lowercase hex digits)", id)
+	}
+	return p, nil
+}
+
+func readDirIfExists(dir string) ([]fs.DirEntry, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("walk store: %w", err)
+	}
+	return entries, nil
+}
+
+// tempName returns a fresh name in dir starting with prefix; nothing is created.
+func tempName(dir, prefix string) string {
+	return filepath.Join(dir, prefix+rand.Text())
+}
