@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -53,6 +54,18 @@ type indexSnapshot struct {
 	// timestamp tick as the index was written: git calls such an entry
 	// racily clean and compares content, and so must we.
 	written time.Time
+	// stamp identifies the index file as read (size, mtime, inode), so that
+	// an unchanged index need not be decoded again; "" when unknown.
+	stamp string
+}
+
+// indexStamp identifies a version of the index file cheaply.
+func indexStamp(info fs.FileInfo) string {
+	var ino uint64
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		ino = st.Ino
+	}
+	return fmt.Sprintf("%d:%d:%d", info.Size(), info.ModTime().UnixNano(), ino)
 }
 
 // writtenAfter reports whether the index was written strictly after a
@@ -82,7 +95,9 @@ func (r *Repo) readIndex(ctx context.Context) (*indexSnapshot, error) {
 	var idx index.Index
 	decodeErr := index.NewDecoder(bufio.NewReaderSize(f, 64<<10)).Decode(&idx)
 	if decodeErr == nil {
-		return snapshotFromIndex(&idx, info.ModTime()), nil
+		snap := snapshotFromIndex(&idx, info.ModTime())
+		snap.stamp = indexStamp(info)
+		return snap, nil
 	}
 	snap, err := r.readIndexWithGit(ctx, info.ModTime())
 	if err != nil {

@@ -79,21 +79,43 @@ func (r *Repo) Worktree(ctx context.Context) (*Overlay, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newOverlay(ctx, r, snap, settings, nil), nil
+}
+
+// Refresh returns an overlay that looks at the files again, for checking
+// that nothing moved while a command ran. It decodes the index again only
+// if the index file changed: in a large repository that is most of the
+// cost of a new overlay.
+func (o *Overlay) Refresh(ctx context.Context) (*Overlay, error) {
+	info, err := os.Stat(o.repo.indexPath)
+	if err != nil || o.index.stamp == "" || indexStamp(info) != o.index.stamp {
+		return o.repo.Worktree(ctx)
+	}
+	return newOverlay(ctx, o.repo, o.index, o.settings, o.children), nil
+}
+
+// newOverlay starts an overlay with nothing looked at yet. children, the
+// folder listing derived from snap, is read-only once built and may be
+// shared; nil builds it.
+func newOverlay(ctx context.Context, r *Repo, snap *indexSnapshot, settings worktreeSettings, children map[string][]string) *Overlay {
 	o := &Overlay{
 		repo:         r,
 		ctx:          ctx,
 		index:        snap,
 		settings:     settings,
-		children:     map[string][]string{"": nil},
+		children:     children,
 		files:        make(map[string]fileState),
 		trees:        make(map[string]treeState),
 		realDirs:     map[string]bool{"": true},
 		filteredDirs: make(map[string]bool),
 	}
-	for p := range snap.entries {
-		o.addChild(p)
+	if children == nil {
+		o.children = map[string][]string{"": nil}
+		for p := range snap.entries {
+			o.addChild(p)
+		}
 	}
-	return o, nil
+	return o
 }
 
 // addChild records p in its folder, and the folder in its own the first

@@ -142,8 +142,9 @@ func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env sigindex.Env) ([]Stage
 		return s.Name, true
 	}
 	out := make([]StageView, 0, len(p.Stages))
+	eval := sigindex.NewEvaluator(tree, producer, env)
 	for _, st := range p.Stages {
-		sig, inputs, err := sigindex.Compute(st, tree, producer, sigs, env)
+		sig, inputs, err := eval.Compute(st, sigs)
 		if err != nil {
 			return nil, err
 		}

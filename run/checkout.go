@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/git-dds/git-dds/namespace"
@@ -68,9 +69,14 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 // materialize writes outputs from the store into the working tree and
 // remembers what it placed.
 func (w *Workspace) materialize(ctx context.Context, outs []sigindex.Output) error {
-	if len(outs) == 0 {
-		return nil
+	if err := w.place(ctx, outs); err != nil {
+		return err
 	}
+	return w.notePlacedAll(ctx, outs)
+}
+
+// place writes outputs from the store into the working tree.
+func (w *Workspace) place(ctx context.Context, outs []sigindex.Output) error {
 	for _, o := range outs {
 		dest := filepath.Join(w.Repo.Root, filepath.FromSlash(o.Path))
 		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
@@ -80,14 +86,30 @@ func (w *Workspace) materialize(ctx context.Context, outs []sigindex.Output) err
 			return fmt.Errorf("restoring %s: %w", o.Path, err)
 		}
 	}
+	return nil
+}
+
+// notePlacedAll remembers, in one visit to the index, what was placed.
+func (w *Workspace) notePlacedAll(ctx context.Context, outs []sigindex.Output) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	// A batch holds a few hundred KiB: a note is about 200 bytes.
+	const perBatch = 1000
 	return w.WithIndex(ctx, func(ix *sigindex.Index) error {
-		return ix.Batch(func(b *sigindex.Batch) error {
-			for _, o := range outs {
-				if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {
-					return err
+		for chunk := range slices.Chunk(outs, perBatch) {
+			err := ix.Batch(func(b *sigindex.Batch) error {
+				for _, o := range chunk {
+					if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {
+						return err
+					}
 				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 }

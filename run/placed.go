@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	"github.com/zeebo/blake3"
@@ -133,4 +134,25 @@ func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Ou
 	default:
 		return outputEdited, nil
 	}
+}
+
+// placedNotes collects, across stages running side by side, the outputs
+// placed from the store, to be remembered in one batch.
+type placedNotes struct {
+	mu   sync.Mutex
+	outs []sigindex.Output
+}
+
+func (n *placedNotes) add(outs ...sigindex.Output) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.outs = append(n.outs, outs...)
+}
+
+func (n *placedNotes) take() []sigindex.Output {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	outs := n.outs
+	n.outs = nil
+	return outs
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/pipeline"
 	"github.com/git-dds/git-dds/sigindex"
@@ -62,6 +63,7 @@ type Result struct {
 type job struct {
 	view     namespace.StageView
 	record   *sigindex.Record
+	placed   map[string]placed // what git dds last put at each output path
 	upstream []*job
 	done     chan struct{}
 	ok       bool
@@ -93,6 +95,7 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 	for _, sv := range view.Stages {
 		sigs[sv.Stage.Name] = sv.Signature
 	}
+	notes := &placedNotes{}
 	slots := make(chan struct{}, opts.Jobs)
 	var wg sync.WaitGroup
 	for _, j := range jobs {
@@ -115,10 +118,16 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 				return
 			}
 			defer func() { <-slots }()
-			j.result, j.ok = w.runStage(ctx, view, j, sigs, opts)
+			j.result, j.ok = w.runStage(ctx, view, j, sigs, notes, opts)
 		}()
 	}
 	wg.Wait()
+	// What reused stages placed is remembered in one visit to the index. A
+	// crash before it loses nothing: an output whose content is right needs
+	// no note to be fresh.
+	if err := w.notePlacedAll(ctx, notes.take()); err != nil {
+		return nil, err
+	}
 
 	res := &Result{Stages: make([]StageResult, 0, len(jobs))}
 	failed := false
@@ -159,6 +168,11 @@ func (w *Workspace) plan(ctx context.Context, view *namespace.View, selected []*
 		for _, st := range selected {
 			sv, _ := view.Stage(st.Name)
 			j := &job{view: sv, done: make(chan struct{})}
+			placedAt, err := w.loadPlaced(ix, st.Outs)
+			if err != nil {
+				return err
+			}
+			j.placed = placedAt
 			rec, ok, err := ix.Get(sv.Signature)
 			if err != nil {
 				return err
@@ -196,7 +210,7 @@ func (w *Workspace) dryRun(_ context.Context, jobs []*job) (*Result, error) {
 }
 
 // runStage reuses or executes one stage whose upstream stages are done.
-func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, sigs map[string]string, opts Options) (StageResult, bool) {
+func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, sigs map[string]string, notes *placedNotes, opts Options) (StageResult, bool) {
 	st := j.view.Stage
 	res := StageResult{Name: st.Name, Signature: j.view.Signature}
 	fail := func(err error) (StageResult, bool) {
@@ -206,7 +220,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		return res, false
 	}
 	if j.record != nil {
-		if err := w.reuse(ctx, st, j.record); err != nil {
+		if err := w.reuse(ctx, st, j.record, j.placed, notes); err != nil {
 			return fail(err)
 		}
 		res.Action = Reused
@@ -214,32 +228,35 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		return res, true
 	}
 
-	unlock, err := w.lockSignature(ctx, j.view.Signature, func(pid int) {
+	lock, err := w.lockSignature(ctx, j.view.Signature, func(pid int) {
 		fmt.Fprintf(w.Stderr, "git dds: waiting for another git dds (pid %d) computing stage %s...\n", pid, st.Name)
 	})
 	if err != nil {
 		return fail(err)
 	}
-	defer unlock()
+	defer lock.unlock()
 
-	// Another process may have recorded it while we waited for the lock.
-	var rec *sigindex.Record
-	if err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
-		r, ok, err := ix.Get(j.view.Signature)
-		if ok && w.hasObjects(r) {
-			rec = r
-		}
-		return err
-	}); err != nil {
-		return fail(err)
-	}
-	if rec != nil {
-		if err := w.reuse(ctx, st, rec); err != nil {
+	// Another process may have recorded it since we planned: its lock says
+	// so, which spares every other stage a visit to the index.
+	if lock.recordedByOther {
+		var rec *sigindex.Record
+		if err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+			r, ok, err := ix.Get(j.view.Signature)
+			if ok && w.hasObjects(r) {
+				rec = r
+			}
+			return err
+		}); err != nil {
 			return fail(err)
 		}
-		res.Action = Reused
-		w.progress(opts, "%s: reused (computed by another git dds)", st.Name)
-		return res, true
+		if rec != nil {
+			if err := w.reuse(ctx, st, rec, j.placed, notes); err != nil {
+				return fail(err)
+			}
+			res.Action = Reused
+			w.progress(opts, "%s: reused (computed by another git dds)", st.Name)
+			return res, true
+		}
 	}
 
 	w.progress(opts, "%s: executing", st.Name)
@@ -251,6 +268,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	if err := w.record(ctx, view, j.view, sigs, elapsed); err != nil {
 		return fail(err)
 	}
+	lock.markRecorded()
 	res.Action = Executed
 	res.Seconds = elapsed.Seconds()
 	w.progress(opts, "%s: executed in %s", st.Name, elapsed.Round(time.Millisecond))
@@ -265,36 +283,26 @@ func (w *Workspace) progress(opts Options, format string, args ...any) {
 
 // reuse puts a recorded computation's outputs in the working tree, unless
 // they are there already. An output edited by hand is never overwritten.
-func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *sigindex.Record) error {
+func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *sigindex.Record, placedAt map[string]placed, notes *placedNotes) error {
 	var todo []sigindex.Output
-	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
-		paths := make([]string, len(rec.Outputs))
-		for i, o := range rec.Outputs {
-			paths[i] = o.Path
-		}
-		placedAt, err := w.loadPlaced(ix, paths)
+	for _, o := range rec.Outputs {
+		last, known := placedAt[o.Path]
+		cond, err := w.condition(ctx, o.Path, o, last, known)
 		if err != nil {
 			return err
 		}
-		for _, o := range rec.Outputs {
-			last, known := placedAt[o.Path]
-			cond, err := w.condition(ctx, o.Path, o, last, known)
-			if err != nil {
-				return err
-			}
-			switch cond {
-			case outputEdited:
-				return fmt.Errorf("stage %s: %w: %s; run git dds checkout --force to discard the edit, then git dds run", st.Name, ErrEdited, o.Path)
-			case outputMissing, outputOther:
-				todo = append(todo, o)
-			}
+		switch cond {
+		case outputEdited:
+			return fmt.Errorf("stage %s: %w: %s; run git dds checkout --force to discard the edit, then git dds run", st.Name, ErrEdited, o.Path)
+		case outputMissing, outputOther:
+			todo = append(todo, o)
 		}
-		return nil
-	})
-	if err != nil {
+	}
+	if err := w.place(ctx, todo); err != nil {
 		return err
 	}
-	return w.materialize(ctx, todo)
+	notes.add(todo...)
+	return nil
 }
 
 // execute runs the stage's command with fresh output paths.
@@ -364,7 +372,7 @@ func (w *Workspace) checkOutput(out string) error {
 // recorded under a signature it does not match.
 func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespace.StageView, sigs map[string]string, elapsed time.Duration) error {
 	st := sv.Stage
-	overlay, err := w.Repo.Worktree(ctx)
+	overlay, err := w.freshOverlay(ctx, view)
 	if err != nil {
 		return err
 	}
@@ -413,6 +421,15 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 			return nil
 		})
 	})
+}
+
+// freshOverlay looks at the working tree again, reusing the view's decoded
+// git index when the index did not change.
+func (w *Workspace) freshOverlay(ctx context.Context, view *namespace.View) (*gitref.Overlay, error) {
+	if o, ok := view.Tree.(*gitref.Overlay); ok {
+		return o.Refresh(ctx)
+	}
+	return w.Repo.Worktree(ctx)
 }
 
 func hostname() string {

@@ -94,15 +94,19 @@ func openBadger(dir string) (db *badger.DB, err error) {
 	opt := badger.DefaultOptions(dir).
 		WithLogger(nil).
 		WithMetricsEnabled(false).
-		// 8 MiB keeps a transaction up to 1.2 MiB, so values up to 1 MiB
-		// (the default threshold) stay in the LSM tree, which compaction
-		// reclaims, rather than the value log, which nothing here collects.
-		WithMemTableSize(8 << 20).
+		// A CLI opens the index for every metadata operation, so a small
+		// memtable (cheap to create and flush) matters more than write
+		// throughput. 4 MiB keeps a transaction up to 600 KiB, so values up
+		// to 512 KiB stay in the LSM tree, which compaction reclaims, rather
+		// than the value log, which nothing here collects. Compacting level
+		// 0 on close keeps the table count, and so the next open, small.
+		WithMemTableSize(4 << 20).
 		WithNumMemtables(2).
+		WithValueThreshold(512 << 10).
 		WithValueLogFileSize(16 << 20).
 		WithNumVersionsToKeep(1).
 		WithNumCompactors(2). // 0 would stall writes for good once level 0 fills up
-		WithCompactL0OnClose(false).
+		WithCompactL0OnClose(true).
 		WithCompression(options.None).
 		WithBlockCacheSize(0).
 		WithIndexCacheSize(0).
@@ -374,7 +378,7 @@ func (ix *Index) ScanRaw(prefix string, fn func(key string, val []byte) error) e
 }
 
 // Batch runs fn in one transaction: all its writes land, or none. A batch
-// holds at most about 1 MiB of changes. fn must use b, not the Index; its
+// holds at most about 600 KiB of changes. fn must use b, not the Index; its
 // own errors come back as they are.
 func (ix *Index) Batch(fn func(b *Batch) error) error {
 	ix.writes.Lock()

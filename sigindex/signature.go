@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/pipeline"
 )
@@ -45,9 +47,29 @@ type Env func(name string) (value string, ok bool)
 // producer says which stage, if any, outputs a dep path; upstream holds the
 // signatures of those stages. A nil env reads the process environment.
 func Compute(st *pipeline.Stage, tree gitref.Tree, producer func(path string) (stage string, ok bool), upstream map[string]string, env Env) (sig string, inputs []Input, err error) {
+	return NewEvaluator(tree, producer, env).Compute(st, upstream)
+}
+
+// Evaluator computes the signatures of many stages of one tree, parsing
+// each params file once however many stages declare its keys.
+type Evaluator struct {
+	tree     gitref.Tree
+	producer func(path string) (stage string, ok bool)
+	env      Env
+	params   map[string]*yaml.Node
+}
+
+// NewEvaluator prepares signatures of stages evaluated in tree; see Compute.
+func NewEvaluator(tree gitref.Tree, producer func(path string) (stage string, ok bool), env Env) *Evaluator {
 	if env == nil {
 		env = os.LookupEnv
 	}
+	return &Evaluator{tree: tree, producer: producer, env: env, params: map[string]*yaml.Node{}}
+}
+
+// Compute is the package-level Compute with this evaluator's tree.
+func (e *Evaluator) Compute(st *pipeline.Stage, upstream map[string]string) (sig string, inputs []Input, err error) {
+	tree, producer, env := e.tree, e.producer, e.env
 	inputs = []Input{
 		{Kind: KindCmd, Value: st.Cmd},
 		{Kind: KindWdir, Value: st.Wdir},
@@ -60,7 +82,7 @@ func Compute(st *pipeline.Stage, tree gitref.Tree, producer func(path string) (s
 		return "", nil, err
 	}
 	inputs = append(inputs, deps...)
-	params, err := paramInputs(st, tree)
+	params, err := paramInputs(st, e.loadParams)
 	if err != nil {
 		return "", nil, err
 	}
@@ -110,7 +132,7 @@ func depInputs(st *pipeline.Stage, tree gitref.Tree, producer func(string) (stri
 }
 
 // paramInputs gives the declared params values, each params file read once.
-func paramInputs(st *pipeline.Stage, tree gitref.Tree) ([]Input, error) {
+func paramInputs(st *pipeline.Stage, load func(file string) (*yaml.Node, error)) ([]Input, error) {
 	keysByFile := map[string][]string{}
 	for _, pf := range st.Params {
 		keysByFile[pf.File] = append(keysByFile[pf.File], pf.Keys...)
@@ -122,7 +144,7 @@ func paramInputs(st *pipeline.Stage, tree gitref.Tree) ([]Input, error) {
 		if strings.Contains(file, ":") {
 			return nil, asInput(fmt.Errorf("stage %q: params file %q has a ':' in its name, which git dds uses to separate a file from its key: rename the file", st.Name, file))
 		}
-		doc, err := loadParams(tree, file)
+		doc, err := load(file)
 		if err != nil {
 			return nil, fmt.Errorf("stage %q: %w", st.Name, err)
 		}
@@ -139,4 +161,18 @@ func paramInputs(st *pipeline.Stage, tree gitref.Tree) ([]Input, error) {
 
 func sortedUnique(s []string) []string {
 	return slices.Compact(slices.Sorted(slices.Values(s)))
+}
+
+// loadParams parses a params file once per evaluator. A document is only
+// read after parsing, so sharing it between stages is safe.
+func (e *Evaluator) loadParams(file string) (*yaml.Node, error) {
+	if doc, ok := e.params[file]; ok {
+		return doc, nil
+	}
+	doc, err := loadParams(e.tree, file)
+	if err != nil {
+		return nil, err
+	}
+	e.params[file] = doc
+	return doc, nil
 }
