@@ -23,6 +23,7 @@ cd "$work/repo"
 git init -q
 git add -A
 git commit -q -m "weather pipeline"
+git dds install >/dev/null
 
 step "1. The first run computes every stage"
 show git dds run
@@ -40,19 +41,21 @@ show git dds status
 show git dds run
 show cat out/report.txt
 
-step "4. Back on main: main's outputs return from the store, nothing runs"
+step "4. Back on main: the post-checkout hook restores main's outputs, nothing runs"
 show git switch main
-show git dds checkout
-show git dds run
 show cat out/report.txt
+show git dds status
 
 step "5. An undeclared param changes nothing"
 sed -i.bak 's/colour: blue/colour: green/' params.yaml && rm params.yaml.bak
 git commit -q -am "greener plots"
 show git dds status
 
-step "6. Merge the branch: its computed artifacts are promoted, not recomputed"
+step "6. Before merging: what would the merge promote or compute?"
+show git dds merge-preview median
+
+step "7. Merge: the post-merge hook promotes the branch's artifacts, nothing is recomputed"
 show git merge -q --no-edit median
-show git dds run
+show git dds status
 show git dds ls
 show cat out/report.txt

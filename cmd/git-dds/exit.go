@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/git-dds/git-dds/gitref"
+	"github.com/git-dds/git-dds/hooks"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/pipeline"
 	"github.com/git-dds/git-dds/run"
@@ -47,7 +48,8 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &no), errors.Is(err, run.ErrFailed), errors.Is(err, run.ErrEdited), errors.As(err, &stageErr):
+	case errors.As(err, &no), errors.Is(err, run.ErrFailed), errors.Is(err, run.ErrEdited), errors.As(err, &stageErr),
+		errors.Is(err, hooks.ErrRefused):
 		return exitAnswerNo
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/sigindex"
 )
 
 type lsOptions struct {
@@ -28,40 +31,49 @@ func newLsCommand(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-type lsArtifact struct {
-	Path      string `json:"path"`
-	Stage     string `json:"stage"`
-	Signature string `json:"signature"`
-}
-
-type lsJSON struct {
-	Ref       string       `json:"ref"`
-	Commit    string       `json:"commit"`
-	Artifacts []lsArtifact `json:"artifacts"`
-}
-
 func runLs(ctx context.Context, g *globalOptions, opts *lsOptions) error {
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
 		return err
 	}
-	view, err := namespace.Load(ctx, ws.Repo, opts.ref, ws.Env)
+	refName := fullRefName(ws.Repo, opts.ref)
+	saved := func(ref string) (ns *namespace.Namespace, ok bool, err error) {
+		err = ws.WithIndex(ctx, func(ix *sigindex.Index) error {
+			ns, ok, err = namespace.Saved(ix, refName)
+			return err
+		})
+		return ns, ok, err
+	}
+	ns, _, err := namespace.ForRef(ctx, ws.Repo, saved, opts.ref, ws.Env)
 	if err != nil {
 		return err
 	}
-	out := lsJSON{Ref: opts.ref, Commit: view.Commit, Artifacts: []lsArtifact{}}
-	for _, sv := range view.Stages {
-		for _, o := range sv.Stage.Outs {
-			out.Artifacts = append(out.Artifacts, lsArtifact{Path: o, Stage: sv.Stage.Name, Signature: sv.Signature})
-		}
-	}
+	ns.Ref = opts.ref
 	if g.json {
-		return g.printJSON(out)
+		return g.printJSON(ns)
 	}
-	fmt.Fprintf(g.stdout, "%s at %s\n", opts.ref, short(view.Commit))
+	fmt.Fprintf(g.stdout, "%s at %s\n", opts.ref, short(ns.Commit))
 	tw := tabwriter.NewWriter(g.stdout, 2, 8, 2, ' ', 0)
-	for _, a := range out.Artifacts {
+	for _, a := range ns.Artifacts {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Path, a.Stage, short(a.Signature))
 	}
 	return tw.Flush()
+}
+
+// fullRefName is the name hooks bind a namespace under: refs/heads/NAME
+// for a branch (HEAD meaning the current one).
+func fullRefName(repo *gitref.Repo, ref string) string {
+	if ref == "HEAD" {
+		if head, _, err := repo.Head(); err == nil && head != "" {
+			return head
+		}
+		return ref
+	}
+	if strings.HasPrefix(ref, "refs/") {
+		return ref
+	}
+	if _, err := repo.Resolve("refs/heads/" + ref); err == nil {
+		return "refs/heads/" + ref
+	}
+	return ref
 }

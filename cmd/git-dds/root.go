@@ -41,6 +41,10 @@ func newRootCommand() *cobra.Command {
 		newStatusCommand(opts),
 		newCheckoutCommand(opts),
 		newLsCommand(opts),
+		newMergePreviewCommand(opts),
+		newInstallCommand(opts),
+		newUninstallCommand(opts),
+		newHookCommand(opts),
 	)
 	return root
 }

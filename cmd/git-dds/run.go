@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -79,7 +78,7 @@ func printRunSummary(g *globalOptions, res *run.Result) {
 	if counts[run.Skipped] > 0 {
 		fmt.Fprintf(g.stdout, ", not run %d", counts[run.Skipped])
 	}
-	fmt.Fprintf(g.stdout, " (%s of compute)\n", (time.Duration(seconds * float64(time.Second))).Round(time.Millisecond))
+	fmt.Fprintf(g.stdout, " (%s of compute)\n", run.HumanSeconds(seconds))
 }
 
 func printDryRun(g *globalOptions, res *run.Result) {
@@ -103,39 +102,15 @@ func printDryRun(g *globalOptions, res *run.Result) {
 		}
 		seconds += s.Estimate.Duration.Seconds()
 		bytes += size
-		fmt.Fprintf(g.stdout, "would execute %-20s  (last time ~%s, %s written)\n", s.Name, roundDuration(s.Estimate.Duration), humanBytes(size))
+		fmt.Fprintf(g.stdout, "would execute %-20s  (last time ~%s, %s written)\n", s.Name, run.HumanDuration(s.Estimate.Duration), run.HumanBytes(size))
 	}
 	if n == 0 {
 		fmt.Fprintln(g.stdout, "nothing to execute: every selected stage is computed")
 		return
 	}
-	fmt.Fprintf(g.stdout, "%d stages, ~%s, ~%s written", n, roundDuration(time.Duration(seconds*float64(time.Second))), humanBytes(bytes))
+	fmt.Fprintf(g.stdout, "%d stages, ~%s, ~%s written", n, run.HumanSeconds(seconds), run.HumanBytes(bytes))
 	if unknown > 0 {
 		fmt.Fprintf(g.stdout, " (%d without an estimate)", unknown)
 	}
 	fmt.Fprintln(g.stdout)
-}
-
-func roundDuration(d time.Duration) time.Duration {
-	switch {
-	case d > time.Minute:
-		return d.Round(time.Second)
-	case d > time.Second:
-		return d.Round(100 * time.Millisecond)
-	default:
-		return d.Round(time.Millisecond)
-	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/git-dds/git-dds/gitref"
+	"github.com/git-dds/git-dds/hooks"
+)
+
+// hookRepo gives the hooks installer the repository's git and state.
+type hookRepo struct{ *gitref.Repo }
+
+func (r hookRepo) StateDir() string { return r.DDSDir() }
+
+type installOptions struct {
+	force bool
+}
+
+func newInstallCommand(g *globalOptions) *cobra.Command {
+	opts := &installOptions{}
+	cmd := &cobra.Command{
+		Use:   "install",
+		Short: "Install the git hooks that keep outputs in step with checkouts, merges, rebases and pushes",
+		Long: `Install writes post-checkout, post-merge, post-rewrite, post-commit and pre-push hooks
+into the hooks folder git uses (core.hooksPath is honoured). A hook already there is kept
+whole and still runs first, with the same arguments and input. Installing twice changes
+nothing; git dds uninstall restores exactly what was there.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runInstall(cmd.Context(), g, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.force, "force", false, "rewrite hooks that look like a damaged git dds install")
+	return cmd
+}
+
+func runInstall(ctx context.Context, g *globalOptions, opts *installOptions) error {
+	repo, err := gitref.Open(ctx, g.dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(repo.DDSDir(), 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", repo.DDSDir(), err)
+	}
+	report, err := hooks.Install(ctx, hookRepo{repo}, hooks.InstallOptions{Force: opts.force})
+	if err != nil {
+		return err
+	}
+	return printHookReport(g, report)
+}
+
+func newUninstallCommand(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "uninstall",
+		Short: "Remove the git dds hooks and restore the hooks that were there before",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			repo, err := gitref.Open(cmd.Context(), g.dir)
+			if err != nil {
+				return err
+			}
+			report, err := hooks.Uninstall(cmd.Context(), hookRepo{repo})
+			if err != nil {
+				return err
+			}
+			return printHookReport(g, report)
+		},
+	}
+}
+
+func printHookReport(g *globalOptions, report *hooks.Report) error {
+	if g.json {
+		return g.printJSON(report)
+	}
+	fmt.Fprintf(g.stdout, "hooks in %s:\n", report.HooksDir)
+	for _, h := range report.Hooks {
+		fmt.Fprintf(g.stdout, "  %s\n", h)
+	}
+	return nil
+}
+
+func newHookCommand(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:    "hook NAME [ARGS...]",
+		Short:  "What the installed git hooks call",
+		Hidden: true,
+		Args:   cobra.MinimumNArgs(1),
+		// git's arguments are passed through as they are.
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runHook(cmd.Context(), g, args[0], args[1:])
+		},
+	}
+}
+
+func runHook(ctx context.Context, g *globalOptions, name string, args []string) error {
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		if name == hooks.PrePush {
+			return err
+		}
+		// A hook must never get in git's way: say so and let git go on.
+		fmt.Fprintf(g.stderr, "git dds: warning: the %s hook could not start: %v\n", name, err)
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(ws.Repo.DDSDir()), 0o755); err != nil {
+		return err
+	}
+	h := &hooks.Handler{WS: ws, Stderr: g.stderr}
+	return h.Handle(ctx, name, args, os.Stdin)
+}

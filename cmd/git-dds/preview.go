@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/git-dds/git-dds/run"
+)
+
+type previewOptions struct {
+	into   string
+	format string
+}
+
+func newMergePreviewCommand(g *globalOptions) *cobra.Command {
+	opts := &previewOptions{}
+	cmd := &cobra.Command{
+		Use:   "merge-preview BRANCH",
+		Short: "Show what merging BRANCH would promote, compute and remove, without merging",
+		Long: `merge-preview evaluates the tree git merge would make (git merge-tree --write-tree),
+without touching HEAD, the index, the working tree or any ref, and says for each stage
+whether the merge keeps it (unchanged), brings an already computed artifact (promote),
+needs a run (compute) or drops it (remove), with estimates from the last computation.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runMergePreview(cmd.Context(), g, opts, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&opts.into, "into", "HEAD", "the branch the merge would go into")
+	cmd.Flags().StringVar(&opts.format, "format", "table", "table or markdown (a table to paste in a pull request)")
+	return cmd
+}
+
+func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions, branch string) error {
+	if opts.format != "table" && opts.format != "markdown" {
+		return usageError{fmt.Errorf("--format takes table or markdown, got %q", opts.format)}
+	}
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return err
+	}
+	pv, err := ws.MergePreview(ctx, branch, opts.into)
+	if err != nil {
+		return err
+	}
+	if opts.into == "HEAD" {
+		if ref, _, err := ws.Repo.Head(); err == nil && ref != "" {
+			pv.Target = strings.TrimPrefix(ref, "refs/heads/")
+		}
+	}
+	switch {
+	case g.json:
+		return g.printJSON(pv)
+	case opts.format == "markdown":
+		printPreviewMarkdown(g.stdout, pv)
+	default:
+		printPreviewTable(g.stdout, pv)
+	}
+	return nil
+}
+
+func previewWhy(s run.PreviewStage) string {
+	estimate := "no estimate: never computed"
+	if s.Known {
+		estimate = fmt.Sprintf("~%s, ~%s", run.HumanSeconds(s.EstimatedSeconds), run.HumanBytes(s.EstimatedBytes))
+	}
+	switch s.Action {
+	case run.Promote:
+		return fmt.Sprintf("computed (%s), %s of compute saved", s.Available, run.HumanSeconds(s.EstimatedSeconds))
+	case run.Compute:
+		if len(s.Conflicts) > 0 {
+			return "conflict in " + strings.Join(s.Conflicts, ", ") + "; " + estimate
+		}
+		return estimate
+	}
+	return ""
+}
+
+func printPreviewTable(w io.Writer, pv *run.Preview) {
+	fmt.Fprintf(w, "Merging %s into %s:\n", pv.Source, pv.Target)
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, s := range pv.Stages {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Name, s.Action, short(s.Signature), previewWhy(s))
+	}
+	tw.Flush()
+	printPreviewTotals(w, pv)
+}
+
+func printPreviewMarkdown(w io.Writer, pv *run.Preview) {
+	fmt.Fprintf(w, "### git dds: merging `%s` into `%s`\n\n", pv.Source, pv.Target)
+	fmt.Fprintln(w, "| stage | action | signature | available | estimate |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, s := range pv.Stages {
+		fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s |\n", s.Name, s.Action, short(s.Signature), s.Available, previewWhy(s))
+	}
+	fmt.Fprintln(w)
+	printPreviewTotals(w, pv)
+}
+
+func printPreviewTotals(w io.Writer, pv *run.Preview) {
+	counts := map[string]int{}
+	var seconds float64
+	for _, s := range pv.Stages {
+		counts[s.Action]++
+		if s.Action == run.Compute {
+			seconds += s.EstimatedSeconds
+		}
+	}
+	fmt.Fprintf(w, "%d to promote, %d to compute (~%s), %d unchanged, %d removed\n",
+		counts[run.Promote], counts[run.Compute], run.HumanSeconds(seconds), counts[run.Unchanged], counts[run.Remove])
+	if len(pv.Conflicts) > 0 {
+		fmt.Fprintf(w, "conflicts: %s\n", strings.Join(pv.Conflicts, ", "))
+	}
+}

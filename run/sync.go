@@ -1,0 +1,75 @@
+package run
+
+import (
+	"context"
+
+	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/sigindex"
+)
+
+// SyncResult says what bringing the working tree to a branch's view did.
+type SyncResult struct {
+	// Restored counts the outputs written from the store.
+	Restored int `json:"restored"`
+	// Promoted lists the outputs whose signature changed from the previous
+	// namespace and that were already computed: no run needed.
+	Promoted []namespace.Artifact `json:"promoted"`
+	// PromotedBytes and SavedSeconds are the size of the promoted outputs
+	// and the compute their computations took.
+	PromotedBytes int64   `json:"promoted_bytes"`
+	SavedSeconds  float64 `json:"saved_seconds"`
+	// Stale names the stages computed nowhere: git dds run computes them.
+	Stale []string `json:"stale"`
+	// Edited lists outputs edited by hand, left as they are.
+	Edited []string `json:"edited"`
+}
+
+// Sync materializes every output of view whose computation is in the store,
+// keeps outputs edited by hand, and says what changed against previous (the
+// namespace the working tree reflected before; nil when unknown). It is what
+// the hooks run after git moved HEAD.
+func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *namespace.Namespace) (*SyncResult, error) {
+	if err := SyncGitignore(w.Repo.Root, view.Pipeline.Outs()); err != nil {
+		return nil, err
+	}
+	rows, err := w.Status(ctx, view)
+	if err != nil {
+		return nil, err
+	}
+	res := &SyncResult{Promoted: []namespace.Artifact{}, Stale: []string{}, Edited: []string{}}
+	before := map[string]string{}
+	if previous != nil {
+		for _, a := range previous.Artifacts {
+			before[a.Path] = a.Signature
+		}
+	}
+	var todo []sigindex.Output
+	for _, r := range rows {
+		switch r.State {
+		case Stale:
+			res.Stale = append(res.Stale, r.Name)
+			continue
+		case Modified:
+			res.Edited = append(res.Edited, r.Edited...)
+			continue
+		case Cached:
+			todo = append(todo, r.Record.Outputs...)
+		}
+		promoted := false
+		for _, o := range r.Record.Outputs {
+			if sig, ok := before[o.Path]; ok && sig != r.Signature {
+				res.Promoted = append(res.Promoted, namespace.Artifact{Path: o.Path, Stage: r.Name, Signature: r.Signature})
+				res.PromotedBytes += o.Size
+				promoted = true
+			}
+		}
+		if promoted {
+			res.SavedSeconds += r.Record.Duration.Seconds()
+		}
+	}
+	if err := w.materialize(ctx, todo); err != nil {
+		return nil, err
+	}
+	res.Restored = len(todo)
+	return res, nil
+}
