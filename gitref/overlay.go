@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 )
 
 // pipelineFile is the one untracked file Overlay.ReadFile reads: a new
@@ -52,6 +53,10 @@ type Overlay struct {
 	// filteredDirs remembers whether a .gitattributes on disk in a folder
 	// or above it may filter the files in it.
 	filteredDirs map[string]bool
+	// ignoreFiles and ignoreDown remember, during one Untracked call, the
+	// .gitignore of each folder and the patterns that apply down to it.
+	ignoreFiles map[string][]gitignore.Pattern
+	ignoreDown  map[string]ignoreResult
 }
 
 // fileState is a tracked file as the next commit would record it.

@@ -26,6 +26,8 @@ func (o *Overlay) Untracked(dirs []string) ([]string, error) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.ignoreFiles = map[string][]gitignore.Pattern{}
+	o.ignoreDown = map[string]ignoreResult{}
 	found := make(map[string]bool)
 	for _, d := range dirs {
 		dir, err := cleanPath(d)
@@ -58,23 +60,53 @@ func (o *Overlay) Untracked(dirs []string) ([]string, error) {
 // down to dir, and reports whether one of those folders is ignored itself:
 // git does not look inside an ignored folder.
 func (o *Overlay) patternsDownTo(dir string, base []gitignore.Pattern) ([]gitignore.Pattern, bool, error) {
-	patterns := base
-	var parts []string
-	if dir != "" {
-		parts = strings.Split(dir, "/")
+	if r, ok := o.ignoreDown[dir]; ok {
+		return r.patterns, r.ignored, nil
 	}
-	for i := 0; i <= len(parts); i++ {
-		domain := parts[:i]
-		if i > 0 && gitignore.NewMatcher(patterns).Match(domain, true) {
+	// Many dep folders share their parents: each prefix is worked out once.
+	patterns := base
+	if dir != "" {
+		parent, _ := splitPath(dir)
+		up, ignored, err := o.patternsDownTo(parent, base)
+		if err != nil || ignored {
+			return nil, ignored, err
+		}
+		if gitignore.NewMatcher(up).Match(strings.Split(dir, "/"), true) {
+			o.ignoreDown[dir] = ignoreResult{ignored: true}
 			return nil, true, nil
 		}
-		more, err := readIgnoreFile(filepath.Join(o.repo.Root, filepath.FromSlash(strings.Join(domain, "/")), ".gitignore"), domain)
-		if err != nil {
-			return nil, false, err
-		}
-		patterns = append(slices.Clip(patterns), more...)
+		patterns = up
 	}
+	var domain []string
+	if dir != "" {
+		domain = strings.Split(dir, "/")
+	}
+	more, err := o.ignoreFile(dir, domain)
+	if err != nil {
+		return nil, false, err
+	}
+	patterns = append(slices.Clip(patterns), more...)
+	o.ignoreDown[dir] = ignoreResult{patterns: patterns}
 	return patterns, false, nil
+}
+
+// ignoreResult is what patternsDownTo found for one folder.
+type ignoreResult struct {
+	patterns []gitignore.Pattern
+	ignored  bool
+}
+
+// ignoreFile reads a folder's .gitignore once per overlay.
+func (o *Overlay) ignoreFile(dir string, domain []string) ([]gitignore.Pattern, error) {
+	if p, ok := o.ignoreFiles[dir]; ok {
+		return p, nil
+	}
+	p, err := readIgnoreFile(filepath.Join(o.abs(dir), ".gitignore"), domain)
+	if err != nil {
+		return nil, err
+	}
+	o.ignoreFiles[dir] = p
+	return p, nil
 }
 
 // walkUntracked adds the untracked, not ignored files under dir to found;
@@ -114,7 +146,7 @@ func (o *Overlay) walkUntracked(dir string, patterns []gitignore.Pattern, found 
 		if matcher.Match(parts, true) || fileExists(filepath.Join(o.abs(p), ".git")) {
 			continue
 		}
-		more, err := readIgnoreFile(filepath.Join(o.abs(p), ".gitignore"), parts)
+		more, err := o.ignoreFile(p, parts)
 		if err != nil {
 			return err
 		}

@@ -58,7 +58,18 @@ func loadParams(tree gitref.Tree, file string) (*yaml.Node, error) {
 // are one value. .inf and .nan become Infinity, -Infinity and NaN.
 // A path segment that is a decimal number indexes into a list.
 func paramValue(doc *yaml.Node, key string) (string, error) {
-	w := &jsonWriter{}
+	return paramValueCached(doc, key, nil)
+}
+
+// keyIndex remembers, per mapping node, where each key leads, so that
+// looking up keys of many stages in one large params file does not read the
+// whole mapping again for every key.
+type keyIndex map[*yaml.Node]map[string]*yaml.Node
+
+// paramValueCached is paramValue with look-ups remembered in idx (nil
+// remembers nothing).
+func paramValueCached(doc *yaml.Node, key string, idx keyIndex) (string, error) {
+	w := &jsonWriter{index: idx}
 	n, err := w.lookup(doc, key)
 	if err != nil {
 		return "", err
@@ -71,6 +82,7 @@ func paramValue(doc *yaml.Node, key string) (string, error) {
 
 // jsonWriter writes a YAML node as canonical JSON within the bounds above.
 type jsonWriter struct {
+	index   keyIndex
 	buf     bytes.Buffer
 	visited int
 }
@@ -92,15 +104,15 @@ func (w *jsonWriter) lookup(n *yaml.Node, key string) (*yaml.Node, error) {
 		}
 		switch n.Kind {
 		case yaml.MappingNode:
-			entries, err := w.mappingEntries(n, 0)
+			keys, err := w.keysOf(n)
 			if err != nil {
 				return nil, err
 			}
-			i := slices.IndexFunc(entries, func(e mapEntry) bool { return e.keyNode == nil && e.key == segment })
-			if i < 0 {
+			next, ok := keys[segment]
+			if !ok {
 				return nil, missing
 			}
-			n = entries[i].value
+			n = next
 		case yaml.SequenceNode:
 			i, err := strconv.Atoi(segment)
 			if err != nil || i < 0 || i >= len(n.Content) || strconv.Itoa(i) != segment {
@@ -112,6 +124,27 @@ func (w *jsonWriter) lookup(n *yaml.Node, key string) (*yaml.Node, error) {
 		}
 	}
 	return n, nil
+}
+
+// keysOf maps a mapping's keys to their values, merge keys applied.
+func (w *jsonWriter) keysOf(n *yaml.Node) (map[string]*yaml.Node, error) {
+	if keys, ok := w.index[n]; ok {
+		return keys, nil
+	}
+	entries, err := w.mappingEntries(n, 0)
+	if err != nil {
+		return nil, err
+	}
+	keys := make(map[string]*yaml.Node, len(entries))
+	for _, e := range entries {
+		if e.keyNode == nil {
+			keys[e.key] = e.value
+		}
+	}
+	if w.index != nil {
+		w.index[n] = keys
+	}
+	return keys, nil
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {

@@ -57,6 +57,7 @@ type Evaluator struct {
 	producer func(path string) (stage string, ok bool)
 	env      Env
 	params   map[string]*yaml.Node
+	keys     keyIndex
 }
 
 // NewEvaluator prepares signatures of stages evaluated in tree; see Compute.
@@ -64,7 +65,7 @@ func NewEvaluator(tree gitref.Tree, producer func(path string) (stage string, ok
 	if env == nil {
 		env = os.LookupEnv
 	}
-	return &Evaluator{tree: tree, producer: producer, env: env, params: map[string]*yaml.Node{}}
+	return &Evaluator{tree: tree, producer: producer, env: env, params: map[string]*yaml.Node{}, keys: keyIndex{}}
 }
 
 // Compute is the package-level Compute with this evaluator's tree.
@@ -82,7 +83,7 @@ func (e *Evaluator) Compute(st *pipeline.Stage, upstream map[string]string) (sig
 		return "", nil, err
 	}
 	inputs = append(inputs, deps...)
-	params, err := paramInputs(st, e.loadParams)
+	params, err := paramInputs(st, e.loadParams, e.keys)
 	if err != nil {
 		return "", nil, err
 	}
@@ -132,7 +133,7 @@ func depInputs(st *pipeline.Stage, tree gitref.Tree, producer func(string) (stri
 }
 
 // paramInputs gives the declared params values, each params file read once.
-func paramInputs(st *pipeline.Stage, load func(file string) (*yaml.Node, error)) ([]Input, error) {
+func paramInputs(st *pipeline.Stage, load func(file string) (*yaml.Node, error), keys keyIndex) ([]Input, error) {
 	keysByFile := map[string][]string{}
 	for _, pf := range st.Params {
 		keysByFile[pf.File] = append(keysByFile[pf.File], pf.Keys...)
@@ -149,7 +150,7 @@ func paramInputs(st *pipeline.Stage, load func(file string) (*yaml.Node, error))
 			return nil, fmt.Errorf("stage %q: %w", st.Name, err)
 		}
 		for _, key := range sortedUnique(keysByFile[file]) {
-			value, err := paramValue(doc, key)
+			value, err := paramValueCached(doc, key, keys)
 			if err != nil {
 				return nil, asInput(fmt.Errorf("stage %q: params file %q, key %q: %w", st.Name, file, key, err))
 			}
