@@ -60,20 +60,24 @@ cat ../big.bin >/dev/null # into the page cache
 copy_seconds=$(median_seconds "$runs" 'rm -rf out && mkdir -p out && sync' 'cp ../big.bin out/big.bin')
 
 echo "output: $size_mib MiB; median of $runs runs each"
-printf '%-9s %-28s %10s %10s\n' mode step seconds "ratio"
-printf '%-9s %-28s %10.4f %10s\n' - "cp (baseline)" "$copy_seconds" 1.00
-for mode in copy hardlink; do
-	git config dds.link "$mode"
-	run_seconds=$(median_seconds "$runs" 'rm -rf out .git/dds && sync' 'git dds run')
-	ingest_seconds=$(difference "$run_seconds" "$copy_seconds")
-	# The last run left the output in the store: restore it from there.
-	checkout_seconds=$(median_seconds "$runs" 'rm -rf out && sync' 'git dds checkout')
-	if ! cmp -s out/big.bin ../big.bin; then
-		echo "git dds checkout did not restore out/big.bin in $mode mode" >&2
-		exit 1
-	fi
-	printf '%-9s %-28s %10.4f %10s\n' "$mode" "git dds run (cp + ingest)" "$run_seconds" "$(ratio "$run_seconds" "$copy_seconds")"
-	printf '%-9s %-28s %10.4f %10s\n' "$mode" "ingest (run - cp)" "$ingest_seconds" "$(ratio "$ingest_seconds" "$copy_seconds")"
-	printf '%-9s %-28s %10.4f %10s\n' "$mode" "git dds checkout" "$checkout_seconds" "$(ratio "$checkout_seconds" "$copy_seconds")"
+printf '%-20s %-28s %10s %10s\n' mode step seconds "ratio"
+printf '%-20s %-28s %10.4f %10s\n' - "cp (baseline)" "$copy_seconds" 1.00
+for fsync in true false; do
+	git config dds.fsync "$fsync"
+	for mode in copy hardlink; do
+		git config dds.link "$mode"
+		label="$mode/fsync=$fsync"
+		run_seconds=$(median_seconds "$runs" 'rm -rf out .git/dds && sync' 'git dds run')
+		ingest_seconds=$(difference "$run_seconds" "$copy_seconds")
+		# The last run left the output in the store: restore it from there.
+		checkout_seconds=$(median_seconds "$runs" 'rm -rf out && sync' 'git dds checkout')
+		if ! cmp -s out/big.bin ../big.bin; then
+			echo "git dds checkout did not restore out/big.bin in $label" >&2
+			exit 1
+		fi
+		printf '%-20s %-28s %10.4f %10s\n' "$label" "git dds run (cp + ingest)" "$run_seconds" "$(ratio "$run_seconds" "$copy_seconds")"
+		printf '%-20s %-28s %10.4f %10s\n' "$label" "ingest (run - cp)" "$ingest_seconds" "$(ratio "$ingest_seconds" "$copy_seconds")"
+		printf '%-20s %-28s %10.4f %10s\n' "$label" "git dds checkout" "$checkout_seconds" "$(ratio "$checkout_seconds" "$copy_seconds")"
+	done
 done
 echo "ratio: against the cp baseline"

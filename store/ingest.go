@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -120,10 +121,14 @@ func (s *Store) ingestByCopy(ctx context.Context, path string, b *batch) (string
 
 	var id string
 	var size int64
+	var dst io.Writer = tmp
+	if !s.lazy {
+		dst = newWritebackWriter(tmp)
+	}
 	if cloneFile(tmp, src) == nil {
 		id, size, err = hashCopy(ctx, src, nil, sizeHint(src))
 	} else {
-		id, size, err = hashCopy(ctx, src, newWritebackWriter(tmp), sizeHint(src))
+		id, size, err = hashCopy(ctx, src, dst, sizeHint(src))
 	}
 	if err != nil {
 		return "", 0, err
@@ -149,7 +154,9 @@ func (s *Store) ingestByLink(ctx context.Context, path string, before fs.FileInf
 	defer f.Close()
 	// The command that wrote the file rarely flushed it; start the flush now
 	// so the disk works while the hash is computed.
-	startWriteback(f)
+	if !s.lazy {
+		startWriteback(f)
+	}
 	id, size, err := hashCopy(ctx, f, nil, before.Size())
 	if err != nil {
 		return "", 0, err
@@ -270,8 +277,10 @@ func (b *batch) commit(ctx context.Context) error {
 	for i, p := range b.pending {
 		tmps[i] = p.tmp
 	}
-	if err := flushAll(tmps); err != nil {
-		return err
+	if !b.store.lazy {
+		if err := flushAll(tmps); err != nil {
+			return err
+		}
 	}
 	changed := map[string]bool{}
 	for len(b.pending) > 0 {
@@ -281,6 +290,9 @@ func (b *batch) commit(ctx context.Context) error {
 			_ = os.Remove(p.tmp)
 			return err
 		}
+	}
+	if b.store.lazy {
+		return nil
 	}
 	dirs := make([]string, 0, len(changed))
 	for dir := range changed {

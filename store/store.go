@@ -39,7 +39,17 @@ const WorkTreeTempGlob = ".*.dds-tmp-*"
 type Store struct {
 	objects string
 	tmp     string
+	// lazy skips the flushes to disk. Objects still appear whole or not at
+	// all to every process (temporary file, then rename), but a power loss
+	// may leave a damaged object behind, which fsync finds.
+	lazy bool
 }
+
+// SetDurable says whether objects are flushed to disk before they are
+// renamed into place (git config dds.fsync, true by default). Flushing
+// guards against power loss, not against a crash of git dds: renaming a
+// complete temporary file already does that.
+func (s *Store) SetDurable(durable bool) { s.lazy = !durable }
 
 // Open returns the store rooted at dir, the .git/dds folder. Its folders are
 // created when the first object is written.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -62,6 +63,13 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, er
 	ws, err := run.NewWorkspace(repo, link, opts.stderr)
 	if err != nil {
 		return nil, err
+	}
+	if v := repo.ConfigValue("dds", "fsync"); v != "" {
+		durable, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("git config dds.fsync is %q; it takes true or false", v)}
+		}
+		ws.Store.SetDurable(durable)
 	}
 	ws.IndexOptions = sigindex.Options{Notify: func(msg string) { fmt.Fprintln(opts.stderr, "git dds: "+msg) }}
 	return ws, nil
