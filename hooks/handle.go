@@ -150,13 +150,13 @@ func (h *Handler) bind(ctx context.Context, ns *namespace.Namespace) error {
 // report prints one summary line, and nothing when nothing happened.
 func (h *Handler) report(ref, verb string, res *run.SyncResult) {
 	if len(res.Promoted) > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: %s %d artifacts (%s, %s of compute saved); %d to compute\n",
-			verb, len(res.Promoted), run.HumanBytes(res.PromotedBytes), run.HumanSeconds(res.SavedSeconds), len(res.Stale))
+		fmt.Fprintf(h.Stderr, "git dds: %s %s (%s, %s of compute saved); %d to compute\n",
+			verb, run.Count(len(res.Promoted), "artifact"), run.HumanBytes(res.PromotedBytes), run.HumanSeconds(res.SavedSeconds), len(res.Stale))
 	} else if res.Restored > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: restored %d outputs of %s from the store\n", res.Restored, branchName(ref))
+		fmt.Fprintf(h.Stderr, "git dds: restored %s of %s from the store\n", run.Count(res.Restored, "output"), branchName(ref))
 	}
 	if len(res.Stale) > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: %d stages to compute (%s): run git dds run\n", len(res.Stale), strings.Join(res.Stale, ", "))
+		fmt.Fprintf(h.Stderr, "git dds: %s to compute (%s): run git dds run\n", run.Count(len(res.Stale), "stage"), strings.Join(res.Stale, ", "))
 	}
 	if len(res.Edited) > 0 {
 		fmt.Fprintf(h.Stderr, "git dds: kept outputs edited by hand: %s (git dds checkout --force restores them)\n", strings.Join(res.Edited, ", "))

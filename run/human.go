@@ -35,3 +35,11 @@ func HumanDuration(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 }
+
+// Count writes "1 output" or "3 outputs".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -2,11 +2,14 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"path"
+	"slices"
 	"strings"
 
+	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/pipeline"
 	"github.com/git-dds/git-dds/sigindex"
 )
 
@@ -59,11 +62,15 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 	if err != nil {
 		return nil, err
 	}
+	if slices.Contains(conflicts, pipeline.FileName) {
+		return nil, fmt.Errorf("%w: merging %s into %s conflicts in %s itself; merge, resolve it, then git dds status shows what to run",
+			ErrMergeConflict, source, target, pipeline.FileName)
+	}
 	p, err := namespace.LoadPipeline(w.Repo, merged, false)
 	if err != nil {
 		return nil, fmt.Errorf("the merged %s: %w", source, err)
 	}
-	stages, err := namespace.Evaluate(p, merged, w.Env)
+	stages, err := evaluateMerged(p, merged, conflicts, w.Env)
 	if err != nil {
 		return nil, fmt.Errorf("the merged %s: %w", source, err)
 	}
@@ -76,14 +83,19 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 	err = w.WithIndex(ctx, func(ix *sigindex.Index) error {
 		for _, sv := range stages {
 			row := PreviewStage{Name: sv.Stage.Name, Signature: sv.Signature, Available: "none"}
-			rec, ok, err := ix.Get(sv.Signature)
-			if err != nil {
-				return err
-			}
-			if ok && w.hasObjects(rec) {
-				row.Available = "local"
+			var rec *sigindex.Record
+			if sv.Signature != "" {
+				r, ok, err := ix.Get(sv.Signature)
+				if err != nil {
+					return err
+				}
+				if ok && w.hasObjects(r) {
+					row.Available = "local"
+				}
+				rec = r
 			}
 			if rec == nil {
+				var err error
 				if rec, _, err = ix.Last(sv.Stage.Name); err != nil {
 					return err
 				}
@@ -95,10 +107,10 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 					row.EstimatedBytes += o.Size
 				}
 			}
-			row.Conflicts = conflictingDeps(sv, conflicts)
+			row.Conflicts = conflictingDeps(sv.Stage, conflicts)
 			old, existed := before.Stage(sv.Stage.Name)
 			switch {
-			case len(row.Conflicts) > 0:
+			case len(row.Conflicts) > 0 || sv.Signature == "":
 				row.Action = Compute
 			case existed && old.Signature == sv.Signature:
 				row.Action = Unchanged
@@ -122,22 +134,54 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 	return pv, nil
 }
 
-// conflictingDeps names the conflicted paths that a stage reads: its
-// tracked deps (a file, or anything under a folder) and params files.
-func conflictingDeps(sv namespace.StageView, conflicts []string) []string {
-	var reads []string
-	for _, in := range sv.Inputs {
-		switch in.Kind {
-		case sigindex.KindDep:
-			reads = append(reads, in.Name)
-		case sigindex.KindParam:
-			reads = append(reads, in.Name[:strings.Index(in.Name, ":")])
+// ErrMergeConflict is a merge whose preview cannot be computed.
+var ErrMergeConflict = errors.New("merge conflict")
+
+// evaluateMerged computes the signatures of the merged tree. A stage that
+// reads a conflicted file, or an upstream stage without a signature, gets
+// none: the file holds conflict markers until the user resolves it, so
+// only a run after the merge can tell.
+func evaluateMerged(p *pipeline.Pipeline, tree gitref.Tree, conflicts []string, env sigindex.Env) ([]namespace.StageView, error) {
+	producer := func(path string) (string, bool) {
+		s, ok := p.Producer(path)
+		if !ok {
+			return "", false
 		}
+		return s.Name, true
+	}
+	eval := sigindex.NewEvaluator(tree, producer, env)
+	sigs := map[string]string{}
+	var out []namespace.StageView
+	for _, st := range p.Stages {
+		unknown := len(conflictingDeps(st, conflicts)) > 0
+		for _, up := range p.Upstream(st) {
+			unknown = unknown || sigs[up.Name] == ""
+		}
+		if unknown {
+			out = append(out, namespace.StageView{Stage: st})
+			continue
+		}
+		sig, inputs, err := eval.Compute(st, sigs)
+		if err != nil {
+			return nil, err
+		}
+		sigs[st.Name] = sig
+		out = append(out, namespace.StageView{Stage: st, Signature: sig, Inputs: inputs})
+	}
+	return out, nil
+}
+
+// conflictingDeps names the conflicted paths that a stage reads: its deps
+// (a file, or anything under a folder) and its params files.
+func conflictingDeps(st *pipeline.Stage, conflicts []string) []string {
+	reads := append([]string{}, st.Deps...)
+	for _, pf := range st.Params {
+		reads = append(reads, pf.File)
 	}
 	var hit []string
 	for _, c := range conflicts {
 		for _, r := range reads {
-			if c == r || strings.HasPrefix(c, r+"/") || c == path.Clean(r) {
+			if c == r || strings.HasPrefix(c, r+"/") {
 				hit = append(hit, c)
 				break
 			}

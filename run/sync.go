@@ -2,6 +2,9 @@ package run
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/sigindex"
@@ -22,6 +25,9 @@ type SyncResult struct {
 	Stale []string `json:"stale"`
 	// Edited lists outputs edited by hand, left as they are.
 	Edited []string `json:"edited"`
+	// Removed lists outputs of the previous namespace that the view no
+	// longer has: git dds had placed them and nobody edited them since.
+	Removed []string `json:"removed"`
 }
 
 // Sync materializes every output of view whose computation is in the store,
@@ -36,7 +42,7 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 	if err != nil {
 		return nil, err
 	}
-	res := &SyncResult{Promoted: []namespace.Artifact{}, Stale: []string{}, Edited: []string{}}
+	res := &SyncResult{Promoted: []namespace.Artifact{}, Stale: []string{}, Edited: []string{}, Removed: []string{}}
 	before := map[string]string{}
 	if previous != nil {
 		for _, a := range previous.Artifacts {
@@ -71,5 +77,60 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 		return nil, err
 	}
 	res.Restored = len(todo)
+	if previous != nil {
+		removed, err := w.removeGone(ctx, view, previous)
+		if err != nil {
+			return nil, err
+		}
+		res.Removed = removed
+	}
 	return res, nil
+}
+
+// removeGone deletes the outputs of previous that view does not declare, so
+// that they do not linger as untracked files once .gitignore no longer
+// lists them. Only what git dds placed and nobody edited is removed; the
+// content stays in the store.
+func (w *Workspace) removeGone(ctx context.Context, view *namespace.View, previous *namespace.Namespace) ([]string, error) {
+	declared := map[string]bool{}
+	for _, o := range view.Pipeline.Outs() {
+		declared[o] = true
+	}
+	var gone []string
+	for _, a := range previous.Artifacts {
+		if !declared[a.Path] {
+			gone = append(gone, a.Path)
+		}
+	}
+	if len(gone) == 0 {
+		return nil, nil
+	}
+	var removed []string
+	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		placedAt, err := w.loadPlaced(ix, gone)
+		if err != nil {
+			return err
+		}
+		return ix.Batch(func(b *sigindex.Batch) error {
+			for _, p := range gone {
+				last, known := placedAt[p]
+				if !known {
+					continue
+				}
+				abs := filepath.Join(w.Repo.Root, filepath.FromSlash(p))
+				if fp, err := fingerprint(abs); err != nil || fp != last.Fingerprint {
+					continue // missing already, or edited: not ours to delete
+				}
+				if err := os.RemoveAll(abs); err != nil {
+					return fmt.Errorf("removing %s, an output the branch no longer has: %w", p, err)
+				}
+				removed = append(removed, p)
+				if err := b.DeleteRaw(w.placedKey(p)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	return removed, err
 }

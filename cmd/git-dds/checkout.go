@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/run"
 )
 
 type checkoutOptions struct {
@@ -46,9 +47,9 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 		}
 		return err
 	}
-	fmt.Fprintf(g.stdout, "restored %d outputs, %d already in place", len(res.Restored), len(res.Fresh))
+	fmt.Fprintf(g.stdout, "restored %s, %d already in place", run.Count(len(res.Restored), "output"), len(res.Fresh))
 	if len(res.Stale) > 0 {
-		fmt.Fprintf(g.stdout, "; %d stages computed nowhere (git dds run computes them)", len(res.Stale))
+		fmt.Fprintf(g.stdout, "; %s computed nowhere (git dds run computes them)", run.Count(len(res.Stale), "stage"))
 	}
 	fmt.Fprintln(g.stdout)
 	return err

@@ -53,7 +53,7 @@ func exitCode(err error) int {
 		return exitAnswerNo
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
-		errors.Is(err, sigindex.ErrInput):
+		errors.Is(err, sigindex.ErrInput), errors.Is(err, run.ErrMergeConflict):
 		return exitInput
 	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, sigindex.ErrBusy):
 		return exitEnvironment
