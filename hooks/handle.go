@@ -111,7 +111,7 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	if err != nil {
 		return err
 	}
-	previous := h.previousNamespace(ctx, previousRev)
+	previous := h.previousNamespace(ctx, ref, previousRev)
 	res, err := h.WS.Sync(ctx, view, previous)
 	if err != nil {
 		return err
@@ -125,14 +125,29 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	return nil
 }
 
-// previousNamespace is the view of the commit HEAD left, or nil.
-func (h *Handler) previousNamespace(ctx context.Context, rev string) *namespace.Namespace {
+// previousNamespace is the namespace of the commit HEAD left, or nil: the
+// one bound to the branch when it still reflects that commit (the usual
+// case, and no tree to evaluate), else one computed from the commit.
+func (h *Handler) previousNamespace(ctx context.Context, ref, rev string) *namespace.Namespace {
 	if rev == "" || strings.Trim(rev, "0") == "" {
 		return nil
 	}
 	commit, err := h.WS.Repo.Resolve(rev)
 	if err != nil {
 		return nil
+	}
+	if ref != "" {
+		var saved *namespace.Namespace
+		_ = h.WS.WithIndex(ctx, func(ix *sigindex.Index) error {
+			ns, ok, err := namespace.Saved(ix, ref)
+			if ok && ns.Commit == commit {
+				saved = ns
+			}
+			return err
+		})
+		if saved != nil {
+			return saved
+		}
 	}
 	view, err := namespace.Load(ctx, h.WS.Repo, commit, h.WS.Env)
 	if err != nil {

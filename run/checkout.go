@@ -94,22 +94,25 @@ func (w *Workspace) notePlacedAll(ctx context.Context, outs []sigindex.Output) e
 	if len(outs) == 0 {
 		return nil
 	}
+	return w.WithIndex(ctx, func(ix *sigindex.Index) error { return w.writeNotes(ix, outs) })
+}
+
+// writeNotes records the stat data of outputs that hold what git dds placed.
+func (w *Workspace) writeNotes(ix *sigindex.Index, outs []sigindex.Output) error {
 	// A batch holds a few hundred KiB: a note is about 200 bytes.
 	const perBatch = 1000
-	return w.WithIndex(ctx, func(ix *sigindex.Index) error {
-		for chunk := range slices.Chunk(outs, perBatch) {
-			err := ix.Batch(func(b *sigindex.Batch) error {
-				for _, o := range chunk {
-					if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {
-						return err
-					}
+	for chunk := range slices.Chunk(outs, perBatch) {
+		err := ix.Batch(func(b *sigindex.Batch) error {
+			for _, o := range chunk {
+				if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {
+					return err
 				}
-				return nil
-			})
-			if err != nil {
-				return err
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }

@@ -106,15 +106,19 @@ func (w *Workspace) notePlaced(b *sigindex.Batch, path, contentID string, dir bo
 	return b.PutRaw(w.placedKey(path), raw)
 }
 
-// condition compares the working-tree output at path with want.
-func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Output, last placed, known bool) (outputCondition, error) {
+// condition compares the working-tree output at path with want. stale is
+// set when the stat data no longer matched the note and the content had to
+// be hashed, but the file still holds what git dds placed: the note is
+// worth refreshing so that the next look needs no hashing (git refreshes
+// its index the same way).
+func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Output, last placed, known bool) (cond outputCondition, stale bool, err error) {
 	abs := filepath.Join(w.Repo.Root, filepath.FromSlash(path))
 	fp, err := fingerprint(abs)
 	if errors.Is(err, fs.ErrNotExist) {
-		return outputMissing, nil
+		return outputMissing, false, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("reading %s: %w", path, err)
+		return 0, false, fmt.Errorf("reading %s: %w", path, err)
 	}
 	content := ""
 	if known && last.Fingerprint == fp {
@@ -122,17 +126,18 @@ func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Ou
 	} else {
 		id, _, _, err := w.Store.HashPath(ctx, abs)
 		if err != nil {
-			return 0, fmt.Errorf("hashing %s: %w", path, err)
+			return 0, false, fmt.Errorf("hashing %s: %w", path, err)
 		}
 		content = id
+		stale = true
 	}
 	switch {
 	case content == want.ContentID:
-		return outputMatches, nil
+		return outputMatches, stale, nil
 	case known && content == last.ContentID:
-		return outputOther, nil
+		return outputOther, stale, nil
 	default:
-		return outputEdited, nil
+		return outputEdited, false, nil
 	}
 }
 

@@ -287,7 +287,7 @@ func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *sigindex
 	var todo []sigindex.Output
 	for _, o := range rec.Outputs {
 		last, known := placedAt[o.Path]
-		cond, err := w.condition(ctx, o.Path, o, last, known)
+		cond, _, err := w.condition(ctx, o.Path, o, last, known)
 		if err != nil {
 			return err
 		}

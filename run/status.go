@@ -45,6 +45,11 @@ func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageSt
 		if err != nil {
 			return err
 		}
+		var refresh []sigindex.Output
+		defer func() {
+			// Best effort: a note that is not refreshed costs a hash next time.
+			_ = w.writeNotes(ix, refresh)
+		}()
 		for i, sv := range view.Stages {
 			row := StageStatus{Name: sv.Stage.Name, Signature: sv.Signature, Outputs: sv.Stage.Outs, Changed: []string{}}
 			rec, ok, err := ix.Get(sv.Signature)
@@ -69,9 +74,12 @@ func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageSt
 			row.State = Fresh
 			for _, out := range rec.Outputs {
 				last, known := placedAt[out.Path]
-				cond, err := w.condition(ctx, out.Path, out, last, known)
+				cond, stale, err := w.condition(ctx, out.Path, out, last, known)
 				if err != nil {
 					return err
+				}
+				if stale && cond == outputMatches {
+					refresh = append(refresh, out)
 				}
 				switch cond {
 				case outputEdited:
