@@ -55,8 +55,10 @@ type Overlay struct {
 	filteredDirs map[string]bool
 	// ignoreFiles and ignoreDown remember, during one Untracked call, the
 	// .gitignore of each folder and the patterns that apply down to it.
-	ignoreFiles map[string][]gitignore.Pattern
-	ignoreDown  map[string]ignoreResult
+	ignoreFiles    map[string][]gitignore.Pattern
+	ignoreDown     map[string]ignoreResult
+	ignoreFirst    map[gitignore.Pattern]string // see firstComponent
+	ignoreRelevant map[relevantKey][]gitignore.Pattern
 }
 
 // fileState is a tracked file as the next commit would record it.
@@ -132,6 +134,28 @@ func (o *Overlay) addChild(p string) {
 	if !known {
 		o.addChild(dir)
 	}
+}
+
+// Prefetch looks at every tracked file at or under paths in one parallel
+// sweep, so that the Lookups that follow answer from memory. Many small
+// dep folders would otherwise each be examined on their own, one file at a
+// time.
+func (o *Overlay) Prefetch(paths []string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var files []string
+	for _, path := range paths {
+		p, err := cleanPath(path)
+		if err != nil {
+			continue // Lookup reports it
+		}
+		if _, isFile := o.index.entries[p]; isFile {
+			files = append(files, p)
+		} else if _, isDir := o.children[p]; isDir {
+			files = o.filesUnder(p, files)
+		}
+	}
+	return o.resolveFiles(files)
 }
 
 // Lookup returns the blob id of a tracked file (the commit id of a

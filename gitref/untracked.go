@@ -27,6 +27,8 @@ func (o *Overlay) Untracked(dirs []string) ([]string, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.ignoreFiles = map[string][]gitignore.Pattern{}
+	o.ignoreFirst = map[gitignore.Pattern]string{}
+	o.ignoreRelevant = map[relevantKey][]gitignore.Pattern{}
 	o.ignoreDown = map[string]ignoreResult{}
 	found := make(map[string]bool)
 	for _, d := range dirs {
@@ -71,7 +73,8 @@ func (o *Overlay) patternsDownTo(dir string, base []gitignore.Pattern) ([]gitign
 		if err != nil || ignored {
 			return nil, ignored, err
 		}
-		if gitignore.NewMatcher(up).Match(strings.Split(dir, "/"), true) {
+		parts := strings.Split(dir, "/")
+		if gitignore.NewMatcher(o.relevant(up, parts[0])).Match(parts, true) {
 			o.ignoreDown[dir] = ignoreResult{ignored: true}
 			return nil, true, nil
 		}
@@ -101,7 +104,7 @@ func (o *Overlay) ignoreFile(dir string, domain []string) ([]gitignore.Pattern, 
 	if p, ok := o.ignoreFiles[dir]; ok {
 		return p, nil
 	}
-	p, err := readIgnoreFile(filepath.Join(o.abs(dir), ".gitignore"), domain)
+	p, err := readIgnoreFile(filepath.Join(o.abs(dir), ".gitignore"), domain, o.ignoreFirst)
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +125,15 @@ func (o *Overlay) walkUntracked(dir string, patterns []gitignore.Pattern, found 
 	if err != nil {
 		return fmt.Errorf("listing %s: %w", displayPath(dir), err)
 	}
-	matcher := gitignore.NewMatcher(patterns)
 	var domain []string
 	if dir != "" {
 		domain = strings.Split(dir, "/")
 	}
+	top := ""
+	if len(domain) > 0 {
+		top = domain[0]
+	}
+	matcher := gitignore.NewMatcher(o.relevant(patterns, top))
 	for _, entry := range entries {
 		name := entry.Name()
 		if name == ".git" {
@@ -174,11 +181,11 @@ func (r *Repo) baseIgnorePatterns() ([]gitignore.Pattern, error) {
 		return nil, fmt.Errorf("reading the user excludes file (core.excludesFile): %w", err)
 	}
 	if user == nil {
-		if user, err = readIgnoreFile(userIgnoreFile(), nil); err != nil {
+		if user, err = readIgnoreFile(userIgnoreFile(), nil, nil); err != nil {
 			return nil, err
 		}
 	}
-	exclude, err := readIgnoreFile(filepath.Join(r.CommonDir, "info", "exclude"), nil)
+	exclude, err := readIgnoreFile(filepath.Join(r.CommonDir, "info", "exclude"), nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -198,8 +205,9 @@ func userIgnoreFile() string {
 }
 
 // readIgnoreFile parses one gitignore file whose patterns apply under
-// domain; a missing file has none.
-func readIgnoreFile(path string, domain []string) ([]gitignore.Pattern, error) {
+// domain; a missing file has none. firsts, when not nil, learns each
+// pattern's firstComponent.
+func readIgnoreFile(path string, domain []string, firsts map[gitignore.Pattern]string) ([]gitignore.Pattern, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -218,10 +226,65 @@ func readIgnoreFile(path string, domain []string) ([]gitignore.Pattern, error) {
 		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
 			continue
 		}
-		patterns = append(patterns, gitignore.ParsePattern(line, domain))
+		pattern := gitignore.ParsePattern(line, domain)
+		if first := firstComponent(line, domain); first != "" && firsts != nil {
+			firsts[pattern] = first
+		}
+		patterns = append(patterns, pattern)
 	}
 	if err := scanner.Err(); err != nil {
 		return nil, fmt.Errorf("reading ignore patterns from %s: %w", path, err)
 	}
 	return patterns, nil
+}
+
+// firstComponent is the first path component of every path a .gitignore
+// line can match, or "" when it can match under any folder. Patterns of a
+// nested .gitignore only match inside its folder; a root line anchored by a
+// slash only matches under its first component. Knowing it lets a walk skip
+// the many anchored lines that name other folders, such as the outputs
+// git dds lists in the root .gitignore.
+func firstComponent(line string, domain []string) string {
+	if len(domain) > 0 {
+		return domain[0]
+	}
+	line = strings.TrimPrefix(strings.TrimSpace(line), "!")
+	body := strings.TrimSuffix(line, "/")
+	if !strings.Contains(body, "/") {
+		return "" // unanchored: matches at any depth
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(body, "/"), "/")
+	if first == "" || strings.ContainsAny(first, "*?[\\") {
+		return ""
+	}
+	return first
+}
+
+// relevant keeps, in order, the patterns that can match a path whose first
+// component is top (all of them when top is ""). Sibling folders share
+// their parent's list, so each filtering is done once.
+func (o *Overlay) relevant(patterns []gitignore.Pattern, top string) []gitignore.Pattern {
+	if top == "" || len(patterns) == 0 {
+		return patterns
+	}
+	key := relevantKey{first: &patterns[0], n: len(patterns), top: top}
+	if kept, ok := o.ignoreRelevant[key]; ok {
+		return kept
+	}
+	kept := make([]gitignore.Pattern, 0, len(patterns))
+	for _, p := range patterns {
+		if first, ok := o.ignoreFirst[p]; !ok || first == top {
+			kept = append(kept, p)
+		}
+	}
+	o.ignoreRelevant[key] = kept
+	return kept
+}
+
+// relevantKey names one pattern list (they are never modified once made)
+// and a first component.
+type relevantKey struct {
+	first *gitignore.Pattern
+	n     int
+	top   string
 }

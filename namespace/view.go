@@ -98,6 +98,32 @@ func NewView(rev, commit string, p *pipeline.Pipeline, stages []StageView) *View
 	return v
 }
 
+// prefetcher is a tree that can look at many paths at once.
+type prefetcher interface {
+	Prefetch(paths []string) error
+}
+
+// prefetchDeps has the working tree look at every dep and params file of
+// the pipeline in one sweep before they are looked up one by one.
+func prefetchDeps(tree gitref.Tree, p *pipeline.Pipeline) error {
+	pf, ok := tree.(prefetcher)
+	if !ok {
+		return nil
+	}
+	var paths []string
+	for _, st := range p.Stages {
+		for _, d := range st.Deps {
+			if _, produced := p.Producer(d); !produced {
+				paths = append(paths, d)
+			}
+		}
+		for _, f := range st.Params {
+			paths = append(paths, f.File)
+		}
+	}
+	return pf.Prefetch(paths)
+}
+
 // LoadPipeline reads and validates dds.yaml from tree. For the working tree
 // the file on disk counts, tracked or not, as it will be committed.
 func LoadPipeline(repo *gitref.Repo, tree gitref.Tree, worktree bool) (*pipeline.Pipeline, error) {
@@ -118,6 +144,9 @@ func LoadPipeline(repo *gitref.Repo, tree gitref.Tree, worktree bool) (*pipeline
 	}
 	p, err := pipeline.Parse(pipeline.FileName, data)
 	if err != nil {
+		return nil, err
+	}
+	if err := prefetchDeps(tree, p); err != nil {
 		return nil, err
 	}
 	tracked := func(path string) (bool, error) {

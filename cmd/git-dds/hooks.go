@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -107,9 +106,6 @@ func runHook(ctx context.Context, g *globalOptions, name string, args []string) 
 		// A hook must never get in git's way: say so and let git go on.
 		fmt.Fprintf(g.stderr, "git dds: warning: the %s hook could not start: %v\n", name, err)
 		return nil
-	}
-	if err := os.MkdirAll(filepath.Join(ws.Repo.DDSDir()), 0o755); err != nil {
-		return err
 	}
 	h := &hooks.Handler{WS: ws, Stderr: g.stderr}
 	return h.Handle(ctx, name, args, os.Stdin)
