@@ -104,14 +104,15 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	if err != nil || commit == "" {
 		return err
 	}
-	view, err := namespace.Load(ctx, repo, commit, h.WS.Env)
+	loader := namespace.NewLoader(repo, h.WS.Env)
+	view, err := loader.Load(ctx, commit)
 	if errors.Is(err, namespace.ErrNoPipeline) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	previous := h.previousNamespace(ctx, ref, previousRev)
+	previous := h.previousNamespace(ctx, loader, ref, previousRev)
 	res, err := h.WS.Sync(ctx, view, previous)
 	if err != nil {
 		return err
@@ -128,7 +129,7 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 // previousNamespace is the namespace of the commit HEAD left, or nil: the
 // one bound to the branch when it still reflects that commit (the usual
 // case, and no tree to evaluate), else one computed from the commit.
-func (h *Handler) previousNamespace(ctx context.Context, ref, rev string) *namespace.Namespace {
+func (h *Handler) previousNamespace(ctx context.Context, loader *namespace.Loader, ref, rev string) *namespace.Namespace {
 	if rev == "" || strings.Trim(rev, "0") == "" {
 		return nil
 	}
@@ -149,7 +150,7 @@ func (h *Handler) previousNamespace(ctx context.Context, ref, rev string) *names
 			return saved
 		}
 	}
-	view, err := namespace.Load(ctx, h.WS.Repo, commit, h.WS.Env)
+	view, err := loader.Load(ctx, commit)
 	if err != nil {
 		return nil
 	}

@@ -49,44 +49,89 @@ var ErrNoPipeline = errors.New("no dds.yaml")
 // Load evaluates the pipeline of rev ("" or WorktreeRev for the working
 // tree as the next commit would record it).
 func Load(ctx context.Context, repo *gitref.Repo, rev string, env sigindex.Env) (*View, error) {
+	return NewLoader(repo, env).Load(ctx, rev)
+}
+
+// Loader evaluates several revisions of one repository, parsing each
+// version of dds.yaml once: a merge, a hook or a walk over history usually
+// meets the same file again and again.
+type Loader struct {
+	repo   *gitref.Repo
+	env    sigindex.Env
+	parsed map[string]*pipeline.Pipeline // by dds.yaml blob id
+}
+
+// NewLoader prepares evaluations of repo's revisions.
+func NewLoader(repo *gitref.Repo, env sigindex.Env) *Loader {
+	return &Loader{repo: repo, env: env, parsed: map[string]*pipeline.Pipeline{}}
+}
+
+// Load is the package-level Load, sharing this loader's parses.
+func (l *Loader) Load(ctx context.Context, rev string) (*View, error) {
 	var (
 		tree   gitref.Tree
 		commit string
 		err    error
 	)
-	_, head, err := repo.Head()
+	_, head, err := l.repo.Head()
 	if err != nil {
 		return nil, err
 	}
 	if rev == "" || rev == WorktreeRev {
 		rev = WorktreeRev
 		commit = head
-		overlay, err := repo.Worktree(ctx)
+		overlay, err := l.repo.Worktree(ctx)
 		if err != nil {
 			return nil, err
 		}
 		tree = overlay
 	} else {
-		commit, err = repo.Resolve(rev)
+		commit, err = l.repo.Resolve(rev)
 		if err != nil {
 			return nil, err
 		}
-		if tree, err = repo.CommitTree(commit); err != nil {
+		if tree, err = l.repo.CommitTree(commit); err != nil {
 			return nil, err
 		}
 		rev = commit
 	}
-	p, err := LoadPipeline(repo, tree, rev == WorktreeRev)
+	p, err := l.Pipeline(tree, rev == WorktreeRev)
 	if err != nil {
 		return nil, err
 	}
-	stages, err := Evaluate(p, tree, env)
+	stages, err := Evaluate(p, tree, l.env)
 	if err != nil {
 		return nil, err
 	}
 	v := NewView(rev, commit, p, stages)
 	v.Tree = tree
 	return v, nil
+}
+
+// Pipeline is LoadPipeline, reusing the parse of a dds.yaml this loader
+// has seen in another commit's tree.
+func (l *Loader) Pipeline(tree gitref.Tree, worktree bool) (*pipeline.Pipeline, error) {
+	if worktree {
+		return LoadPipeline(l.repo, tree, true)
+	}
+	entry, ok, err := tree.Lookup(pipeline.FileName)
+	if err != nil || !ok {
+		return LoadPipeline(l.repo, tree, false)
+	}
+	p, seen := l.parsed[entry.ID]
+	if !seen {
+		if p, err = LoadPipeline(l.repo, tree, false); err != nil {
+			return nil, err
+		}
+		l.parsed[entry.ID] = p
+		return p, nil
+	}
+	// The file is the same, the tree around it may not be: its deps must
+	// still be tracked here.
+	if err := validate(l.repo, tree, p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // NewView indexes stages by name.
@@ -149,14 +194,19 @@ func LoadPipeline(repo *gitref.Repo, tree gitref.Tree, worktree bool) (*pipeline
 	if err := prefetchDeps(tree, p); err != nil {
 		return nil, err
 	}
+	if err := validate(repo, tree, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// validate checks p against the files of tree.
+func validate(repo *gitref.Repo, tree gitref.Tree, p *pipeline.Pipeline) error {
 	tracked := func(path string) (bool, error) {
 		_, ok, err := tree.Lookup(path)
 		return ok, err
 	}
-	if err := p.Validate(repo.Root, tracked); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return p.Validate(repo.Root, tracked)
 }
 
 // Evaluate computes every stage's signature in topological order, each

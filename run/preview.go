@@ -66,17 +66,18 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 		return nil, fmt.Errorf("%w: merging %s into %s conflicts in %s itself; merge, resolve it, then git dds status shows what to run",
 			ErrMergeConflict, source, target, pipeline.FileName)
 	}
-	p, err := namespace.LoadPipeline(w.Repo, merged, false)
+	loader := namespace.NewLoader(w.Repo, w.Env)
+	before, err := loader.Load(ctx, ours)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	p, err := loader.Pipeline(merged, false)
 	if err != nil {
 		return nil, fmt.Errorf("the merged %s: %w", source, err)
 	}
 	stages, err := evaluateMerged(p, merged, conflicts, w.Env)
 	if err != nil {
 		return nil, fmt.Errorf("the merged %s: %w", source, err)
-	}
-	before, err := namespace.Load(ctx, w.Repo, ours, w.Env)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", target, err)
 	}
 
 	pv := &Preview{Source: source, Target: target, Conflicts: append([]string{}, conflicts...), Stages: []PreviewStage{}}
