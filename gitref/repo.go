@@ -47,6 +47,9 @@ type Repo struct {
 	// objects serializes reads through go-git, whose storage is not
 	// documented as safe for concurrent use.
 	objects sync.Mutex
+
+	ddsDirOnce sync.Once
+	ddsDir     string
 }
 
 // Open finds the repository whose working tree contains dir. It asks git
@@ -197,9 +200,20 @@ func (s readableStorer) Config() (*config.Config, error) {
 }
 
 // DDSDir is where git dds keeps its store and index: inside the common git
-// directory, so linked worktrees share it.
+// directory, so linked worktrees share it, unless git config dds.dir names
+// another folder (relative to the working tree root), which several clones
+// may share.
 func (r *Repo) DDSDir() string {
-	return filepath.Join(r.CommonDir, "dds")
+	r.ddsDirOnce.Do(func() {
+		r.ddsDir = filepath.Join(r.CommonDir, "dds")
+		if dir := r.ConfigValue("dds", "dir"); dir != "" {
+			if !filepath.IsAbs(dir) {
+				dir = filepath.Join(r.Root, dir)
+			}
+			r.ddsDir = filepath.Clean(dir)
+		}
+	})
+	return r.ddsDir
 }
 
 // GoGit returns the go-git repository, for reads this package does not

@@ -140,7 +140,7 @@ func (h *Handler) previousNamespace(ctx context.Context, loader *namespace.Loade
 	if ref != "" {
 		var saved *namespace.Namespace
 		_ = h.WS.WithIndex(ctx, func(ix *sigindex.Index) error {
-			ns, ok, err := namespace.Saved(ix, ref)
+			ns, ok, err := namespace.Saved(ix, h.WS.Repo, ref)
 			if ok && ns.Commit == commit {
 				saved = ns
 			}
@@ -159,7 +159,7 @@ func (h *Handler) previousNamespace(ctx context.Context, loader *namespace.Loade
 
 func (h *Handler) bind(ctx context.Context, ns *namespace.Namespace) error {
 	return h.WS.WithIndex(ctx, func(ix *sigindex.Index) error {
-		return ix.Batch(func(b *sigindex.Batch) error { return namespace.Save(b, ns) })
+		return ix.Batch(func(b *sigindex.Batch) error { return namespace.Save(b, h.WS.Repo, ns) })
 	})
 }
 

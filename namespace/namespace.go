@@ -2,9 +2,12 @@ package namespace
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
+
+	"github.com/zeebo/blake3"
 
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/sigindex"
@@ -37,20 +40,25 @@ func FromView(ref string, v *View) *Namespace {
 	return ns
 }
 
-func key(ref string) string { return "ns/" + ref }
+// key scopes a ref's namespace to its repository: clones that share one
+// store (git config dds.dir) each have their own refs/heads/main.
+func key(repo *gitref.Repo, ref string) string {
+	sum := blake3.Sum256([]byte(repo.CommonDir))
+	return "ns/" + hex.EncodeToString(sum[:8]) + "/" + ref
+}
 
 // Save binds ref to ns in the index.
-func Save(b *sigindex.Batch, ns *Namespace) error {
+func Save(b *sigindex.Batch, repo *gitref.Repo, ns *Namespace) error {
 	raw, err := json.Marshal(ns)
 	if err != nil {
 		return fmt.Errorf("encoding the namespace of %s: %w", ns.Ref, err)
 	}
-	return b.PutRaw(key(ns.Ref), raw)
+	return b.PutRaw(key(repo, ns.Ref), raw)
 }
 
 // Saved returns the namespace last bound to ref, if any.
-func Saved(ix *sigindex.Index, ref string) (*Namespace, bool, error) {
-	raw, ok, err := ix.GetRaw(key(ref))
+func Saved(ix *sigindex.Index, repo *gitref.Repo, ref string) (*Namespace, bool, error) {
+	raw, ok, err := ix.GetRaw(key(repo, ref))
 	if err != nil || !ok {
 		return nil, false, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -11,10 +12,12 @@ import (
 	"github.com/git-dds/git-dds/hooks"
 )
 
-// hookRepo gives the hooks installer the repository's git and state.
+// hookRepo gives the hooks installer the repository's git and state. The
+// state is the repository's own even when its store is shared (dds.dir):
+// hooks belong to one repository.
 type hookRepo struct{ *gitref.Repo }
 
-func (r hookRepo) StateDir() string { return r.DDSDir() }
+func (r hookRepo) StateDir() string { return filepath.Join(r.CommonDir, "dds") }
 
 type installOptions struct {
 	force bool
@@ -43,10 +46,11 @@ func runInstall(ctx context.Context, g *globalOptions, opts *installOptions) err
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(repo.DDSDir(), 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", repo.DDSDir(), err)
+	hr := hookRepo{repo}
+	if err := os.MkdirAll(hr.StateDir(), 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", hr.StateDir(), err)
 	}
-	report, err := hooks.Install(ctx, hookRepo{repo}, hooks.InstallOptions{Force: opts.force})
+	report, err := hooks.Install(ctx, hr, hooks.InstallOptions{Force: opts.force})
 	if err != nil {
 		return err
 	}
