@@ -5,10 +5,12 @@ GO            ?= go
 TOOLS         := $(CURDIR)/.tools
 STATICCHECK   := $(TOOLS)/bin/staticcheck
 STATICCHECK_VERSION := v0.8.2
+# The graph checks render Mermaid with this release of the mermaid npm package.
+MERMAID_VERSION := 11.17.2
 BIN           := $(CURDIR)/bin
 FUZZTIME      ?= 30s
 
-.PHONY: all build test vet staticcheck unit e2e fuzz demo bench clean
+.PHONY: all build test vet staticcheck unit e2e tools-browser docs-graph fuzz demo bench clean
 
 all: build
 
@@ -30,8 +32,18 @@ vet:
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /e2e)
 
-e2e:
+e2e: tools-browser
 	$(GO) test -count=1 ./e2e/...
+
+# graphviz, headless Chromium and mermaid, which the graph checks of the
+# end-to-end tests render with; installed once, then a no-op.
+tools-browser:
+	TOOLS=$(TOOLS) MERMAID_VERSION=$(MERMAID_VERSION) bash e2e/tools-browser.sh
+
+# The README's picture: docs/graph.png, a headless Chromium screenshot of
+# the HTML page git dds graph draws for the example of e2e/testdata/graph.txtar.
+docs-graph: tools-browser
+	DDS_GRAPH_EXAMPLE=$(CURDIR)/docs $(GO) test -count=1 ./e2e -run 'TestScript/^graph$$'
 
 test: vet staticcheck unit e2e
 

@@ -51,6 +51,7 @@ func TestScript(t *testing.T) {
 		Dir:                 "testdata",
 		Setup:               hermeticGit,
 		Cmds:                scriptCommands(),
+		Condition:           toolCondition,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 	})
@@ -114,6 +115,10 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"exitcode": cmdExitCode,
 		"json":     cmdJSON,
 		"capture":  cmdCapture,
+		"dotsvg":   cmdDotSVG,
+		"mermaid":  cmdMermaid,
+		"browse":   cmdBrowse,
+		"example":  cmdExample,
 	}
 }
 

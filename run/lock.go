@@ -45,17 +45,25 @@ func (w *Workspace) lockSignature(ctx context.Context, sig string, waiting func(
 			return nil, fmt.Errorf("waiting for the lock on signature %.12s: %w", sig, err)
 		}
 	}
-	if b, err := os.ReadFile(l.path); err == nil && strings.TrimSpace(string(b)) == recordedMark {
+	if b, err := os.ReadFile(l.path); err == nil && strings.HasPrefix(string(b), recordedMark) {
 		l.recordedByOther = true
 	}
 	// The pid is informational only: it names the holder to whoever waits.
-	_ = os.WriteFile(l.path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	// The mark stays: a holder that only reuses must pass it on, or the
+	// next one would execute the signature again.
+	l.write(l.recordedByOther)
 	return l, nil
 }
 
 // markRecorded tells the next holder that the signature is in the index.
-func (l *signatureLock) markRecorded() {
-	_ = os.WriteFile(l.path, []byte(recordedMark+"\n"), 0o644)
+func (l *signatureLock) markRecorded() { l.write(true) }
+
+func (l *signatureLock) write(recorded bool) {
+	content := strconv.Itoa(os.Getpid()) + "\n"
+	if recorded {
+		content = recordedMark + " " + content
+	}
+	_ = os.WriteFile(l.path, []byte(content), 0o644)
 }
 
 func (l *signatureLock) unlock() {
@@ -67,6 +75,10 @@ func holderPid(path string) int {
 	if err != nil {
 		return 0
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	fields := strings.Fields(string(b))
+	if len(fields) == 0 {
+		return 0
+	}
+	pid, _ := strconv.Atoi(fields[len(fields)-1])
 	return pid
 }

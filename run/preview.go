@@ -41,6 +41,8 @@ type Preview struct {
 	Target    string         `json:"target"`
 	Conflicts []string       `json:"conflicts"`
 	Stages    []PreviewStage `json:"stages"`
+	// Pipeline is the merged dds.yaml, whose DAG a graph of the preview draws.
+	Pipeline *pipeline.Pipeline `json:"-"`
 }
 
 // MergePreview evaluates the tree `git merge` would make of source into
@@ -80,7 +82,7 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 		return nil, fmt.Errorf("the merged %s: %w", source, err)
 	}
 
-	pv := &Preview{Source: source, Target: target, Conflicts: append([]string{}, conflicts...), Stages: []PreviewStage{}}
+	pv := &Preview{Source: source, Target: target, Conflicts: append([]string{}, conflicts...), Stages: []PreviewStage{}, Pipeline: p}
 	err = w.WithIndex(ctx, func(ix *sigindex.Index) error {
 		for _, sv := range stages {
 			row := PreviewStage{Name: sv.Stage.Name, Signature: sv.Signature, Available: "none"}

@@ -53,6 +53,11 @@ type StageResult struct {
 	Error     string  `json:"error,omitempty"`
 	// Estimate is the last computation of the stage, for --dry-run.
 	Estimate *sigindex.Record `json:"-"`
+	// EstimatedSeconds and EstimatedBytes, with --dry-run, are what the
+	// last computation of a stage that would execute took and wrote; absent
+	// when the stage was never computed.
+	EstimatedSeconds *float64 `json:"estimated_seconds,omitempty"`
+	EstimatedBytes   *int64   `json:"estimated_bytes,omitempty"`
 }
 
 // Result is every selected stage, in topological order.
@@ -203,6 +208,13 @@ func (w *Workspace) dryRun(_ context.Context, jobs []*job) (*Result, error) {
 		r := StageResult{Name: j.view.Stage.Name, Signature: j.view.Signature, Action: WouldExecute, Estimate: j.result.Estimate}
 		if j.record != nil {
 			r.Action = WouldReuse
+		} else if last := r.Estimate; last != nil {
+			seconds := last.Duration.Seconds()
+			var bytes int64
+			for _, o := range last.Outputs {
+				bytes += o.Size
+			}
+			r.EstimatedSeconds, r.EstimatedBytes = &seconds, &bytes
 		}
 		res.Stages = append(res.Stages, r)
 	}
@@ -400,27 +412,43 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 		Host:      hostname(),
 		Time:      time.Now().UTC(),
 	}
-	for _, out := range st.Outs {
-		abs := filepath.Join(w.Repo.Root, filepath.FromSlash(out))
-		id, size, dir, err := w.Store.Ingest(ctx, abs, w.Link)
-		if err != nil {
-			return fmt.Errorf("stage %s: storing %s: %w", st.Name, out, err)
-		}
-		rec.Outputs = append(rec.Outputs, sigindex.Output{Path: out, ContentID: id, Size: size, Dir: dir})
-	}
-	return w.WithIndex(ctx, func(ix *sigindex.Index) error {
-		return ix.Batch(func(b *sigindex.Batch) error {
-			if err := b.Put(rec); err != nil {
-				return err
+	// An ingest that finds an object already stored keeps that one, and a
+	// git dds gc beside us may take it before this record lands: the record
+	// is written only once its objects are seen under the index, and the
+	// outputs are stored again when one went.
+	for attempt := 1; ; attempt++ {
+		rec.Outputs = rec.Outputs[:0]
+		for _, out := range st.Outs {
+			abs := filepath.Join(w.Repo.Root, filepath.FromSlash(out))
+			id, size, dir, err := w.Store.Ingest(ctx, abs, w.Link)
+			if err != nil {
+				return w.storingError(st.Name, out, err)
 			}
-			for _, o := range rec.Outputs {
-				if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {
+			rec.Outputs = append(rec.Outputs, sigindex.Output{Path: out, ContentID: id, Size: size, Dir: dir})
+		}
+		err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+			if !w.storeHoldsAll(rec) {
+				return errCollected
+			}
+			return ix.Batch(func(b *sigindex.Batch) error {
+				if err := b.Put(rec); err != nil {
 					return err
 				}
-			}
-			return nil
+				for _, o := range rec.Outputs {
+					if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		})
-	})
+		if errors.Is(err, errCollected) && attempt == maxIngests {
+			return fmt.Errorf("stage %s: %w, %d times; nothing was recorded; run git dds run again once git dds gc is done", st.Name, err, attempt)
+		}
+		if !errors.Is(err, errCollected) {
+			return err
+		}
+	}
 }
 
 // freshOverlay looks at the working tree again, reusing the view's decoded

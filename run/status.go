@@ -30,6 +30,9 @@ type StageStatus struct {
 	Why []string `json:"-"`
 	// Record is the computation behind a non-stale state.
 	Record *sigindex.Record `json:"-"`
+	// Last is, for a stale stage, the newest computation of the stage: what
+	// Changed and Why are measured against, and an estimate of a run.
+	Last *sigindex.Record `json:"-"`
 }
 
 // Status reports every stage of view against the index, the store and the
@@ -64,6 +67,7 @@ func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageSt
 				if last, found, err := ix.Last(sv.Stage.Name); err != nil {
 					return err
 				} else if found {
+					row.Last = last
 					row.Changed = sigindex.Changed(last.Inputs, sv.Inputs)
 					row.Why = sigindex.Describe(last.Inputs, sv.Inputs)
 				}

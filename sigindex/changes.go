@@ -93,7 +93,8 @@ func (c change) label() string {
 func (c change) sentence() string {
 	switch c.kind {
 	case KindCmd, KindWdir:
-		return fmt.Sprintf("%s changed: %s -> %s", c.kind, quoteShort(c.oldValue), quoteShort(c.newValue))
+		old, new := shortenPair(c.oldValue, c.newValue)
+		return fmt.Sprintf("%s changed: %s -> %s", c.kind, strconv.Quote(old), strconv.Quote(new))
 	case KindOut:
 		return fmt.Sprintf("output %s %s", c.name, c.verb())
 	case KindStage:
@@ -105,28 +106,31 @@ func (c change) sentence() string {
 		}
 		return fmt.Sprintf("upstream stage %s changed", c.name)
 	case KindDep:
-		return c.valueSentence(shortID)
+		return c.valueSentence(shortID(c.oldValue), shortID(c.newValue))
 	case KindEnv:
-		return c.valueSentence(func(v string) string {
-			if v == "" {
+		old, new := shortenPair(c.oldValue, c.newValue)
+		unset := func(shown, value string) string {
+			if value == "" {
 				return "unset"
 			}
-			return shorten(v)
-		})
+			return shown
+		}
+		return c.valueSentence(unset(old, c.oldValue), unset(new, c.newValue))
 	}
-	return c.valueSentence(shorten)
+	return c.valueSentence(shortenPair(c.oldValue, c.newValue))
 }
 
-// valueSentence describes a named input whose value changed, came or went.
-func (c change) valueSentence(show func(string) string) string {
+// valueSentence describes a named input whose value changed, came or went,
+// given its old and new values as they are to be shown.
+func (c change) valueSentence(old, new string) string {
 	label := c.label()
 	switch {
 	case !c.inOld:
-		return fmt.Sprintf("%s: added (%s)", label, show(c.newValue))
+		return fmt.Sprintf("%s: added (%s)", label, new)
 	case !c.inNew:
-		return fmt.Sprintf("%s: removed (was %s)", label, show(c.oldValue))
+		return fmt.Sprintf("%s: removed (was %s)", label, old)
 	}
-	return fmt.Sprintf("%s: %s -> %s", label, show(c.oldValue), show(c.newValue))
+	return fmt.Sprintf("%s: %s -> %s", label, old, new)
 }
 
 func (c change) verb() string {
@@ -158,6 +162,30 @@ func shorten(s string) string {
 	return string(r[:maxShownRunes-1]) + "…"
 }
 
-func quoteShort(s string) string {
-	return strconv.Quote(shorten(s))
+// shortenPair shortens the old and new values of one input alike, keeping
+// where they differ in view: two long commands that differ near their end
+// would otherwise both shorten to the same text and hide the change.
+func shortenPair(old, new string) (string, string) {
+	o, n := []rune(old), []rune(new)
+	if len(o) <= maxShownRunes && len(n) <= maxShownRunes {
+		return old, new
+	}
+	same := 0
+	for same < len(o) && same < len(n) && o[same] == n[same] {
+		same++
+	}
+	// Start a little before the first difference when it would not show.
+	start := 0
+	if same > maxShownRunes-maxShownRunes/4 {
+		start = same - maxShownRunes/4
+	}
+	return window(o, start), window(n, start)
+}
+
+// window shows r from start, marking what it leaves out at either end.
+func window(r []rune, start int) string {
+	if start > 0 && start < len(r) {
+		r = append([]rune("…"), r[start:]...)
+	}
+	return shorten(string(r))
 }

@@ -126,3 +126,37 @@ func TestChangedFromNothing(t *testing.T) {
 		t.Errorf("Changed(nil, ...) = %q, want %q", got, want)
 	}
 }
+
+// Two long values that differ near their end must not shorten to the same
+// text: the sentence shows the part where they differ.
+func TestDescribeLongValuesShowTheDifference(t *testing.T) {
+	long := "python train.py" + strings.Repeat(" --flag", 10)
+	tests := []struct {
+		name     string
+		old, new Input
+		want     string
+	}{
+		{
+			"cmd", Input{Kind: KindCmd, Value: long + " --seed 1"}, Input{Kind: KindCmd, Value: long + " --seed 2"},
+			`cmd changed: "… --flag --seed 1" -> "… --flag --seed 2"`,
+		},
+		{
+			"param", Input{Kind: KindParam, Name: "p.yaml:k", Value: `"` + strings.Repeat("a", 70) + `b"`},
+			Input{Kind: KindParam, Name: "p.yaml:k", Value: `"` + strings.Repeat("a", 70) + `c"`},
+			`p.yaml:k: …` + strings.Repeat("a", 15) + `b" -> …` + strings.Repeat("a", 15) + `c"`,
+		},
+		{
+			"env differing early", Input{Kind: KindEnv, Name: "OPTS", Value: `"1` + strings.Repeat("x", 70) + `"`},
+			Input{Kind: KindEnv, Name: "OPTS", Value: `"2` + strings.Repeat("x", 70) + `"`},
+			`env:OPTS: "1` + strings.Repeat("x", 57) + `… -> "2` + strings.Repeat("x", 57) + `…`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Describe([]Input{tt.old}, []Input{tt.new})
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("Describe = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

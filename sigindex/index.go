@@ -112,10 +112,19 @@ func openBadger(dir string) (db *badger.DB, err error) {
 		WithIndexCacheSize(0).
 		WithVerifyValueChecksum(true).
 		WithDetectConflicts(false).
-		WithSyncWrites(true)
-	hadTables, err := checkTables(dir)
+		WithSyncWrites(true).
+		// index.lock already admits one process at a time. Badger's own
+		// lock on the folder is released by closing its descriptor only,
+		// and a child process forked by another goroutine keeps a copy of
+		// that descriptor until it execs: the next open in this process
+		// would fail as if another process held the index.
+		WithBypassLockGuard(true)
+	hadTables, err := checkTables(dir, opt)
 	if err != nil {
 		return nil, corrupt(dir, err)
+	}
+	if err := removeEmptyLogs(dir, hadTables); err != nil {
+		return nil, fmt.Errorf("opening the index in %s: %w", dir, err)
 	}
 	// Badger asserts some of its invariants with panics; a damaged index
 	// must end in an error telling the user how to repair it.
@@ -139,19 +148,86 @@ func openBadger(dir string) (db *badger.DB, err error) {
 
 // checkTables opens each table file as badger will, but here, where a
 // panic can be caught: badger opens them in goroutines of its own, where a
-// truncated table panics and takes the whole process down. It tells whether
-// there were any tables.
-func checkTables(dir string) (bool, error) {
+// truncated table panics and takes the whole process down. A table the
+// MANIFEST does not list is left alone: a flush or a compaction killed
+// midway leaves one, half written, and badger deletes it on open. It tells
+// whether there were any tables.
+func checkTables(dir string, opt badger.Options) (bool, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.sst"))
 	if err != nil {
 		return false, err
 	}
+	listed, known := listedTables(dir, opt)
 	for _, path := range paths {
+		if id, ok := table.ParseFileID(path); known && ok && !listed[id] {
+			continue
+		}
 		if err := checkTable(path); err != nil {
 			return true, fmt.Errorf("table %s: %w", filepath.Base(path), err)
 		}
 	}
 	return len(paths) > 0, nil
+}
+
+// listedTables reads the ids of the tables the MANIFEST lists. known is
+// false when it cannot be read; badger.Open then says why.
+func listedTables(dir string, opt badger.Options) (ids map[uint64]bool, known bool) {
+	f, err := os.Open(filepath.Join(dir, "MANIFEST"))
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	defer func() {
+		if recover() != nil {
+			ids, known = nil, false
+		}
+	}()
+	m, _, err := badger.ReplayManifestFile(f, opt.ExternalMagicVersion, opt)
+	if err != nil {
+		return nil, false
+	}
+	ids = make(map[uint64]bool, len(m.Tables))
+	for id := range m.Tables {
+		ids[id] = true
+	}
+	return ids, true
+}
+
+// removeEmptyLogs deletes the log files a kill left with no bytes at all.
+// Badger creates a write-ahead log (.mem) or a value log (.vlog), then
+// sizes it; and it deletes one by emptying it, then removing it. A kill in
+// between leaves an empty file, holding nothing, not even its header,
+// which badger would refuse to open ever after. But when every value log
+// of an index that has tables is empty, they lost the values they held:
+// that is damage, which badger reports.
+func removeEmptyLogs(dir string, hadTables bool) error {
+	var empty []string
+	valueLogsLeft := 0
+	for _, pattern := range []string{"*.mem", "*.vlog"} {
+		paths, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return err
+		}
+		for _, p := range paths {
+			info, err := os.Stat(p)
+			switch {
+			case err != nil:
+			case info.Size() == 0:
+				empty = append(empty, p)
+			case pattern == "*.vlog":
+				valueLogsLeft++
+			}
+		}
+	}
+	for _, p := range empty {
+		if strings.HasSuffix(p, ".vlog") && hadTables && valueLogsLeft == 0 {
+			continue
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 func checkTable(path string) (err error) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/git-dds/git-dds/gitref"
+	"github.com/git-dds/git-dds/history"
 	"github.com/git-dds/git-dds/hooks"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/pipeline"
@@ -44,6 +45,7 @@ func exitCode(err error) int {
 		usage    usageError
 		no       answerNo
 		stageErr *run.StageError
+		target   *history.UnknownTargetError
 	)
 	switch {
 	case err == nil:
@@ -53,7 +55,7 @@ func exitCode(err error) int {
 		return exitAnswerNo
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
-		errors.Is(err, sigindex.ErrInput), errors.Is(err, run.ErrMergeConflict):
+		errors.Is(err, sigindex.ErrInput), errors.Is(err, run.ErrMergeConflict), errors.As(err, &target):
 		return exitInput
 	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, sigindex.ErrBusy):
 		return exitEnvironment

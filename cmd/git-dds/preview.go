@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/git-dds/git-dds/graph"
 	"github.com/git-dds/git-dds/run"
 )
 
@@ -32,13 +33,18 @@ needs a run (compute) or drops it (remove), with estimates from the last computa
 		},
 	}
 	cmd.Flags().StringVar(&opts.into, "into", "HEAD", "the branch the merge would go into")
-	cmd.Flags().StringVar(&opts.format, "format", "table", "table or markdown (a table to paste in a pull request)")
+	cmd.Flags().StringVar(&opts.format, "format", "table", "table, markdown (a table to paste in a pull request), or a graph of the merged DAG: dot, mermaid or html")
 	return cmd
 }
 
 func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions, branch string) error {
+	graphFormat, isGraph := graph.Format(""), false
 	if opts.format != "table" && opts.format != "markdown" {
-		return usageError{fmt.Errorf("--format takes table or markdown, got %q", opts.format)}
+		f, err := graph.ParseFormat(opts.format)
+		if err != nil {
+			return usageError{fmt.Errorf("--format takes table, markdown, dot, mermaid or html, got %q", opts.format)}
+		}
+		graphFormat, isGraph = f, true
 	}
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
@@ -56,6 +62,8 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 	switch {
 	case g.json:
 		return g.printJSON(pv)
+	case isGraph:
+		return graph.Write(g.stdout, graph.FromPreview(pv), graphFormat)
 	case opts.format == "markdown":
 		printPreviewMarkdown(g.stdout, pv)
 	default:

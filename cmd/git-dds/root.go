@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -43,9 +45,13 @@ func newRootCommand() *cobra.Command {
 		newCheckoutCommand(opts),
 		newLsCommand(opts),
 		newMergePreviewCommand(opts),
+		newGraphCommand(opts),
+		newLogCommand(opts),
 		newInstallCommand(opts),
 		newUninstallCommand(opts),
 		newHookCommand(opts),
+		newFsckCommand(opts),
+		newGCCommand(opts),
 	)
 	return root
 }
@@ -72,7 +78,31 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, er
 		ws.Store.SetDurable(durable)
 	}
 	ws.IndexOptions = sigindex.Options{Notify: func(msg string) { fmt.Fprintln(opts.stderr, "git dds: "+msg) }}
+	if v := repo.ConfigValue("dds", "lockTimeout"); v != "" {
+		wait, err := parseLockTimeout(v)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		ws.IndexOptions.Wait = wait
+	}
 	return ws, nil
+}
+
+// parseLockTimeout reads git config dds.lockTimeout: how many milliseconds
+// to wait for another git dds to release the index, 0 for not at all, as
+// git's core.filesRefLockTimeout.
+func parseLockTimeout(v string) (time.Duration, error) {
+	ms, err := strconv.Atoi(v)
+	if err != nil || ms < 0 {
+		return 0, fmt.Errorf("git config dds.lockTimeout is %q; it takes a number of milliseconds, 0 or more", v)
+	}
+	if ms == 0 {
+		return -1, nil // sigindex.Options: a negative wait means none
+	}
+	if ms > math.MaxInt64/int(time.Millisecond) {
+		return math.MaxInt64, nil // longer than anyone waits
+	}
+	return time.Duration(ms) * time.Millisecond, nil
 }
 
 // interactive reports whether progress belongs on stderr.

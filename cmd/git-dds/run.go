@@ -108,7 +108,7 @@ func printDryRun(g *globalOptions, res *run.Result) {
 		fmt.Fprintln(g.stdout, "nothing to execute: every selected stage is computed")
 		return
 	}
-	fmt.Fprintf(g.stdout, "%d stages, ~%s, ~%s written", n, run.HumanSeconds(seconds), run.HumanBytes(bytes))
+	fmt.Fprintf(g.stdout, "%s, ~%s, ~%s written", run.Count(n, "stage"), run.HumanSeconds(seconds), run.HumanBytes(bytes))
 	if unknown > 0 {
 		fmt.Fprintf(g.stdout, " (%d without an estimate)", unknown)
 	}

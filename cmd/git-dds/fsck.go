@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/git-dds/git-dds/maintenance"
+	"github.com/git-dds/git-dds/run"
+)
+
+type fsckOptions struct {
+	repair bool
+}
+
+func newFsckCommand(g *globalOptions) *cobra.Command {
+	opts := &fsckOptions{}
+	cmd := &cobra.Command{
+		Use:   "fsck",
+		Short: "Verify every object and record; with --repair, put right what is wrong",
+		Long: `Fsck rehashes every object in the store, and checks that every record's objects
+are there and whole (for a folder output, its manifest and each file it lists).
+It exits 1 when it finds a problem, naming the stage and signature it affects.
+
+With --repair, corrupt objects move to .git/dds/quarantine/, the records that
+need a corrupt or missing object are dropped (the next git dds run recomputes
+exactly those), and temporary files left by interrupted runs go. A damaged
+index is moved aside and an empty one started: its records are lost, the
+objects stay, and the next run recomputes every stage.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runFsck(cmd.Context(), g, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.repair, "repair", false, "quarantine corrupt objects, drop the records that need them, rebuild a damaged index")
+	return cmd
+}
+
+func runFsck(ctx context.Context, g *globalOptions, opts *fsckOptions) error {
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return err
+	}
+	rep, err := maintenance.Fsck(ctx, ws, maintenance.FsckOptions{Repair: opts.repair})
+	if err != nil {
+		return err
+	}
+	if g.json {
+		if err := g.printJSON(rep); err != nil {
+			return err
+		}
+	} else {
+		printFsck(g, rep)
+	}
+	if len(rep.Problems) > 0 && !opts.repair {
+		return answerNo{}
+	}
+	return nil
+}
+
+func printFsck(g *globalOptions, rep *maintenance.FsckReport) {
+	fmt.Fprintf(g.stdout, "checked %s (%s) and %s\n",
+		run.Count(rep.Objects, "object"), run.HumanBytes(rep.Bytes), run.Count(rep.Records, "record"))
+	for _, p := range rep.Problems {
+		if p.Stage != "" {
+			fmt.Fprintf(g.stdout, "  stage %s (%s): %s\n", p.Stage, short(p.Signature), p.Message)
+		} else {
+			fmt.Fprintf(g.stdout, "  %s\n", p.Message)
+		}
+	}
+	if rep.Unreferenced > 0 {
+		fmt.Fprintf(g.stdout, "%s no record needs (git dds gc removes them)\n", run.Count(rep.Unreferenced, "object"))
+	}
+	r := rep.Repaired
+	switch {
+	case r != nil:
+		printRepair(g, r)
+	case len(rep.Problems) == 0:
+		fmt.Fprintln(g.stdout, "no problems")
+	case rep.Problems[0].Kind == maintenance.DamagedIndex:
+		fmt.Fprintf(g.stdout, "%s; git dds fsck --repair moves the damaged index aside and starts an empty one "+
+			"(its records are lost, the objects are kept, and the next git dds run recomputes every stage)\n",
+			run.Count(len(rep.Problems), "problem"))
+	default:
+		fmt.Fprintf(g.stdout, "%s; git dds fsck --repair quarantines corrupt objects and drops the records that need them, "+
+			"so that the next git dds run recomputes exactly those\n", run.Count(len(rep.Problems), "problem"))
+	}
+}
+
+func printRepair(g *globalOptions, r *maintenance.Repair) {
+	if r.IndexMovedTo != "" {
+		fmt.Fprintf(g.stdout, "moved the damaged index to %s and started an empty one: its records are lost, the objects are kept; "+
+			"the next git dds run recomputes every stage, reusing nothing it cannot prove\n", r.IndexMovedTo)
+	}
+	if len(r.Quarantined) > 0 {
+		fmt.Fprintf(g.stdout, "moved %s to %s\n", run.Count(len(r.Quarantined), "corrupt object"), r.QuarantineDir)
+	}
+	if len(r.Dropped) > 0 {
+		fmt.Fprintf(g.stdout, "dropped %s; the next git dds run recomputes them:\n", run.Count(len(r.Dropped), "record"))
+		for _, d := range r.Dropped {
+			fmt.Fprintf(g.stdout, "  %s (%s)\n", d.Stage, short(d.Signature))
+		}
+	}
+	if r.TempRemoved > 0 {
+		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", run.Count(r.TempRemoved, "temporary file"))
+	}
+	if r.IndexMovedTo == "" && len(r.Quarantined) == 0 && len(r.Dropped) == 0 && r.TempRemoved == 0 {
+		fmt.Fprintln(g.stdout, "nothing to repair")
+	}
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/git-dds/git-dds/maintenance"
+	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/run"
+)
+
+type gcOptions struct {
+	dryRun      bool
+	keep        string
+	keepCommits int
+}
+
+func newGCCommand(g *globalOptions) *cobra.Command {
+	opts := &gcOptions{}
+	cmd := &cobra.Command{
+		Use:   "gc",
+		Short: "Drop the records and objects no kept ref needs, and say the bytes freed",
+		Long: `Gc keeps every computation that the view of a kept commit needs: by default the tip
+of every local branch, tag, remote-tracking branch, worktree HEAD and stash entry
+(--keep current: HEAD only), and with --keep-commits N the last N commits of each
+local branch. It also keeps what the working tree's dds.yaml needs and whatever
+git dds placed in a working tree. Every other record goes, then every object no
+kept record needs (for a folder output, its manifest and its files).
+
+Gc is safe beside another git dds: it decides and deletes while holding the
+index, and keeps any object that changed after it started.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runGC(cmd.Context(), g, opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.dryRun, "dry-run", "n", false, "say what would go, and delete nothing")
+	cmd.Flags().StringVar(&opts.keep, "keep", maintenance.KeepAllRefs, "which tips to keep: all-refs or current (HEAD only)")
+	cmd.Flags().IntVar(&opts.keepCommits, "keep-commits", 0, "also keep the last N commits of each local branch")
+	return cmd
+}
+
+func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
+	if opts.keep != maintenance.KeepAllRefs && opts.keep != maintenance.KeepCurrent {
+		return usageError{fmt.Errorf("--keep takes %s or %s, got %q", maintenance.KeepAllRefs, maintenance.KeepCurrent, opts.keep)}
+	}
+	if opts.keepCommits < 0 {
+		return usageError{fmt.Errorf("--keep-commits takes a number of commits of at least 0, got %d", opts.keepCommits)}
+	}
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return err
+	}
+	rep, err := maintenance.GC(ctx, ws, maintenance.GCOptions{DryRun: opts.dryRun, Keep: opts.keep, KeepCommits: opts.keepCommits})
+	if err != nil {
+		return err
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(g.stderr, "git dds: warning: %s\n", w)
+	}
+	for _, s := range rep.Skipped {
+		what := fmt.Sprintf("%s (%s)", s.Ref, short(s.Commit))
+		if s.Commit == namespace.WorktreeRev {
+			what = s.Ref
+		}
+		fmt.Fprintf(g.stderr, "git dds: warning: %s skipped, nothing is kept for it: %s\n", what, s.Reason)
+	}
+	if g.json {
+		return g.printJSON(rep)
+	}
+	fmt.Fprintf(g.stdout, "kept %s and %s (%s) for %s and the working tree\n",
+		run.Count(rep.KeptRecords, "record"), run.Count(rep.KeptObjects, "object"), run.HumanBytes(rep.KeptBytes),
+		run.Count(rep.Commits, "commit"))
+	verb, freed := "removed", "freed"
+	if rep.DryRun {
+		verb, freed = "would remove", "would free"
+	}
+	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, run.Count(len(rep.DroppedRecords), "record"),
+		run.Count(rep.RemovedObjects, "object"), freed, run.HumanBytes(rep.FreedBytes))
+	if rep.RecentObjects > 0 {
+		fmt.Fprintf(g.stdout, "kept %s that changed as gc started (another git dds may be about to record them); the next gc takes them\n",
+			run.Count(rep.RecentObjects, "unneeded object"))
+	}
+	if rep.TempRemoved > 0 {
+		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", run.Count(rep.TempRemoved, "temporary file"))
+	}
+	if rep.DryRun {
+		fmt.Fprintln(g.stdout, "dry run: nothing was deleted")
+	}
+	return nil
+}

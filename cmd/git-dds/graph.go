@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/google/renameio/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/git-dds/git-dds/graph"
+	"github.com/git-dds/git-dds/namespace"
+)
+
+type graphOptions struct {
+	rev    string
+	format string
+	output string
+	open   bool
+}
+
+func newGraphCommand(g *globalOptions) *cobra.Command {
+	opts := &graphOptions{}
+	cmd := &cobra.Command{
+		Use:   "graph",
+		Short: "Draw the stage DAG, coloured by state, with sizes and times",
+		Long: `graph draws every stage with its outputs, coloured by its state (fresh, cached,
+stale, modified), labelled with what its computation wrote and took (the last
+computation for a stale stage). Hovering a node of the HTML page shows its
+signature, the commit that computed it and what changed.
+
+  dot      graphviz input (the default): git dds graph | dot -Tsvg > graph.svg
+  mermaid  a flowchart for a ` + "```mermaid" + ` block in GitHub or GitLab markdown
+  html     one self-contained page with the graph drawn in SVG; it loads nothing`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runGraph(cmd.Context(), g, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.rev, "rev", "", "draw a commit, branch or tag instead of the working tree")
+	cmd.Flags().StringVar(&opts.format, "format", "", "dot, mermaid or html (default: by the -o file's extension, html with --open, else dot)")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write to FILE instead of stdout")
+	cmd.Flags().BoolVar(&opts.open, "open", false, "write an HTML page and open it in the browser, when there is one")
+	return cmd
+}
+
+func runGraph(ctx context.Context, g *globalOptions, opts *graphOptions) error {
+	format, err := graphFormat(opts.format, opts.output, opts.open)
+	if err != nil {
+		return err
+	}
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return err
+	}
+	view, err := namespace.Load(ctx, ws.Repo, opts.rev, ws.Env)
+	if err != nil {
+		return err
+	}
+	rows, err := ws.Status(ctx, view)
+	if err != nil {
+		return err
+	}
+	title := "Stages of commit " + shortCommitID(view.Commit)
+	if view.Rev == namespace.WorktreeRev {
+		title = "Stages of the working tree"
+		if ref, _, err := ws.Repo.Head(); err == nil && ref != "" {
+			title += " of " + strings.TrimPrefix(ref, "refs/heads/")
+		}
+	}
+	gr := graph.FromStatus(title, view.Pipeline, rows)
+	if g.json {
+		return g.printJSON(gr)
+	}
+	return writeGraph(ctx, g, gr, format, opts.output, opts.open)
+}
+
+// graphFormat picks the format: the flag, else the output file's
+// extension, else HTML for --open, else DOT.
+func graphFormat(flag, output string, open bool) (graph.Format, error) {
+	if flag != "" {
+		f, err := graph.ParseFormat(flag)
+		if err != nil {
+			return "", usageError{err}
+		}
+		if open && f != graph.HTML {
+			return "", usageError{fmt.Errorf("--open shows an HTML page; drop --format %s or use --format html", flag)}
+		}
+		return f, nil
+	}
+	if f, ok := graph.FormatOfFile(output); ok {
+		if open && f != graph.HTML {
+			return "", usageError{fmt.Errorf("--open shows an HTML page; write it to a .html file, not %s", output)}
+		}
+		return f, nil
+	}
+	if open {
+		return graph.HTML, nil
+	}
+	return graph.DOT, nil
+}
+
+// writeGraph draws gr to output (stdout when empty) and, when asked, opens
+// it in the browser; --open without -o writes a temporary page.
+func writeGraph(ctx context.Context, g *globalOptions, gr *graph.Graph, format graph.Format, output string, open bool) error {
+	var buf bytes.Buffer
+	if err := graph.Write(&buf, gr, format); err != nil {
+		return err
+	}
+	if output == "" && !open {
+		_, err := g.stdout.Write(buf.Bytes())
+		return err
+	}
+	path := output
+	if path == "" {
+		f, err := os.CreateTemp("", "git-dds-graph-*.html")
+		if err != nil {
+			return fmt.Errorf("making a file for the graph page: %w", err)
+		}
+		path = f.Name()
+		if err := f.Close(); err != nil {
+			return err
+		}
+	} else if !filepath.IsAbs(path) {
+		// -C DIR means paths are read as if git dds had started there.
+		path = filepath.Join(g.dir, path)
+	}
+	if err := renameio.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing the graph to %s: %w", path, err)
+	}
+	if !open {
+		return nil
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	opened, err := openInBrowser(ctx, abs)
+	switch {
+	case err != nil:
+		fmt.Fprintf(g.stderr, "git dds: wrote %s, but the browser did not open it (%v); open it yourself\n", abs, err)
+	case !opened:
+		fmt.Fprintf(g.stderr, "git dds: wrote %s; there is no browser here to open it in\n", abs)
+	default:
+		fmt.Fprintf(g.stderr, "git dds: opened %s\n", abs)
+	}
+	return nil
+}
+
+// openInBrowser asks the desktop to show path: open on macOS, xdg-open
+// (which honours $BROWSER) on a Linux or BSD desktop. It reports false
+// when there is no desktop to ask, as over ssh or in CI.
+func openInBrowser(ctx context.Context, path string) (bool, error) {
+	opener := "xdg-open"
+	switch runtime.GOOS {
+	case "darwin":
+		opener = "open"
+	case "windows":
+		return false, nil
+	default:
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			return false, nil
+		}
+	}
+	bin, err := exec.LookPath(opener)
+	if err != nil {
+		return false, nil
+	}
+	cmd := exec.Command(bin, path)
+	if err := cmd.Start(); err != nil {
+		return false, fmt.Errorf("starting %s: %w", opener, err)
+	}
+	// The opener normally hands the page to a browser and exits at once;
+	// one that stays (a browser started in its place) is left running.
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return true, fmt.Errorf("%s: %w", opener, err)
+		}
+	case <-time.After(3 * time.Second):
+	case <-ctx.Done():
+	}
+	return true, nil
+}
+
+// shortCommitID abbreviates a commit id as git log --oneline does.
+func shortCommitID(id string) string {
+	if len(id) > 7 {
+		return id[:7]
+	}
+	return id
+}

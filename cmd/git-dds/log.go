@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/git-dds/git-dds/history"
+	"github.com/git-dds/git-dds/run"
+)
+
+type logOptions struct {
+	all bool
+}
+
+func newLogCommand(g *globalOptions) *cobra.Command {
+	opts := &logOptions{}
+	cmd := &cobra.Command{
+		Use:   "log PATH|STAGE",
+		Short: "List the computations of an output or stage over history, newest first",
+		Long: `log lists the computations of a stage (an output path names the stage that writes it),
+newest first: signature, the commit that first computed it, when, how long it took, what it
+wrote, and what changed from the computation before it.
+
+By default only the computations the current branch's history gives signatures to are listed
+(the first-parent commits of HEAD, at most 1000, and the working tree); --all lists every
+computation this clone recorded, on any branch.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("%s takes one output path or stage name, got %d arguments", cmd.CommandPath(), len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLog(cmd.Context(), g, opts, args[0])
+		},
+	}
+	cmd.Flags().BoolVar(&opts.all, "all", false, "list the computations of every branch, not only the current one's")
+	return cmd
+}
+
+func runLog(ctx context.Context, g *globalOptions, opts *logOptions, target string) error {
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return err
+	}
+	cwd, err := filepath.Abs(g.dir)
+	if err != nil {
+		return err
+	}
+	// The repository root is a real path; so must the folder be that a
+	// relative path is read from.
+	if real, err := filepath.EvalSymlinks(cwd); err == nil {
+		cwd = real
+	}
+	log, err := history.Read(ctx, ws, target, history.Options{All: opts.all, Cwd: cwd})
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return g.printJSON(log)
+	}
+	printLog(g, log)
+	return nil
+}
+
+func printLog(g *globalOptions, log *history.Log) {
+	what := "stage " + log.Stage
+	if log.Path != "" {
+		what = fmt.Sprintf("%s (stage %s)", log.Path, log.Stage)
+	}
+	where := "on " + log.Branch
+	if log.All {
+		where = "on every branch"
+	}
+	if len(log.Computations) == 0 {
+		fmt.Fprintf(g.stdout, "No computation of %s %s", what, where)
+		if log.Truncated && !log.All {
+			fmt.Fprintf(g.stdout, " in its last %d commits", log.Commits)
+		}
+		if !log.All {
+			fmt.Fprint(g.stdout, "; git dds log --all lists those of every branch")
+		}
+		fmt.Fprintln(g.stdout)
+		return
+	}
+	fmt.Fprintf(g.stdout, "%s of %s %s, newest first", run.Count(len(log.Computations), "computation"), what, where)
+	if log.Truncated {
+		fmt.Fprintf(g.stdout, " (read the last %d commits)", log.Commits)
+	}
+	fmt.Fprintln(g.stdout, ":")
+	for i, c := range log.Computations {
+		// The commit of the branch that brought this signature, else the
+		// commit HEAD was at when it was computed.
+		commit := "before any commit"
+		switch {
+		case c.FirstCommit != "":
+			commit = "commit " + shortCommitID(c.FirstCommit)
+		case c.Current:
+			commit = "uncommitted"
+		case c.Commit != "":
+			commit = "at " + shortCommitID(c.Commit)
+		}
+		var notes []string
+		if c.Current {
+			notes = append(notes, "the working tree's")
+		}
+		if log.All && !c.OnBranch {
+			notes = append(notes, "not on "+log.Branch)
+		}
+		note := ""
+		if len(notes) > 0 {
+			note = "  (" + strings.Join(notes, ", ") + ")"
+		}
+		// Fixed widths rather than a tabwriter: the lines of what changed
+		// sit between rows and would split its columns.
+		fmt.Fprintf(g.stdout, "  %-12s  %s  %-18s  %8s  %9s%s\n", short(c.Signature), c.Time.Format("2006-01-02 15:04:05"), commit,
+			run.HumanSeconds(c.Seconds), run.HumanBytes(c.Bytes), note)
+		switch {
+		case i == len(log.Computations)-1:
+			fmt.Fprintln(g.stdout, "      the oldest listed")
+		case len(c.Why) == 0:
+			fmt.Fprintln(g.stdout, "      same inputs as the one below")
+		}
+		for _, why := range c.Why {
+			fmt.Fprintf(g.stdout, "      %s\n", why)
+		}
+	}
+}

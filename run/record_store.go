@@ -1,0 +1,65 @@
+package run
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"syscall"
+
+	"github.com/git-dds/git-dds/sigindex"
+	"github.com/git-dds/git-dds/store"
+)
+
+// errCollected means an object of a record about to be written was taken
+// by a git dds gc since the outputs were stored.
+var errCollected = errors.New("a git dds gc running beside this run removed an output's object before it was recorded")
+
+// maxIngests bounds how often a stage's outputs are stored again after a gc
+// took one of their objects.
+const maxIngests = 3
+
+// storeHoldsAll reports whether the store holds every object rec needs:
+// each output's own and, for a folder, each file its manifest lists.
+func (w *Workspace) storeHoldsAll(rec *sigindex.Record) bool {
+	for _, o := range rec.Outputs {
+		if !w.Store.Has(o.ContentID) {
+			return false
+		}
+		if !o.Dir {
+			continue
+		}
+		m, err := w.readManifest(o.ContentID)
+		if err != nil {
+			return false
+		}
+		for _, e := range m.Entries {
+			if !e.IsDir() && !w.Store.Has(e.ID) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (w *Workspace) readManifest(id string) (store.Manifest, error) {
+	f, err := w.Store.Open(id)
+	if err != nil {
+		return store.Manifest{}, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return store.Manifest{}, err
+	}
+	return store.DecodeManifest(b)
+}
+
+// storingError says that an output could not be stored, and what to do
+// when the disk holding the store is full.
+func (w *Workspace) storingError(stage, out string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("stage %s: storing %s: %w; free space on the disk holding %s (or point git config dds.dir at a larger one) and run git dds run again",
+			stage, out, err, w.Repo.DDSDir())
+	}
+	return fmt.Errorf("stage %s: storing %s: %w", stage, out, err)
+}
