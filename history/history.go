@@ -323,13 +323,7 @@ func inputsKey(tree gitref.Tree, p *pipeline.Pipeline, yamlID string, closure []
 // evaluate computes the signature of the last stage of closure, "" when
 // the commit's pipeline does not evaluate (a dep or params key missing).
 func evaluate(tree gitref.Tree, p *pipeline.Pipeline, closure []*pipeline.Stage, env sigindex.Env) (string, error) {
-	producer := func(path string) (string, bool) {
-		s, ok := p.Producer(path)
-		if !ok {
-			return "", false
-		}
-		return s.Name, true
-	}
+	producer := p.ProducerName
 	eval := sigindex.NewEvaluator(tree, producer, env)
 	sigs := make(map[string]string, len(closure))
 	var sig string

@@ -213,13 +213,7 @@ func validate(repo *gitref.Repo, tree gitref.Tree, p *pipeline.Pipeline) error {
 // stage seeing its upstream stages' signatures.
 func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env sigindex.Env) ([]StageView, error) {
 	sigs := make(map[string]string, len(p.Stages))
-	producer := func(path string) (string, bool) {
-		s, ok := p.Producer(path)
-		if !ok {
-			return "", false
-		}
-		return s.Name, true
-	}
+	producer := p.ProducerName
 	out := make([]StageView, 0, len(p.Stages))
 	eval := sigindex.NewEvaluator(tree, producer, env)
 	for _, st := range p.Stages {

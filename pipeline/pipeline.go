@@ -110,3 +110,13 @@ func (p *Pipeline) reach(neighbours map[string][]*Stage, names []string) []*Stag
 
 // Outs returns every output of every stage, sorted.
 func (p *Pipeline) Outs() []string { return slices.Sorted(maps.Keys(p.producers)) }
+
+// ProducerName is Producer as the signature code asks it: the name of the
+// stage whose output path is, if any.
+func (p *Pipeline) ProducerName(path string) (string, bool) {
+	s, ok := p.Producer(path)
+	if !ok {
+		return "", false
+	}
+	return s.Name, true
+}

@@ -145,13 +145,7 @@ var ErrMergeConflict = errors.New("merge conflict")
 // none: the file holds conflict markers until the user resolves it, so
 // only a run after the merge can tell.
 func evaluateMerged(p *pipeline.Pipeline, tree gitref.Tree, conflicts []string, env sigindex.Env) ([]namespace.StageView, error) {
-	producer := func(path string) (string, bool) {
-		s, ok := p.Producer(path)
-		if !ok {
-			return "", false
-		}
-		return s.Name, true
-	}
+	producer := p.ProducerName
 	eval := sigindex.NewEvaluator(tree, producer, env)
 	sigs := map[string]string{}
 	var out []namespace.StageView

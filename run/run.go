@@ -388,13 +388,7 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 	if err != nil {
 		return err
 	}
-	producer := func(path string) (string, bool) {
-		s, ok := view.Pipeline.Producer(path)
-		if !ok {
-			return "", false
-		}
-		return s.Name, true
-	}
+	producer := view.Pipeline.ProducerName
 	after, inputs, err := sigindex.Compute(st, overlay, producer, sigs, w.Env)
 	if err != nil {
 		return fmt.Errorf("stage %s: re-reading its inputs after it ran: %w", st.Name, err)
