@@ -330,7 +330,7 @@ func (c *recordCheck) record(rec *sigindex.Record) error {
 		if !c.object(rec, out.Path, out.ContentID) || !out.Dir {
 			continue
 		}
-		m, err := readManifest(c.store, out.ContentID)
+		m, err := c.store.ReadManifest(out.ContentID)
 		if err != nil {
 			c.report(rec, Problem{Kind: BadManifest, Output: out.Path, Object: out.ContentID,
 				Message: fmt.Sprintf("%s: %v", out.Path, err)})

@@ -213,7 +213,7 @@ func (r *testRepo) damage(id string) {
 
 func (r *testRepo) manifest(id string) store.Manifest {
 	r.t.Helper()
-	m, err := readManifest(r.ws.Store, id)
+	m, err := r.ws.Store.ReadManifest(id)
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ package maintenance
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,24 +36,6 @@ func sortRefs(refs []RecordRef) {
 	})
 }
 
-// readManifest reads the manifest object of a folder output.
-func readManifest(st *store.Store, id string) (store.Manifest, error) {
-	f, err := st.Open(id)
-	if err != nil {
-		return store.Manifest{}, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		return store.Manifest{}, fmt.Errorf("reading manifest %s: %w", id, err)
-	}
-	m, err := store.DecodeManifest(b)
-	if err != nil {
-		return store.Manifest{}, fmt.Errorf("object %s is not a folder manifest: %w", id, err)
-	}
-	return m, nil
-}
-
 // neededObjects collects the objects that outputs need: each output's own
 // object and, for a folder, every file its manifest lists. A manifest that
 // cannot be read names no files; fsck reports it.
@@ -77,7 +58,7 @@ func (n *neededObjects) add(id string, dir bool) {
 	}
 	files, seen := n.manifests[id]
 	if !seen {
-		if m, err := readManifest(n.store, id); err == nil {
+		if m, err := n.store.ReadManifest(id); err == nil {
 			for _, e := range m.Entries {
 				if !e.IsDir() {
 					files = append(files, e.ID)

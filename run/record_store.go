@@ -3,11 +3,9 @@ package run
 import (
 	"errors"
 	"fmt"
-	"io"
 	"syscall"
 
 	"github.com/git-dds/git-dds/sigindex"
-	"github.com/git-dds/git-dds/store"
 )
 
 // errCollected means an object of a record about to be written was taken
@@ -28,7 +26,7 @@ func (w *Workspace) storeHoldsAll(rec *sigindex.Record) bool {
 		if !o.Dir {
 			continue
 		}
-		m, err := w.readManifest(o.ContentID)
+		m, err := w.Store.ReadManifest(o.ContentID)
 		if err != nil {
 			return false
 		}
@@ -39,19 +37,6 @@ func (w *Workspace) storeHoldsAll(rec *sigindex.Record) bool {
 		}
 	}
 	return true
-}
-
-func (w *Workspace) readManifest(id string) (store.Manifest, error) {
-	f, err := w.Store.Open(id)
-	if err != nil {
-		return store.Manifest{}, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		return store.Manifest{}, err
-	}
-	return store.DecodeManifest(b)
 }
 
 // storingError says that an output could not be stored, and what to do

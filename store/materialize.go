@@ -59,7 +59,7 @@ func (s *Store) materializeFile(ctx context.Context, id, dest string, mode LinkM
 }
 
 func (s *Store) materializeDir(ctx context.Context, id, dest string, mode LinkMode) error {
-	m, err := s.readManifest(id)
+	m, err := s.ReadManifest(id)
 	if err != nil {
 		return err
 	}
@@ -157,8 +157,9 @@ func copyObject(object, target string, perm fs.FileMode) (err error) {
 	return dst.Chmod(perm)
 }
 
-// readManifest reads and checks the manifest object id.
-func (s *Store) readManifest(id string) (Manifest, error) {
+// ReadManifest reads the manifest object id of a folder output, checking
+// its bytes against the id.
+func (s *Store) ReadManifest(id string) (Manifest, error) {
 	b, err := os.ReadFile(s.Path(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Manifest{}, fmt.Errorf("manifest %s: %w", id, ErrNotFound)
