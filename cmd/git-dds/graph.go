@@ -55,15 +55,7 @@ func runGraph(ctx context.Context, g *globalOptions, opts *graphOptions) error {
 	if err != nil {
 		return err
 	}
-	ws, err := openWorkspace(ctx, g)
-	if err != nil {
-		return err
-	}
-	view, err := namespace.Load(ctx, ws.Repo, opts.rev, ws.Env)
-	if err != nil {
-		return err
-	}
-	rows, err := ws.Status(ctx, view)
+	ws, view, rows, err := stagesOf(ctx, g, opts.rev)
 	if err != nil {
 		return err
 	}

@@ -41,15 +41,7 @@ type statusJSON struct {
 }
 
 func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error {
-	ws, err := openWorkspace(ctx, g)
-	if err != nil {
-		return err
-	}
-	view, err := namespace.Load(ctx, ws.Repo, opts.rev, ws.Env)
-	if err != nil {
-		return err
-	}
-	rows, err := ws.Status(ctx, view)
+	ws, view, rows, err := stagesOf(ctx, g, opts.rev)
 	if err != nil {
 		return err
 	}
@@ -68,6 +60,24 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 		}
 	}
 	return nil
+}
+
+// stagesOf evaluates rev ("" for the working tree) and reports its stages,
+// as status and graph show them.
+func stagesOf(ctx context.Context, g *globalOptions, rev string) (*run.Workspace, *namespace.View, []run.StageStatus, error) {
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	view, err := namespace.Load(ctx, ws.Repo, rev, ws.Env)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rows, err := ws.Status(ctx, view)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return ws, view, rows, nil
 }
 
 func printStatus(ctx context.Context, g *globalOptions, ws *run.Workspace, view *namespace.View, rows []run.StageStatus, verbose bool) {
