@@ -7,10 +7,13 @@ STATICCHECK   := $(TOOLS)/bin/staticcheck
 STATICCHECK_VERSION := v0.8.2
 # The graph checks render Mermaid with this release of the mermaid npm package.
 MERMAID_VERSION := 11.17.2
+# The remote scripts of the end-to-end tests run against this MinIO server
+# (a Go module version: MinIO tags no semver releases).
+MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 BIN           := $(CURDIR)/bin
 FUZZTIME      ?= 30s
 
-.PHONY: all build test vet staticcheck unit e2e tools-browser docs-graph fuzz demo bench clean
+.PHONY: all build test vet staticcheck unit e2e tools-browser tools-minio docs-graph fuzz demo bench clean
 
 all: build
 
@@ -32,13 +35,18 @@ vet:
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /e2e)
 
-e2e: tools-browser
-	$(GO) test -count=1 ./e2e/...
+e2e: tools-browser tools-minio
+	DDS_MINIO=$(TOOLS)/bin/minio $(GO) test -count=1 ./e2e/...
 
 # graphviz, headless Chromium and mermaid, which the graph checks of the
 # end-to-end tests render with; installed once, then a no-op.
 tools-browser:
 	TOOLS=$(TOOLS) MERMAID_VERSION=$(MERMAID_VERSION) bash e2e/tools-browser.sh
+
+# The MinIO server the remote scripts run against (TestRemote/s3), each on
+# its own port of 127.0.0.1; built once (a few minutes), then a no-op.
+tools-minio:
+	TOOLS=$(TOOLS) MINIO_VERSION=$(MINIO_VERSION) GO=$(GO) bash e2e/tools-minio.sh
 
 # The README's picture: docs/graph.png, a headless Chromium screenshot of
 # the HTML page git dds graph draws for the example of e2e/testdata/graph.txtar.

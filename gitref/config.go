@@ -26,3 +26,19 @@ func (r *Repo) ConfigValue(section, key string) string {
 	}
 	return s.Option(key)
 }
+
+// ConfigSubsections lists the subsections of section that git config
+// defines, e.g. "remote.origin" for dds.remote.origin.url.
+func (r *Repo) ConfigSubsections(section string) []string {
+	r.objects.Lock()
+	defer r.objects.Unlock()
+	cfg, err := r.repo.ConfigScoped(config.SystemScope)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, sub := range cfg.Raw.Section(section).Subsections {
+		names = append(names, sub.Name)
+	}
+	return names
+}

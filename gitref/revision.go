@@ -66,3 +66,22 @@ func isObjectID(s string) bool {
 	}
 	return true
 }
+
+// Branches returns the commit of every local branch, by full ref name.
+func (r *Repo) Branches() (map[string]string, error) {
+	r.objects.Lock()
+	defer r.objects.Unlock()
+	iter, err := r.repo.Branches()
+	if err != nil {
+		return nil, fmt.Errorf("listing the branches of %s: %w", r.Root, err)
+	}
+	tips := map[string]string{}
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		tips[ref.Name().String()] = ref.Hash().String()
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing the branches of %s: %w", r.Root, err)
+	}
+	return tips, nil
+}

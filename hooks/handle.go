@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/remote"
 	"github.com/git-dds/git-dds/run"
 	"github.com/git-dds/git-dds/sigindex"
 )
@@ -23,6 +25,8 @@ var ErrRefused = errors.New("push refused")
 type Handler struct {
 	WS     *run.Workspace
 	Stderr io.Writer
+	// Progress, when set, shows transfers (a terminal).
+	Progress io.Writer
 }
 
 // Handle runs the handler for hook name with git's arguments and stdin.
@@ -113,6 +117,7 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 		return err
 	}
 	previous := h.previousNamespace(ctx, loader, ref, previousRev)
+	h.autopull(ctx, view)
 	res, err := h.WS.Sync(ctx, view, previous)
 	if err != nil {
 		return err
@@ -124,6 +129,29 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	}
 	h.report(ref, verb, res)
 	return nil
+}
+
+// autopull, with git config dds.autopull true, fetches the artifacts of
+// view that only the default remote has, so that the working tree gets
+// them as it gets those of the local store. A failure is a warning: the
+// outputs it could not bring stay to compute or to pull.
+func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
+	on, err := strconv.ParseBool(h.WS.Repo.ConfigValue("dds", "autopull"))
+	if err != nil || !on || len(remote.Names(h.WS.Repo)) == 0 {
+		return
+	}
+	r, err := remote.OpenConfigured(ctx, h.WS.Repo, "", "")
+	if err == nil {
+		defer r.Close()
+		var res *run.TransferResult
+		res, err = h.WS.Fetch(ctx, r, run.Computations(view), h.Progress)
+		if n := res.Count(run.Downloaded); n > 0 {
+			fmt.Fprintf(h.Stderr, "git dds: pulled %s from %s (%s)\n", run.Count(n, "artifact"), r.Name, run.HumanBytes(res.Bytes))
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(h.Stderr, "git dds: warning: dds.autopull: %v\n", err)
+	}
 }
 
 // previousNamespace is the namespace of the commit HEAD left, or nil: the
@@ -206,49 +234,130 @@ const (
 )
 
 // prePush: args are <remote name> <remote url>; stdin lists the refs to
-// update. In verify mode every artifact of every pushed tip must be
-// computed; uploading to remotes belongs to git dds push.
+// update, one "<local ref> <local sha> <remote ref> <remote sha>" a line.
+// Every artifact of every pushed tip goes to the dds remote (the one named
+// like the git remote, else the default) from the local store, so that the
+// code arrives with its data. In verify mode a tip with an artifact
+// computed nowhere is refused; in upload mode it is a warning. A failed
+// upload refuses the push, as Git LFS does: git push --no-verify skips it.
 func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) error {
 	mode := h.WS.Repo.ConfigValue("dds", "prepush")
 	switch mode {
-	case "", PrePushUpload, PrePushOff:
-		return nil
+	case "", PrePushUpload:
+		mode = PrePushUpload
 	case PrePushVerify:
+	case PrePushOff:
+		return nil
 	default:
 		fmt.Fprintf(h.Stderr, "git dds: warning: git config dds.prepush is %q; it takes upload, verify or off\n", mode)
 		return nil
+	}
+	gitRemote := "the remote"
+	if len(args) > 0 {
+		gitRemote = args[0]
 	}
 	pushed, err := ParsePrePush(stdin)
 	if err != nil {
 		return err
 	}
-	var missing []string
-	for _, p := range pushed {
-		if p.Delete {
-			continue
-		}
-		view, err := namespace.Load(ctx, h.WS.Repo, p.LocalSHA, h.WS.Env)
-		if errors.Is(err, namespace.ErrNoPipeline) {
-			continue
-		}
+	var r *remote.Remote
+	if len(remote.Names(h.WS.Repo)) > 0 {
+		r, err = remote.OpenConfigured(ctx, h.WS.Repo, "", gitRemote)
 		if err != nil {
-			return fmt.Errorf("%w: cannot evaluate %s: %v", ErrRefused, p.LocalRef, err)
+			return fmt.Errorf("%w: %w", ErrRefused, err)
 		}
-		stale, err := h.WS.Uncomputed(ctx, view)
+		defer r.Close()
+	} else if mode == PrePushUpload {
+		return nil // nowhere to upload to
+	}
+
+	comps, err := h.pushedComputations(ctx, pushed)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	if r != nil {
+		res, err := h.WS.Push(ctx, r, comps, h.Progress)
+		if err != nil {
+			return fmt.Errorf("%w: uploading the artifacts of the pushed commits to remote %s failed: %w\nrun git dds push to retry, then push again (git push --no-verify pushes the code alone)", ErrRefused, r.Name, err)
+		}
+		if n := res.Count(run.Uploaded); n > 0 {
+			fmt.Fprintf(h.Stderr, "git dds: uploaded %s to %s (%s)\n", run.Count(n, "artifact"), r.Name, run.HumanBytes(res.Bytes))
+		}
+		for _, s := range res.Stages {
+			if s.Action == run.Uncomputed {
+				missing = append(missing, fmt.Sprintf("  stage %s (signature %.12s)", s.Name, s.Signature))
+			}
+		}
+	} else {
+		missing, err = h.uncomputed(ctx, comps)
 		if err != nil {
 			return err
-		}
-		for _, s := range stale {
-			missing = append(missing, fmt.Sprintf("  %s: stage %s (signature %.12s)", p.LocalRef, s.Stage.Name, s.Signature))
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	remote := "the remote"
-	if len(args) > 0 {
-		remote = args[0]
+	if mode == PrePushUpload {
+		fmt.Fprintf(h.Stderr, "git dds: warning: these stages of the pushed commits are computed nowhere, so %s gets code without their data:\n%s\ngit dds: run git dds run, then git dds push\n", gitRemote, strings.Join(missing, "\n"))
+		return nil
 	}
 	return fmt.Errorf("%w: these stages of the pushed commits are computed nowhere, so %s would get code without its data:\n%s\nrun git dds run (on those commits), then push again; or push with git config dds.prepush upload",
-		ErrRefused, remote, strings.Join(missing, "\n"))
+		ErrRefused, gitRemote, strings.Join(missing, "\n"))
+}
+
+// pushedComputations lists what the pushed tips need. A branch whose
+// namespace was bound at the pushed commit (by post-commit or a checkout)
+// gives it without evaluating its tree; any other tip is evaluated.
+func (h *Handler) pushedComputations(ctx context.Context, pushed []PushedRef) ([]run.Computation, error) {
+	var views []*namespace.View
+	var comps []run.Computation
+	loader := namespace.NewLoader(h.WS.Repo, h.WS.Env)
+	for _, p := range pushed {
+		if p.Delete {
+			continue
+		}
+		var saved *namespace.Namespace
+		if strings.HasPrefix(p.LocalRef, "refs/heads/") {
+			err := h.WS.WithIndex(ctx, func(ix *sigindex.Index) error {
+				ns, ok, err := namespace.Saved(ix, h.WS.Repo, p.LocalRef)
+				if ok && ns.Commit == p.LocalSHA {
+					saved = ns
+				}
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		if saved != nil {
+			comps = append(comps, run.NamespaceComputations(saved)...)
+			continue
+		}
+		view, err := loader.Load(ctx, p.LocalSHA)
+		if errors.Is(err, namespace.ErrNoPipeline) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: cannot evaluate %s: %v", ErrRefused, p.LocalRef, err)
+		}
+		views = append(views, view)
+	}
+	return append(comps, run.Computations(views...)...), nil
+}
+
+// uncomputed names the computations this clone does not hold, when there
+// is no remote to ask.
+func (h *Handler) uncomputed(ctx context.Context, comps []run.Computation) ([]string, error) {
+	here, err := h.WS.Computed(ctx, comps)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, c := range comps {
+		if here[c.Signature] == nil {
+			missing = append(missing, fmt.Sprintf("  stage %s (signature %.12s)", c.Stage, c.Signature))
+		}
+	}
+	return missing, nil
 }

@@ -20,20 +20,8 @@ const maxIngests = 3
 // each output's own and, for a folder, each file its manifest lists.
 func (w *Workspace) storeHoldsAll(rec *sigindex.Record) bool {
 	for _, o := range rec.Outputs {
-		if !w.Store.Has(o.ContentID) {
+		if !w.Store.HoldsOutput(o.ContentID, o.Dir) {
 			return false
-		}
-		if !o.Dir {
-			continue
-		}
-		m, err := w.Store.ReadManifest(o.ContentID)
-		if err != nil {
-			return false
-		}
-		for _, e := range m.Entries {
-			if !e.IsDir() && !w.Store.Has(e.ID) {
-				return false
-			}
 		}
 	}
 	return true

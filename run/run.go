@@ -15,6 +15,7 @@ import (
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/pipeline"
+	"github.com/git-dds/git-dds/remote"
 	"github.com/git-dds/git-dds/sigindex"
 )
 
@@ -30,9 +31,10 @@ const (
 	Pulled   Action = "pulled"
 	Failed   Action = "failed"
 	Skipped  Action = "skipped" // an upstream stage failed
-	// WouldExecute and WouldReuse answer --dry-run.
+	// WouldExecute, WouldReuse and WouldPull answer --dry-run.
 	WouldExecute Action = "execute"
 	WouldReuse   Action = "reuse"
+	WouldPull    Action = "pull"
 )
 
 // Options select and shape a run.
@@ -202,12 +204,27 @@ func (w *Workspace) plan(ctx context.Context, view *namespace.View, selected []*
 	return jobs, err
 }
 
-func (w *Workspace) dryRun(_ context.Context, jobs []*job) (*Result, error) {
+func (w *Workspace) dryRun(ctx context.Context, jobs []*job) (*Result, error) {
+	inRemote := map[string]bool{}
+	if r := w.liveRemote(); r != nil {
+		var sigs []string
+		for _, j := range jobs {
+			if j.record == nil {
+				sigs = append(sigs, j.view.Signature)
+			}
+		}
+		var err error
+		if inRemote, err = r.Present(ctx, w.local(), sigs); err != nil {
+			return nil, err
+		}
+	}
 	res := &Result{Stages: make([]StageResult, 0, len(jobs))}
 	for _, j := range jobs {
 		r := StageResult{Name: j.view.Stage.Name, Signature: j.view.Signature, Action: WouldExecute, Estimate: j.result.Estimate}
 		if j.record != nil {
 			r.Action = WouldReuse
+		} else if inRemote[j.view.Signature] {
+			r.Action = WouldPull
 		} else if last := r.Estimate; last != nil {
 			seconds := last.Duration.Seconds()
 			var bytes int64
@@ -271,16 +288,50 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		}
 	}
 
+	var lease *remote.Lease
+	if r := w.liveRemote(); r != nil {
+		rec, l, err := w.fromRemote(ctx, r, j.view)
+		switch {
+		case ctx.Err() != nil:
+			return fail(ctx.Err())
+		case err != nil:
+			w.remoteFailed(err)
+		case rec != nil:
+			if err := w.reuse(ctx, st, rec, j.placed, notes); err != nil {
+				return fail(err)
+			}
+			lock.markRecorded()
+			res.Action = Pulled
+			w.progress(opts, "%s: pulled from remote %s", st.Name, r.Name)
+			return res, true
+		}
+		lease = l
+	}
+	if lease != nil {
+		defer func() {
+			if err := lease.Release(ctx); err != nil {
+				fmt.Fprintf(w.Stderr, "git dds: warning: %v\n", err)
+			}
+		}()
+	}
+
 	w.progress(opts, "%s: executing", st.Name)
 	started := time.Now()
 	if err := w.execute(ctx, j.view, opts.Jobs > 1); err != nil {
 		return fail(err)
 	}
 	elapsed := time.Since(started)
-	if err := w.record(ctx, view, j.view, sigs, elapsed); err != nil {
+	rec, err := w.record(ctx, view, j.view, sigs, elapsed)
+	if err != nil {
 		return fail(err)
 	}
 	lock.markRecorded()
+	if lease != nil {
+		// Those waiting on the lease pull this result.
+		if _, err := w.Remote.Push(ctx, w.local(), []*sigindex.Record{rec}, nil); err != nil {
+			fmt.Fprintf(w.Stderr, "git dds: warning: stage %s was computed here but not uploaded: %v; git dds push retries\n", st.Name, err)
+		}
+	}
 	res.Action = Executed
 	res.Seconds = elapsed.Seconds()
 	w.progress(opts, "%s: executed in %s", st.Name, elapsed.Round(time.Millisecond))
@@ -382,19 +433,19 @@ func (w *Workspace) checkOutput(out string) error {
 // record ingests the outputs and writes the computation, after checking
 // that no input moved while the command ran: an output must never be
 // recorded under a signature it does not match.
-func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespace.StageView, sigs map[string]string, elapsed time.Duration) error {
+func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespace.StageView, sigs map[string]string, elapsed time.Duration) (*sigindex.Record, error) {
 	st := sv.Stage
 	overlay, err := w.freshOverlay(ctx, view)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	producer := view.Pipeline.ProducerName
 	after, inputs, err := sigindex.Compute(st, overlay, producer, sigs, w.Env)
 	if err != nil {
-		return fmt.Errorf("stage %s: re-reading its inputs after it ran: %w", st.Name, err)
+		return nil, fmt.Errorf("stage %s: re-reading its inputs after it ran: %w", st.Name, err)
 	}
 	if after != sv.Signature {
-		return fmt.Errorf("stage %s: its inputs changed while it ran (%s); nothing was recorded; run git dds run again",
+		return nil, fmt.Errorf("stage %s: its inputs changed while it ran (%s); nothing was recorded; run git dds run again",
 			st.Name, strings.Join(sigindex.Changed(sv.Inputs, inputs), ", "))
 	}
 	rec := &sigindex.Record{
@@ -416,7 +467,7 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 			abs := filepath.Join(w.Repo.Root, filepath.FromSlash(out))
 			id, size, dir, err := w.Store.Ingest(ctx, abs, w.Link)
 			if err != nil {
-				return w.storingError(st.Name, out, err)
+				return nil, w.storingError(st.Name, out, err)
 			}
 			rec.Outputs = append(rec.Outputs, sigindex.Output{Path: out, ContentID: id, Size: size, Dir: dir})
 		}
@@ -437,10 +488,13 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 			})
 		})
 		if errors.Is(err, errCollected) && attempt == maxIngests {
-			return fmt.Errorf("stage %s: %w, %d times; nothing was recorded; run git dds run again once git dds gc is done", st.Name, err, attempt)
+			return nil, fmt.Errorf("stage %s: %w, %d times; nothing was recorded; run git dds run again once git dds gc is done", st.Name, err, attempt)
 		}
-		if !errors.Is(err, errCollected) {
-			return err
+		if err != nil && !errors.Is(err, errCollected) {
+			return nil, err
+		}
+		if err == nil {
+			return rec, nil
 		}
 	}
 }

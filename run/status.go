@@ -114,22 +114,3 @@ func (w *Workspace) hasObjects(rec *sigindex.Record) bool {
 	}
 	return true
 }
-
-// Uncomputed lists the stages of view whose signature is computed nowhere
-// this clone knows of.
-func (w *Workspace) Uncomputed(ctx context.Context, view *namespace.View) ([]namespace.StageView, error) {
-	var stale []namespace.StageView
-	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
-		for _, sv := range view.Stages {
-			rec, ok, err := ix.Get(sv.Signature)
-			if err != nil {
-				return err
-			}
-			if !ok || !w.hasObjects(rec) {
-				stale = append(stale, sv)
-			}
-		}
-		return nil
-	})
-	return stale, err
-}

@@ -9,10 +9,12 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/zeebo/blake3"
 
 	"github.com/git-dds/git-dds/gitref"
+	"github.com/git-dds/git-dds/remote"
 	"github.com/git-dds/git-dds/sigindex"
 	"github.com/git-dds/git-dds/store"
 )
@@ -28,6 +30,14 @@ type Workspace struct {
 	Stderr io.Writer
 	// Env looks up environment variables that enter signatures.
 	Env sigindex.Env
+	// Remote, when set, is asked for a signature before run executes it,
+	// and holds the lease while it does: one computation per signature
+	// across everyone sharing it.
+	Remote *remote.Remote
+
+	// remoteDown is set once the remote failed during a run, which then
+	// goes on without it.
+	remoteDown atomic.Bool
 
 	// indexMu serializes this process's goroutines on the index: badger
 	// admits one opener, and our file lock would make them wait anyway.

@@ -239,3 +239,24 @@ func readDirIfExists(dir string) ([]fs.DirEntry, error) {
 func tempName(dir, prefix string) string {
 	return filepath.Join(dir, prefix+rand.Text())
 }
+
+// HoldsOutput reports whether the store holds everything an output needs:
+// its object and, for a folder (dir), every file its manifest lists.
+func (s *Store) HoldsOutput(id string, dir bool) bool {
+	if !s.Has(id) {
+		return false
+	}
+	if !dir {
+		return true
+	}
+	m, err := s.ReadManifest(id)
+	if err != nil {
+		return false
+	}
+	for _, e := range m.Entries {
+		if !e.IsDir() && !s.Has(e.ID) {
+			return false
+		}
+	}
+	return true
+}

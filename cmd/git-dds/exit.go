@@ -8,6 +8,7 @@ import (
 	"github.com/git-dds/git-dds/hooks"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/pipeline"
+	"github.com/git-dds/git-dds/remote"
 	"github.com/git-dds/git-dds/run"
 	"github.com/git-dds/git-dds/sigindex"
 )
@@ -51,11 +52,12 @@ func exitCode(err error) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &no), errors.Is(err, run.ErrFailed), errors.Is(err, run.ErrEdited), errors.As(err, &stageErr),
-		errors.Is(err, hooks.ErrRefused):
+		errors.Is(err, hooks.ErrRefused), errors.Is(err, remote.ErrCorrupt):
 		return exitAnswerNo
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
-		errors.Is(err, sigindex.ErrInput), errors.Is(err, run.ErrMergeConflict), errors.As(err, &target):
+		errors.Is(err, sigindex.ErrInput), errors.Is(err, run.ErrMergeConflict), errors.As(err, &target),
+		errors.Is(err, remote.ErrNoRemote):
 		return exitInput
 	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, sigindex.ErrBusy):
 		return exitEnvironment

@@ -19,10 +19,11 @@ import (
 )
 
 type graphOptions struct {
-	rev    string
-	format string
-	output string
-	open   bool
+	rev     string
+	format  string
+	output  string
+	open    bool
+	offline bool
 }
 
 func newGraphCommand(g *globalOptions) *cobra.Command {
@@ -47,6 +48,7 @@ signature, the commit that computed it and what changed.
 	cmd.Flags().StringVar(&opts.format, "format", "", "dot, mermaid or html (default: by the -o file's extension, html with --open, else dot)")
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write to FILE instead of stdout")
 	cmd.Flags().BoolVar(&opts.open, "open", false, "write an HTML page and open it in the browser, when there is one")
+	cmd.Flags().BoolVar(&opts.offline, "offline", false, "do not ask the remote which stale stages it holds")
 	return cmd
 }
 
@@ -55,7 +57,7 @@ func runGraph(ctx context.Context, g *globalOptions, opts *graphOptions) error {
 	if err != nil {
 		return err
 	}
-	ws, view, rows, err := stagesOf(ctx, g, opts.rev)
+	ws, view, rows, err := stagesOf(ctx, g, opts.rev, opts.offline)
 	if err != nil {
 		return err
 	}

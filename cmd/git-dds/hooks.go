@@ -112,5 +112,8 @@ func runHook(ctx context.Context, g *globalOptions, name string, args []string) 
 		return nil
 	}
 	h := &hooks.Handler{WS: ws, Stderr: g.stderr}
+	if g.interactive() {
+		h.Progress = g.stderr
+	}
 	return h.Handle(ctx, name, args, os.Stdin)
 }

@@ -14,8 +14,9 @@ import (
 )
 
 type previewOptions struct {
-	into   string
-	format string
+	into    string
+	format  string
+	offline bool
 }
 
 func newMergePreviewCommand(g *globalOptions) *cobra.Command {
@@ -34,6 +35,7 @@ needs a run (compute) or drops it (remove), with estimates from the last computa
 	}
 	cmd.Flags().StringVar(&opts.into, "into", "HEAD", "the branch the merge would go into")
 	cmd.Flags().StringVar(&opts.format, "format", "table", "table, markdown (a table to paste in a pull request), or a graph of the merged DAG: dot, mermaid or html")
+	cmd.Flags().BoolVar(&opts.offline, "offline", false, "do not ask the remote which stages to compute it holds")
 	return cmd
 }
 
@@ -50,6 +52,11 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 	if err != nil {
 		return err
 	}
+	closeRemote, err := useDefaultRemote(ctx, ws, opts.offline)
+	if err != nil {
+		return err
+	}
+	defer closeRemote()
 	pv, err := ws.MergePreview(ctx, branch, opts.into)
 	if err != nil {
 		return err

@@ -52,6 +52,9 @@ func newRootCommand() *cobra.Command {
 		newHookCommand(opts),
 		newFsckCommand(opts),
 		newGCCommand(opts),
+		newPushCommand(opts),
+		newFetchCommand(opts),
+		newPullCommand(opts),
 	)
 	return root
 }

@@ -12,8 +12,9 @@ import (
 )
 
 type runOptions struct {
-	jobs   int
-	dryRun bool
+	jobs    int
+	dryRun  bool
+	offline bool
 }
 
 func newRunCommand(g *globalOptions) *cobra.Command {
@@ -30,6 +31,7 @@ any other is executed with sh -c at the repository root (or its wdir).`,
 	}
 	cmd.Flags().IntVarP(&opts.jobs, "jobs", "j", 1, "run up to N independent stages at once")
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "list what would execute, with estimates, and execute nothing")
+	cmd.Flags().BoolVar(&opts.offline, "offline", false, "neither pull from the remote nor take leases there")
 	return cmd
 }
 
@@ -45,6 +47,11 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 	if err != nil {
 		return err
 	}
+	closeRemote, err := useDefaultRemote(ctx, ws, opts.offline)
+	if err != nil {
+		return err
+	}
+	defer closeRemote()
 	res, err := ws.Run(ctx, view, run.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.interactive()})
 	if res == nil {
 		return err
@@ -72,6 +79,9 @@ func printRunSummary(g *globalOptions, res *run.Result) {
 		seconds += s.Seconds
 	}
 	fmt.Fprintf(g.stdout, "executed %d, reused %d", counts[run.Executed], counts[run.Reused])
+	if counts[run.Pulled] > 0 {
+		fmt.Fprintf(g.stdout, ", pulled %d", counts[run.Pulled])
+	}
 	if counts[run.Failed] > 0 {
 		fmt.Fprintf(g.stdout, ", failed %d", counts[run.Failed])
 	}
@@ -87,6 +97,9 @@ func printDryRun(g *globalOptions, res *run.Result) {
 	var bytes int64
 	unknown := 0
 	for _, s := range res.Stages {
+		if s.Action == run.WouldPull {
+			fmt.Fprintf(g.stdout, "would pull    %-20s  (computed elsewhere, in the remote)\n", s.Name)
+		}
 		if s.Action != run.WouldExecute {
 			continue
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -17,6 +18,7 @@ type statusOptions struct {
 	rev      string
 	exitCode bool
 	verbose  bool
+	offline  bool
 }
 
 func newStatusCommand(g *globalOptions) *cobra.Command {
@@ -32,6 +34,7 @@ func newStatusCommand(g *globalOptions) *cobra.Command {
 	cmd.Flags().StringVar(&opts.rev, "rev", "", "evaluate a commit, branch or tag instead of the working tree")
 	cmd.Flags().BoolVar(&opts.exitCode, "exit-code", false, "exit 1 when a stage is not fresh")
 	cmd.Flags().BoolVarP(&opts.verbose, "verbose", "v", false, "say in words what changed for each stale stage")
+	cmd.Flags().BoolVar(&opts.offline, "offline", false, "do not ask the remote which stale stages it holds")
 	return cmd
 }
 
@@ -41,7 +44,7 @@ type statusJSON struct {
 }
 
 func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error {
-	ws, view, rows, err := stagesOf(ctx, g, opts.rev)
+	ws, view, rows, err := stagesOf(ctx, g, opts.rev, opts.offline)
 	if err != nil {
 		return err
 	}
@@ -63,8 +66,9 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 }
 
 // stagesOf evaluates rev ("" for the working tree) and reports its stages,
-// as status and graph show them.
-func stagesOf(ctx context.Context, g *globalOptions, rev string) (*run.Workspace, *namespace.View, []run.StageStatus, error) {
+// as status and graph show them: a stale stage that the default remote
+// holds is remote, unless offline.
+func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool) (*run.Workspace, *namespace.View, []run.StageStatus, error) {
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
 		return nil, nil, nil, err
@@ -75,6 +79,17 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string) (*run.Workspace
 	}
 	rows, err := ws.Status(ctx, view)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if offline || !slices.ContainsFunc(rows, func(r run.StageStatus) bool { return r.State == run.Stale }) {
+		return ws, view, rows, nil
+	}
+	r, err := defaultRemote(ctx, ws)
+	if err != nil || r == nil {
+		return nil, nil, nil, err
+	}
+	defer r.Close()
+	if err := ws.MarkRemote(ctx, r, rows); err != nil {
 		return nil, nil, nil, err
 	}
 	return ws, view, rows, nil
@@ -101,6 +116,8 @@ func printStatus(ctx context.Context, g *globalOptions, ws *run.Workspace, view 
 			}
 		case run.Cached:
 			why = "git dds checkout restores it"
+		case run.Remote:
+			why = "in the remote: git dds pull restores it"
 		case run.Modified:
 			why = "edited by hand: " + strings.Join(r.Edited, ", ")
 		}

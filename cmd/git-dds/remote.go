@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/remote"
+	"github.com/git-dds/git-dds/run"
+)
+
+type transferOptions struct {
+	rev  string
+	all  bool
+	jobs int
+}
+
+// transferCommand is one of push, fetch and pull: the same flags, the same
+// choice of views, the same report.
+type transferCommand struct {
+	use, short, long string
+	transfer         func(ws *run.Workspace, ctx context.Context, r *remote.Remote, comps []run.Computation, progress io.Writer) (*run.TransferResult, error)
+	// checkout puts the fetched outputs in the working tree (pull).
+	checkout bool
+}
+
+func newPushCommand(g *globalOptions) *cobra.Command {
+	return newTransferCommand(g, transferCommand{
+		use:   "push [REMOTE]",
+		short: "Upload the artifacts of the working tree's view (or --rev, --all) that the remote lacks",
+		long: `Push uploads, from the local store, every computed artifact of the working tree's
+view that the remote does not have yet: the objects first, then the record of each
+computation, so that a record in a remote always means the artifact is whole there.
+What is there already is not sent again; an interrupted push resumes where it stopped.`,
+		transfer: (*run.Workspace).Push,
+	})
+}
+
+func newFetchCommand(g *globalOptions) *cobra.Command {
+	return newTransferCommand(g, transferCommand{
+		use:   "fetch [REMOTE]",
+		short: "Download into the store the artifacts of the working tree's view (or --rev, --all) that only the remote has",
+		long: `Fetch downloads into the local store every artifact of the view that the remote has
+and this clone lacks, checking each object against its id, and leaves the working tree
+alone. git dds pull also puts the outputs in place.`,
+		transfer: (*run.Workspace).Fetch,
+	})
+}
+
+func newPullCommand(g *globalOptions) *cobra.Command {
+	return newTransferCommand(g, transferCommand{
+		use:      "pull [REMOTE]",
+		short:    "Fetch, then put the outputs of the working tree's view in place",
+		long:     `Pull is git dds fetch followed by git dds checkout.`,
+		transfer: (*run.Workspace).Fetch,
+		checkout: true,
+	})
+}
+
+func newTransferCommand(g *globalOptions, tc transferCommand) *cobra.Command {
+	opts := &transferOptions{}
+	cmd := &cobra.Command{
+		Use:   tc.use,
+		Short: tc.short,
+		Long:  tc.long,
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			return runTransfer(cmd.Context(), g, opts, tc, name)
+		},
+	}
+	cmd.Flags().StringVar(&opts.rev, "rev", "", "the view of a commit, branch or tag instead of the working tree")
+	if !tc.checkout {
+		cmd.Flags().BoolVar(&opts.all, "all", false, "the views of every local branch")
+	}
+	cmd.Flags().IntVarP(&opts.jobs, "jobs", "j", remote.DefaultJobs, "transfers at once")
+	return cmd
+}
+
+func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, tc transferCommand, name string) error {
+	if opts.all && opts.rev != "" {
+		return usageError{errors.New("--all and --rev choose views two ways; give one")}
+	}
+	if opts.jobs < 1 {
+		return usageError{fmt.Errorf("--jobs is %d; it takes 1 or more", opts.jobs)}
+	}
+	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return err
+	}
+	r, err := remote.OpenConfigured(ctx, ws.Repo, name, "")
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	r.Jobs = opts.jobs
+	views, err := transferViews(ctx, ws, opts)
+	if err != nil {
+		return err
+	}
+	var progress io.Writer
+	if g.interactive() {
+		progress = g.stderr
+	}
+	res, err := tc.transfer(ws, ctx, r, run.Computations(views...), progress)
+	var checkout *run.CheckoutResult
+	if err == nil && tc.checkout {
+		checkout, err = ws.Checkout(ctx, views[0], false)
+	}
+	if res != nil {
+		if g.json {
+			if jerr := g.printJSON(transferJSON{TransferResult: res, Checkout: checkout}); jerr != nil {
+				return jerr
+			}
+		} else {
+			printTransfer(g, res, checkout)
+		}
+	}
+	return err
+}
+
+type transferJSON struct {
+	*run.TransferResult
+	Checkout *run.CheckoutResult `json:"checkout,omitempty"`
+}
+
+// transferViews evaluates what a transfer covers: the working tree, one
+// revision, or every local branch.
+func transferViews(ctx context.Context, ws *run.Workspace, opts *transferOptions) ([]*namespace.View, error) {
+	loader := namespace.NewLoader(ws.Repo, ws.Env)
+	if !opts.all {
+		view, err := loader.Load(ctx, opts.rev)
+		if err != nil {
+			return nil, err
+		}
+		return []*namespace.View{view}, nil
+	}
+	tips, err := ws.Repo.Branches()
+	if err != nil {
+		return nil, err
+	}
+	var views []*namespace.View
+	for _, ref := range slices.Sorted(maps.Keys(tips)) {
+		view, err := loader.Load(ctx, tips[ref])
+		if errors.Is(err, namespace.ErrNoPipeline) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ref, err)
+		}
+		views = append(views, view)
+	}
+	return views, nil
+}
+
+func printTransfer(g *globalOptions, res *run.TransferResult, checkout *run.CheckoutResult) {
+	for _, s := range res.Stages {
+		fmt.Fprintf(g.stdout, "%-12s %s  %s\n", s.Action, short(s.Signature), s.Name)
+	}
+	uploaded, downloaded := res.Count(run.Uploaded), res.Count(run.Downloaded)
+	switch {
+	case uploaded > 0:
+		fmt.Fprintf(g.stdout, "uploaded %s to %s (%s in %s)", run.Count(uploaded, "artifact"), res.Remote, run.HumanBytes(res.Bytes), run.Count(res.Objects, "object"))
+	case downloaded > 0:
+		fmt.Fprintf(g.stdout, "downloaded %s from %s (%s in %s)", run.Count(downloaded, "artifact"), res.Remote, run.HumanBytes(res.Bytes), run.Count(res.Objects, "object"))
+	default:
+		fmt.Fprintf(g.stdout, "nothing to transfer with %s", res.Remote)
+	}
+	if n := res.Count(run.Uncomputed); n > 0 {
+		fmt.Fprintf(g.stdout, "; %s computed nowhere (git dds run computes them)", run.Count(n, "stage"))
+	}
+	fmt.Fprintln(g.stdout)
+	if checkout != nil {
+		fmt.Fprintf(g.stdout, "restored %s, %d already in place\n", run.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
+	}
+}
+
+// defaultRemote opens the default remote for run and status, or gives nil
+// when no remote is configured at all.
+func defaultRemote(ctx context.Context, ws *run.Workspace) (*remote.Remote, error) {
+	if len(remote.Names(ws.Repo)) == 0 {
+		return nil, nil
+	}
+	return remote.OpenConfigured(ctx, ws.Repo, "", "")
+}
+
+// useDefaultRemote sets ws.Remote to the default remote, unless offline or
+// none is configured; the returned func closes it.
+func useDefaultRemote(ctx context.Context, ws *run.Workspace, offline bool) (func(), error) {
+	if offline {
+		return func() {}, nil
+	}
+	r, err := defaultRemote(ctx, ws)
+	if err != nil || r == nil {
+		return func() {}, err
+	}
+	ws.Remote = r
+	return func() { r.Close() }, nil
+}

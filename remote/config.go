@@ -1,0 +1,171 @@
+// Package remote shares artifacts between clones through object storage
+// (S3 and S3-compatible servers, GCS, Azure) or a plain folder: content
+// objects by BLAKE3 id, one record per signature, and leases that let one
+// machine compute a signature while the others wait for its result.
+//
+// The layout under a remote's prefix mirrors the local store:
+//
+//	objects/aa/bb/<content id>  the bytes, as .git/dds/objects holds them
+//	records/<signature>         the record of one computation (JSON)
+//	leases/<signature>          who is computing it, until when (JSON)
+//
+// A record is written only after every object it names is there, so a
+// record in a remote means the artifact is whole there.
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrNoRemote means no remote is configured, or not the one asked for.
+var ErrNoRemote = errors.New("no remote")
+
+// Config is one remote as git config describes it.
+type Config struct {
+	Name     string // NAME of dds.remote.NAME.*
+	URL      string // s3://bucket/prefix, gs://, azblob://, file:///path
+	Endpoint string // dds.remote.NAME.endpoint: an S3-compatible server
+	Region   string // dds.remote.NAME.region; AWS's own settings otherwise
+}
+
+// GitConfig reads git config; *gitref.Repo is one.
+type GitConfig interface {
+	ConfigValue(section, key string) string
+	ConfigSubsections(section string) []string
+}
+
+// Names lists the remotes configured as dds.remote.NAME.url.
+func Names(cfg GitConfig) []string {
+	var names []string
+	for _, sub := range cfg.ConfigSubsections("dds") {
+		name, ok := strings.CutPrefix(sub, "remote.")
+		if ok && name != "" && cfg.ConfigValue("dds."+sub, "url") != "" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// Select finds the remote called name, or the default one when name is
+// empty: dds.remote, else the only remote configured. It wraps ErrNoRemote
+// when there is none to use.
+func Select(cfg GitConfig, name string) (Config, error) {
+	names := Names(cfg)
+	if name == "" {
+		name = cfg.ConfigValue("dds", "remote")
+	}
+	if name == "" {
+		switch len(names) {
+		case 0:
+			return Config{}, fmt.Errorf("%w is configured; add one with git config dds.remote.NAME.url s3://bucket/prefix (or file:///path)", ErrNoRemote)
+		case 1:
+			name = names[0]
+		default:
+			return Config{}, fmt.Errorf("%w was chosen among %s; name one, or set the default with git config dds.remote NAME", ErrNoRemote, strings.Join(names, ", "))
+		}
+	}
+	c := Config{
+		Name:     name,
+		URL:      cfg.ConfigValue("dds.remote."+name, "url"),
+		Endpoint: cfg.ConfigValue("dds.remote."+name, "endpoint"),
+		Region:   cfg.ConfigValue("dds.remote."+name, "region"),
+	}
+	if c.URL == "" {
+		return Config{}, fmt.Errorf("%w called %q: set git config dds.remote.%s.url", ErrNoRemote, name, name)
+	}
+	if _, err := ParseURL(c.URL); err != nil {
+		return Config{}, fmt.Errorf("git config dds.remote.%s.url: %w", name, err)
+	}
+	return c, nil
+}
+
+// SelectForPush finds the remote that a git push to gitRemote should fill:
+// the dds remote of the same name when there is one, else the default.
+func SelectForPush(cfg GitConfig, gitRemote string) (Config, error) {
+	if gitRemote != "" && slices.Contains(Names(cfg), gitRemote) {
+		return Select(cfg, gitRemote)
+	}
+	return Select(cfg, "")
+}
+
+// Location is a parsed remote URL.
+type Location struct {
+	Scheme string // s3, gs, azblob or file
+	Bucket string // the bucket or container; "" for file
+	Prefix string // the folder inside the bucket, without slashes around it; the path for file
+}
+
+// ParseURL reads a remote URL: s3://bucket/prefix, gs://bucket/prefix,
+// azblob://container/prefix, or file:///absolute/path.
+func ParseURL(raw string) (Location, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Location{}, fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return Location{}, fmt.Errorf("%q has a query or a fragment; settings such as the endpoint go in git config dds.remote.NAME.endpoint", raw)
+	}
+	if u.User != nil {
+		// Credentials come from the environment, never from a URL that git
+		// config would keep in plain text.
+		return Location{}, errors.New("a remote URL must not carry credentials; use the AWS (or GCS, Azure) environment variables or credential files")
+	}
+	switch u.Scheme {
+	case "s3", "gs", "azblob":
+		if u.Host == "" {
+			return Location{}, fmt.Errorf("%q names no bucket; write %s://BUCKET/PREFIX", raw, u.Scheme)
+		}
+		prefix := strings.Trim(path.Clean("/"+u.Path), "/")
+		return Location{Scheme: u.Scheme, Bucket: u.Host, Prefix: prefix}, nil
+	case "file":
+		if u.Host != "" && u.Host != "localhost" {
+			return Location{}, fmt.Errorf("%q names a host; a folder remote is file:///ABSOLUTE/PATH", raw)
+		}
+		if !path.IsAbs(u.Path) {
+			return Location{}, fmt.Errorf("%q is not an absolute path; a folder remote is file:///ABSOLUTE/PATH", raw)
+		}
+		return Location{Scheme: "file", Prefix: path.Clean(u.Path)}, nil
+	case "":
+		return Location{}, fmt.Errorf("%q has no scheme; remotes are s3://, gs://, azblob:// or file:// URLs", raw)
+	default:
+		return Location{}, fmt.Errorf("%q: git dds does not know the scheme %q; remotes are s3://, gs://, azblob:// or file:// URLs", raw, u.Scheme)
+	}
+}
+
+// OpenConfigured selects a remote as Select does (or, for a push to the git
+// remote pushTo, as SelectForPush does) and opens it with the settings git
+// config gives: dds.leaseSeconds for the lease's lifetime.
+func OpenConfigured(ctx context.Context, cfg GitConfig, name, pushTo string) (*Remote, error) {
+	var c Config
+	var err error
+	if pushTo != "" {
+		c, err = SelectForPush(cfg, pushTo)
+	} else {
+		c, err = Select(cfg, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r, err := Open(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if v := cfg.ConfigValue("dds", "leaseSeconds"); v != "" {
+		s, err := strconv.Atoi(v)
+		if err != nil || s < 1 {
+			r.Close()
+			return nil, fmt.Errorf("git config dds.leaseSeconds is %q; it takes a whole number of seconds, 1 or more", v)
+		}
+		r.LeaseTTL = time.Duration(s) * time.Second
+	}
+	return r, nil
+}

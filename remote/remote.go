@@ -1,0 +1,124 @@
+package remote
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/zeebo/blake3"
+
+	"github.com/git-dds/git-dds/sigindex"
+	"github.com/git-dds/git-dds/store"
+)
+
+// ErrCorrupt marks content from a remote that does not hash to the id it
+// came under: it was changed or damaged there, and is refused.
+var ErrCorrupt = errors.New("content from the remote does not match its id")
+
+// DefaultJobs is how many transfers run at once unless told otherwise.
+const DefaultJobs = 8
+
+// Remote is one opened remote.
+type Remote struct {
+	Config
+	backend Backend
+	// cache prefixes the index keys that remember what this remote holds:
+	// one per URL and endpoint, so two names for one bucket share it.
+	cache string
+	// Jobs is how many transfers run at once.
+	Jobs int
+	// LeaseTTL is how long a lease holds without being refreshed.
+	LeaseTTL time.Duration
+}
+
+// Local is the clone's side of a transfer: its store, and its index,
+// opened for one step at a time (run.Workspace.WithIndex), never across a
+// transfer.
+type Local struct {
+	Store     *store.Store
+	WithIndex func(ctx context.Context, fn func(ix *sigindex.Index) error) error
+}
+
+// Open connects to the remote cfg describes. It does not reach the network
+// yet: an unreachable remote fails the first call that needs it.
+func Open(ctx context.Context, cfg Config) (*Remote, error) {
+	loc, err := ParseURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("git config dds.remote.%s.url: %w", cfg.Name, err)
+	}
+	var b Backend
+	if loc.Scheme == "file" {
+		if cfg.Endpoint != "" {
+			return nil, fmt.Errorf("git config dds.remote.%s.endpoint applies to s3:// remotes only", cfg.Name)
+		}
+		b, err = newDirBackend(filepath.FromSlash(loc.Prefix))
+	} else {
+		b, err = openBlob(ctx, loc, cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening remote %s (%s): %w", cfg.Name, cfg.URL, err)
+	}
+	return NewWithBackend(cfg, b), nil
+}
+
+// NewWithBackend wraps an opened backend.
+func NewWithBackend(cfg Config, b Backend) *Remote {
+	sum := blake3.Sum256([]byte(cfg.URL + "\x00" + cfg.Endpoint))
+	return &Remote{
+		Config:   cfg,
+		backend:  b,
+		cache:    "remote/" + hex.EncodeToString(sum[:8]) + "/",
+		Jobs:     DefaultJobs,
+		LeaseTTL: DefaultLeaseTTL,
+	}
+}
+
+// Close releases the connection.
+func (r *Remote) Close() error { return r.backend.Close() }
+
+// Where names the remote for messages: its name, URL and endpoint.
+func (r *Remote) Where() string {
+	if r.Endpoint != "" {
+		return fmt.Sprintf("%s (%s at %s)", r.Name, r.URL, r.Endpoint)
+	}
+	return fmt.Sprintf("%s (%s)", r.Name, r.URL)
+}
+
+// Error is a failure to talk to a remote: it names the remote, where it
+// is, and what was being done.
+type Error struct {
+	Where string
+	Op    string
+	Err   error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("remote %s: %s: %v; check that it is reachable and that its credentials (the AWS, GCS or Azure environment) are right, or use --offline", e.Where, e.Op, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func (r *Remote) fail(op string, err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var already *Error
+	if errors.As(err, &already) || errors.Is(err, ErrCorrupt) {
+		return err
+	}
+	return &Error{Where: r.Where(), Op: op, Err: err}
+}
+
+func objectKey(id string) string  { return "objects/" + id[:2] + "/" + id[2:4] + "/" + id }
+func recordKey(sig string) string { return "records/" + sig }
+func leaseKey(sig string) string  { return "leases/" + sig }
+
+// cacheRecordKey and cacheObjectKey are the index keys saying that the
+// remote was seen holding a record or an object. Nothing in a remote is
+// ever rewritten under the same key with other content, so a key seen
+// once stays true until someone deletes it there.
+func (r *Remote) cacheRecordKey(sig string) string { return r.cache + "r/" + sig }
+func (r *Remote) cacheObjectKey(id string) string  { return r.cache + "o/" + id }

@@ -1,0 +1,490 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/git-dds/git-dds/sigindex"
+	"github.com/git-dds/git-dds/store"
+)
+
+// Transfer says what a push or a fetch did, by signature.
+type Transfer struct {
+	// Moved lists the signatures whose artifacts were transferred now.
+	Moved []string
+	// Already lists those already at the destination.
+	Already []string
+	// Missing lists, for a fetch, the signatures the remote does not have.
+	Missing []string
+	// Objects and Bytes count what went over the wire.
+	Objects int
+	Bytes   int64
+}
+
+// cacheBatch bounds the keys written to the index in one transaction,
+// which holds about 600 KiB.
+const cacheBatch = 2000
+
+// Present reports which of sigs have a record in the remote. What the
+// index remembers is not asked again; what is found is remembered.
+func (r *Remote) Present(ctx context.Context, local Local, sigs []string) (map[string]bool, error) {
+	present := make(map[string]bool, len(sigs))
+	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
+		for _, sig := range sigs {
+			_, ok, err := ix.GetRaw(r.cacheRecordKey(sig))
+			if err != nil {
+				return err
+			}
+			if ok {
+				present[sig] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var ask []string
+	for _, sig := range sigs {
+		if !present[sig] {
+			ask = append(ask, sig)
+		}
+	}
+	ask = slices.Compact(ask)
+	found := make([]bool, len(ask))
+	err = r.each(ctx, len(ask), func(ctx context.Context, i int) error {
+		ok, err := r.backend.Exists(ctx, recordKey(ask[i]))
+		found[i] = ok
+		return r.fail("looking up the record of "+ask[i], err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var seen []string
+	for i, sig := range ask {
+		if found[i] {
+			present[sig] = true
+			seen = append(seen, r.cacheRecordKey(sig))
+		}
+	}
+	return present, r.remember(ctx, local, seen)
+}
+
+// remember notes index keys saying what the remote holds. It is a cache:
+// losing it costs a look-up next time, never a wrong answer.
+func (r *Remote) remember(ctx context.Context, local Local, keys []string) error {
+	for len(keys) > 0 {
+		n := min(len(keys), cacheBatch)
+		chunk := keys[:n]
+		keys = keys[n:]
+		err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
+			return ix.Batch(func(b *sigindex.Batch) error {
+				for _, k := range chunk {
+					if err := b.PutRaw(k, nil); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Forget drops what the index remembers of the remote holding sig, after a
+// look found it gone.
+func (r *Remote) Forget(ctx context.Context, local Local, sig string) error {
+	return local.WithIndex(ctx, func(ix *sigindex.Index) error { return ix.DeleteRaw(r.cacheRecordKey(sig)) })
+}
+
+// Push uploads the artifacts of recs that the remote lacks, from the local
+// store: every object first, then each record whose objects all arrived.
+// An interrupted push leaves whole objects and no record without its
+// objects; the next push sends only the rest. progress, when not nil,
+// shows a bar.
+func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record, progress io.Writer) (*Transfer, error) {
+	sigs := make([]string, len(recs))
+	for i, rec := range recs {
+		sigs[i] = rec.Signature
+	}
+	present, err := r.Present(ctx, local, sigs)
+	if err != nil {
+		return nil, err
+	}
+	t := &Transfer{}
+	var todo []*sigindex.Record
+	for _, rec := range recs {
+		if present[rec.Signature] {
+			t.Already = append(t.Already, rec.Signature)
+		} else {
+			todo = append(todo, rec)
+			present[rec.Signature] = true // a signature twice in recs goes once
+		}
+	}
+	if len(todo) == 0 {
+		return t, nil
+	}
+
+	// The objects of each record, folders' files included.
+	needs := make(map[string][]string, len(todo))
+	var ids []string
+	for _, rec := range todo {
+		for _, o := range rec.Outputs {
+			objs, err := outputObjects(local.Store, o)
+			if err != nil {
+				return t, fmt.Errorf("stage %s (signature %.12s): %w", rec.Stage, rec.Signature, err)
+			}
+			needs[rec.Signature] = append(needs[rec.Signature], objs...)
+			ids = append(ids, objs...)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	missing, err := r.missingObjects(ctx, local, ids)
+	if err != nil {
+		return t, err
+	}
+
+	sizes := make([]int64, len(missing))
+	var total int64
+	for i, id := range missing {
+		info, err := os.Stat(local.Store.Path(id))
+		if err != nil {
+			return t, fmt.Errorf("object %s: %w", id, err)
+		}
+		sizes[i] = info.Size()
+		total += sizes[i]
+	}
+	bar := newMeter(progress, "uploading", total)
+	failed := map[string]bool{}
+	var mu sync.Mutex
+	objErr := r.each(ctx, len(missing), func(ctx context.Context, i int) error {
+		err := r.upload(ctx, local.Store, missing[i], sizes[i], bar)
+		if err != nil {
+			mu.Lock()
+			failed[missing[i]] = true
+			mu.Unlock()
+		}
+		return err
+	})
+	bar.finish(objErr == nil)
+	if objErr == nil {
+		t.Objects, t.Bytes = len(missing), total
+	}
+
+	// A record goes up only once every object it names is there.
+	var ready []*sigindex.Record
+	for _, rec := range todo {
+		if !slices.ContainsFunc(needs[rec.Signature], func(id string) bool { return failed[id] }) {
+			ready = append(ready, rec)
+		}
+	}
+	if objErr != nil && len(failed) == 0 {
+		ready = nil // cancelled before anything failed: nothing is known whole
+	}
+	recErr := r.each(ctx, len(ready), func(ctx context.Context, i int) error {
+		data, err := sigindex.EncodeRecord(ready[i])
+		if err != nil {
+			return err
+		}
+		return r.fail("uploading the record of "+ready[i].Signature, r.backend.Write(ctx, recordKey(ready[i].Signature), bytes.NewReader(data), int64(len(data))))
+	})
+	if recErr != nil {
+		return t, errors.Join(objErr, recErr)
+	}
+	var seen []string
+	for _, rec := range ready {
+		t.Moved = append(t.Moved, rec.Signature)
+		seen = append(seen, r.cacheRecordKey(rec.Signature))
+		for _, id := range needs[rec.Signature] {
+			seen = append(seen, r.cacheObjectKey(id))
+		}
+	}
+	if err := r.remember(ctx, local, seen); err != nil {
+		return t, errors.Join(objErr, err)
+	}
+	return t, objErr
+}
+
+// outputObjects lists the objects an output needs: its own and, for a
+// folder, its files'.
+func outputObjects(st *store.Store, o sigindex.Output) ([]string, error) {
+	if !o.Dir {
+		return []string{o.ContentID}, nil
+	}
+	m, err := st.ReadManifest(o.ContentID)
+	if err != nil {
+		return nil, fmt.Errorf("reading the manifest of %s: %w", o.Path, err)
+	}
+	ids := []string{o.ContentID}
+	for _, e := range m.Entries {
+		if !e.IsDir() {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids, nil
+}
+
+// missingObjects gives the ids of the remote does not hold.
+func (r *Remote) missingObjects(ctx context.Context, local Local, ids []string) ([]string, error) {
+	known := map[string]bool{}
+	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
+		for _, id := range ids {
+			_, ok, err := ix.GetRaw(r.cacheObjectKey(id))
+			if err != nil {
+				return err
+			}
+			known[id] = ok
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var ask []string
+	for _, id := range ids {
+		if !known[id] {
+			ask = append(ask, id)
+		}
+	}
+	there := make([]bool, len(ask))
+	err = r.each(ctx, len(ask), func(ctx context.Context, i int) error {
+		ok, err := r.backend.Exists(ctx, objectKey(ask[i]))
+		there[i] = ok
+		return r.fail("looking up object "+ask[i], err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var missing, seen []string
+	for i, id := range ask {
+		if there[i] {
+			seen = append(seen, r.cacheObjectKey(id))
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return missing, r.remember(ctx, local, seen)
+}
+
+func (r *Remote) upload(ctx context.Context, st *store.Store, id string, size int64, bar *meter) error {
+	f, err := st.Open(id)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return r.fail("uploading object "+id, r.backend.Write(ctx, objectKey(id), bar.reader(f), size))
+}
+
+// Fetch downloads the artifacts of sigs that the remote has and the local
+// store lacks, checks every object against its id, and records each
+// computation in the local index once all its objects are stored.
+func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress io.Writer) (*Transfer, []*sigindex.Record, error) {
+	sigs = slices.Compact(slices.Sorted(slices.Values(sigs)))
+	recs := make([]*sigindex.Record, len(sigs))
+	err := r.each(ctx, len(sigs), func(ctx context.Context, i int) error {
+		rec, err := r.record(ctx, sigs[i])
+		if errors.Is(err, ErrNotExist) {
+			return nil
+		}
+		recs[i] = rec
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &Transfer{}
+	var found []*sigindex.Record
+	for i, rec := range recs {
+		if rec == nil {
+			t.Missing = append(t.Missing, sigs[i])
+		} else {
+			found = append(found, rec)
+		}
+	}
+
+	// Outputs' own objects first: a folder's manifest says what else to get.
+	var outs []sigindex.Output
+	var total int64
+	for _, rec := range found {
+		for _, o := range rec.Outputs {
+			if !local.Store.HoldsOutput(o.ContentID, o.Dir) {
+				outs = append(outs, o)
+				total += o.Size
+			}
+		}
+	}
+	bar := newMeter(progress, "downloading", total)
+	var mu sync.Mutex
+	count := func(n int64) {
+		mu.Lock()
+		t.Objects++
+		t.Bytes += n
+		mu.Unlock()
+	}
+	err = r.each(ctx, len(outs), func(ctx context.Context, i int) error {
+		o := outs[i]
+		size := o.Size
+		if o.Dir {
+			size = 0 // the manifest; its files come next
+		}
+		n, err := r.download(ctx, local.Store, o.ContentID, size, bar)
+		count(n)
+		return err
+	})
+	var files []string
+	if err == nil {
+		for _, o := range outs {
+			if !o.Dir {
+				continue
+			}
+			m, merr := local.Store.ReadManifest(o.ContentID)
+			if merr != nil {
+				err = merr
+				break
+			}
+			for _, e := range m.Entries {
+				if !e.IsDir() && !local.Store.Has(e.ID) {
+					files = append(files, e.ID)
+				}
+			}
+		}
+	}
+	if err == nil {
+		slices.Sort(files)
+		files = slices.Compact(files)
+		err = r.each(ctx, len(files), func(ctx context.Context, i int) error {
+			n, err := r.download(ctx, local.Store, files[i], 0, bar)
+			count(n)
+			return err
+		})
+	}
+	bar.finish(err == nil)
+
+	// Whatever arrived whole is recorded, even when something else failed.
+	var whole []*sigindex.Record
+	var seen []string
+	for _, rec := range found {
+		if holdsAll(local.Store, rec) {
+			whole = append(whole, rec)
+			seen = append(seen, r.cacheRecordKey(rec.Signature))
+		}
+	}
+	if len(whole) > 0 {
+		werr := local.WithIndex(ctx, func(ix *sigindex.Index) error {
+			return ix.Batch(func(b *sigindex.Batch) error {
+				for _, rec := range whole {
+					if err := b.Put(rec); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+		if werr == nil {
+			werr = r.remember(ctx, local, seen)
+		}
+		err = errors.Join(err, werr)
+	}
+	for _, rec := range whole {
+		if slices.ContainsFunc(outs, func(o sigindex.Output) bool { return slices.Contains(rec.Outputs, o) }) {
+			t.Moved = append(t.Moved, rec.Signature)
+		} else {
+			t.Already = append(t.Already, rec.Signature)
+		}
+	}
+	return t, whole, err
+}
+
+func holdsAll(st *store.Store, rec *sigindex.Record) bool {
+	for _, o := range rec.Outputs {
+		if !st.HoldsOutput(o.ContentID, o.Dir) {
+			return false
+		}
+	}
+	return true
+}
+
+// record reads and checks the record of sig.
+func (r *Remote) record(ctx context.Context, sig string) (*sigindex.Record, error) {
+	rc, err := r.backend.Open(ctx, recordKey(sig))
+	if errors.Is(err, ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, r.fail("reading the record of "+sig, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxRecordSize+1))
+	if err != nil {
+		return nil, r.fail("reading the record of "+sig, err)
+	}
+	rec, err := sigindex.DecodeRecord(data)
+	if err == nil && len(data) > maxRecordSize {
+		err = fmt.Errorf("it is over %d bytes", maxRecordSize)
+	}
+	if err == nil && rec.Signature != sig {
+		err = fmt.Errorf("it is the record of signature %s", rec.Signature)
+	}
+	for _, o := range rec.Outputs {
+		if err == nil && !store.ValidID(o.ContentID) {
+			err = fmt.Errorf("output %s has content id %q", o.Path, o.ContentID)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: the record of %s in remote %s cannot be used (%v); delete %s there and push it again from a clone that computed it", ErrCorrupt, sig, r.Where(), err, recordKey(sig))
+	}
+	return rec, nil
+}
+
+// maxRecordSize bounds a record read from a remote: one lists a stage's
+// inputs and outputs, kilobytes, not a file to hold in memory.
+const maxRecordSize = 16 << 20
+
+// download stores object id from the remote, checked against its id.
+func (r *Remote) download(ctx context.Context, st *store.Store, id string, size int64, bar *meter) (int64, error) {
+	if st.Has(id) {
+		return 0, nil
+	}
+	rc, err := r.backend.Open(ctx, objectKey(id))
+	if err != nil {
+		if errors.Is(err, ErrNotExist) {
+			return 0, fmt.Errorf("%w: remote %s has a record naming object %s but not the object; push it again from a clone that has it", ErrCorrupt, r.Where(), id)
+		}
+		return 0, r.fail("downloading object "+id, err)
+	}
+	defer rc.Close()
+	n, err := st.Receive(ctx, id, bar.reader(rc), size)
+	if errors.Is(err, store.ErrCorrupt) {
+		return 0, fmt.Errorf("%w: object %s in remote %s was changed or damaged there (%v); nothing was stored; delete %s there and push it again from a clone that has it",
+			ErrCorrupt, id, r.Where(), err, objectKey(id))
+	}
+	if err != nil {
+		return 0, r.fail("downloading object "+id, err)
+	}
+	return n, nil
+}
+
+// each calls fn for 0..n-1, r.Jobs at a time, and stops at the first error.
+func (r *Remote) each(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(r.Jobs, 1))
+	for i := range n {
+		g.Go(func() error { return fn(ctx, i) })
+	}
+	return g.Wait()
+}

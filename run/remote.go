@@ -1,0 +1,263 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/remote"
+	"github.com/git-dds/git-dds/sigindex"
+)
+
+// Remote is the state of a stage computed only in the remote: git dds pull
+// restores it.
+const Remote State = "remote"
+
+// What push and fetch did with a stage.
+const (
+	Uploaded   Action = "uploaded"   // sent to the remote now
+	Present    Action = "present"    // the remote had it already
+	Uncomputed Action = "uncomputed" // computed nowhere: nothing to send or get
+	Downloaded Action = "downloaded" // brought from the remote now
+	Local      Action = "local"      // the local store had it already
+)
+
+// TransferStage is one row of push and fetch --json.
+type TransferStage struct {
+	Name      string `json:"name"`
+	Signature string `json:"signature"`
+	Action    Action `json:"action"`
+}
+
+// TransferResult says what push or fetch did.
+type TransferResult struct {
+	Remote  string          `json:"remote"`
+	URL     string          `json:"url"`
+	Stages  []TransferStage `json:"stages"`
+	Objects int             `json:"objects"`
+	Bytes   int64           `json:"bytes"`
+}
+
+// Count gives how many stages had action a.
+func (t *TransferResult) Count(a Action) int {
+	if t == nil {
+		return 0
+	}
+	n := 0
+	for _, s := range t.Stages {
+		if s.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+func (w *Workspace) local() remote.Local {
+	return remote.Local{Store: w.Store, WithIndex: w.WithIndex}
+}
+
+// Computation is one stage's signature, what push and fetch move.
+type Computation struct {
+	Stage     string
+	Signature string
+}
+
+// Computations lists the stages of views once per signature: the views of
+// several branches share most of theirs.
+func Computations(views ...*namespace.View) []Computation {
+	var out []Computation
+	seen := map[string]bool{}
+	for _, v := range views {
+		for _, sv := range v.Stages {
+			if !seen[sv.Signature] {
+				seen[sv.Signature] = true
+				out = append(out, Computation{Stage: sv.Stage.Name, Signature: sv.Signature})
+			}
+		}
+	}
+	return out
+}
+
+// NamespaceComputations lists the computations of a saved namespace: what
+// a branch's tip needs, known without evaluating its tree again.
+func NamespaceComputations(ns *namespace.Namespace) []Computation {
+	var out []Computation
+	seen := map[string]bool{}
+	for _, a := range ns.Artifacts {
+		if !seen[a.Signature] {
+			seen[a.Signature] = true
+			out = append(out, Computation{Stage: a.Stage, Signature: a.Signature})
+		}
+	}
+	return out
+}
+
+// Computed gives the records of comps that this clone holds whole.
+func (w *Workspace) Computed(ctx context.Context, comps []Computation) (map[string]*sigindex.Record, error) {
+	recs := map[string]*sigindex.Record{}
+	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		for _, c := range comps {
+			rec, ok, err := ix.Get(c.Signature)
+			if err != nil {
+				return err
+			}
+			if ok && w.storeHoldsAll(rec) {
+				recs[c.Signature] = rec
+			}
+		}
+		return nil
+	})
+	return recs, err
+}
+
+func newTransferResult(r *remote.Remote) *TransferResult {
+	return &TransferResult{Remote: r.Name, URL: r.URL, Stages: []TransferStage{}}
+}
+
+// Push uploads every artifact of comps that this clone computed and the
+// remote lacks. Stages computed nowhere are listed as uncomputed.
+func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computation, progress io.Writer) (*TransferResult, error) {
+	here, err := w.Computed(ctx, comps)
+	if err != nil {
+		return nil, err
+	}
+	var recs []*sigindex.Record
+	var elsewhere []string
+	for _, c := range comps {
+		if rec, ok := here[c.Signature]; ok {
+			recs = append(recs, rec)
+		} else {
+			elsewhere = append(elsewhere, c.Signature)
+		}
+	}
+	t, err := r.Push(ctx, w.local(), recs, progress)
+	res := newTransferResult(r)
+	if t != nil {
+		res.Objects, res.Bytes = t.Objects, t.Bytes
+	}
+	if err != nil {
+		return res, err
+	}
+	present, err := r.Present(ctx, w.local(), elsewhere)
+	if err != nil {
+		return res, err
+	}
+	for _, c := range comps {
+		action := Uncomputed
+		switch {
+		case slices.Contains(t.Moved, c.Signature):
+			action = Uploaded
+		case slices.Contains(t.Already, c.Signature), present[c.Signature]:
+			action = Present
+		}
+		res.Stages = append(res.Stages, TransferStage{Name: c.Stage, Signature: c.Signature, Action: action})
+	}
+	return res, nil
+}
+
+// Fetch downloads into the store every artifact of comps that the remote
+// has and this clone lacks, without touching the working tree.
+func (w *Workspace) Fetch(ctx context.Context, r *remote.Remote, comps []Computation, progress io.Writer) (*TransferResult, error) {
+	here, err := w.Computed(ctx, comps)
+	if err != nil {
+		return nil, err
+	}
+	var want []string
+	for _, c := range comps {
+		if here[c.Signature] == nil {
+			want = append(want, c.Signature)
+		}
+	}
+	res := newTransferResult(r)
+	t, _, err := r.Fetch(ctx, w.local(), want, progress)
+	if t == nil {
+		return res, err
+	}
+	res.Objects, res.Bytes = t.Objects, t.Bytes
+	for _, c := range comps {
+		action := Uncomputed
+		switch {
+		case here[c.Signature] != nil, slices.Contains(t.Already, c.Signature):
+			action = Local
+		case slices.Contains(t.Moved, c.Signature):
+			action = Downloaded
+		case !slices.Contains(t.Missing, c.Signature):
+			continue // the transfer failed before it: err says why
+		}
+		res.Stages = append(res.Stages, TransferStage{Name: c.Stage, Signature: c.Signature, Action: action})
+	}
+	return res, err
+}
+
+// MarkRemote turns the stale rows whose signature the remote holds into
+// remote ones.
+func (w *Workspace) MarkRemote(ctx context.Context, r *remote.Remote, rows []StageStatus) error {
+	var sigs []string
+	for _, row := range rows {
+		if row.State == Stale {
+			sigs = append(sigs, row.Signature)
+		}
+	}
+	if len(sigs) == 0 {
+		return nil
+	}
+	present, err := r.Present(ctx, w.local(), sigs)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		if rows[i].State == Stale && present[rows[i].Signature] {
+			rows[i].State = Remote
+		}
+	}
+	return nil
+}
+
+// fromRemote brings the computation of sig from the remote when the
+// remote has it; otherwise it takes the lease on sig, so that nobody else
+// sharing the remote computes it meanwhile. It returns the record pulled,
+// or the lease to release once the computation is recorded and uploaded.
+func (w *Workspace) fromRemote(ctx context.Context, r *remote.Remote, sv namespace.StageView) (*sigindex.Record, *remote.Lease, error) {
+	for {
+		_, recs, err := r.Fetch(ctx, w.local(), []string{sv.Signature}, nil)
+		if err != nil || len(recs) == 1 {
+			return first(recs), nil, err
+		}
+		lease, computed, err := r.Acquire(ctx, sv.Signature, sv.Stage.Name, func(h remote.Holder) {
+			fmt.Fprintf(w.Stderr, "git dds: stage %s is being computed by %s; waiting for its result...\n", sv.Stage.Name, h)
+		})
+		if err != nil || !computed {
+			return nil, lease, err
+		}
+		// Computed elsewhere while we waited: go and get it.
+	}
+}
+
+func first(recs []*sigindex.Record) *sigindex.Record {
+	if len(recs) == 0 {
+		return nil
+	}
+	return recs[0]
+}
+
+// remoteFailed reports a remote that a run cannot use, once, and runs on
+// without it: computing locally is always right, only slower.
+func (w *Workspace) remoteFailed(err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	if w.remoteDown.CompareAndSwap(false, true) {
+		fmt.Fprintf(w.Stderr, "git dds: warning: %v\ngit dds: running without the remote\n", err)
+	}
+}
+
+// liveRemote is the remote a run consults, or nil.
+func (w *Workspace) liveRemote() *remote.Remote {
+	if w.Remote == nil || w.remoteDown.Load() {
+		return nil
+	}
+	return w.Remote
+}
