@@ -116,7 +116,7 @@ func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, t
 	if err == nil && tc.checkout {
 		checkout, err = ws.Checkout(ctx, views[0], false)
 	}
-	if res != nil {
+	if res != nil && (err == nil || len(res.Stages) > 0) {
 		if g.json {
 			if jerr := g.printJSON(transferJSON{TransferResult: res, Checkout: checkout}); jerr != nil {
 				return jerr

@@ -1,0 +1,403 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/git-dds/git-dds/sigindex"
+	"github.com/git-dds/git-dds/store"
+)
+
+// fakeConfig is git config as a map: "section.sub key" → value.
+type fakeConfig map[string]string
+
+func (c fakeConfig) ConfigValue(section, key string) string { return c[section+" "+key] }
+
+func (c fakeConfig) ConfigSubsections(section string) []string {
+	var subs []string
+	for k := range c {
+		sec, _, _ := strings.Cut(k, " ")
+		if rest, ok := strings.CutPrefix(sec, section+"."); ok {
+			subs = append(subs, rest)
+		}
+	}
+	return subs
+}
+
+func TestSelect(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     fakeConfig
+		ask     string
+		want    string // the remote chosen, or the start of the error
+		wantErr bool
+	}{
+		{"none", fakeConfig{}, "", "no remote is configured", true},
+		{"the only one", fakeConfig{"dds.remote.team url": "s3://b/p"}, "", "team", false},
+		{"two, no default", fakeConfig{"dds.remote.a url": "s3://b/a", "dds.remote.b url": "s3://b/b"}, "", "no remote was chosen among a, b", true},
+		{"two, a default", fakeConfig{"dds.remote.a url": "s3://b/a", "dds.remote.b url": "s3://b/b", "dds remote": "b"}, "", "b", false},
+		{"named", fakeConfig{"dds.remote.a url": "s3://b/a", "dds.remote.b url": "s3://b/b"}, "a", "a", false},
+		{"named, unknown", fakeConfig{"dds.remote.a url": "s3://b/a"}, "c", `no remote called "c"`, true},
+		{"bad url", fakeConfig{"dds.remote.a url": "ftp://x"}, "", "git config dds.remote.a.url", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Select(tt.cfg, tt.ask)
+			if tt.wantErr {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+					t.Fatalf("Select = %v, %v; want an error starting %q", got, err, tt.want)
+				}
+				return
+			}
+			if err != nil || got.Name != tt.want {
+				t.Fatalf("Select = %v, %v; want %s", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSelectForPushPrefersTheGitRemotesName(t *testing.T) {
+	cfg := fakeConfig{"dds.remote.origin url": "s3://b/o", "dds.remote.backup url": "s3://b/b", "dds remote": "backup"}
+	if got, err := SelectForPush(cfg, "origin"); err != nil || got.Name != "origin" {
+		t.Errorf("push to origin: %v, %v; want origin", got, err)
+	}
+	if got, err := SelectForPush(cfg, "upstream"); err != nil || got.Name != "backup" {
+		t.Errorf("push to upstream: %v, %v; want the default, backup", got, err)
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want Location
+		err  string
+	}{
+		{raw: "s3://bucket", want: Location{Scheme: "s3", Bucket: "bucket"}},
+		{raw: "s3://bucket/team/data/", want: Location{Scheme: "s3", Bucket: "bucket", Prefix: "team/data"}},
+		{raw: "gs://bucket/p", want: Location{Scheme: "gs", Bucket: "bucket", Prefix: "p"}},
+		{raw: "azblob://container/p", want: Location{Scheme: "azblob", Bucket: "container", Prefix: "p"}},
+		{raw: "file:///srv/dds/", want: Location{Scheme: "file", Prefix: "/srv/dds"}},
+		{raw: "file://localhost/srv/dds", want: Location{Scheme: "file", Prefix: "/srv/dds"}},
+		{raw: "s3://", err: "names no bucket"},
+		{raw: "s3://key:secret@bucket/p", err: "must not carry credentials"},
+		{raw: "s3://bucket/p?endpoint=x", err: "query"},
+		{raw: "file://host/srv", err: "names a host"},
+		{raw: "file:relative", err: "not an absolute path"},
+		{raw: "/srv/dds", err: "no scheme"},
+		{raw: "ftp://host/x", err: `does not know the scheme "ftp"`},
+		{raw: "s3://bu cket", err: "not a URL"},
+	}
+	for _, tt := range tests {
+		got, err := ParseURL(tt.raw)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("ParseURL(%q) = %v, %v; want an error with %q", tt.raw, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseURL(%q) = %+v, %v; want %+v", tt.raw, got, err, tt.want)
+		}
+	}
+}
+
+func FuzzParseURL(f *testing.F) {
+	for _, s := range []string{"s3://b/p", "file:///x", "gs://b", "azblob://c/p/q", "s3://u:p@b", "file://h/x", "::", "s3://b/../.."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		loc, err := ParseURL(raw)
+		if err != nil {
+			return
+		}
+		if strings.Contains(loc.Prefix, "..") && loc.Scheme != "file" {
+			t.Fatalf("ParseURL(%q) kept a '..' in the prefix: %+v", raw, loc)
+		}
+		if loc.Scheme != "file" && (loc.Bucket == "" || strings.HasPrefix(loc.Prefix, "/") || strings.HasSuffix(loc.Prefix, "/")) {
+			t.Fatalf("ParseURL(%q) = %+v: a bucket and a prefix without slashes around it", raw, loc)
+		}
+	})
+}
+
+// testClone is one clone's store and index, and a remote in a folder.
+type testClone struct {
+	local Local
+	dir   string
+}
+
+func newClone(t *testing.T) *testClone {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "dds")
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetDurable(false)
+	var mu sync.Mutex
+	return &testClone{dir: dir, local: Local{Store: st, WithIndex: func(ctx context.Context, fn func(ix *sigindex.Index) error) error {
+		mu.Lock()
+		defer mu.Unlock()
+		ix, err := sigindex.Open(ctx, dir, sigindex.Options{})
+		if err != nil {
+			return err
+		}
+		if err := fn(ix); err != nil {
+			return errors.Join(err, ix.Close())
+		}
+		return ix.Close()
+	}}}
+}
+
+func newFolderRemote(t *testing.T) (*Remote, string) {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "remote")
+	r, err := Open(context.Background(), Config{Name: "team", URL: "file://" + filepath.ToSlash(root)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, root
+}
+
+// compute stores a file output and a folder output in c and records them
+// under sig, as run does.
+func (c *testClone) compute(t *testing.T, sig, content string) *sigindex.Record {
+	t.Helper()
+	ctx := context.Background()
+	work := t.TempDir()
+	file := filepath.Join(work, "out.txt")
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(work, "parts")
+	for i, part := range []string{"a", "b/c"} {
+		p := filepath.Join(folder, filepath.FromSlash(part))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(fmt.Sprintf("%s part %d", content, i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fid, fsize, _, err := c.local.Store.Ingest(ctx, file, store.Copy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	did, dsize, _, err := c.local.Store.Ingest(ctx, folder, store.Copy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &sigindex.Record{Signature: sig, Stage: "s", Host: "h", Time: time.Now().UTC(), Outputs: []sigindex.Output{
+		{Path: "out.txt", ContentID: fid, Size: fsize},
+		{Path: "parts", ContentID: did, Size: dsize, Dir: true},
+	}}
+	if err := c.local.WithIndex(ctx, func(ix *sigindex.Index) error { return ix.Put(rec) }); err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+func sig(n int) string { return fmt.Sprintf("%064x", n) }
+
+func TestPushThenFetch(t *testing.T) {
+	ctx := context.Background()
+	r, _ := newFolderRemote(t)
+	a, b := newClone(t), newClone(t)
+	rec := a.compute(t, sig(1), "hello")
+
+	tr, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Moved) != 1 || tr.Objects != 4 {
+		t.Fatalf("first push moved %v in %d objects; want the record in 4 (file, manifest, two parts)", tr.Moved, tr.Objects)
+	}
+	tr, err = r.Push(ctx, a.local, []*sigindex.Record{rec}, nil)
+	if err != nil || len(tr.Already) != 1 || tr.Objects != 0 {
+		t.Fatalf("second push: %+v, %v; want it already there, nothing sent", tr, err)
+	}
+
+	tr, recs, err := r.Fetch(ctx, b.local, []string{sig(1), sig(2)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || len(tr.Moved) != 1 || len(tr.Missing) != 1 || tr.Missing[0] != sig(2) {
+		t.Fatalf("fetch: %+v; want sig 1 moved and sig 2 missing", tr)
+	}
+	for _, o := range rec.Outputs {
+		if !b.local.Store.HoldsOutput(o.ContentID, o.Dir) {
+			t.Errorf("after fetch, b's store lacks %s", o.Path)
+		}
+	}
+	err = b.local.WithIndex(ctx, func(ix *sigindex.Index) error {
+		got, ok, err := ix.Get(sig(1))
+		if err == nil && (!ok || got.Outputs[1].ContentID != rec.Outputs[1].ContentID) {
+			err = fmt.Errorf("b's index has %+v, %v; want a's record", got, ok)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFetchRefusesTamperedObjects(t *testing.T) {
+	ctx := context.Background()
+	r, root := newFolderRemote(t)
+	a, b := newClone(t), newClone(t)
+	rec := a.compute(t, sig(1), "hello")
+	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, nil); err != nil {
+		t.Fatal(err)
+	}
+	obj := filepath.Join(root, filepath.FromSlash(objectKey(rec.Outputs[0].ContentID)))
+	if err := os.Chmod(obj, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(obj, []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, recs, err := r.Fetch(ctx, b.local, []string{sig(1)}, nil)
+	if !errors.Is(err, ErrCorrupt) || len(recs) != 0 {
+		t.Fatalf("fetch of a tampered object: %v, %d records; want ErrCorrupt and none", err, len(recs))
+	}
+	if b.local.Store.Has(rec.Outputs[0].ContentID) {
+		t.Error("the tampered object reached the store")
+	}
+	err = b.local.WithIndex(ctx, func(ix *sigindex.Index) error {
+		if _, ok, err := ix.Get(sig(1)); err != nil || ok {
+			return fmt.Errorf("b's index has the record (%v, %v); a record without its objects must not be written", ok, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFetchRefusesARecordUnderAnotherName(t *testing.T) {
+	ctx := context.Background()
+	r, root := newFolderRemote(t)
+	a, b := newClone(t), newClone(t)
+	rec := a.compute(t, sig(1), "hello")
+	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "records", sig(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "records", sig(2)), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Fetch(ctx, b.local, []string{sig(2)}, nil); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("fetch of a record filed under another signature: %v; want ErrCorrupt", err)
+	}
+}
+
+func TestPresentRemembersWhatItFound(t *testing.T) {
+	ctx := context.Background()
+	r, root := newFolderRemote(t)
+	a := newClone(t)
+	rec := a.compute(t, sig(1), "hello")
+	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// With the remote gone, what the index remembers still answers.
+	if err := os.RemoveAll(root); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Present(ctx, a.local, []string{sig(1), sig(2)})
+	if err != nil || !got[sig(1)] || got[sig(2)] {
+		t.Fatalf("Present = %v, %v; want sig 1 from the index, sig 2 absent", got, err)
+	}
+	if err := r.Forget(ctx, a.local, sig(1)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.Present(ctx, a.local, []string{sig(1)}); err != nil || got[sig(1)] {
+		t.Fatalf("after Forget, Present = %v, %v; want it asked again and absent", got, err)
+	}
+}
+
+func TestFolderCreateHasOneWinner(t *testing.T) {
+	_, root := newFolderRemote(t)
+	d, err := newDirBackend(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			err := d.Create(context.Background(), "leases/x", []byte(fmt.Sprint(i)))
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case !errors.Is(err, ErrExists):
+				t.Errorf("create %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d of 16 concurrent creates won; want exactly 1", wins.Load())
+	}
+}
+
+func TestLeases(t *testing.T) {
+	ctx := context.Background()
+	r, _ := newFolderRemote(t)
+	r.LeaseTTL = 300 * time.Millisecond
+
+	lease, computed, err := r.Acquire(ctx, sig(1), "s", func(Holder) { t.Error("the first taker waited") })
+	if err != nil || computed || lease == nil {
+		t.Fatalf("first Acquire = %v, %v, %v; want a lease", lease, computed, err)
+	}
+	// A second taker waits while the holder refreshes the lease past its
+	// lifetime, then takes it once the holder releases it.
+	var waited atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l2, computed, err := r.Acquire(ctx, sig(1), "s", func(h Holder) { waited.Store(true) })
+		if err != nil || computed || l2 == nil {
+			t.Errorf("second Acquire = %v, %v, %v; want the lease after the release", l2, computed, err)
+			return
+		}
+		_ = l2.Release(ctx)
+	}()
+	time.Sleep(3 * r.LeaseTTL)
+	select {
+	case <-done:
+		t.Fatal("the second taker got a lease its holder was still refreshing")
+	default:
+	}
+	if err := lease.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if !waited.Load() {
+		t.Error("the second taker did not say it waited")
+	}
+
+	// A taker waiting on a holder that records the signature gets computed.
+	lease, _, err = r.Acquire(ctx, sig(2), "s", func(Holder) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		_ = r.backend.Write(ctx, recordKey(sig(2)), strings.NewReader("{}"), 2)
+		_ = lease.Release(ctx)
+	}()
+	l3, computed, err := r.Acquire(ctx, sig(2), "s", func(Holder) {})
+	if err != nil || !computed || l3 != nil {
+		t.Fatalf("Acquire on a signature recorded meanwhile = %v, %v, %v; want computed and no lease", l3, computed, err)
+	}
+}
