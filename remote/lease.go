@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -27,8 +28,13 @@ const (
 // clock: machines sharing a remote are assumed to keep time within seconds
 // of each other, far less than a lease lasts.
 type leaseBody struct {
-	Host    string    `json:"host"`
-	Pid     int       `json:"pid"`
+	Host string `json:"host"`
+	Pid  int    `json:"pid"`
+	// Boot names the holder's boot of its machine (Linux's boot_id): a
+	// lease of the same boot whose pid is gone was left by a crash, and is
+	// taken over at once rather than once it lapses. Host names alone can
+	// repeat across machines.
+	Boot    string    `json:"boot,omitempty"`
 	Stage   string    `json:"stage"`
 	Since   time.Time `json:"since"`
 	Expires time.Time `json:"expires"`
@@ -63,11 +69,12 @@ type Lease struct {
 // waiters cannot both take the same one over.
 func (r *Remote) Acquire(ctx context.Context, sig, stage string, waiting func(Holder)) (lease *Lease, computed bool, err error) {
 	host, _ := os.Hostname()
+	boot := bootID()
 	told := false
 	poll := firstPoll
 	for {
 		now := time.Now().UTC()
-		body := leaseBody{Host: host, Pid: os.Getpid(), Stage: stage, Since: now, Expires: now.Add(r.LeaseTTL)}
+		body := leaseBody{Host: host, Pid: os.Getpid(), Boot: boot, Stage: stage, Since: now, Expires: now.Add(r.LeaseTTL)}
 		data, _ := json.Marshal(body)
 		err := r.backend.Create(ctx, leaseKey(sig), data)
 		if err == nil {
@@ -92,7 +99,7 @@ func (r *Remote) Acquire(ctx context.Context, sig, stage string, waiting func(Ho
 		if err != nil {
 			return nil, false, err
 		}
-		if held == nil || time.Now().After(held.Expires) {
+		if held == nil || time.Now().After(held.Expires) || held.Boot != "" && held.Boot == boot && processGone(held.Pid) {
 			// Its holder died or the body is unreadable: take it over,
 			// unless someone else did since.
 			if _, again, err := r.readLease(ctx, sig); err == nil && bytes.Equal(raw, again) {
@@ -120,6 +127,15 @@ func (r *Remote) Acquire(ctx context.Context, sig, stage string, waiting func(Ho
 			return nil, true, nil
 		}
 	}
+}
+
+// bootID names this boot of this machine, or "" where that is unknown.
+func bootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // readLease gives the lease on sig and its raw bytes; a body that does not

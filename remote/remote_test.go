@@ -2,9 +2,11 @@ package remote
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -400,4 +402,25 @@ func TestLeases(t *testing.T) {
 	if err != nil || !computed || l3 != nil {
 		t.Fatalf("Acquire on a signature recorded meanwhile = %v, %v, %v; want computed and no lease", l3, computed, err)
 	}
+}
+
+func TestLeaseOfADeadProcessOnThisMachineIsTakenOverAtOnce(t *testing.T) {
+	if bootID() == "" {
+		t.Skip("this system does not tell its boot id")
+	}
+	ctx := context.Background()
+	r, _ := newFolderRemote(t)
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(leaseBody{Host: "here", Pid: gone.Process.Pid, Boot: bootID(), Since: time.Now(), Expires: time.Now().Add(time.Hour)})
+	if err := r.backend.Create(ctx, leaseKey(sig(1)), body); err != nil {
+		t.Fatal(err)
+	}
+	lease, computed, err := r.Acquire(ctx, sig(1), "s", func(h Holder) { t.Errorf("waited on %s, a process that is gone", h) })
+	if err != nil || computed || lease == nil {
+		t.Fatalf("Acquire = %v, %v, %v; want the lease", lease, computed, err)
+	}
+	_ = lease.Release(ctx)
 }
