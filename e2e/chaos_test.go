@@ -63,6 +63,8 @@ var chaosOps = []chaosOp{
 	{name: "checkout", weight: 2, prepare: (*chaosCampaign).removeSomeOutputs, args: [][]string{{"checkout"}}},
 	{name: "gc --keep current", weight: 2, args: [][]string{{"gc", "--keep", "current"}}},
 	{name: "run beside gc", weight: 1, args: [][]string{{"run"}, {"gc", "--keep", "current"}}},
+	{name: "push", weight: 2, prepare: (*chaosCampaign).freshRemote, args: [][]string{{"push", "origin", "--all"}}},
+	{name: "pull", weight: 2, prepare: (*chaosCampaign).pullFromFull, args: [][]string{{"pull", "origin"}}},
 }
 
 // chaosCampaign kills git dds at seeded random moments in a throwaway
@@ -84,6 +86,9 @@ type chaosCampaign struct {
 	trials   int
 	phases   map[string]int
 	problems []string
+	// remote is the folder remote the current push trial fills, empty
+	// before the first.
+	remote string
 	// tempsBefore are the working tree's temporary names before an op.
 	tempsBefore map[string]bool
 }
@@ -143,6 +148,10 @@ func (c *chaosCampaign) setUp(repo string) {
 	s.write(repo+"/params.yaml", chaosVariants["alt"])
 	s.must(repo, "git", "commit", "-q", "-am", "k=2")
 	s.must(repo, "git", "switch", "-q", "main")
+	// Two remotes and no default: run, status and checkout stay local, and
+	// push and pull name the one they use.
+	s.must(repo, "git", "config", "dds.remote.spare.url", "file://"+filepath.ToSlash(s.path("spare-remote")))
+	s.must(repo, "git", "config", "dds.remote.origin.url", "file://"+filepath.ToSlash(s.path("full-remote")))
 }
 
 // reference computes both variants in a repository of their own and keeps
@@ -175,7 +184,21 @@ func (c *chaosCampaign) reference() {
 			}
 		}
 	}
+	// Every computation goes to the remote pull trials restore from.
+	timed([]string{"push"}, "push", "origin", "--all")
 	timed([]string{"gc --keep current"}, "gc", "--keep", "current")
+	for _, p := range []string{"reference/.git/dds/index", "reference/.git/dds/objects", "reference/out"} {
+		if err := os.RemoveAll(c.s.path(p)); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	timed([]string{"pull"}, "pull", "origin")
+	// A verifier clone fetches what a killed push left, checking it.
+	c.s.must("", "git", "clone", "-q", "reference", "verifier")
+	c.s.must("verifier", "git", "checkout", "-q", "--detach")
+	for branch := range chaosVariants {
+		c.s.must("verifier", "git", "branch", "-q", "-f", branch, "origin/"+branch)
+	}
 }
 
 type stageStatus struct {
@@ -306,6 +329,12 @@ func (c *chaosCampaign) forgetSometimes() {
 		}
 		return
 	}
+	c.forgetBranch()
+}
+
+// forgetBranch drops the computations of the branch the working tree is
+// on, records and objects alike, by a gc from the other branch.
+func (c *chaosCampaign) forgetBranch() {
 	branch := strings.TrimSpace(c.s.must("chaos", "git", "branch", "--show-current"))
 	other := map[string]string{"main": "alt", "alt": "main"}[branch]
 	c.s.must("chaos", "git", "switch", "-q", other)
@@ -328,17 +357,83 @@ func (c *chaosCampaign) removeSomeOutputs() {
 	}
 }
 
+// freshRemote points origin at an empty folder, with the branch the
+// working tree is on computed, so that the push has everything to send.
+func (c *chaosCampaign) freshRemote() {
+	c.remote = fmt.Sprintf("push-remote-%d", c.trials)
+	c.s.must("chaos", "git", "config", "dds.remote.origin.url", "file://"+filepath.ToSlash(c.s.path(c.remote)))
+	c.s.must("chaos", "git", "dds", "run")
+}
+
+// pullFromFull points origin at the remote that holds every computation
+// and makes the clone lack the branch's own, so that the pull has them to
+// bring: dropped by a gc, or never there, as in a fresh clone (no index,
+// no objects, no outputs: an output git dds has no note of placing is
+// taken for the user's own, and kept).
+func (c *chaosCampaign) pullFromFull() {
+	c.s.must("chaos", "git", "config", "dds.remote.origin.url", "file://"+filepath.ToSlash(c.s.path("full-remote")))
+	if c.rng.IntN(2) == 0 {
+		c.forgetBranch()
+		c.removeSomeOutputs()
+		return
+	}
+	for _, p := range []string{"chaos/.git/dds/index", "chaos/.git/dds/objects", "chaos/out"} {
+		if err := os.RemoveAll(c.s.path(p)); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+}
+
+// checkRemote is what must hold of a remote a push was killed in: every
+// record it shows names objects that are there, whole (a fresh clone
+// fetches them all, checking each against its id), and the next push
+// completes.
+func (c *chaosCampaign) checkRemote(i int, op chaosOp) {
+	s := c.s
+	url := "file://" + filepath.ToSlash(s.path(c.remote))
+	if err := os.RemoveAll(s.path("verifier/.git/dds")); err != nil {
+		c.t.Fatal(err)
+	}
+	s.must("verifier", "git", "config", "dds.remote.origin.url", url)
+	if res := s.exec("verifier", "git", "dds", "fetch", "--all"); res.code != 0 {
+		c.problem(i, op, "what the killed push left in the remote does not fetch:\n"+res.stdout+res.stderr)
+	}
+	if res := s.exec("chaos", "git", "dds", "push", "origin", "--all"); res.code != 0 {
+		c.problem(i, op, "the next push did not complete:\n"+res.stdout+res.stderr)
+	}
+}
+
 // phase says where the op stood the moment it was killed, from the stage
 // markers and the temporary files of the store and the working tree.
 func (c *chaosCampaign) phase(op chaosOp) string {
+	switch op.name {
+	case "push":
+		uploading, _ := os.ReadDir(c.s.path(c.remote + "/tmp"))
+		records, _ := os.ReadDir(c.s.path(c.remote + "/records"))
+		switch {
+		case len(records) > 0:
+			return "uploading records"
+		case len(uploading) > 0:
+			return "uploading objects"
+		}
+		return "looking up the remote"
+	case "pull":
+		storing, _ := os.ReadDir(c.s.path("chaos/.git/dds/tmp"))
+		if len(storing) > 0 {
+			return "downloading objects"
+		}
+	}
 	if !strings.HasPrefix(op.name, "run") {
 		for tmp := range c.worktreeTemps() {
 			if !c.tempsBefore[tmp] {
 				return "placing outputs"
 			}
 		}
-		if op.name == "checkout" {
+		switch op.name {
+		case "checkout":
 			return "comparing outputs, or noting them"
+		case "pull":
+			return "looking up the remote, or noting outputs"
 		}
 		return "deciding or deleting"
 	}
@@ -372,6 +467,14 @@ func (c *chaosCampaign) worktreeTemps() map[string]bool {
 // check is what must hold after every kill.
 func (c *chaosCampaign) check(i int, op chaosOp) {
 	s := c.s
+	if op.name == "push" {
+		c.checkRemote(i, op)
+	}
+	if op.name == "pull" {
+		if res := s.exec("chaos", "git", "dds", "pull", "origin"); res.code != 0 {
+			c.problem(i, op, "the next pull did not complete:\n"+res.stdout+res.stderr)
+		}
+	}
 	if res := s.exec("chaos", "git", "dds", "fsck", "--json"); res.code != 0 {
 		c.problem(i, op, "fsck is not clean:\n"+res.stdout+res.stderr)
 		s.exec("chaos", "git", "dds", "fsck", "--repair")

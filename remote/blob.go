@@ -54,7 +54,7 @@ func openBlob(ctx context.Context, loc Location, cfg Config) (*blobBackend, erro
 		bucket, err = openS3(ctx, loc, cfg)
 	default:
 		if cfg.Endpoint != "" {
-			return nil, fmt.Errorf("git config dds.remote.%s.endpoint applies to s3:// remotes only", cfg.Name)
+			return nil, configError{fmt.Errorf("git config dds.remote.%s.endpoint applies to s3:// remotes only", cfg.Name)}
 		}
 		bucket, err = blob.OpenBucket(ctx, loc.Scheme+"://"+loc.Bucket)
 	}

@@ -25,8 +25,18 @@ import (
 	"time"
 )
 
-// ErrNoRemote means no remote is configured, or not the one asked for.
-var ErrNoRemote = errors.New("no remote")
+var (
+	// ErrNoRemote means no remote is configured, or not the one asked for.
+	ErrNoRemote = errors.New("no remote")
+	// ErrConfig marks a remote setting in git config that cannot be used.
+	ErrConfig = errors.New("bad remote setting")
+)
+
+// configError is an error of the user's settings, told as it is.
+type configError struct{ error }
+
+func (e configError) Is(target error) bool { return target == ErrConfig }
+func (e configError) Unwrap() error        { return e.error }
 
 // Config is one remote as git config describes it.
 type Config struct {
@@ -83,7 +93,7 @@ func Select(cfg GitConfig, name string) (Config, error) {
 		return Config{}, fmt.Errorf("%w called %q: set git config dds.remote.%s.url", ErrNoRemote, name, name)
 	}
 	if _, err := ParseURL(c.URL); err != nil {
-		return Config{}, fmt.Errorf("git config dds.remote.%s.url: %w", name, err)
+		return Config{}, configError{fmt.Errorf("git config dds.remote.%s.url: %w", name, err)}
 	}
 	return c, nil
 }
@@ -163,7 +173,7 @@ func OpenConfigured(ctx context.Context, cfg GitConfig, name, pushTo string) (*R
 		s, err := strconv.Atoi(v)
 		if err != nil || s < 1 {
 			r.Close()
-			return nil, fmt.Errorf("git config dds.leaseSeconds is %q; it takes a whole number of seconds, 1 or more", v)
+			return nil, configError{fmt.Errorf("git config dds.leaseSeconds is %q; it takes a whole number of seconds, 1 or more", v)}
 		}
 		r.LeaseTTL = time.Duration(s) * time.Second
 	}

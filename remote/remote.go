@@ -47,12 +47,12 @@ type Local struct {
 func Open(ctx context.Context, cfg Config) (*Remote, error) {
 	loc, err := ParseURL(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("git config dds.remote.%s.url: %w", cfg.Name, err)
+		return nil, configError{fmt.Errorf("git config dds.remote.%s.url: %w", cfg.Name, err)}
 	}
 	var b Backend
 	if loc.Scheme == "file" {
 		if cfg.Endpoint != "" {
-			return nil, fmt.Errorf("git config dds.remote.%s.endpoint applies to s3:// remotes only", cfg.Name)
+			return nil, configError{fmt.Errorf("git config dds.remote.%s.endpoint applies to s3:// remotes only", cfg.Name)}
 		}
 		b, err = newDirBackend(filepath.FromSlash(loc.Prefix))
 	} else {

@@ -185,9 +185,11 @@ func printTransfer(g *globalOptions, res *run.TransferResult, checkout *run.Chec
 }
 
 // defaultRemote opens the default remote for run and status, or gives nil
-// when no remote is configured at all.
+// when there is none: no remote configured, or several and git config
+// dds.remote names none of them.
 func defaultRemote(ctx context.Context, ws *run.Workspace) (*remote.Remote, error) {
-	if len(remote.Names(ws.Repo)) == 0 {
+	names := remote.Names(ws.Repo)
+	if len(names) == 0 || len(names) > 1 && ws.Repo.ConfigValue("dds", "remote") == "" {
 		return nil, nil
 	}
 	return remote.OpenConfigured(ctx, ws.Repo, "", "")

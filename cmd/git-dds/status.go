@@ -85,8 +85,11 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool) (
 		return ws, view, rows, nil
 	}
 	r, err := defaultRemote(ctx, ws)
-	if err != nil || r == nil {
+	if err != nil {
 		return nil, nil, nil, err
+	}
+	if r == nil {
+		return ws, view, rows, nil
 	}
 	defer r.Close()
 	if err := ws.MarkRemote(ctx, r, rows); err != nil {
