@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job end to end on a sample pipeline, in a fresh repository:
-# run, branch, change, switch back, merge, promotion. Needs git and git-dds
+# run, branch, change, switch back, merge, promotion, and sharing through a
+# remote (a folder here; an S3 bucket works the same). Needs git and git-dds
 # on PATH (make demo puts the freshly built one first).
 set -euo pipefail
 
@@ -58,4 +59,17 @@ step "7. Merge: the post-merge hook promotes the branch's artifacts, nothing is 
 show git merge -q --no-edit median
 show git dds status
 show git dds ls
+show cat out/report.txt
+
+step "8. Share: git push uploads the artifacts, a teammate's clone pulls them, nothing runs"
+git init -q --bare "$work/origin.git"
+git remote add origin "$work/origin.git"
+show git config dds.remote.team.url "file://$work/team-store"
+show git push -q origin main
+cd "$work"
+show git clone -q origin.git teammate
+cd teammate
+git config dds.remote.team.url "file://$work/team-store"
+show git dds status
+show git dds pull
 show cat out/report.txt
