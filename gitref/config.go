@@ -42,3 +42,15 @@ func (r *Repo) ConfigSubsections(section string) []string {
 	}
 	return names
 }
+
+// ParseBool reads a boolean as git config does: true, yes, on or 1; false,
+// no, off, 0 or nothing. ok is false for anything else.
+func ParseBool(v string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "yes", "on", "1":
+		return true, true
+	case "false", "no", "off", "0", "":
+		return false, true
+	}
+	return false, false
+}

@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
+	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/remote"
 	"github.com/git-dds/git-dds/run"
@@ -136,8 +136,12 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 // them as it gets those of the local store. A failure is a warning: the
 // outputs it could not bring stay to compute or to pull.
 func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
-	on, err := strconv.ParseBool(h.WS.Repo.ConfigValue("dds", "autopull"))
-	if err != nil || !on || len(remote.Names(h.WS.Repo)) == 0 {
+	v := h.WS.Repo.ConfigValue("dds", "autopull")
+	on, ok := gitref.ParseBool(v)
+	if !ok {
+		fmt.Fprintf(h.Stderr, "git dds: warning: git config dds.autopull is %q; it takes true or false\n", v)
+	}
+	if !on || len(remote.Names(h.WS.Repo)) == 0 {
 		return
 	}
 	r, err := remote.OpenConfigured(ctx, h.WS.Repo, "", "")
@@ -277,7 +281,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	}
 	var missing []string
 	if r != nil {
-		res, err := h.WS.Push(ctx, r, comps, h.Progress)
+		res, err := h.WS.Push(ctx, r, comps, remote.PushOptions{Progress: h.Progress})
 		if err != nil {
 			return fmt.Errorf("%w: uploading the artifacts of the pushed commits to remote %s failed: %w\nrun git dds push to retry, then push again (git push --no-verify pushes the code alone)", ErrRefused, r.Name, err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/pipeline"
+	"github.com/git-dds/git-dds/remote"
 	"github.com/git-dds/git-dds/run"
 	"github.com/git-dds/git-dds/sigindex"
 )
@@ -268,4 +269,25 @@ func savedNamespaces(ix *sigindex.Index, keep map[string]bool) error {
 		}
 		return nil
 	})
+}
+
+// RemoteGrace is how recent an unneeded object in a remote must be to be
+// kept, unless told otherwise: a push beside the collection may be about
+// to record it.
+const RemoteGrace = time.Hour
+
+// GCRemote collects the remote r as GC collects the store: it keeps what
+// the kept commits this clone knows need, and drops every other record and
+// object there. Nothing of other clones' refs is known here.
+func GCRemote(ctx context.Context, ws *run.Workspace, r *remote.Remote, opts GCOptions, grace time.Duration) (*remote.CollectReport, *GCReport, error) {
+	if opts.Keep == "" {
+		opts.Keep = KeepAllRefs
+	}
+	rep := &GCReport{DryRun: opts.DryRun, Keep: opts.Keep, Skipped: []SkippedCommit{}, DroppedRecords: []RecordRef{}, Warnings: []string{}}
+	keep, err := keptSignatures(ctx, ws, opts, rep)
+	if err != nil {
+		return nil, nil, err
+	}
+	col, err := r.Collect(ctx, ws.Local(), keep, grace, opts.DryRun)
+	return col, rep, err
 }

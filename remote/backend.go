@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 )
 
 var (
@@ -29,5 +30,8 @@ type Backend interface {
 	Create(ctx context.Context, key string, data []byte) error
 	// Delete removes key; a missing key is no error.
 	Delete(ctx context.Context, key string) error
+	// List calls fn with every key under prefix, its size and when it was
+	// last written, in no particular order.
+	List(ctx context.Context, prefix string, fn func(key string, size int64, written time.Time) error) error
 	Close() error
 }

@@ -180,4 +180,23 @@ func (b *blobBackend) Delete(ctx context.Context, key string) error {
 	return err
 }
 
+func (b *blobBackend) List(ctx context.Context, prefix string, fn func(key string, size int64, written time.Time) error) error {
+	it := b.bucket.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if obj.IsDir {
+			continue
+		}
+		if err := fn(obj.Key, obj.Size, obj.ModTime); err != nil {
+			return err
+		}
+	}
+}
+
 func (b *blobBackend) Close() error { return b.bucket.Close() }

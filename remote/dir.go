@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // dirBackend is a remote in a plain folder: a shared disk, a mounted
@@ -22,7 +23,7 @@ type dirBackend struct {
 
 func newDirBackend(root string) (*dirBackend, error) {
 	if info, err := os.Stat(root); err == nil && !info.IsDir() {
-		return nil, fmt.Errorf("%s is a file, not a folder", root)
+		return nil, configError{fmt.Errorf("%s is a file, not a folder; point the remote's url at a folder", root)}
 	}
 	return &dirBackend{root: root}, nil
 }
@@ -111,6 +112,34 @@ func (d *dirBackend) Create(ctx context.Context, key string, data []byte) error 
 
 func (d *dirBackend) Delete(_ context.Context, key string) error {
 	err := os.Remove(d.path(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+func (d *dirBackend) List(ctx context.Context, prefix string, fn func(key string, size int64, written time.Time) error) error {
+	root := d.path(prefix)
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !e.Type().IsRegular() {
+			return nil
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(d.root, p)
+		if err != nil {
+			return err
+		}
+		return fn(filepath.ToSlash(rel), info.Size(), info.ModTime())
+	})
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -96,7 +96,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("remote %s: %s: %v; check that it is reachable and that its credentials (the AWS, GCS or Azure environment) are right, or use --offline", e.Where, e.Op, e.Err)
+	return fmt.Sprintf("remote %s: %s: %v; check that it is reachable and that its credentials (the AWS, GCS or Azure environment) are right", e.Where, e.Op, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -214,14 +214,14 @@ func TestPushThenFetch(t *testing.T) {
 	a, b := newClone(t), newClone(t)
 	rec := a.compute(t, sig(1), "hello")
 
-	tr, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, nil)
+	tr, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(tr.Moved) != 1 || tr.Objects != 4 {
 		t.Fatalf("first push moved %v in %d objects; want the record in 4 (file, manifest, two parts)", tr.Moved, tr.Objects)
 	}
-	tr, err = r.Push(ctx, a.local, []*sigindex.Record{rec}, nil)
+	tr, err = r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{})
 	if err != nil || len(tr.Already) != 1 || tr.Objects != 0 {
 		t.Fatalf("second push: %+v, %v; want it already there, nothing sent", tr, err)
 	}
@@ -255,7 +255,7 @@ func TestFetchRefusesTamperedObjects(t *testing.T) {
 	r, root := newFolderRemote(t)
 	a, b := newClone(t), newClone(t)
 	rec := a.compute(t, sig(1), "hello")
-	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, nil); err != nil {
+	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	obj := filepath.Join(root, filepath.FromSlash(objectKey(rec.Outputs[0].ContentID)))
@@ -288,7 +288,7 @@ func TestFetchRefusesARecordUnderAnotherName(t *testing.T) {
 	r, root := newFolderRemote(t)
 	a, b := newClone(t), newClone(t)
 	rec := a.compute(t, sig(1), "hello")
-	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, nil); err != nil {
+	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(root, "records", sig(1)))
@@ -308,7 +308,7 @@ func TestPresentRemembersWhatItFound(t *testing.T) {
 	r, root := newFolderRemote(t)
 	a := newClone(t)
 	rec := a.compute(t, sig(1), "hello")
-	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, nil); err != nil {
+	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// With the remote gone, what the index remembers still answers.
@@ -319,11 +319,12 @@ func TestPresentRemembersWhatItFound(t *testing.T) {
 	if err != nil || !got[sig(1)] || got[sig(2)] {
 		t.Fatalf("Present = %v, %v; want sig 1 from the index, sig 2 absent", got, err)
 	}
-	if err := r.Forget(ctx, a.local, sig(1)); err != nil {
+	// A fetch that finds the record gone forgets it.
+	if _, _, err := r.Fetch(ctx, a.local, []string{sig(1)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := r.Present(ctx, a.local, []string{sig(1)}); err != nil || got[sig(1)] {
-		t.Fatalf("after Forget, Present = %v, %v; want it asked again and absent", got, err)
+		t.Fatalf("after a fetch found it gone, Present = %v, %v; want it asked again and absent", got, err)
 	}
 }
 

@@ -102,25 +102,48 @@ func (r *Remote) remember(ctx context.Context, local Local, keys []string) error
 	return nil
 }
 
-// Forget drops what the index remembers of the remote holding sig, after a
-// look found it gone.
-func (r *Remote) Forget(ctx context.Context, local Local, sig string) error {
-	return local.WithIndex(ctx, func(ix *sigindex.Index) error { return ix.DeleteRaw(r.cacheRecordKey(sig)) })
+// forget drops what the index remembers of the remote holding sigs, which
+// a look found gone: deleted there behind this clone's back.
+func (r *Remote) forget(ctx context.Context, local Local, sigs []string) error {
+	if len(sigs) == 0 {
+		return nil
+	}
+	return local.WithIndex(ctx, func(ix *sigindex.Index) error {
+		return ix.Batch(func(b *sigindex.Batch) error {
+			for _, sig := range sigs {
+				if err := b.DeleteRaw(r.cacheRecordKey(sig)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// PushOptions shape a push.
+type PushOptions struct {
+	// Progress, when not nil, shows a bar.
+	Progress io.Writer
+	// Again sends every object and record, whatever the remote and the
+	// index say it holds: how a copy damaged or deleted there is mended.
+	Again bool
 }
 
 // Push uploads the artifacts of recs that the remote lacks, from the local
 // store: every object first, then each record whose objects all arrived.
 // An interrupted push leaves whole objects and no record without its
-// objects; the next push sends only the rest. progress, when not nil,
-// shows a bar.
-func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record, progress io.Writer) (*Transfer, error) {
+// objects; the next push sends only the rest.
+func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record, opts PushOptions) (*Transfer, error) {
 	sigs := make([]string, len(recs))
 	for i, rec := range recs {
 		sigs[i] = rec.Signature
 	}
-	present, err := r.Present(ctx, local, sigs)
-	if err != nil {
-		return nil, err
+	present := map[string]bool{}
+	if !opts.Again {
+		var err error
+		if present, err = r.Present(ctx, local, sigs); err != nil {
+			return nil, err
+		}
 	}
 	t := &Transfer{}
 	var todo []*sigindex.Record
@@ -151,22 +174,28 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record,
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	missing, err := r.missingObjects(ctx, local, ids)
-	if err != nil {
-		return t, err
-	}
-
-	sizes := make([]int64, len(missing))
-	var total int64
-	for i, id := range missing {
+	size := make(map[string]int64, len(ids))
+	for _, id := range ids {
 		info, err := os.Stat(local.Store.Path(id))
 		if err != nil {
 			return t, fmt.Errorf("object %s: %w", id, err)
 		}
-		sizes[i] = info.Size()
+		size[id] = info.Size()
+	}
+	missing := ids
+	if !opts.Again {
+		var err error
+		if missing, err = r.missingObjects(ctx, local, ids, size); err != nil {
+			return t, err
+		}
+	}
+	sizes := make([]int64, len(missing))
+	var total int64
+	for i, id := range missing {
+		sizes[i] = size[id]
 		total += sizes[i]
 	}
-	bar := newMeter(progress, "uploading", total)
+	bar := newMeter(opts.Progress, "uploading", total)
 	failed := map[string]bool{}
 	var mu sync.Mutex
 	objErr := r.each(ctx, len(missing), func(ctx context.Context, i int) error {
@@ -236,8 +265,14 @@ func outputObjects(st *store.Store, o sigindex.Output) ([]string, error) {
 	return ids, nil
 }
 
-// missingObjects gives the ids of the remote does not hold.
-func (r *Remote) missingObjects(ctx context.Context, local Local, ids []string) ([]string, error) {
+// lookBeforeUpload is the size from which an object is looked up in the
+// remote before it is sent: below it, sending costs about what asking
+// does, and objects are named by content, so sending one again is no harm.
+const lookBeforeUpload = 1 << 20
+
+// missingObjects gives the ids the remote may not hold: those it was
+// never seen holding, less the large ones a look finds there.
+func (r *Remote) missingObjects(ctx context.Context, local Local, ids []string, size map[string]int64) ([]string, error) {
 	known := map[string]bool{}
 	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
 		for _, id := range ids {
@@ -252,9 +287,13 @@ func (r *Remote) missingObjects(ctx context.Context, local Local, ids []string) 
 	if err != nil {
 		return nil, err
 	}
-	var ask []string
+	var ask, send []string
 	for _, id := range ids {
-		if !known[id] {
+		switch {
+		case known[id]:
+		case size[id] < lookBeforeUpload:
+			send = append(send, id)
+		default:
 			ask = append(ask, id)
 		}
 	}
@@ -267,7 +306,7 @@ func (r *Remote) missingObjects(ctx context.Context, local Local, ids []string) 
 	if err != nil {
 		return nil, err
 	}
-	var missing, seen []string
+	missing, seen := send, []string(nil)
 	for i, id := range ask {
 		if there[i] {
 			seen = append(seen, r.cacheObjectKey(id))
@@ -312,6 +351,9 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 		} else {
 			found = append(found, rec)
 		}
+	}
+	if err := r.forget(ctx, local, t.Missing); err != nil {
+		return nil, nil, err
 	}
 
 	// Outputs' own objects first: a folder's manifest says what else to get.
@@ -443,7 +485,7 @@ func (r *Remote) record(ctx context.Context, sig string) (*sigindex.Record, erro
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: the record of %s in remote %s cannot be used (%v); delete %s there and push it again from a clone that computed it", ErrCorrupt, sig, r.Where(), err, recordKey(sig))
+		return nil, fmt.Errorf("%w: the record of %s in remote %s cannot be used (%v); mend it with git dds push --force from a clone that computed it", ErrCorrupt, sig, r.Where(), err)
 	}
 	return rec, nil
 }
@@ -460,15 +502,15 @@ func (r *Remote) download(ctx context.Context, st *store.Store, id string, size 
 	rc, err := r.backend.Open(ctx, objectKey(id))
 	if err != nil {
 		if errors.Is(err, ErrNotExist) {
-			return 0, fmt.Errorf("%w: remote %s has a record naming object %s but not the object; push it again from a clone that has it", ErrCorrupt, r.Where(), id)
+			return 0, fmt.Errorf("%w: remote %s has a record naming object %s but not the object; mend it with git dds push --force from a clone that has it", ErrCorrupt, r.Where(), id)
 		}
 		return 0, r.fail("downloading object "+id, err)
 	}
 	defer rc.Close()
 	n, err := st.Receive(ctx, id, bar.reader(rc), size)
 	if errors.Is(err, store.ErrCorrupt) {
-		return 0, fmt.Errorf("%w: object %s in remote %s was changed or damaged there (%v); nothing was stored; delete %s there and push it again from a clone that has it",
-			ErrCorrupt, id, r.Where(), err, objectKey(id))
+		return 0, fmt.Errorf("%w: object %s in remote %s was changed or damaged there (%v); nothing was stored; mend it with git dds push --force from a clone that has it",
+			ErrCorrupt, id, r.Where(), err)
 	}
 	if err != nil {
 		return 0, r.fail("downloading object "+id, err)

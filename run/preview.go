@@ -155,7 +155,7 @@ func (w *Workspace) previewRemote(ctx context.Context, pv *Preview) error {
 	if len(sigs) == 0 {
 		return nil
 	}
-	present, err := w.Remote.Present(ctx, w.local(), sigs)
+	present, err := w.Remote.Present(ctx, w.Local(), sigs)
 	if err != nil {
 		return err
 	}

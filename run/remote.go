@@ -55,7 +55,8 @@ func (t *TransferResult) Count(a Action) int {
 	return n
 }
 
-func (w *Workspace) local() remote.Local {
+// Local is this workspace's side of a transfer with a remote.
+func (w *Workspace) Local() remote.Local {
 	return remote.Local{Store: w.Store, WithIndex: w.WithIndex}
 }
 
@@ -119,7 +120,7 @@ func newTransferResult(r *remote.Remote) *TransferResult {
 
 // Push uploads every artifact of comps that this clone computed and the
 // remote lacks. Stages computed nowhere are listed as uncomputed.
-func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computation, progress io.Writer) (*TransferResult, error) {
+func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computation, opts remote.PushOptions) (*TransferResult, error) {
 	here, err := w.Computed(ctx, comps)
 	if err != nil {
 		return nil, err
@@ -133,7 +134,7 @@ func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computat
 			elsewhere = append(elsewhere, c.Signature)
 		}
 	}
-	t, err := r.Push(ctx, w.local(), recs, progress)
+	t, err := r.Push(ctx, w.Local(), recs, opts)
 	res := newTransferResult(r)
 	if t != nil {
 		res.Objects, res.Bytes = t.Objects, t.Bytes
@@ -141,7 +142,7 @@ func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computat
 	if err != nil {
 		return res, err
 	}
-	present, err := r.Present(ctx, w.local(), elsewhere)
+	present, err := r.Present(ctx, w.Local(), elsewhere)
 	if err != nil {
 		return res, err
 	}
@@ -172,7 +173,7 @@ func (w *Workspace) Fetch(ctx context.Context, r *remote.Remote, comps []Computa
 		}
 	}
 	res := newTransferResult(r)
-	t, _, err := r.Fetch(ctx, w.local(), want, progress)
+	t, _, err := r.Fetch(ctx, w.Local(), want, progress)
 	if t == nil {
 		return res, err
 	}
@@ -204,7 +205,7 @@ func (w *Workspace) MarkRemote(ctx context.Context, r *remote.Remote, rows []Sta
 	if len(sigs) == 0 {
 		return nil
 	}
-	present, err := r.Present(ctx, w.local(), sigs)
+	present, err := r.Present(ctx, w.Local(), sigs)
 	if err != nil {
 		return err
 	}
@@ -222,7 +223,7 @@ func (w *Workspace) MarkRemote(ctx context.Context, r *remote.Remote, rows []Sta
 // or the lease to release once the computation is recorded and uploaded.
 func (w *Workspace) fromRemote(ctx context.Context, r *remote.Remote, sv namespace.StageView) (*sigindex.Record, *remote.Lease, error) {
 	for {
-		_, recs, err := r.Fetch(ctx, w.local(), []string{sv.Signature}, nil)
+		_, recs, err := r.Fetch(ctx, w.Local(), []string{sv.Signature}, nil)
 		if err != nil || len(recs) == 1 {
 			return first(recs), nil, err
 		}

@@ -214,7 +214,7 @@ func (w *Workspace) dryRun(ctx context.Context, jobs []*job) (*Result, error) {
 			}
 		}
 		var err error
-		if inRemote, err = r.Present(ctx, w.local(), sigs); err != nil {
+		if inRemote, err = r.Present(ctx, w.Local(), sigs); err != nil {
 			return nil, err
 		}
 	}
@@ -328,7 +328,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	lock.markRecorded()
 	if lease != nil {
 		// Those waiting on the lease pull this result.
-		if _, err := w.Remote.Push(ctx, w.local(), []*sigindex.Record{rec}, nil); err != nil {
+		if _, err := w.Remote.Push(ctx, w.Local(), []*sigindex.Record{rec}, remote.PushOptions{}); err != nil {
 			fmt.Fprintf(w.Stderr, "git dds: warning: stage %s was computed here but not uploaded: %v; git dds push retries\n", st.Name, err)
 		}
 	}

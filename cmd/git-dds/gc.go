@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/maintenance"
 	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/remote"
 	"github.com/git-dds/git-dds/run"
 )
 
@@ -15,6 +17,9 @@ type gcOptions struct {
 	dryRun      bool
 	keep        string
 	keepCommits int
+	remote      string
+	force       bool
+	grace       time.Duration
 }
 
 func newGCCommand(g *globalOptions) *cobra.Command {
@@ -39,6 +44,9 @@ index, and keeps any object that changed after it started.`,
 	cmd.Flags().BoolVarP(&opts.dryRun, "dry-run", "n", false, "say what would go, and delete nothing")
 	cmd.Flags().StringVar(&opts.keep, "keep", maintenance.KeepAllRefs, "which tips to keep: all-refs or current (HEAD only)")
 	cmd.Flags().IntVar(&opts.keepCommits, "keep-commits", 0, "also keep the last N commits of each local branch")
+	cmd.Flags().StringVar(&opts.remote, "remote", "", "collect the remote NAME instead of the local store (with --force)")
+	cmd.Flags().BoolVar(&opts.force, "force", false, "with --remote: delete, knowing what other clones may lose")
+	cmd.Flags().DurationVar(&opts.grace, "grace", maintenance.RemoteGrace, "with --remote: keep unneeded objects written less than this long ago, which a push may be about to record")
 	return cmd
 }
 
@@ -53,6 +61,9 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.remote != "" {
+		return runGCRemote(ctx, g, ws, opts)
+	}
 	rep, err := maintenance.GC(ctx, ws, maintenance.GCOptions{DryRun: opts.dryRun, Keep: opts.keep, KeepCommits: opts.keepCommits})
 	if err != nil {
 		return err
@@ -60,13 +71,7 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(g.stderr, "git dds: warning: %s\n", w)
 	}
-	for _, s := range rep.Skipped {
-		what := fmt.Sprintf("%s (%s)", s.Ref, short(s.Commit))
-		if s.Commit == namespace.WorktreeRev {
-			what = s.Ref
-		}
-		fmt.Fprintf(g.stderr, "git dds: warning: %s skipped, nothing is kept for it: %s\n", what, s.Reason)
-	}
+	printSkipped(g, rep.Skipped)
 	if g.json {
 		return g.printJSON(rep)
 	}
@@ -87,6 +92,59 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", run.Count(rep.TempRemoved, "temporary file"))
 	}
 	if rep.DryRun {
+		fmt.Fprintln(g.stdout, "dry run: nothing was deleted")
+	}
+	return nil
+}
+
+func printSkipped(g *globalOptions, skipped []maintenance.SkippedCommit) {
+	for _, s := range skipped {
+		what := fmt.Sprintf("%s (%s)", s.Ref, short(s.Commit))
+		if s.Commit == namespace.WorktreeRev {
+			what = s.Ref
+		}
+		fmt.Fprintf(g.stderr, "git dds: warning: %s skipped, nothing is kept for it: %s\n", what, s.Reason)
+	}
+}
+
+// remoteGCDanger is why gc --remote wants --force.
+const remoteGCDanger = `a remote is shared: gc --remote keeps only what the refs of this clone need, so ` +
+	`the artifacts of branches other clones have not pushed, and of commits this clone never fetched, go too, ` +
+	`and their owners must compute them again; and a push running meanwhile may record an object just as it goes ` +
+	`(objects written within --grace, an hour by default, are kept to narrow that)`
+
+func runGCRemote(ctx context.Context, g *globalOptions, ws *run.Workspace, opts *gcOptions) error {
+	if !opts.force && !opts.dryRun {
+		return usageError{fmt.Errorf("gc --remote %s deletes for everyone: %s; see what would go with --dry-run, then add --force", opts.remote, remoteGCDanger)}
+	}
+	r, err := remote.OpenConfigured(ctx, ws.Repo, opts.remote, "")
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if opts.grace < 0 {
+		return usageError{fmt.Errorf("--grace takes a duration of 0 or more, got %s", opts.grace)}
+	}
+	col, rep, err := maintenance.GCRemote(ctx, ws, r, maintenance.GCOptions{DryRun: opts.dryRun, Keep: opts.keep, KeepCommits: opts.keepCommits}, opts.grace)
+	if err != nil {
+		return err
+	}
+	printSkipped(g, rep.Skipped)
+	if g.json {
+		return g.printJSON(col)
+	}
+	verb, freed := "removed", "freed"
+	if opts.dryRun {
+		verb, freed = "would remove", "would free"
+	}
+	fmt.Fprintf(g.stdout, "remote %s: kept %s and %s for %s and the working tree\n", r.Name,
+		run.Count(col.KeptRecords, "record"), run.Count(col.KeptObjects, "object"), run.Count(rep.Commits, "commit"))
+	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, run.Count(len(col.DroppedRecords), "record"),
+		run.Count(col.RemovedObjects, "object"), freed, run.HumanBytes(col.FreedBytes))
+	if col.RecentObjects > 0 {
+		fmt.Fprintf(g.stdout, "kept %s written in the last %s (a push may be about to record them)\n", run.Count(col.RecentObjects, "unneeded object"), opts.grace)
+	}
+	if opts.dryRun {
 		fmt.Fprintln(g.stdout, "dry run: nothing was deleted")
 	}
 	return nil

@@ -16,18 +16,24 @@ import (
 )
 
 type transferOptions struct {
-	rev  string
-	all  bool
-	jobs int
+	rev   string
+	all   bool
+	jobs  int
+	again bool
 }
 
 // transferCommand is one of push, fetch and pull: the same flags, the same
 // choice of views, the same report.
 type transferCommand struct {
 	use, short, long string
-	transfer         func(ws *run.Workspace, ctx context.Context, r *remote.Remote, comps []run.Computation, progress io.Writer) (*run.TransferResult, error)
+	transfer         func(ctx context.Context, ws *run.Workspace, r *remote.Remote, comps []run.Computation, opts *transferOptions, progress io.Writer) (*run.TransferResult, error)
 	// checkout puts the fetched outputs in the working tree (pull).
 	checkout bool
+	push     bool
+}
+
+func fetch(ctx context.Context, ws *run.Workspace, r *remote.Remote, comps []run.Computation, _ *transferOptions, progress io.Writer) (*run.TransferResult, error) {
+	return ws.Fetch(ctx, r, comps, progress)
 }
 
 func newPushCommand(g *globalOptions) *cobra.Command {
@@ -38,7 +44,10 @@ func newPushCommand(g *globalOptions) *cobra.Command {
 view that the remote does not have yet: the objects first, then the record of each
 computation, so that a record in a remote always means the artifact is whole there.
 What is there already is not sent again; an interrupted push resumes where it stopped.`,
-		transfer: (*run.Workspace).Push,
+		transfer: func(ctx context.Context, ws *run.Workspace, r *remote.Remote, comps []run.Computation, opts *transferOptions, progress io.Writer) (*run.TransferResult, error) {
+			return ws.Push(ctx, r, comps, remote.PushOptions{Progress: progress, Again: opts.again})
+		},
+		push: true,
 	})
 }
 
@@ -49,7 +58,7 @@ func newFetchCommand(g *globalOptions) *cobra.Command {
 		long: `Fetch downloads into the local store every artifact of the view that the remote has
 and this clone lacks, checking each object against its id, and leaves the working tree
 alone. git dds pull also puts the outputs in place.`,
-		transfer: (*run.Workspace).Fetch,
+		transfer: fetch,
 	})
 }
 
@@ -58,7 +67,7 @@ func newPullCommand(g *globalOptions) *cobra.Command {
 		use:      "pull [REMOTE]",
 		short:    "Fetch, then put the outputs of the working tree's view in place",
 		long:     `Pull is git dds fetch followed by git dds checkout.`,
-		transfer: (*run.Workspace).Fetch,
+		transfer: fetch,
 		checkout: true,
 	})
 }
@@ -78,9 +87,13 @@ func newTransferCommand(g *globalOptions, tc transferCommand) *cobra.Command {
 			return runTransfer(cmd.Context(), g, opts, tc, name)
 		},
 	}
-	cmd.Flags().StringVar(&opts.rev, "rev", "", "the view of a commit, branch or tag instead of the working tree")
+	// pull puts outputs in the working tree: only its own view can go there.
 	if !tc.checkout {
+		cmd.Flags().StringVar(&opts.rev, "rev", "", "the view of a commit, branch or tag instead of the working tree")
 		cmd.Flags().BoolVar(&opts.all, "all", false, "the views of every local branch")
+	}
+	if tc.push {
+		cmd.Flags().BoolVar(&opts.again, "force", false, "send every object and record again, whatever the remote holds: mends a damaged copy there")
 	}
 	cmd.Flags().IntVarP(&opts.jobs, "jobs", "j", remote.DefaultJobs, "transfers at once")
 	return cmd
@@ -111,7 +124,7 @@ func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, t
 	if g.interactive() {
 		progress = g.stderr
 	}
-	res, err := tc.transfer(ws, ctx, r, run.Computations(views...), progress)
+	res, err := tc.transfer(ctx, ws, r, run.Computations(views...), opts, progress)
 	var checkout *run.CheckoutResult
 	if err == nil && tc.checkout {
 		checkout, err = ws.Checkout(ctx, views[0], false)

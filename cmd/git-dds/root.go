@@ -74,8 +74,8 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, er
 		return nil, err
 	}
 	if v := repo.ConfigValue("dds", "fsync"); v != "" {
-		durable, err := strconv.ParseBool(v)
-		if err != nil {
+		durable, ok := gitref.ParseBool(v)
+		if !ok {
 			return nil, usageError{fmt.Errorf("git config dds.fsync is %q; it takes true or false", v)}
 		}
 		ws.Store.SetDurable(durable)
