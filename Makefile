@@ -66,9 +66,10 @@ fuzz:
 demo: build
 	PATH="$(BIN):$$PATH" bash demo/demo.sh
 
-bench: build
+bench: build tools-minio
 	bash bench/status.sh
 	bash bench/ingest.sh
+	bash bench/remote.sh
 
 clean:
 	rm -rf $(BIN) .bench
