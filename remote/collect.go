@@ -176,29 +176,15 @@ func (r *Remote) manifest(ctx context.Context, id string) (store.Manifest, error
 
 // forgetAll drops everything the index remembers of the remote.
 func (r *Remote) forgetAll(ctx context.Context, local Local) error {
-	return local.WithIndex(ctx, func(ix *sigindex.Index) error {
-		var keys []string
-		if err := ix.ScanRaw(r.cache, func(key string, _ []byte) error {
+	var keys []string
+	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
+		return ix.ScanRaw(r.cache, func(key string, _ []byte) error {
 			keys = append(keys, key)
 			return nil
-		}); err != nil {
-			return err
-		}
-		for len(keys) > 0 {
-			n := min(len(keys), cacheBatch)
-			chunk := keys[:n]
-			keys = keys[n:]
-			if err := ix.Batch(func(b *sigindex.Batch) error {
-				for _, k := range chunk {
-					if err := b.DeleteRaw(k); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
+		})
 	})
+	if err != nil {
+		return err
+	}
+	return inBatches(ctx, local, keys, (*sigindex.Batch).DeleteRaw)
 }

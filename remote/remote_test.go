@@ -250,14 +250,22 @@ func TestPushThenFetch(t *testing.T) {
 	}
 }
 
-func TestFetchRefusesTamperedObjects(t *testing.T) {
-	ctx := context.Background()
-	r, root := newFolderRemote(t)
-	a, b := newClone(t), newClone(t)
-	rec := a.compute(t, sig(1), "hello")
-	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{}); err != nil {
+// pushedOne has clone a compute sig 1 and push it to a folder remote; b is
+// a clone with nothing.
+func pushedOne(t *testing.T) (r *Remote, root string, a, b *testClone, rec *sigindex.Record) {
+	t.Helper()
+	r, root = newFolderRemote(t)
+	a, b = newClone(t), newClone(t)
+	rec = a.compute(t, sig(1), "hello")
+	if _, err := r.Push(context.Background(), a.local, []*sigindex.Record{rec}, PushOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	return r, root, a, b, rec
+}
+
+func TestFetchRefusesTamperedObjects(t *testing.T) {
+	ctx := context.Background()
+	r, root, _, b, rec := pushedOne(t)
 	obj := filepath.Join(root, filepath.FromSlash(objectKey(rec.Outputs[0].ContentID)))
 	if err := os.Chmod(obj, 0o644); err != nil {
 		t.Fatal(err)
@@ -285,12 +293,7 @@ func TestFetchRefusesTamperedObjects(t *testing.T) {
 
 func TestFetchRefusesARecordUnderAnotherName(t *testing.T) {
 	ctx := context.Background()
-	r, root := newFolderRemote(t)
-	a, b := newClone(t), newClone(t)
-	rec := a.compute(t, sig(1), "hello")
-	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	r, root, _, b, _ := pushedOne(t)
 	data, err := os.ReadFile(filepath.Join(root, "records", sig(1)))
 	if err != nil {
 		t.Fatal(err)
@@ -305,12 +308,7 @@ func TestFetchRefusesARecordUnderAnotherName(t *testing.T) {
 
 func TestPresentRemembersWhatItFound(t *testing.T) {
 	ctx := context.Background()
-	r, root := newFolderRemote(t)
-	a := newClone(t)
-	rec := a.compute(t, sig(1), "hello")
-	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	r, root, a, _, _ := pushedOne(t)
 	// With the remote gone, what the index remembers still answers.
 	if err := os.RemoveAll(root); err != nil {
 		t.Fatal(err)

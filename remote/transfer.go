@@ -81,6 +81,22 @@ func (r *Remote) Present(ctx context.Context, local Local, sigs []string) (map[s
 // remember notes index keys saying what the remote holds. It is a cache:
 // losing it costs a look-up next time, never a wrong answer.
 func (r *Remote) remember(ctx context.Context, local Local, keys []string) error {
+	return inBatches(ctx, local, keys, func(b *sigindex.Batch, key string) error { return b.PutRaw(key, nil) })
+}
+
+// forget drops what the index remembers of the remote holding sigs, which
+// a look found gone: deleted there behind this clone's back.
+func (r *Remote) forget(ctx context.Context, local Local, sigs []string) error {
+	keys := make([]string, len(sigs))
+	for i, sig := range sigs {
+		keys[i] = r.cacheRecordKey(sig)
+	}
+	return inBatches(ctx, local, keys, (*sigindex.Batch).DeleteRaw)
+}
+
+// inBatches applies op to every key in index transactions small enough
+// for badger (about 600 KiB each).
+func inBatches(ctx context.Context, local Local, keys []string, op func(b *sigindex.Batch, key string) error) error {
 	for len(keys) > 0 {
 		n := min(len(keys), cacheBatch)
 		chunk := keys[:n]
@@ -88,7 +104,7 @@ func (r *Remote) remember(ctx context.Context, local Local, keys []string) error
 		err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
 			return ix.Batch(func(b *sigindex.Batch) error {
 				for _, k := range chunk {
-					if err := b.PutRaw(k, nil); err != nil {
+					if err := op(b, k); err != nil {
 						return err
 					}
 				}
@@ -100,24 +116,6 @@ func (r *Remote) remember(ctx context.Context, local Local, keys []string) error
 		}
 	}
 	return nil
-}
-
-// forget drops what the index remembers of the remote holding sigs, which
-// a look found gone: deleted there behind this clone's back.
-func (r *Remote) forget(ctx context.Context, local Local, sigs []string) error {
-	if len(sigs) == 0 {
-		return nil
-	}
-	return local.WithIndex(ctx, func(ix *sigindex.Index) error {
-		return ix.Batch(func(b *sigindex.Batch) error {
-			for _, sig := range sigs {
-				if err := b.DeleteRaw(r.cacheRecordKey(sig)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	})
 }
 
 // PushOptions shape a push.
