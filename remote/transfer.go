@@ -33,19 +33,27 @@ type Transfer struct {
 // which holds about 600 KiB.
 const cacheBatch = 2000
 
+// Remembers reports whether the index remembers the remote holding the
+// record of sig.
+func (r *Remote) Remembers(ix *sigindex.Index, sig string) (bool, error) {
+	_, ok, err := ix.GetRaw(r.cacheRecordKey(sig))
+	return ok, err
+}
+
 // Present reports which of sigs have a record in the remote. What the
 // index remembers is not asked again; what is found is remembered.
 func (r *Remote) Present(ctx context.Context, local Local, sigs []string) (map[string]bool, error) {
 	present := make(map[string]bool, len(sigs))
+	if len(sigs) == 0 {
+		return present, nil
+	}
 	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
 		for _, sig := range sigs {
-			_, ok, err := ix.GetRaw(r.cacheRecordKey(sig))
+			ok, err := r.Remembers(ix, sig)
 			if err != nil {
 				return err
 			}
-			if ok {
-				present[sig] = true
-			}
+			present[sig] = ok
 		}
 		return nil
 	})

@@ -119,23 +119,43 @@ func newTransferResult(r *remote.Remote) *TransferResult {
 }
 
 // Push uploads every artifact of comps that this clone computed and the
-// remote lacks. Stages computed nowhere are listed as uncomputed.
+// remote lacks. Stages computed nowhere are listed as uncomputed. When the
+// index remembers the remote holding every one, as after the previous
+// push, that is one visit to the index and no network at all: what the
+// pre-push hook of a push with no new data costs.
 func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computation, opts remote.PushOptions) (*TransferResult, error) {
-	here, err := w.Computed(ctx, comps)
+	remembered := map[string]bool{}
+	var recs []*sigindex.Record
+	var elsewhere []string
+	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		for _, c := range comps {
+			if !opts.Again {
+				known, err := r.Remembers(ix, c.Signature)
+				if err != nil {
+					return err
+				}
+				if known {
+					remembered[c.Signature] = true
+					continue
+				}
+			}
+			rec, ok, err := ix.Get(c.Signature)
+			if err != nil {
+				return err
+			}
+			if ok && w.storeHoldsAll(rec) {
+				recs = append(recs, rec)
+			} else {
+				elsewhere = append(elsewhere, c.Signature)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	var recs []*sigindex.Record
-	var elsewhere []string
-	for _, c := range comps {
-		if rec, ok := here[c.Signature]; ok {
-			recs = append(recs, rec)
-		} else {
-			elsewhere = append(elsewhere, c.Signature)
-		}
-	}
-	t, err := r.Push(ctx, w.Local(), recs, opts)
 	res := newTransferResult(r)
+	t, err := r.Push(ctx, w.Local(), recs, opts)
 	if t != nil {
 		res.Objects, res.Bytes = t.Objects, t.Bytes
 	}
@@ -146,17 +166,26 @@ func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computat
 	if err != nil {
 		return res, err
 	}
+	moved := setOf(t.Moved)
 	for _, c := range comps {
 		action := Uncomputed
 		switch {
-		case slices.Contains(t.Moved, c.Signature):
+		case moved[c.Signature]:
 			action = Uploaded
-		case slices.Contains(t.Already, c.Signature), present[c.Signature]:
+		case remembered[c.Signature], present[c.Signature], slices.Contains(t.Already, c.Signature):
 			action = Present
 		}
 		res.Stages = append(res.Stages, TransferStage{Name: c.Stage, Signature: c.Signature, Action: action})
 	}
 	return res, nil
+}
+
+func setOf(items []string) map[string]bool {
+	set := make(map[string]bool, len(items))
+	for _, it := range items {
+		set[it] = true
+	}
+	return set
 }
 
 // Fetch downloads into the store every artifact of comps that the remote
@@ -178,14 +207,15 @@ func (w *Workspace) Fetch(ctx context.Context, r *remote.Remote, comps []Computa
 		return res, err
 	}
 	res.Objects, res.Bytes = t.Objects, t.Bytes
+	already, moved, missing := setOf(t.Already), setOf(t.Moved), setOf(t.Missing)
 	for _, c := range comps {
 		action := Uncomputed
 		switch {
-		case here[c.Signature] != nil, slices.Contains(t.Already, c.Signature):
+		case here[c.Signature] != nil, already[c.Signature]:
 			action = Local
-		case slices.Contains(t.Moved, c.Signature):
+		case moved[c.Signature]:
 			action = Downloaded
-		case !slices.Contains(t.Missing, c.Signature):
+		case !missing[c.Signature]:
 			continue // the transfer failed before it: err says why
 		}
 		res.Stages = append(res.Stages, TransferStage{Name: c.Stage, Signature: c.Signature, Action: action})
