@@ -152,3 +152,17 @@ func (t *objectTree) dir(path string) (map[string]object.TreeEntry, error) {
 	t.dirs[path] = entries
 	return entries, nil
 }
+
+// TreeID returns the id of the tree of commit (a full commit id).
+func (r *Repo) TreeID(commit string) (string, error) {
+	if !isObjectID(commit) {
+		return "", fmt.Errorf("%w %s: TreeID needs a full commit id", ErrUnknownRevision, commit)
+	}
+	r.objects.Lock()
+	c, err := r.repo.CommitObject(plumbing.NewHash(commit))
+	r.objects.Unlock()
+	if err != nil {
+		return "", fmt.Errorf("reading commit %s: %w", commit, err)
+	}
+	return c.TreeHash.String(), nil
+}

@@ -275,6 +275,9 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 		return nil // nowhere to upload to
 	}
 
+	if r != nil && h.pushedBefore(r, pushed) {
+		return nil
+	}
 	comps, err := h.pushedComputations(ctx, pushed)
 	if err != nil {
 		return err
@@ -300,6 +303,9 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 		}
 	}
 	if len(missing) == 0 {
+		if r != nil {
+			h.markPushed(r, pushed)
+		}
 		return nil
 	}
 	if mode == PrePushUpload {
@@ -308,6 +314,54 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	}
 	return fmt.Errorf("%w: these stages of the pushed commits are computed nowhere, so %s would get code without its data:\n%s\nrun git dds run (on those commits), then push again; or push with git config dds.prepush upload",
 		ErrRefused, gitRemote, strings.Join(missing, "\n"))
+}
+
+// pushedBefore reports whether a previous push left marks saying that the
+// remote holds every artifact of every pushed tip's tree: then there is
+// nothing to look up, evaluate or send.
+func (h *Handler) pushedBefore(r *remote.Remote, pushed []PushedRef) bool {
+	for _, p := range pushed {
+		if p.Delete {
+			continue
+		}
+		tree, err := h.WS.Repo.TreeID(p.LocalSHA)
+		if err != nil || !r.HoldsTree(h.WS.Local(), tree, h.WS.Env) {
+			return false
+		}
+	}
+	return true
+}
+
+// markPushed notes, for the next push, that the remote holds every
+// artifact of the pushed tips' trees. It is best effort: without a mark,
+// the next push looks things up again.
+func (h *Handler) markPushed(r *remote.Remote, pushed []PushedRef) {
+	loader := namespace.NewLoader(h.WS.Repo, h.WS.Env)
+	for _, p := range pushed {
+		if p.Delete {
+			continue
+		}
+		id, err := h.WS.Repo.TreeID(p.LocalSHA)
+		if err != nil {
+			continue
+		}
+		tree, err := h.WS.Repo.CommitTree(p.LocalSHA)
+		if err != nil {
+			continue
+		}
+		var env []string
+		pl, err := loader.Pipeline(tree, false)
+		switch {
+		case errors.Is(err, namespace.ErrNoPipeline):
+		case err != nil:
+			continue
+		default:
+			for _, st := range pl.Stages {
+				env = append(env, st.Env...)
+			}
+		}
+		_ = r.MarkTree(h.WS.Local(), id, env, h.WS.Env)
+	}
 }
 
 // pushedComputations lists what the pushed tips need. A branch whose

@@ -8,7 +8,7 @@ import (
 
 // scriptVersion is the version the marker line names. Raise it whenever the
 // script changes, so that Install upgrades hooks written by earlier versions.
-const scriptVersion = 1
+const scriptVersion = 2
 
 // markerPrefix starts the marker line of every hook git dds has written, of
 // any version; a file with such a line is taken for one of ours.
@@ -71,26 +71,28 @@ func script(name string) []byte {
 		line("# both with git's arguments.")
 	}
 	line("")
-	line(`chained="$(dirname "$0")/%s"`, chained)
+	line("# $0 is this hook's path as git gave it; the shell strips its name")
+	line("# without starting a process (a hook runs on every push and checkout).")
+	line(`case $0 in */*) here=${0%%/*} ;; *) here=. ;; esac`)
+	line(`chained="$here/%s"`, chained)
 	line("status=0")
-	if readsStdin(name) {
-		fromInput = ` <"$input"`
-		line("")
-		line("# Git writes the input once; both hooks read it from this copy.")
-		line(`input=$(mktemp "${TMPDIR:-/tmp}/git-dds-hook.XXXXXX") || {`)
-		line(`	echo "git dds: cannot create a temporary file to pass on the %s hook's input; set TMPDIR to a writable folder" >&2`, name)
-		line("	exit 1")
-		line("}")
-		line(`trap 'rm -f "$input"' EXIT`)
-		line(`trap 'exit 1' HUP INT TERM`)
-		line(`cat >"$input"`)
-	}
 	line("")
 	line("# Git runs a hook only if it is executable, and so does this script.")
 	line("# An sh script is sourced by a fresh sh rather than executed, so that its")
 	line("# $0 still names this hook: hook managers such as husky find their")
 	line("# files through $0.")
 	line(`if [ -f "$chained" ] && [ -x "$chained" ]; then`)
+	if readsStdin(name) {
+		fromInput = ` <"$input"`
+		line("	# Git writes the input once; both hooks read it from this copy.")
+		line(`	input=$(mktemp "${TMPDIR:-/tmp}/git-dds-hook.XXXXXX") || {`)
+		line(`		echo "git dds: cannot create a temporary file to pass on the %s hook's input; set TMPDIR to a writable folder" >&2`, name)
+		line("		exit 1")
+		line("	}")
+		line(`	trap 'rm -f "$input"' EXIT`)
+		line(`	trap 'exit 1' HUP INT TERM`)
+		line(`	cat >"$input"`)
+	}
 	line("	first_line=")
 	line(`	IFS= read -r first_line <"$chained" 2>/dev/null`)
 	line("	case $first_line in")
@@ -119,7 +121,16 @@ func script(name string) []byte {
 	line(`	echo "git dds: git-dds is not on PATH, so the %s hook skipped it; install git-dds, or remove its hooks with git dds uninstall" >&2`, name)
 	line(`	exit "$status"`)
 	line("fi")
-	line(`git dds hook %s "$@"%s`, name, fromInput)
+	if readsStdin(name) {
+		line("# Without a chained hook, git's input goes straight on.")
+		line(`if [ -n "${input-}" ]; then`)
+		line(`	git dds hook %s "$@" <"$input"`, name)
+		line("else")
+		line(`	git dds hook %s "$@"`, name)
+		line("fi")
+	} else {
+		line(`git dds hook %s "$@"`, name)
+	}
 	line("dds_status=$?")
 	line(`[ "$status" -ne 0 ] || status=$dds_status`)
 	line(`exit "$status"`)

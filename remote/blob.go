@@ -18,8 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
 	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/azureblob" // azblob:// URLs
-	_ "gocloud.dev/blob/gcsblob"   // gs:// URLs
 	"gocloud.dev/blob/s3blob"
 	"gocloud.dev/gcerrors"
 )
@@ -36,6 +34,19 @@ const (
 	partsInFlight      = 4        // parts of one object uploaded at once
 	connectionsPerHost = 64
 )
+
+// missingDriver names the build tag that adds the driver of scheme, when
+// this build left it out. Their SDKs double the start-up time of every git
+// dds command, hooks included, and most teams use S3 or a folder.
+func missingDriver(scheme string) (tag string, missing bool) {
+	switch scheme {
+	case "gs":
+		return "gcs", !gcsBuilt
+	case "azblob":
+		return "azure", !azureBuilt
+	}
+	return "", false
+}
 
 // blobBackend is a bucket through gocloud.dev/blob: S3 and S3-compatible
 // servers, GCS and Azure behind one API.
@@ -55,6 +66,9 @@ func openBlob(ctx context.Context, loc Location, cfg Config) (*blobBackend, erro
 	default:
 		if cfg.Endpoint != "" {
 			return nil, configError{fmt.Errorf("git config dds.remote.%s.endpoint applies to s3:// remotes only", cfg.Name)}
+		}
+		if tag, missing := missingDriver(loc.Scheme); missing {
+			return nil, configError{fmt.Errorf("this git-dds was built without %s:// remotes; build it with go build -tags %s ./cmd/git-dds", loc.Scheme, tag)}
 		}
 		bucket, err = blob.OpenBucket(ctx, loc.Scheme+"://"+loc.Bucket)
 	}

@@ -176,6 +176,9 @@ func (r *Remote) manifest(ctx context.Context, id string) (store.Manifest, error
 
 // forgetAll drops everything the index remembers of the remote.
 func (r *Remote) forgetAll(ctx context.Context, local Local) error {
+	if err := r.forgetMarks(local); err != nil {
+		return err
+	}
 	var keys []string
 	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
 		return ix.ScanRaw(r.cache, func(key string, _ []byte) error {

@@ -25,9 +25,10 @@ const DefaultJobs = 8
 type Remote struct {
 	Config
 	backend Backend
-	// cache prefixes the index keys that remember what this remote holds:
-	// one per URL and endpoint, so two names for one bucket share it.
-	cache string
+	// cacheID names what this clone remembers of the remote: one per URL
+	// and endpoint, so two names for one bucket share it. cache prefixes
+	// its index keys.
+	cacheID, cache string
 	// Jobs is how many transfers run at once.
 	Jobs int
 	// LeaseTTL is how long a lease holds without being refreshed.
@@ -40,6 +41,8 @@ type Remote struct {
 type Local struct {
 	Store     *store.Store
 	WithIndex func(ctx context.Context, fn func(ix *sigindex.Index) error) error
+	// Dir is the clone's dds folder, where tree marks live; "" for none.
+	Dir string
 }
 
 // Open connects to the remote cfg describes. It does not reach the network
@@ -67,10 +70,12 @@ func Open(ctx context.Context, cfg Config) (*Remote, error) {
 // NewWithBackend wraps an opened backend.
 func NewWithBackend(cfg Config, b Backend) *Remote {
 	sum := blake3.Sum256([]byte(cfg.URL + "\x00" + cfg.Endpoint))
+	id := hex.EncodeToString(sum[:8])
 	return &Remote{
 		Config:   cfg,
 		backend:  b,
-		cache:    "remote/" + hex.EncodeToString(sum[:8]) + "/",
+		cacheID:  id,
+		cache:    "remote/" + id + "/",
 		Jobs:     DefaultJobs,
 		LeaseTTL: DefaultLeaseTTL,
 	}

@@ -423,3 +423,18 @@ func TestLeaseOfADeadProcessOnThisMachineIsTakenOverAtOnce(t *testing.T) {
 	}
 	_ = lease.Release(ctx)
 }
+
+func TestBucketDriversLeftOutOfTheBuildSaySo(t *testing.T) {
+	for _, tt := range []struct {
+		url, tag string
+		built    bool
+	}{{"gs://bucket/p", "gcs", gcsBuilt}, {"azblob://container/p", "azure", azureBuilt}} {
+		if tt.built {
+			continue
+		}
+		_, err := Open(context.Background(), Config{Name: "x", URL: tt.url})
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "go build -tags "+tt.tag) {
+			t.Errorf("Open(%s) = %v; want a settings error naming the build tag %s", tt.url, err, tt.tag)
+		}
+	}
+}

@@ -95,6 +95,12 @@ func (r *Remote) remember(ctx context.Context, local Local, keys []string) error
 // forget drops what the index remembers of the remote holding sigs, which
 // a look found gone: deleted there behind this clone's back.
 func (r *Remote) forget(ctx context.Context, local Local, sigs []string) error {
+	if len(sigs) == 0 {
+		return nil
+	}
+	if err := r.forgetMarks(local); err != nil {
+		return err
+	}
 	keys := make([]string, len(sigs))
 	for i, sig := range sigs {
 		keys[i] = r.cacheRecordKey(sig)

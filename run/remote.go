@@ -57,7 +57,7 @@ func (t *TransferResult) Count(a Action) int {
 
 // Local is this workspace's side of a transfer with a remote.
 func (w *Workspace) Local() remote.Local {
-	return remote.Local{Store: w.Store, WithIndex: w.WithIndex}
+	return remote.Local{Store: w.Store, WithIndex: w.WithIndex, Dir: w.Repo.DDSDir()}
 }
 
 // Computation is one stage's signature, what push and fetch move.

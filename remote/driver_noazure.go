@@ -1,0 +1,5 @@
+//go:build !azure
+
+package remote
+
+const azureBuilt = false

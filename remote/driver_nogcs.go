@@ -1,0 +1,5 @@
+//go:build !gcs
+
+package remote
+
+const gcsBuilt = false
