@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sync"
@@ -389,6 +390,9 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 	}
 	err = r.each(ctx, len(outs), func(ctx context.Context, i int) error {
 		o := outs[i]
+		if local.Store.Has(o.ContentID) {
+			return nil // a folder's manifest, whose files are what is missing
+		}
 		size := o.Size
 		if o.Dir {
 			size = 0 // the manifest; its files come next
@@ -397,7 +401,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 		count(n)
 		return err
 	})
-	var files []string
+	fileSize := map[string]int64{}
 	if err == nil {
 		for _, o := range outs {
 			if !o.Dir {
@@ -410,16 +414,15 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 			}
 			for _, e := range m.Entries {
 				if !e.IsDir() && !local.Store.Has(e.ID) {
-					files = append(files, e.ID)
+					fileSize[e.ID] = e.Size
 				}
 			}
 		}
 	}
 	if err == nil {
-		slices.Sort(files)
-		files = slices.Compact(files)
+		files := slices.Sorted(maps.Keys(fileSize))
 		err = r.each(ctx, len(files), func(ctx context.Context, i int) error {
-			n, err := r.download(ctx, local.Store, files[i], 0, bar)
+			n, err := r.download(ctx, local.Store, files[i], fileSize[files[i]], bar)
 			count(n)
 			return err
 		})
@@ -508,9 +511,6 @@ const maxRecordSize = 16 << 20
 
 // download stores object id from the remote, checked against its id.
 func (r *Remote) download(ctx context.Context, st *store.Store, id string, size int64, bar *meter) (int64, error) {
-	if st.Has(id) {
-		return 0, nil
-	}
 	rc, err := r.backend.Open(ctx, objectKey(id))
 	if err != nil {
 		if errors.Is(err, ErrNotExist) {

@@ -1,10 +1,19 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
+
+	"github.com/zeebo/blake3"
 )
+
+// smallObject is the size up to which a received object is read whole into
+// memory and hashed in one go: cheaper, for the many small files of a
+// folder output, than streaming them through the hashing pipeline.
+const smallObject = 4 << 20
 
 // Receive stores the bytes of r as the object id, checking them against id
 // as they arrive: content from elsewhere (a remote) is trusted only once it
@@ -26,11 +35,16 @@ func (s *Store) Receive(ctx context.Context, id string, r io.Reader, sizeHint in
 	}
 	b.add(pendingObject{tmp: tmp.Name()})
 	defer tmp.Close()
-	var dst io.Writer = tmp
-	if !s.lazy {
-		dst = newWritebackWriter(tmp)
+	var got string
+	if sizeHint > 0 && sizeHint <= smallObject {
+		got, size, err = copySmall(tmp, r, sizeHint)
+	} else {
+		var dst io.Writer = tmp
+		if !s.lazy {
+			dst = newWritebackWriter(tmp)
+		}
+		got, size, err = hashCopy(ctx, r, dst, sizeHint)
 	}
-	got, size, err := hashCopy(ctx, r, dst, sizeHint)
 	if err != nil {
 		return size, fmt.Errorf("receive object %s: %w", id, err)
 	}
@@ -48,4 +62,19 @@ func (s *Store) Receive(ctx context.Context, id string, r io.Reader, sizeHint in
 		return size, fmt.Errorf("receive object %s: %w", id, err)
 	}
 	return size, nil
+}
+
+// copySmall reads r whole, hashes it and writes it to dst in one write.
+func copySmall(dst io.Writer, r io.Reader, sizeHint int64) (string, int64, error) {
+	var buf bytes.Buffer
+	buf.Grow(int(sizeHint) + bytes.MinRead)
+	n, err := buf.ReadFrom(r)
+	if err != nil {
+		return "", n, err
+	}
+	sum := blake3.Sum256(buf.Bytes())
+	if _, err := dst.Write(buf.Bytes()); err != nil {
+		return "", n, err
+	}
+	return hex.EncodeToString(sum[:]), n, nil
 }
