@@ -1,0 +1,55 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestReceiveChecksContentAgainstItsID(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		size int
+		hint int64
+	}{
+		{"small, read whole", 100 << 10, 100 << 10},
+		{"large, streamed", smallObject + 1, smallObject + 1},
+		{"no hint", 5000, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, dir := newStore(t)
+			content := bytes.Repeat([]byte("x"), tt.size)
+			id := hashBytes(content)
+
+			wrong := append([]byte("y"), content[1:]...)
+			if _, err := s.Receive(ctx, id, bytes.NewReader(wrong), tt.hint); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Receive of other bytes = %v; want ErrCorrupt", err)
+			}
+			if s.Has(id) {
+				t.Fatal("content that does not match its id reached the store")
+			}
+			if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
+				t.Fatalf("a refused object left %d temporary files", len(left))
+			}
+
+			n, err := s.Receive(ctx, id, bytes.NewReader(content), tt.hint)
+			if err != nil || n != int64(tt.size) {
+				t.Fatalf("Receive = %d, %v; want %d bytes", n, err, tt.size)
+			}
+			if err := s.Verify(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.Receive(ctx, id, errReader{}, tt.hint); err != nil || n != 0 {
+				t.Fatalf("Receive of an object already there = %d, %v; want it kept, the reader unread", n, err)
+			}
+		})
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("read") }
