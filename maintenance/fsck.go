@@ -128,14 +128,19 @@ func Fsck(ctx context.Context, ws *run.Workspace, opts FsckOptions) (*FsckReport
 }
 
 // removeStaleTemps removes the temporary files interrupted runs left in
-// the store and beside the outputs of the working tree.
+// the store and beside the outputs of the working tree, and the lock files
+// of signatures nobody executed for as long.
 func removeStaleTemps(ctx context.Context, ws *run.Workspace) (int, error) {
 	inStore, err := ws.Store.RemoveStaleTemp(staleTempAge)
 	if err != nil {
 		return inStore, err
 	}
 	inWorktree, err := removeStaleWorktreeTemps(ctx, ws, staleTempAge)
-	return inStore + inWorktree, err
+	if err != nil {
+		return inStore + inWorktree, err
+	}
+	locks, err := ws.RemoveIdleLocks(staleTempAge)
+	return inStore + inWorktree + locks, err
 }
 
 // damagedIndex reports an index that cannot be read and, when repairing,

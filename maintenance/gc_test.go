@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofrs/flock"
+
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/run"
 	"github.com/git-dds/git-dds/sigindex"
@@ -314,5 +316,37 @@ func TestGCBesideARun(t *testing.T) {
 	}
 	if len(fsck.Problems) > 0 {
 		t.Fatalf("the run recorded objects gc had removed: %q", problemList(fsck.Problems))
+	}
+}
+
+func TestGCRemovesIdleLockFiles(t *testing.T) {
+	t.Parallel()
+	r := newTestRepo(t, "1")
+	r.run()
+	locks, err := filepath.Glob(filepath.Join(r.ws.Repo.DDSDir(), "locks", "*.lock"))
+	if err != nil || len(locks) < 2 {
+		t.Fatalf("the run left %d lock files (%v); the test needs one held and one idle at least", len(locks), err)
+	}
+	// One is idle for long; one is held by a run executing it right now.
+	old := time.Now().Add(-2 * staleTempAge)
+	for _, l := range locks {
+		if err := os.Chtimes(l, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held := flock.New(locks[0])
+	if ok, err := held.TryLock(); err != nil || !ok {
+		t.Fatalf("locking %s: %v", locks[0], err)
+	}
+	defer held.Close()
+	rep, err := GC(context.Background(), r.ws, GCOptions{Keep: KeepCurrent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.TempRemoved != len(locks)-1 {
+		t.Errorf("gc removed %d leftovers, want the %d idle lock files", rep.TempRemoved, len(locks)-1)
+	}
+	if _, err := os.Stat(locks[0]); err != nil {
+		t.Errorf("gc removed the lock file a run holds: %v", err)
 	}
 }

@@ -2,7 +2,9 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,16 +36,28 @@ func (w *Workspace) lockSignature(ctx context.Context, sig string, waiting func(
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
 	}
 	l := &signatureLock{path: filepath.Join(dir, sig+".lock")}
-	l.lock = flock.New(l.path)
-	ok, err := l.lock.TryLock()
-	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", l.path, err)
-	}
-	if !ok {
-		waiting(holderPid(l.path))
-		if _, err := l.lock.TryLockContext(ctx, 100*time.Millisecond); err != nil {
-			return nil, fmt.Errorf("waiting for the lock on signature %.12s: %w", sig, err)
+	told := false
+	for {
+		l.lock = flock.New(l.path)
+		ok, err := l.lock.TryLock()
+		if err != nil {
+			return nil, fmt.Errorf("locking %s: %w", l.path, err)
 		}
+		if !ok {
+			if !told {
+				waiting(holderPid(l.path))
+				told = true
+			}
+			if _, err := l.lock.TryLockContext(ctx, 100*time.Millisecond); err != nil {
+				return nil, fmt.Errorf("waiting for the lock on signature %.12s: %w", sig, err)
+			}
+		}
+		// git dds gc removes idle lock files: one removed while this
+		// process waited on it locks nothing anyone else can see.
+		if l.stillNamed() {
+			break
+		}
+		_ = l.lock.Close()
 	}
 	if b, err := os.ReadFile(l.path); err == nil && strings.HasPrefix(string(b), recordedMark) {
 		l.recordedByOther = true
@@ -81,4 +95,50 @@ func holderPid(path string) int {
 	}
 	pid, _ := strconv.Atoi(fields[len(fields)-1])
 	return pid
+}
+
+// stillNamed reports whether the locked file is the one the lock's path
+// names.
+func (l *signatureLock) stillNamed() bool {
+	held, err := l.lock.Stat()
+	if err != nil {
+		return false
+	}
+	named, err := os.Stat(l.path)
+	return err == nil && os.SameFile(held, named)
+}
+
+// RemoveIdleLocks deletes the per-signature lock files nobody holds and
+// nobody wrote for idle: one is left for every signature ever executed. A
+// file is deleted while locked, and a process that locked it meanwhile
+// sees it gone and locks a fresh one.
+func (w *Workspace) RemoveIdleLocks(idle time.Duration) (int, error) {
+	dir := filepath.Join(w.Repo.DDSDir(), "locks")
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	removed := 0
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || time.Since(info.ModTime()) < idle {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		fl := flock.New(path)
+		if ok, err := fl.TryLock(); err != nil || !ok {
+			continue
+		}
+		if os.Remove(path) == nil {
+			removed++
+		}
+		_ = fl.Close()
+	}
+	return removed, nil
 }

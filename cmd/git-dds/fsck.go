@@ -103,7 +103,7 @@ func printRepair(g *globalOptions, r *maintenance.Repair) {
 		}
 	}
 	if r.TempRemoved > 0 {
-		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", run.Count(r.TempRemoved, "temporary file"))
+		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", run.Count(r.TempRemoved, "temporary or idle lock file"))
 	}
 	if r.IndexMovedTo == "" && len(r.Quarantined) == 0 && len(r.Dropped) == 0 && r.TempRemoved == 0 {
 		fmt.Fprintln(g.stdout, "nothing to repair")

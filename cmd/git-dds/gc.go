@@ -89,7 +89,7 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 			run.Count(rep.RecentObjects, "unneeded object"))
 	}
 	if rep.TempRemoved > 0 {
-		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", run.Count(rep.TempRemoved, "temporary file"))
+		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", run.Count(rep.TempRemoved, "temporary or idle lock file"))
 	}
 	if rep.DryRun {
 		fmt.Fprintln(g.stdout, "dry run: nothing was deleted")
