@@ -44,20 +44,7 @@ func (r *Remote) Remembers(ix *sigindex.Index, sig string) (bool, error) {
 // Present reports which of sigs have a record in the remote. What the
 // index remembers is not asked again; what is found is remembered.
 func (r *Remote) Present(ctx context.Context, local Local, sigs []string) (map[string]bool, error) {
-	present := make(map[string]bool, len(sigs))
-	if len(sigs) == 0 {
-		return present, nil
-	}
-	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
-		for _, sig := range sigs {
-			ok, err := r.Remembers(ix, sig)
-			if err != nil {
-				return err
-			}
-			present[sig] = ok
-		}
-		return nil
-	})
+	present, err := r.remembered(ctx, local, sigs, r.cacheRecordKey)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +54,7 @@ func (r *Remote) Present(ctx context.Context, local Local, sigs []string) (map[s
 			ask = append(ask, sig)
 		}
 	}
-	ask = slices.Compact(ask)
+	ask = slices.Compact(slices.Sorted(slices.Values(ask)))
 	found := make([]bool, len(ask))
 	err = r.each(ctx, len(ask), func(ctx context.Context, i int) error {
 		ok, err := r.backend.Exists(ctx, recordKey(ask[i]))
@@ -85,6 +72,27 @@ func (r *Remote) Present(ctx context.Context, local Local, sigs []string) (map[s
 		}
 	}
 	return present, r.remember(ctx, local, seen)
+}
+
+// remembered tells which of names the index remembers the remote holding,
+// key giving each name's index key, in one visit to the index (none for no
+// names).
+func (r *Remote) remembered(ctx context.Context, local Local, names []string, key func(string) string) (map[string]bool, error) {
+	known := make(map[string]bool, len(names))
+	if len(names) == 0 {
+		return known, nil
+	}
+	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
+		for _, name := range names {
+			_, ok, err := ix.GetRaw(key(name))
+			if err != nil {
+				return err
+			}
+			known[name] = ok
+		}
+		return nil
+	})
+	return known, err
 }
 
 // remember notes index keys saying what the remote holds. It is a cache:
@@ -286,17 +294,7 @@ const lookBeforeUpload = 1 << 20
 // missingObjects gives the ids the remote may not hold: those it was
 // never seen holding, less the large ones a look finds there.
 func (r *Remote) missingObjects(ctx context.Context, local Local, ids []string, size map[string]int64) ([]string, error) {
-	known := map[string]bool{}
-	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
-		for _, id := range ids {
-			_, ok, err := ix.GetRaw(r.cacheObjectKey(id))
-			if err != nil {
-				return err
-			}
-			known[id] = ok
-		}
-		return nil
-	})
+	known, err := r.remembered(ctx, local, ids, r.cacheObjectKey)
 	if err != nil {
 		return nil, err
 	}
