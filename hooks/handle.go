@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/pipeline"
 	"github.com/git-dds/git-dds/remote"
 	"github.com/git-dds/git-dds/run"
 	"github.com/git-dds/git-dds/sigindex"
@@ -325,7 +327,7 @@ func (h *Handler) pushedBefore(r *remote.Remote, pushed []PushedRef) bool {
 			continue
 		}
 		tree, err := h.WS.Repo.TreeID(p.LocalSHA)
-		if err != nil || !r.HoldsTree(h.WS.Local(), tree, h.WS.Env) {
+		if err != nil || !r.HoldsTree(h.WS.Local(), tree) {
 			return false
 		}
 	}
@@ -349,18 +351,16 @@ func (h *Handler) markPushed(r *remote.Remote, pushed []PushedRef) {
 		if err != nil {
 			continue
 		}
-		var env []string
 		pl, err := loader.Pipeline(tree, false)
-		switch {
-		case errors.Is(err, namespace.ErrNoPipeline):
-		case err != nil:
+		if err != nil && !errors.Is(err, namespace.ErrNoPipeline) {
 			continue
-		default:
-			for _, st := range pl.Stages {
-				env = append(env, st.Env...)
-			}
 		}
-		_ = r.MarkTree(h.WS.Local(), id, env, h.WS.Env)
+		// A stage that reads the environment may have another signature
+		// at the next push, with the same tree.
+		if pl != nil && slices.ContainsFunc(pl.Stages, func(st *pipeline.Stage) bool { return len(st.Env) > 0 }) {
+			continue
+		}
+		_ = r.MarkTree(h.WS.Local(), id)
 	}
 }
 
