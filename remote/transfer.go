@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -528,15 +529,30 @@ func (r *Remote) download(ctx context.Context, st *store.Store, id string, size 
 	return n, nil
 }
 
-// each calls fn for 0..n-1, r.Jobs at a time, and stops at the first error.
+// each calls fn for 0..n-1, r.Jobs at a time, and stops at the first
+// error. A few workers take the indexes in turn: a goroutine per item
+// would grow a fresh stack through the SDK's deep calls every time.
 func (r *Remote) each(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	if n == 0 {
 		return nil
 	}
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(r.Jobs, 1))
-	for i := range n {
-		g.Go(func() error { return fn(ctx, i) })
+	var next atomic.Int64
+	for range min(max(r.Jobs, 1), n) {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return nil
+				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if err := fn(ctx, i); err != nil {
+					return err
+				}
+			}
+		})
 	}
 	return g.Wait()
 }

@@ -317,14 +317,18 @@ func (s *Store) place(ctx context.Context, p pendingObject, changed map[string]b
 	dst := s.Path(p.id)
 	shard := filepath.Dir(dst)
 	if _, err := os.Stat(shard); err != nil {
+		// New folders must survive a crash too: the entry of each new one
+		// is in its parent, which needs flushing as well; only the
+		// parents that gained an entry, not every one up to the store.
+		top := filepath.Dir(shard)
+		if _, err := os.Stat(top); err != nil {
+			changed[s.objects] = true
+			changed[filepath.Dir(s.objects)] = true
+		}
 		if err := os.MkdirAll(shard, 0o755); err != nil {
 			return err
 		}
-		// New folders must survive a crash too: their parents' entries
-		// need flushing as well.
-		changed[filepath.Dir(shard)] = true
-		changed[s.objects] = true
-		changed[filepath.Dir(s.objects)] = true
+		changed[top] = true
 	}
 	if err := os.Rename(p.tmp, dst); err != nil {
 		return err
