@@ -6,14 +6,25 @@ import (
 	"github.com/go-git/go-git/v5/config"
 )
 
+// config reads git config once for the process: a command asks it a dozen
+// things, and git dds never writes it. nil when unreadable.
+func (r *Repo) config() *config.Config {
+	r.configOnce.Do(func() {
+		r.objects.Lock()
+		defer r.objects.Unlock()
+		if cfg, err := r.repo.ConfigScoped(config.SystemScope); err == nil {
+			r.configCache = cfg
+		}
+	})
+	return r.configCache
+}
+
 // ConfigValue returns the value of section.key from git config, the
 // repository's own settings over the user's and the system's (git's
 // precedence), or "" when unset or unreadable.
 func (r *Repo) ConfigValue(section, key string) string {
-	r.objects.Lock()
-	defer r.objects.Unlock()
-	cfg, err := r.repo.ConfigScoped(config.SystemScope)
-	if err != nil {
+	cfg := r.config()
+	if cfg == nil {
 		return ""
 	}
 	sub := ""
@@ -30,10 +41,8 @@ func (r *Repo) ConfigValue(section, key string) string {
 // ConfigSubsections lists the subsections of section that git config
 // defines, e.g. "remote.origin" for dds.remote.origin.url.
 func (r *Repo) ConfigSubsections(section string) []string {
-	r.objects.Lock()
-	defer r.objects.Unlock()
-	cfg, err := r.repo.ConfigScoped(config.SystemScope)
-	if err != nil {
+	cfg := r.config()
+	if cfg == nil {
 		return nil
 	}
 	var names []string

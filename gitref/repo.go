@@ -50,6 +50,9 @@ type Repo struct {
 
 	ddsDirOnce sync.Once
 	ddsDir     string
+
+	configOnce  sync.Once
+	configCache *config.Config
 }
 
 // Open finds the repository whose working tree contains dir. It asks git
