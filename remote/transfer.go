@@ -419,11 +419,22 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 		}
 	}
 	if err == nil {
+		// A folder's files go in batches, each worker filling one and
+		// flushing it whole: thousands of small files would otherwise
+		// wait for a flush of the file and its folders each.
 		files := slices.Sorted(maps.Keys(fileSize))
-		err = r.each(ctx, len(files), func(ctx context.Context, i int) error {
-			n, err := r.download(ctx, local.Store, files[i], fileSize[files[i]], bar)
-			count(n)
-			return err
+		batches := (len(files) + receiveBatch - 1) / receiveBatch
+		err = r.each(ctx, batches, func(ctx context.Context, i int) error {
+			batch := local.Store.NewBatch()
+			defer batch.Abort()
+			for _, id := range files[i*receiveBatch : min(len(files), (i+1)*receiveBatch)] {
+				n, err := r.download(ctx, batch, id, fileSize[id], bar)
+				count(n)
+				if err != nil {
+					return err
+				}
+			}
+			return batch.Commit(ctx)
 		})
 	}
 	bar.finish(err == nil)
@@ -508,8 +519,18 @@ func (r *Remote) record(ctx context.Context, sig string) (*sigindex.Record, erro
 // inputs and outputs, kilobytes, not a file to hold in memory.
 const maxRecordSize = 16 << 20
 
+// receiver takes in objects checked against their ids: the store, or a
+// batch of it.
+type receiver interface {
+	Receive(ctx context.Context, id string, r io.Reader, sizeHint int64) (int64, error)
+}
+
+// receiveBatch is how many of a folder's files one batch of a fetch holds:
+// enough to share flushes, few enough that every worker has some.
+const receiveBatch = 32
+
 // download stores object id from the remote, checked against its id.
-func (r *Remote) download(ctx context.Context, st *store.Store, id string, size int64, bar *meter) (int64, error) {
+func (r *Remote) download(ctx context.Context, st receiver, id string, size int64, bar *meter) (int64, error) {
 	rc, err := r.backend.Open(ctx, objectKey(id))
 	if err != nil {
 		if errors.Is(err, ErrNotExist) {

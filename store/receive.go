@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/zeebo/blake3"
 )
@@ -21,20 +22,50 @@ const smallObject = 4 << 20
 // the store as it was. An object already stored is kept and r is not read.
 // sizeHint, the expected size or 0, sizes the buffers.
 func (s *Store) Receive(ctx context.Context, id string, r io.Reader, sizeHint int64) (size int64, err error) {
+	b := s.NewBatch()
+	defer b.Abort()
+	if size, err = b.Receive(ctx, id, r, sizeHint); err != nil {
+		return size, err
+	}
+	return size, b.Commit(ctx)
+}
+
+// Batch receives objects one after the other and makes them durable and
+// visible together: the flushes of a batch are issued side by side and
+// share the filesystem's journal commits and the folders they update.
+// Until Commit, nothing it received is in the store. One goroutine uses a
+// batch at a time.
+type Batch struct{ b batch }
+
+// NewBatch starts a batch of received objects.
+func (s *Store) NewBatch() *Batch { return &Batch{b: batch{store: s}} }
+
+// Commit makes every object received durable and visible.
+func (b *Batch) Commit(ctx context.Context) error { return b.b.commit(ctx) }
+
+// Abort drops what was received and not committed.
+func (b *Batch) Abort() { b.b.abort() }
+
+// Receive adds the bytes of r as the object id to the batch, as
+// Store.Receive does; a failure leaves the batch as it was.
+func (b *Batch) Receive(ctx context.Context, id string, r io.Reader, sizeHint int64) (size int64, err error) {
+	s := b.b.store
 	if !ValidID(id) {
 		return 0, fmt.Errorf("receive object: %q is not a content id", id)
 	}
 	if s.Has(id) {
 		return 0, nil
 	}
-	b := &batch{store: s}
-	defer b.abort()
 	tmp, err := s.createTemp()
 	if err != nil {
 		return 0, fmt.Errorf("receive object %s: %w", id, err)
 	}
-	b.add(pendingObject{tmp: tmp.Name()})
-	defer tmp.Close()
+	defer func() {
+		tmp.Close()
+		if err != nil {
+			_ = os.Remove(tmp.Name())
+		}
+	}()
 	var got string
 	if sizeHint > 0 && sizeHint <= smallObject {
 		got, size, err = copySmall(tmp, r, sizeHint)
@@ -57,10 +88,7 @@ func (s *Store) Receive(ctx context.Context, id string, r io.Reader, sizeHint in
 	if err := tmp.Close(); err != nil {
 		return size, err
 	}
-	b.last().id = id
-	if err := b.commit(ctx); err != nil {
-		return size, fmt.Errorf("receive object %s: %w", id, err)
-	}
+	b.b.add(pendingObject{tmp: tmp.Name(), id: id})
 	return size, nil
 }
 
