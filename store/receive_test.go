@@ -53,3 +53,31 @@ func TestReceiveChecksContentAgainstItsID(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("read") }
+
+func TestBatchShowsNothingUntilCommit(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	b := s.NewBatch()
+	defer b.Abort()
+	a, c := []byte("first object"), []byte("second object")
+	for _, content := range [][]byte{a, c} {
+		if _, err := b.Receive(ctx, hashBytes(content), bytes.NewReader(content), int64(len(content))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A refused object leaves the others of the batch as they were.
+	if _, err := b.Receive(ctx, hashBytes(a), bytes.NewReader(c), 0); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Receive of other bytes = %v; want ErrCorrupt", err)
+	}
+	if s.Has(hashBytes(a)) || s.Has(hashBytes(c)) {
+		t.Fatal("objects of a batch are in the store before its commit")
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, content := range [][]byte{a, c} {
+		if err := s.Verify(ctx, hashBytes(content)); err != nil {
+			t.Errorf("after the commit: %v", err)
+		}
+	}
+}
