@@ -31,6 +31,25 @@ generated_repo() {
 	printf '%s\n' "$repo"
 }
 
+# prepared_repo DEST SRC PREPARE copies the repository SRC to DEST and runs
+# the shell function PREPARE inside the copy, with a bench identity for its
+# commits, unless DEST is there from an earlier run. As with generated_repo,
+# a copy that an interrupted run left half prepared is never used.
+prepared_repo() {
+	local dest=$1 src=$2 prepare=$3
+	[ -d "$dest" ] && return 0
+	rm -rf "$dest.partial"
+	cp -a "$src" "$dest.partial"
+	(
+		cd "$dest.partial" || exit
+		git config user.name bench
+		git config user.email bench@example.com
+		git config commit.gpgsign false
+		"$prepare"
+	)
+	mv "$dest.partial" "$dest"
+}
+
 # ensure_hyperfine installs hyperfine from the distribution when it is
 # missing and this is root on a Debian-like system; otherwise the scripts
 # time with their own loop.

@@ -21,30 +21,23 @@ runs=${RUNS:-5}
 build_tools
 source_repo=$(generated_repo "$stages" "$files" 0 "$seed")
 work=$bench_cache/merge-$stages-$files-$seed
-if [ ! -d "$work" ]; then
-	rm -rf "$work.partial"
-	cp -a "$source_repo" "$work.partial"
-	(
-		cd "$work.partial"
-		git config user.name bench
-		git config user.email bench@example.com
-		git config dds.link hardlink
-		git dds run -j "$jobs" >/dev/null
-		git switch -q -c wide
-		# Every stage reads its own key of params.yaml: change them all.
-		sed -i 's/^  k: \(.*\)$/  k: 1\1/' params.yaml
-		git commit -q -am "change every stage"
-		echo "computing $stages stages on the branch (once per cached repository)..." >&2
-		git dds run -j "$jobs" >/dev/null
-		git switch -q main
-		git dds checkout >/dev/null
-		# An unrelated commit on main, so the merge is a true merge.
-		echo "notes" >NOTES.txt
-		git add NOTES.txt
-		git commit -q -m "unrelated change on main"
-	)
-	mv "$work.partial" "$work"
-fi
+compute_branch() {
+	git config dds.link hardlink
+	git dds run -j "$jobs" >/dev/null
+	git switch -q -c wide
+	# Every stage reads its own key of params.yaml: change them all.
+	sed -i 's/^  k: \(.*\)$/  k: 1\1/' params.yaml
+	git commit -q -am "change every stage"
+	echo "computing $stages stages on the branch (once per cached repository)..." >&2
+	git dds run -j "$jobs" >/dev/null
+	git switch -q main
+	git dds checkout >/dev/null
+	# An unrelated commit on main, so the merge is a true merge.
+	echo "notes" >NOTES.txt
+	git add NOTES.txt
+	git commit -q -m "unrelated change on main"
+}
+prepared_repo "$work" "$source_repo" compute_branch
 cd "$work"
 main=$(git rev-parse main)
 objects_before=$(find .git/dds/objects -type f | wc -l)

@@ -353,21 +353,14 @@ source_repo=$(generated_repo "$stages" "$files_repo" 0 "$seed")
 # Every stage computed once, with no remote: cached beside the generated
 # repository, and copied for each invocation, whose remote is new.
 computed=$work/computed-$stages-$files_repo-$seed
-if [ ! -d "$computed" ]; then
-	rm -rf "$computed.partial"
-	cp -a "$source_repo" "$computed.partial"
-	(
-		cd "$computed.partial"
-		git config user.name bench
-		git config user.email bench@example.com
-		git config commit.gpgsign false
-		echo "computing $stages stages (once per cached repository)..." >&2
-		start=$(date +%s)
-		git dds run --offline -j "$jobs" >/dev/null
-		echo "computed in $(($(date +%s) - start)) s" >&2
-	)
-	mv "$computed.partial" "$computed"
-fi
+compute_all() {
+	echo "computing $stages stages (once per cached repository)..." >&2
+	local start
+	start=$(date +%s)
+	git dds run --offline -j "$jobs" >/dev/null
+	echo "computed in $(($(date +%s) - start)) s" >&2
+}
+prepared_repo "$computed" "$source_repo" compute_all
 hook_repo=$run_dir/prepush
 rm -rf "$hook_repo" "$run_dir/origin.git"
 cp -a "$computed" "$hook_repo"

@@ -280,7 +280,10 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	if r != nil && h.pushedBefore(r, pushed) {
 		return nil
 	}
-	comps, err := h.pushedComputations(ctx, pushed)
+	// One loader parses each version of dds.yaml once, for evaluating the
+	// tips and for marking them.
+	loader := namespace.NewLoader(h.WS.Repo, h.WS.Env)
+	comps, err := h.pushedComputations(ctx, loader, pushed)
 	if err != nil {
 		return err
 	}
@@ -306,7 +309,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	}
 	if len(missing) == 0 {
 		if r != nil {
-			h.markPushed(r, pushed)
+			h.markPushed(r, loader, pushed)
 		}
 		return nil
 	}
@@ -337,8 +340,7 @@ func (h *Handler) pushedBefore(r *remote.Remote, pushed []PushedRef) bool {
 // markPushed notes, for the next push, that the remote holds every
 // artifact of the pushed tips' trees. It is best effort: without a mark,
 // the next push looks things up again.
-func (h *Handler) markPushed(r *remote.Remote, pushed []PushedRef) {
-	loader := namespace.NewLoader(h.WS.Repo, h.WS.Env)
+func (h *Handler) markPushed(r *remote.Remote, loader *namespace.Loader, pushed []PushedRef) {
 	for _, p := range pushed {
 		if p.Delete {
 			continue
@@ -367,10 +369,9 @@ func (h *Handler) markPushed(r *remote.Remote, pushed []PushedRef) {
 // pushedComputations lists what the pushed tips need. A branch whose
 // namespace was bound at the pushed commit (by post-commit or a checkout)
 // gives it without evaluating its tree; any other tip is evaluated.
-func (h *Handler) pushedComputations(ctx context.Context, pushed []PushedRef) ([]run.Computation, error) {
+func (h *Handler) pushedComputations(ctx context.Context, loader *namespace.Loader, pushed []PushedRef) ([]run.Computation, error) {
 	var views []*namespace.View
 	var comps []run.Computation
-	loader := namespace.NewLoader(h.WS.Repo, h.WS.Env)
 	for _, p := range pushed {
 		if p.Delete {
 			continue

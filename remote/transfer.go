@@ -371,11 +371,13 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 	// Outputs' own objects first: a folder's manifest says what else to get.
 	var outs []sigindex.Output
 	var total int64
+	moving := map[string]bool{} // the signatures with something to download
 	for _, rec := range found {
 		for _, o := range rec.Outputs {
 			if !local.Store.HoldsOutput(o.ContentID, o.Dir) {
 				outs = append(outs, o)
 				total += o.Size
+				moving[rec.Signature] = true
 			}
 		}
 	}
@@ -443,7 +445,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 	var whole []*sigindex.Record
 	var seen []string
 	for _, rec := range found {
-		if holdsAll(local.Store, rec) {
+		if local.Store.HoldsOutputs(rec.Outputs) {
 			whole = append(whole, rec)
 			seen = append(seen, r.cacheRecordKey(rec.Signature))
 		}
@@ -465,22 +467,13 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 		err = errors.Join(err, werr)
 	}
 	for _, rec := range whole {
-		if slices.ContainsFunc(outs, func(o sigindex.Output) bool { return slices.Contains(rec.Outputs, o) }) {
+		if moving[rec.Signature] {
 			t.Moved = append(t.Moved, rec.Signature)
 		} else {
 			t.Already = append(t.Already, rec.Signature)
 		}
 	}
 	return t, whole, err
-}
-
-func holdsAll(st *store.Store, rec *sigindex.Record) bool {
-	for _, o := range rec.Outputs {
-		if !st.HoldsOutput(o.ContentID, o.Dir) {
-			return false
-		}
-	}
-	return true
 }
 
 // record reads and checks the record of sig.

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
-
-	"github.com/git-dds/git-dds/sigindex"
 )
 
 // errCollected means an object of a record about to be written was taken
@@ -15,17 +13,6 @@ var errCollected = errors.New("a git dds gc running beside this run removed an o
 // maxIngests bounds how often a stage's outputs are stored again after a gc
 // took one of their objects.
 const maxIngests = 3
-
-// storeHoldsAll reports whether the store holds every object rec needs:
-// each output's own and, for a folder, each file its manifest lists.
-func (w *Workspace) storeHoldsAll(rec *sigindex.Record) bool {
-	for _, o := range rec.Outputs {
-		if !w.Store.HoldsOutput(o.ContentID, o.Dir) {
-			return false
-		}
-	}
-	return true
-}
 
 // storingError says that an output could not be stored, and what to do
 // when the disk holding the store is full.

@@ -105,7 +105,7 @@ func (w *Workspace) Computed(ctx context.Context, comps []Computation) (map[stri
 			if err != nil {
 				return err
 			}
-			if ok && w.storeHoldsAll(rec) {
+			if ok && w.Store.HoldsOutputs(rec.Outputs) {
 				recs[c.Signature] = rec
 			}
 		}
@@ -143,7 +143,7 @@ func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computat
 			if err != nil {
 				return err
 			}
-			if ok && w.storeHoldsAll(rec) {
+			if ok && w.Store.HoldsOutputs(rec.Outputs) {
 				recs = append(recs, rec)
 			} else {
 				elsewhere = append(elsewhere, c.Signature)
@@ -223,9 +223,12 @@ func (w *Workspace) Fetch(ctx context.Context, r *remote.Remote, comps []Computa
 	return res, err
 }
 
-// MarkRemote turns the stale rows whose signature the remote holds into
-// remote ones.
-func (w *Workspace) MarkRemote(ctx context.Context, r *remote.Remote, rows []StageStatus) error {
+// MarkRemote turns the stale rows whose signature w.Remote holds into
+// remote ones; without a remote it changes nothing.
+func (w *Workspace) MarkRemote(ctx context.Context, rows []StageStatus) error {
+	if w.Remote == nil {
+		return nil
+	}
 	var sigs []string
 	for _, row := range rows {
 		if row.State == Stale {
@@ -235,7 +238,7 @@ func (w *Workspace) MarkRemote(ctx context.Context, r *remote.Remote, rows []Sta
 	if len(sigs) == 0 {
 		return nil
 	}
-	present, err := r.Present(ctx, w.Local(), sigs)
+	present, err := w.Remote.Present(ctx, w.Local(), sigs)
 	if err != nil {
 		return err
 	}

@@ -472,7 +472,7 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 			rec.Outputs = append(rec.Outputs, sigindex.Output{Path: out, ContentID: id, Size: size, Dir: dir})
 		}
 		err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
-			if !w.storeHoldsAll(rec) {
+			if !w.Store.HoldsOutputs(rec.Outputs) {
 				return errCollected
 			}
 			return ix.Batch(func(b *sigindex.Batch) error {

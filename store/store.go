@@ -17,6 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/git-dds/git-dds/sigindex"
 )
 
 var (
@@ -238,6 +240,17 @@ func readDirIfExists(dir string) ([]fs.DirEntry, error) {
 // tempName returns a fresh name in dir starting with prefix; nothing is created.
 func tempName(dir, prefix string) string {
 	return filepath.Join(dir, prefix+rand.Text())
+}
+
+// HoldsOutputs reports whether the store holds everything the outputs of
+// a computation need: a record whose objects are all here can be used.
+func (s *Store) HoldsOutputs(outs []sigindex.Output) bool {
+	for _, o := range outs {
+		if !s.HoldsOutput(o.ContentID, o.Dir) {
+			return false
+		}
+	}
+	return true
 }
 
 // HoldsOutput reports whether the store holds everything an output needs:

@@ -197,25 +197,17 @@ func printTransfer(g *globalOptions, res *run.TransferResult, checkout *run.Chec
 	}
 }
 
-// defaultRemote opens the default remote for run and status, or gives nil
-// when there is none: no remote configured, or several and git config
-// dds.remote names none of them.
-func defaultRemote(ctx context.Context, ws *run.Workspace) (*remote.Remote, error) {
-	names := remote.Names(ws.Repo)
-	if len(names) == 0 || len(names) > 1 && ws.Repo.ConfigValue("dds", "remote") == "" {
-		return nil, nil
-	}
-	return remote.OpenConfigured(ctx, ws.Repo, "", "")
-}
-
-// useDefaultRemote sets ws.Remote to the default remote, unless offline or
-// none is configured; the returned func closes it.
+// useDefaultRemote sets ws.Remote to the default remote, for run, status,
+// graph and merge-preview; the returned func closes it. There is none when
+// offline, with no remote configured, or with several and git config
+// dds.remote naming none of them.
 func useDefaultRemote(ctx context.Context, ws *run.Workspace, offline bool) (func(), error) {
-	if offline {
+	names := remote.Names(ws.Repo)
+	if offline || len(names) == 0 || len(names) > 1 && ws.Repo.ConfigValue("dds", "remote") == "" {
 		return func() {}, nil
 	}
-	r, err := defaultRemote(ctx, ws)
-	if err != nil || r == nil {
+	r, err := remote.OpenConfigured(ctx, ws.Repo, "", "")
+	if err != nil {
 		return func() {}, err
 	}
 	ws.Remote = r

@@ -84,15 +84,12 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool) (
 	if offline || !slices.ContainsFunc(rows, func(r run.StageStatus) bool { return r.State == run.Stale }) {
 		return ws, view, rows, nil
 	}
-	r, err := defaultRemote(ctx, ws)
+	closeRemote, err := useDefaultRemote(ctx, ws, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if r == nil {
-		return ws, view, rows, nil
-	}
-	defer r.Close()
-	if err := ws.MarkRemote(ctx, r, rows); err != nil {
+	defer closeRemote()
+	if err := ws.MarkRemote(ctx, rows); err != nil {
 		return nil, nil, nil, err
 	}
 	return ws, view, rows, nil
