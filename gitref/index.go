@@ -1,11 +1,11 @@
 package gitref
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/format/index"
 )
 
 // indexEntry is one tracked path as the index records it.
@@ -35,6 +34,9 @@ type indexEntry struct {
 	// skipWorktree marks a path a sparse checkout leaves off disk; git
 	// takes the index's id for it.
 	skipWorktree bool
+	// slot numbers the paths of the index from 0, for overlays to keep
+	// what they learn of each in a slice rather than a map.
+	slot int
 }
 
 // statData is the part of a file's stat that git records in the index,
@@ -49,6 +51,7 @@ type statData struct {
 // indexSnapshot is the index as read once.
 type indexSnapshot struct {
 	entries map[string]*indexEntry
+	slots   int // paths in entries
 	// written is the earliest modification time of the index files read.
 	// A file modified at or after it may have changed within the same
 	// timestamp tick as the index was written: git calls such an entry
@@ -57,6 +60,10 @@ type indexSnapshot struct {
 	// stamp identifies the index file as read (size, mtime, inode), so that
 	// an unchanged index need not be decoded again; "" when unknown.
 	stamp string
+	// cacheTree holds the tree ids of the folders the index's cache tree
+	// extension knows to be valid: the trees git write-tree would write
+	// from the index as it is. Nil when the index has none.
+	cacheTree map[string]plumbing.Hash
 }
 
 // indexStamp identifies a version of the index file cheaply.
@@ -76,10 +83,12 @@ func (s *indexSnapshot) writtenAfter(recorded statData) bool {
 	return s.written.After(modified)
 }
 
-// readIndex reads the index with go-git's decoder, and through git
-// ls-files when the index uses what go-git cannot decode (split index,
-// index.skipHash, sparse index, a newer version).
+// readIndex reads the index with decodeIndex, and through git ls-files
+// when the index uses what decodeIndex leaves to git (split index, sparse
+// index, a newer version) or cannot be decoded.
 func (r *Repo) readIndex(ctx context.Context) (*indexSnapshot, error) {
+	// git replaces the index by renaming a new file over it: the open file
+	// and its stat data are one version.
 	f, err := os.Open(r.indexPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &indexSnapshot{entries: map[string]*indexEntry{}}, nil
@@ -92,59 +101,38 @@ func (r *Repo) readIndex(ctx context.Context) (*indexSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the git index: %w", err)
 	}
-	var idx index.Index
-	decodeErr := index.NewDecoder(bufio.NewReaderSize(f, 64<<10)).Decode(&idx)
+	data := make([]byte, info.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, fmt.Errorf("reading the git index: %w", err)
+	}
+	snap, decodeErr := decodeIndex(data, info.ModTime())
 	if decodeErr == nil {
-		snap := snapshotFromIndex(&idx, info.ModTime())
 		snap.stamp = indexStamp(info)
 		return snap, nil
 	}
-	snap, err := r.readIndexWithGit(ctx, info.ModTime())
+	snap, err = r.readIndexWithGit(ctx, info.ModTime())
 	if err != nil {
-		return nil, fmt.Errorf("reading the git index %s (go-git could not decode it: %v): %w", r.indexPath, decodeErr, err)
+		return nil, fmt.Errorf("reading the git index %s (%v): %w", r.indexPath, decodeErr, err)
 	}
 	return snap, nil
-}
-
-func snapshotFromIndex(idx *index.Index, written time.Time) *indexSnapshot {
-	snap := &indexSnapshot{entries: make(map[string]*indexEntry, len(idx.Entries)), written: written}
-	for _, e := range idx.Entries {
-		mtimeSec, mtimeNsec := timeParts(e.ModifiedAt)
-		ctimeSec, ctimeNsec := timeParts(e.CreatedAt)
-		snap.add(e.Name, int(e.Stage), &indexEntry{
-			id:   e.Hash,
-			mode: e.Mode,
-			stat: statData{
-				mtimeSec: mtimeSec, mtimeNsec: mtimeNsec,
-				ctimeSec: ctimeSec, ctimeNsec: ctimeNsec,
-				inode: e.Inode, size: e.Size,
-			},
-			hasStat:      true,
-			intentToAdd:  e.IntentToAdd,
-			skipWorktree: e.SkipWorktree,
-		})
-	}
-	return snap
-}
-
-// timeParts undoes go-git's decoding of an index timestamp, which leaves
-// the zero time for a zero timestamp.
-func timeParts(t time.Time) (sec, nsec uint32) {
-	if t.IsZero() {
-		return 0, 0
-	}
-	return uint32(t.Unix()), uint32(t.Nanosecond())
 }
 
 // add records one index entry; unmerged stages of a path fold into one
 // conflicted entry whose mode is ours (stage 2) when there is one.
 func (s *indexSnapshot) add(path string, stage int, e *indexEntry) {
+	prev, seen := s.entries[path]
+	if seen {
+		e.slot = prev.slot
+	} else {
+		e.slot = s.slots
+		s.slots++
+	}
 	if stage == 0 {
 		s.entries[path] = e
 		return
 	}
 	e.conflicted = true
-	if prev, ok := s.entries[path]; ok && (!prev.conflicted || stage != 2) {
+	if seen && (!prev.conflicted || stage != 2) {
 		return
 	}
 	s.entries[path] = e

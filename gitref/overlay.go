@@ -39,13 +39,20 @@ type Overlay struct {
 	ctx      context.Context
 	index    *indexSnapshot
 	settings worktreeSettings
-	// children maps every tracked folder ("" for the root) to the names
+	// children maps every tracked folder ("" for the root) to the paths
 	// directly inside it, in no particular order.
 	children map[string][]string
 
-	mu    sync.Mutex
-	files map[string]fileState
-	trees map[string]treeState
+	mu sync.Mutex
+	// files holds what each index entry resolved to, by the entry's slot;
+	// resolved says which ones are.
+	files    []fileState
+	resolved []bool
+	trees    map[string]treeState
+	// changedDirs holds every folder above a file that differs from its
+	// index entry: only the others may take their id from the index's
+	// cache tree.
+	changedDirs map[string]bool
 	// realDirs remembers whether a folder is a real directory on disk all
 	// the way from the root: git treats files under a folder that became
 	// a symlink as deleted, and so must we, or we would read outside.
@@ -111,8 +118,10 @@ func newOverlay(ctx context.Context, r *Repo, snap *indexSnapshot, settings work
 		index:        snap,
 		settings:     settings,
 		children:     children,
-		files:        make(map[string]fileState),
+		files:        make([]fileState, snap.slots),
+		resolved:     make([]bool, snap.slots),
 		trees:        make(map[string]treeState),
+		changedDirs:  make(map[string]bool),
 		realDirs:     map[string]bool{"": true},
 		filteredDirs: make(map[string]bool),
 	}
@@ -128,9 +137,9 @@ func newOverlay(ctx context.Context, r *Repo, snap *indexSnapshot, settings work
 // addChild records p in its folder, and the folder in its own the first
 // time it is seen.
 func (o *Overlay) addChild(p string) {
-	dir, name := splitPath(p)
+	dir := parentDir(p)
 	_, known := o.children[dir]
-	o.children[dir] = append(o.children[dir], name)
+	o.children[dir] = append(o.children[dir], p)
 	if !known {
 		o.addChild(dir)
 	}
@@ -172,7 +181,7 @@ func (o *Overlay) Lookup(path string) (Entry, bool, error) {
 		if err := o.resolveFiles([]string{p}); err != nil {
 			return Entry{}, false, err
 		}
-		f := o.files[p]
+		f := o.files[o.index.entries[p].slot]
 		if !f.present {
 			return Entry{}, false, nil
 		}
@@ -258,17 +267,20 @@ func (o *Overlay) ReadFile(path string) ([]byte, error) {
 	return data, nil
 }
 
+// abs is the path on disk of a clean repository path.
 func (o *Overlay) abs(p string) string {
-	return filepath.Join(o.repo.Root, filepath.FromSlash(p))
+	if p == "" {
+		return o.repo.Root
+	}
+	return o.repo.Root + string(filepath.Separator) + filepath.FromSlash(p)
 }
 
 // filesUnder appends the tracked files under dir that no look-up resolved
 // yet.
 func (o *Overlay) filesUnder(dir string, acc []string) []string {
-	for _, name := range o.children[dir] {
-		child := joinPath(dir, name)
-		if _, isFile := o.index.entries[child]; isFile {
-			if _, done := o.files[child]; !done {
+	for _, child := range o.children[dir] {
+		if e, isFile := o.index.entries[child]; isFile {
+			if !o.resolved[e.slot] {
 				acc = append(acc, child)
 			}
 			continue
@@ -281,16 +293,23 @@ func (o *Overlay) filesUnder(dir string, acc []string) []string {
 }
 
 // tree computes the tree id of dir from its files, which must be resolved,
-// exactly as git write-tree would.
+// exactly as git write-tree would. A folder whose files all match the index
+// takes the id the index's cache tree holds for it, if any: the id git
+// write-tree would write, without building and hashing the trees below.
 func (o *Overlay) tree(dir string) treeState {
 	if t, ok := o.trees[dir]; ok {
 		return t
 	}
+	if id, ok := o.index.cacheTree[dir]; ok && !o.changedDirs[dir] {
+		t := treeState{present: true, id: id}
+		o.trees[dir] = t
+		return t
+	}
 	var items []treeItem
-	for _, name := range o.children[dir] {
-		child := joinPath(dir, name)
-		if _, isFile := o.index.entries[child]; isFile {
-			if f := o.files[child]; f.present {
+	for _, child := range o.children[dir] {
+		_, name := splitPath(child)
+		if e, isFile := o.index.entries[child]; isFile {
+			if f := o.files[e.slot]; f.present {
 				items = append(items, treeItem{name: name, mode: f.mode, id: f.id})
 			}
 			continue
@@ -356,18 +375,28 @@ func (it treeItem) byteAt(i int) byte {
 // next commit would record: stat in parallel, trust the index where the
 // stat data says the file is unchanged, hash the rest.
 func (o *Overlay) resolveFiles(paths []string) error {
-	paths = o.unresolved(paths)
+	paths, entries := o.unresolved(paths)
 	if len(paths) == 0 {
 		return nil
 	}
+	lastDir := "\x00" // no folder's name
 	for _, p := range paths {
-		o.isRealDir(parentDir(p))
+		// Paths come folder by folder: ask once per folder.
+		if dir := parentDir(p); dir != lastDir {
+			o.isRealDir(dir)
+			lastDir = dir
+		}
 	}
+	root, err := openStatRoot(o.repo.Root)
+	if err != nil {
+		return fmt.Errorf("checking the working tree: %w", err)
+	}
+	defer root.Close()
 	states := make([]fileState, len(paths))
 	needsContent := make([]bool, len(paths))
-	err := forEachParallel(o.ctx, len(paths), func(i int) error {
+	err = forEachParallel(o.ctx, len(paths), func(i int) error {
 		var err error
-		states[i], needsContent[i], err = o.examine(paths[i])
+		states[i], needsContent[i], err = o.examine(root, paths[i], entries[i])
 		return err
 	})
 	if err != nil {
@@ -409,28 +438,46 @@ func (o *Overlay) resolveFiles(paths []string) error {
 			states[i].id = ids[k]
 		}
 	}
-	for i, p := range paths {
-		o.files[p] = states[i]
+	for i, e := range entries {
+		o.files[e.slot] = states[i]
+		o.resolved[e.slot] = true
+		if states[i] != (fileState{present: true, mode: e.mode, id: e.id}) || e.intentToAdd || e.conflicted {
+			o.markChanged(parentDir(paths[i]))
+		}
 	}
 	return nil
 }
 
-// unresolved drops the paths already resolved.
-func (o *Overlay) unresolved(paths []string) []string {
-	var todo []string
+// markChanged records that dir and the folders above it hold a file that
+// differs from the index. Callers hold o.mu.
+func (o *Overlay) markChanged(dir string) {
+	for !o.changedDirs[dir] {
+		o.changedDirs[dir] = true
+		if dir == "" {
+			return
+		}
+		dir = parentDir(dir)
+	}
+}
+
+// unresolved drops the paths already resolved, and gives the index entry
+// of each path left.
+func (o *Overlay) unresolved(paths []string) ([]string, []*indexEntry) {
+	todo := make([]string, 0, len(paths))
+	entries := make([]*indexEntry, 0, len(paths))
 	for _, p := range paths {
-		if _, done := o.files[p]; !done {
+		if e := o.index.entries[p]; !o.resolved[e.slot] {
 			todo = append(todo, p)
+			entries = append(entries, e)
 		}
 	}
-	return todo
+	return todo, entries
 }
 
 // examine stats one tracked file. Reading only maps filled before the
 // parallel phase, it runs on any goroutine. needsContent means the id
 // must come from hashing the file's content.
-func (o *Overlay) examine(p string) (state fileState, needsContent bool, err error) {
-	e := o.index.entries[p]
+func (o *Overlay) examine(root statRoot, p string, e *indexEntry) (state fileState, needsContent bool, err error) {
 	recorded := fileState{present: true, mode: e.mode, id: e.id}
 	if e.mode == filemode.Submodule || e.skipWorktree {
 		return recorded, false, nil
@@ -438,8 +485,7 @@ func (o *Overlay) examine(p string) (state fileState, needsContent bool, err err
 	if !o.realDirs[parentDir(p)] {
 		return fileState{}, false, nil
 	}
-	abs := o.abs(p)
-	info, err := os.Lstat(abs)
+	info, err := root.Lstat(p)
 	if isMissing(err) {
 		return fileState{}, false, nil
 	}
@@ -456,7 +502,7 @@ func (o *Overlay) examine(p string) (state fileState, needsContent bool, err err
 	case o.unchanged(e, info, mode):
 		return fileState{present: true, mode: mode, id: e.id}, false, nil
 	case info.Mode()&fs.ModeSymlink != 0:
-		target, err := os.Readlink(abs)
+		target, err := os.Readlink(o.abs(p))
 		if err != nil {
 			return fileState{}, false, fmt.Errorf("reading symlink %s: %w", p, err)
 		}

@@ -68,37 +68,55 @@ func NewLoader(repo *gitref.Repo, env sigindex.Env) *Loader {
 
 // Load is the package-level Load, sharing this loader's parses.
 func (l *Loader) Load(ctx context.Context, rev string) (*View, error) {
-	var (
-		tree   gitref.Tree
-		commit string
-		err    error
-	)
-	_, head, err := l.repo.Head()
-	if err != nil {
-		return nil, err
-	}
 	if rev == "" || rev == WorktreeRev {
-		rev = WorktreeRev
-		commit = head
-		overlay, err := l.repo.Worktree(ctx)
+		_, head, err := l.repo.Head()
 		if err != nil {
 			return nil, err
 		}
-		tree = overlay
-	} else {
-		commit, err = l.repo.Resolve(rev)
-		if err != nil {
-			return nil, err
-		}
-		if tree, err = l.repo.CommitTree(commit); err != nil {
-			return nil, err
-		}
-		rev = commit
+		return l.loadWorktree(ctx, head)
 	}
-	p, err := l.Pipeline(tree, rev == WorktreeRev)
+	commit, err := l.repo.Resolve(rev)
 	if err != nil {
 		return nil, err
 	}
+	tree, err := l.repo.CommitTree(commit)
+	if err != nil {
+		return nil, err
+	}
+	p, err := l.Pipeline(tree, false)
+	if err != nil {
+		return nil, err
+	}
+	return l.view(commit, commit, p, tree)
+}
+
+// loadWorktree evaluates the working tree. It parses dds.yaml while the git
+// index is read: both take tens of milliseconds in a large repository.
+func (l *Loader) loadWorktree(ctx context.Context, head string) (*View, error) {
+	var (
+		overlay    *gitref.Overlay
+		overlayErr error
+		read       = make(chan struct{})
+	)
+	go func() {
+		defer close(read)
+		overlay, overlayErr = l.repo.Worktree(ctx)
+	}()
+	p, parseErr := parseWorktreePipeline(l.repo)
+	<-read
+	if overlayErr != nil {
+		return nil, overlayErr
+	}
+	if parseErr != nil {
+		return nil, parseErr
+	}
+	if err := checkPipeline(l.repo, overlay, p); err != nil {
+		return nil, err
+	}
+	return l.view(WorktreeRev, head, p, overlay)
+}
+
+func (l *Loader) view(rev, commit string, p *pipeline.Pipeline, tree gitref.Tree) (*View, error) {
 	stages, err := Evaluate(p, tree, l.env)
 	if err != nil {
 		return nil, err
@@ -173,31 +191,46 @@ func prefetchDeps(tree gitref.Tree, p *pipeline.Pipeline) error {
 // the file on disk counts, tracked or not, as it will be committed.
 func LoadPipeline(repo *gitref.Repo, tree gitref.Tree, worktree bool) (*pipeline.Pipeline, error) {
 	var (
-		data []byte
-		err  error
+		p   *pipeline.Pipeline
+		err error
 	)
 	if worktree {
-		data, err = os.ReadFile(repo.Root + "/" + pipeline.FileName)
+		p, err = parseWorktreePipeline(repo)
 	} else {
-		data, err = tree.ReadFile(pipeline.FileName)
-	}
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || !worktree {
+		var data []byte
+		if data, err = tree.ReadFile(pipeline.FileName); err != nil {
 			return nil, fmt.Errorf("%w: no %s at the repository root; write one (see docs/dds-yaml.md)", ErrNoPipeline, pipeline.FileName)
 		}
-		return nil, fmt.Errorf("reading %s: %w", pipeline.FileName, err)
+		p, err = pipeline.Parse(pipeline.FileName, data)
 	}
-	p, err := pipeline.Parse(pipeline.FileName, data)
 	if err != nil {
 		return nil, err
 	}
-	if err := prefetchDeps(tree, p); err != nil {
-		return nil, err
-	}
-	if err := validate(repo, tree, p); err != nil {
+	if err := checkPipeline(repo, tree, p); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// parseWorktreePipeline parses dds.yaml as it is on disk.
+func parseWorktreePipeline(repo *gitref.Repo) (*pipeline.Pipeline, error) {
+	data, err := os.ReadFile(repo.Root + "/" + pipeline.FileName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: no %s at the repository root; write one (see docs/dds-yaml.md)", ErrNoPipeline, pipeline.FileName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", pipeline.FileName, err)
+	}
+	return pipeline.Parse(pipeline.FileName, data)
+}
+
+// checkPipeline validates a parsed pipeline against the files of tree,
+// looking at every dep in one sweep first.
+func checkPipeline(repo *gitref.Repo, tree gitref.Tree, p *pipeline.Pipeline) error {
+	if err := prefetchDeps(tree, p); err != nil {
+		return err
+	}
+	return validate(repo, tree, p)
 }
 
 // validate checks p against the files of tree.

@@ -57,7 +57,7 @@ func runGraph(ctx context.Context, g *globalOptions, opts *graphOptions) error {
 	if err != nil {
 		return err
 	}
-	ws, view, rows, err := stagesOf(ctx, g, opts.rev, opts.offline)
+	ws, view, rows, err := stagesOf(ctx, g, opts.rev, opts.offline, nil)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -63,11 +64,10 @@ func runLog(ctx context.Context, g *globalOptions, opts *logOptions, target stri
 	if g.json {
 		return g.printJSON(log)
 	}
-	printLog(g, log)
-	return nil
+	return g.report(func(w io.Writer) { printLog(w, log) })
 }
 
-func printLog(g *globalOptions, log *history.Log) {
+func printLog(w io.Writer, log *history.Log) {
 	what := "stage " + log.Stage
 	if log.Path != "" {
 		what = fmt.Sprintf("%s (stage %s)", log.Path, log.Stage)
@@ -77,21 +77,21 @@ func printLog(g *globalOptions, log *history.Log) {
 		where = "on every branch"
 	}
 	if len(log.Computations) == 0 {
-		fmt.Fprintf(g.stdout, "No computation of %s %s", what, where)
+		fmt.Fprintf(w, "No computation of %s %s", what, where)
 		if log.Truncated && !log.All {
-			fmt.Fprintf(g.stdout, " in its last %d commits", log.Commits)
+			fmt.Fprintf(w, " in its last %d commits", log.Commits)
 		}
 		if !log.All {
-			fmt.Fprint(g.stdout, "; git dds log --all lists those of every branch")
+			fmt.Fprint(w, "; git dds log --all lists those of every branch")
 		}
-		fmt.Fprintln(g.stdout)
+		fmt.Fprintln(w)
 		return
 	}
-	fmt.Fprintf(g.stdout, "%s of %s %s, newest first", run.Count(len(log.Computations), "computation"), what, where)
+	fmt.Fprintf(w, "%s of %s %s, newest first", run.Count(len(log.Computations), "computation"), what, where)
 	if log.Truncated {
-		fmt.Fprintf(g.stdout, " (read the last %d commits)", log.Commits)
+		fmt.Fprintf(w, " (read the last %d commits)", log.Commits)
 	}
-	fmt.Fprintln(g.stdout, ":")
+	fmt.Fprintln(w, ":")
 	for i, c := range log.Computations {
 		// The commit of the branch that brought this signature, else the
 		// commit HEAD was at when it was computed.
@@ -117,16 +117,16 @@ func printLog(g *globalOptions, log *history.Log) {
 		}
 		// Fixed widths rather than a tabwriter: the lines of what changed
 		// sit between rows and would split its columns.
-		fmt.Fprintf(g.stdout, "  %-12s  %s  %-18s  %8s  %9s%s\n", short(c.Signature), c.Time.Format("2006-01-02 15:04:05"), commit,
+		fmt.Fprintf(w, "  %-12s  %s  %-18s  %8s  %9s%s\n", short(c.Signature), c.Time.Format("2006-01-02 15:04:05"), commit,
 			run.HumanSeconds(c.Seconds), run.HumanBytes(c.Bytes), note)
 		switch {
 		case i == len(log.Computations)-1:
-			fmt.Fprintln(g.stdout, "      the oldest listed")
+			fmt.Fprintln(w, "      the oldest listed")
 		case len(c.Why) == 0:
-			fmt.Fprintln(g.stdout, "      same inputs as the one below")
+			fmt.Fprintln(w, "      same inputs as the one below")
 		}
 		for _, why := range c.Why {
-			fmt.Fprintf(g.stdout, "      %s\n", why)
+			fmt.Fprintf(w, "      %s\n", why)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -52,12 +53,14 @@ func runLs(ctx context.Context, g *globalOptions, opts *lsOptions) error {
 	if g.json {
 		return g.printJSON(ns)
 	}
-	fmt.Fprintf(g.stdout, "%s at %s\n", opts.ref, short(ns.Commit))
-	tw := tabwriter.NewWriter(g.stdout, 2, 8, 2, ' ', 0)
-	for _, a := range ns.Artifacts {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Path, a.Stage, short(a.Signature))
-	}
-	return tw.Flush()
+	return g.report(func(w io.Writer) {
+		fmt.Fprintf(w, "%s at %s\n", opts.ref, short(ns.Commit))
+		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+		for _, a := range ns.Artifacts {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Path, a.Stage, short(a.Signature))
+		}
+		tw.Flush()
+	})
 }
 
 // fullRefName is the name hooks bind a namespace under: refs/heads/NAME

@@ -72,11 +72,10 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 	case isGraph:
 		return graph.Write(g.stdout, graph.FromPreview(pv), graphFormat)
 	case opts.format == "markdown":
-		printPreviewMarkdown(g.stdout, pv)
+		return g.report(func(w io.Writer) { printPreviewMarkdown(w, pv) })
 	default:
-		printPreviewTable(g.stdout, pv)
+		return g.report(func(w io.Writer) { printPreviewTable(w, pv) })
 	}
-	return nil
 }
 
 func previewWhy(s run.PreviewStage) string {

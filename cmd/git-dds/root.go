@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -115,6 +116,14 @@ func (o *globalOptions) interactive() bool {
 	}
 	f, ok := o.stderr.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// report prints a command's report in one write: a table of 2,000 rows
+// written cell by cell would cost as many system calls as cells.
+func (o *globalOptions) report(print func(w io.Writer)) error {
+	w := bufio.NewWriter(o.stdout)
+	print(w)
+	return w.Flush()
 }
 
 func (o *globalOptions) printJSON(v any) error {
