@@ -9,7 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,7 +53,11 @@ type statData struct {
 // indexSnapshot is the index as read once.
 type indexSnapshot struct {
 	entries map[string]*indexEntry
-	slots   int // paths in entries
+	// paths and bySlot list the paths and their entries by slot, that is
+	// in the index's order: sorted byte by byte.
+	paths  []string
+	bySlot []*indexEntry
+	slots  int
 	// written is the earliest modification time of the index files read.
 	// A file modified at or after it may have changed within the same
 	// timestamp tick as the index was written: git calls such an entry
@@ -126,16 +132,34 @@ func (s *indexSnapshot) add(path string, stage int, e *indexEntry) {
 	} else {
 		e.slot = s.slots
 		s.slots++
+		s.paths = append(s.paths, path)
+		s.bySlot = append(s.bySlot, e)
 	}
-	if stage == 0 {
-		s.entries[path] = e
-		return
-	}
-	e.conflicted = true
-	if seen && (!prev.conflicted || stage != 2) {
-		return
+	if stage != 0 {
+		e.conflicted = true
+		if seen && (!prev.conflicted || stage != 2) {
+			return
+		}
 	}
 	s.entries[path] = e
+	s.bySlot[e.slot] = e
+}
+
+// sortSlots puts the slots in path order, should a listing not have come
+// in the index's order; overlays find a folder's files by that order.
+func (s *indexSnapshot) sortSlots() {
+	if slices.IsSorted(s.paths) {
+		return
+	}
+	slices.SortFunc(s.bySlot, func(a, b *indexEntry) int { return strings.Compare(s.paths[a.slot], s.paths[b.slot]) })
+	paths := make([]string, len(s.paths))
+	for slot, e := range s.bySlot {
+		paths[slot] = s.paths[e.slot]
+	}
+	for slot, e := range s.bySlot {
+		e.slot = slot
+	}
+	s.paths = paths
 }
 
 // readIndexWithGit reads the index through git ls-files. A split index
@@ -163,6 +187,7 @@ func (r *Repo) readIndexWithGit(ctx context.Context, indexWritten time.Time) (*i
 	for _, l := range listed {
 		snap.add(l.path, l.stage, l.entry)
 	}
+	snap.sortSlots()
 	return snap, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 )
 
 // pipelineFile is the one untracked file Overlay.ReadFile reads: a new
@@ -60,12 +60,6 @@ type Overlay struct {
 	// filteredDirs remembers whether a .gitattributes on disk in a folder
 	// or above it may filter the files in it.
 	filteredDirs map[string]bool
-	// ignoreFiles and ignoreDown remember, during one Untracked call, the
-	// .gitignore of each folder and the patterns that apply down to it.
-	ignoreFiles    map[string][]gitignore.Pattern
-	ignoreDown     map[string]ignoreResult
-	ignoreFirst    map[gitignore.Pattern]string // see firstComponent
-	ignoreRelevant map[relevantKey][]gitignore.Pattern
 }
 
 // fileState is a tracked file as the next commit would record it.
@@ -152,19 +146,19 @@ func (o *Overlay) addChild(p string) {
 func (o *Overlay) Prefetch(paths []string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var files []string
+	var slots []int
 	for _, path := range paths {
 		p, err := cleanPath(path)
 		if err != nil {
 			continue // Lookup reports it
 		}
-		if _, isFile := o.index.entries[p]; isFile {
-			files = append(files, p)
+		if e, isFile := o.index.entries[p]; isFile {
+			slots = append(slots, e.slot)
 		} else if _, isDir := o.children[p]; isDir {
-			files = o.filesUnder(p, files)
+			slots = o.filesUnder(p, slots)
 		}
 	}
-	return o.resolveFiles(files)
+	return o.resolveFiles(slots)
 }
 
 // Lookup returns the blob id of a tracked file (the commit id of a
@@ -177,11 +171,11 @@ func (o *Overlay) Lookup(path string) (Entry, bool, error) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if _, isFile := o.index.entries[p]; isFile {
-		if err := o.resolveFiles([]string{p}); err != nil {
+	if e, isFile := o.index.entries[p]; isFile {
+		if err := o.resolveFiles([]int{e.slot}); err != nil {
 			return Entry{}, false, err
 		}
-		f := o.files[o.index.entries[p].slot]
+		f := o.files[e.slot]
 		if !f.present {
 			return Entry{}, false, nil
 		}
@@ -212,6 +206,16 @@ func (o *Overlay) Tracked(path string) bool {
 	_, isFile := o.index.entries[p]
 	_, isDir := o.children[p]
 	return isFile || isDir
+}
+
+// TrackedDir reports whether the index holds files under path.
+func (o *Overlay) TrackedDir(path string) bool {
+	p, err := cleanPath(path)
+	if err != nil {
+		return false
+	}
+	_, isDir := o.children[p]
+	return isDir
 }
 
 // ReadFile returns the content on disk of a tracked file (of a symlink: its
@@ -275,18 +279,20 @@ func (o *Overlay) abs(p string) string {
 	return o.repo.Root + string(filepath.Separator) + filepath.FromSlash(p)
 }
 
-// filesUnder appends the tracked files under dir that no look-up resolved
-// yet.
-func (o *Overlay) filesUnder(dir string, acc []string) []string {
-	for _, child := range o.children[dir] {
-		if e, isFile := o.index.entries[child]; isFile {
-			if !o.resolved[e.slot] {
-				acc = append(acc, child)
-			}
-			continue
-		}
-		if _, done := o.trees[child]; !done {
-			acc = o.filesUnder(child, acc)
+// filesUnder appends the slots of the tracked files under dir that no
+// look-up resolved yet. Slots follow the index's order, which sorts paths
+// byte by byte: the files under a folder are one run of slots.
+func (o *Overlay) filesUnder(dir string, acc []int) []int {
+	paths := o.index.paths
+	lo, hi := 0, len(paths)
+	if dir != "" {
+		prefix := dir + "/"
+		lo, _ = slices.BinarySearch(paths, prefix)
+		hi = lo + sort.Search(len(paths)-lo, func(i int) bool { return !strings.HasPrefix(paths[lo+i], prefix) })
+	}
+	for slot := lo; slot < hi; slot++ {
+		if !o.resolved[slot] {
+			acc = append(acc, slot)
 		}
 	}
 	return acc
@@ -371,11 +377,11 @@ func (it treeItem) byteAt(i int) byte {
 	return 0
 }
 
-// resolveFiles decides, for each tracked file not resolved yet, what the
-// next commit would record: stat in parallel, trust the index where the
-// stat data says the file is unchanged, hash the rest.
-func (o *Overlay) resolveFiles(paths []string) error {
-	paths, entries := o.unresolved(paths)
+// resolveFiles decides, for each tracked file not resolved yet (by slot),
+// what the next commit would record: stat in parallel, trust the index
+// where the stat data says the file is unchanged, hash the rest.
+func (o *Overlay) resolveFiles(slots []int) error {
+	paths, entries := o.unresolved(slots)
 	if len(paths) == 0 {
 		return nil
 	}
@@ -460,15 +466,14 @@ func (o *Overlay) markChanged(dir string) {
 	}
 }
 
-// unresolved drops the paths already resolved, and gives the index entry
-// of each path left.
-func (o *Overlay) unresolved(paths []string) ([]string, []*indexEntry) {
-	todo := make([]string, 0, len(paths))
-	entries := make([]*indexEntry, 0, len(paths))
-	for _, p := range paths {
-		if e := o.index.entries[p]; !o.resolved[e.slot] {
-			todo = append(todo, p)
-			entries = append(entries, e)
+// unresolved gives the path and index entry of each slot not resolved yet.
+func (o *Overlay) unresolved(slots []int) ([]string, []*indexEntry) {
+	todo := make([]string, 0, len(slots))
+	entries := make([]*indexEntry, 0, len(slots))
+	for _, slot := range slots {
+		if !o.resolved[slot] {
+			todo = append(todo, o.index.paths[slot])
+			entries = append(entries, o.index.bySlot[slot])
 		}
 	}
 	return todo, entries
@@ -485,23 +490,23 @@ func (o *Overlay) examine(root statRoot, p string, e *indexEntry) (state fileSta
 	if !o.realDirs[parentDir(p)] {
 		return fileState{}, false, nil
 	}
-	info, err := root.Lstat(p)
+	disk, err := root.lstat(p)
 	if isMissing(err) {
 		return fileState{}, false, nil
 	}
 	if err != nil {
 		return fileState{}, false, fmt.Errorf("checking %s: %w", p, err)
 	}
-	mode, ok := o.settings.modeOnDisk(info, e.mode)
+	mode, ok := o.settings.modeOnDisk(disk.mode, e.mode)
 	switch {
-	case !ok && info.IsDir():
+	case !ok && disk.mode.IsDir():
 		// A file replaced by a folder: git add -u drops the file.
 		return fileState{}, false, nil
 	case !ok:
-		return fileState{}, false, fmt.Errorf("%s is a %s; git tracks only files, symlinks and submodules", p, info.Mode().Type())
-	case o.unchanged(e, info, mode):
+		return fileState{}, false, fmt.Errorf("%s is a %s; git tracks only files, symlinks and submodules", p, disk.mode.Type())
+	case o.unchanged(e, disk, mode):
 		return fileState{present: true, mode: mode, id: e.id}, false, nil
-	case info.Mode()&fs.ModeSymlink != 0:
+	case disk.mode&fs.ModeSymlink != 0:
 		target, err := os.Readlink(o.abs(p))
 		if err != nil {
 			return fileState{}, false, fmt.Errorf("reading symlink %s: %w", p, err)
@@ -511,19 +516,30 @@ func (o *Overlay) examine(root statRoot, p string, e *indexEntry) (state fileSta
 	return fileState{present: true, mode: mode}, true, nil
 }
 
+// diskStat is what the overlay compares of a file on disk: its type and
+// permission bits, and the stat data git records in the index.
+type diskStat struct {
+	mode    fs.FileMode
+	stat    statData
+	hasStat bool // false where the platform's stat layout is unknown
+}
+
+// statOf reduces a FileInfo to a diskStat.
+func statOf(info fs.FileInfo) diskStat {
+	st, ok := fileStatData(info)
+	return diskStat{mode: info.Mode(), stat: st, hasStat: ok}
+}
+
 // unchanged reports whether the index's id still holds for the file, by
 // git's rules: same stat data, and not racily clean.
-func (o *Overlay) unchanged(e *indexEntry, info fs.FileInfo, mode filemode.FileMode) bool {
-	if !e.hasStat || e.conflicted || e.intentToAdd {
+func (o *Overlay) unchanged(e *indexEntry, disk diskStat, mode filemode.FileMode) bool {
+	if !e.hasStat || e.conflicted || e.intentToAdd || !disk.hasStat {
 		return false
 	}
 	if (e.mode == filemode.Symlink) != (mode == filemode.Symlink) {
 		return false
 	}
-	st, ok := fileStatData(info)
-	if !ok {
-		return false
-	}
+	st := disk.stat
 	recorded := e.stat
 	switch {
 	case st.size != recorded.size,

@@ -97,8 +97,7 @@ func fileExists(p string) bool {
 // modeOnDisk is the mode git add would record for a file, given the mode
 // the index records for it; ok is false for what git cannot track in its
 // place (a folder, a device).
-func (s worktreeSettings) modeOnDisk(info fs.FileInfo, recorded filemode.FileMode) (filemode.FileMode, bool) {
-	m := info.Mode()
+func (s worktreeSettings) modeOnDisk(m fs.FileMode, recorded filemode.FileMode) (filemode.FileMode, bool) {
 	switch {
 	case m&fs.ModeSymlink != 0:
 		return filemode.Symlink, true

@@ -90,7 +90,7 @@ func TestUnchanged(t *testing.T) {
 				fi = info
 			}
 			o := &Overlay{settings: settings, index: &indexSnapshot{written: written}}
-			if got := o.unchanged(tt.entry, fi, filemode.Regular); got != tt.want {
+			if got := o.unchanged(tt.entry, statOf(fi), filemode.Regular); got != tt.want {
 				t.Errorf("unchanged = %v, want %v", got, tt.want)
 			}
 		})
@@ -136,7 +136,7 @@ func TestModeOnDisk(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok := tt.settings.modeOnDisk(info, tt.recorded)
+			got, ok := tt.settings.modeOnDisk(info.Mode(), tt.recorded)
 			if got != tt.want || ok != tt.wantOK {
 				t.Errorf("modeOnDisk = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
 			}
@@ -181,8 +181,8 @@ func TestIndexStatDataMatchesDisk(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mode, _ := o.settings.modeOnDisk(info, e.mode)
-			if !o.unchanged(e, info, mode) {
+			mode, _ := o.settings.modeOnDisk(info.Mode(), e.mode)
+			if !o.unchanged(e, statOf(info), mode) {
 				t.Errorf("%s: %s looks changed; index stat %+v", name, p, e.stat)
 			}
 		}

@@ -2,7 +2,6 @@ package gitref
 
 import (
 	"io/fs"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,8 +21,9 @@ func openStatRoot(root string) (statRoot, error) {
 
 func (r statRoot) Close() { unix.Close(r.fd) }
 
-// Lstat is os.Lstat of the relative path rel.
-func (r statRoot) Lstat(rel string) (fs.FileInfo, error) {
+// lstat is os.Lstat of the relative path rel, reduced to what the overlay
+// compares, without the allocation of an fs.FileInfo per file.
+func (r statRoot) lstat(rel string) (diskStat, error) {
 	var st unix.Stat_t
 	for {
 		err := unix.Fstatat(r.fd, rel, &st, unix.AT_SYMLINK_NOFOLLOW)
@@ -31,29 +31,26 @@ func (r statRoot) Lstat(rel string) (fs.FileInfo, error) {
 			continue
 		}
 		if err != nil {
-			return nil, &fs.PathError{Op: "lstat", Path: rel, Err: err}
+			return diskStat{}, &fs.PathError{Op: "lstat", Path: rel, Err: err}
 		}
-		return &unixFileInfo{name: rel, st: st}, nil
+		return diskStat{
+			mode: unixMode(st.Mode),
+			stat: statData{
+				mtimeSec: uint32(st.Mtim.Sec), mtimeNsec: uint32(st.Mtim.Nsec),
+				ctimeSec: uint32(st.Ctim.Sec), ctimeNsec: uint32(st.Ctim.Nsec),
+				inode: uint32(st.Ino),
+				size:  uint32(st.Size),
+			},
+			hasStat: true,
+		}, nil
 	}
 }
 
-// unixFileInfo is a file's stat data as fs.FileInfo; Sys gives the
-// *unix.Stat_t.
-type unixFileInfo struct {
-	name string
-	st   unix.Stat_t
-}
-
-func (fi *unixFileInfo) Name() string       { _, name := splitPath(fi.name); return name }
-func (fi *unixFileInfo) Size() int64        { return fi.st.Size }
-func (fi *unixFileInfo) ModTime() time.Time { return time.Unix(fi.st.Mtim.Unix()) }
-func (fi *unixFileInfo) IsDir() bool        { return fi.Mode().IsDir() }
-func (fi *unixFileInfo) Sys() any           { return &fi.st }
-
-// Mode converts the kernel's mode bits as os.Lstat does.
-func (fi *unixFileInfo) Mode() fs.FileMode {
-	mode := fs.FileMode(fi.st.Mode & 0o777)
-	switch fi.st.Mode & unix.S_IFMT {
+// unixMode converts the kernel's type and permission bits as os.Lstat
+// does; the set-id and sticky bits do not matter to git.
+func unixMode(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & unix.S_IFMT {
 	case unix.S_IFBLK:
 		mode |= fs.ModeDevice
 	case unix.S_IFCHR:
@@ -66,15 +63,6 @@ func (fi *unixFileInfo) Mode() fs.FileMode {
 		mode |= fs.ModeSymlink
 	case unix.S_IFSOCK:
 		mode |= fs.ModeSocket
-	}
-	if fi.st.Mode&unix.S_ISGID != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if fi.st.Mode&unix.S_ISUID != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if fi.st.Mode&unix.S_ISVTX != 0 {
-		mode |= fs.ModeSticky
 	}
 	return mode
 }

@@ -3,7 +3,6 @@
 package gitref
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -15,7 +14,12 @@ func openStatRoot(root string) (statRoot, error) { return statRoot{root: root}, 
 
 func (r statRoot) Close() {}
 
-// Lstat is os.Lstat of the relative path rel.
-func (r statRoot) Lstat(rel string) (fs.FileInfo, error) {
-	return os.Lstat(filepath.Join(r.root, filepath.FromSlash(rel)))
+// lstat is os.Lstat of the relative path rel, reduced to what the overlay
+// compares.
+func (r statRoot) lstat(rel string) (diskStat, error) {
+	info, err := os.Lstat(filepath.Join(r.root, filepath.FromSlash(rel)))
+	if err != nil {
+		return diskStat{}, err
+	}
+	return statOf(info), nil
 }

@@ -19,34 +19,41 @@ import (
 // git does not track and does not ignore, sorted. It walks only those
 // folders. Nested repositories are skipped, as git status shows them as a
 // folder rather than files.
+//
+// It takes the overlay's lock only to ask which folders are real, so that
+// look-ups can go on while it walks.
 func (o *Overlay) Untracked(dirs []string) ([]string, error) {
 	base, err := o.repo.baseIgnorePatterns()
 	if err != nil {
 		return nil, err
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.ignoreFiles = map[string][]gitignore.Pattern{}
-	o.ignoreFirst = map[gitignore.Pattern]string{}
-	o.ignoreRelevant = map[relevantKey][]gitignore.Pattern{}
-	o.ignoreDown = map[string]ignoreResult{}
+	w := &untrackedWalk{
+		o:              o,
+		ignoreFiles:    map[string][]gitignore.Pattern{},
+		ignoreFirst:    map[gitignore.Pattern]string{},
+		ignoreRelevant: map[relevantKey][]gitignore.Pattern{},
+		ignoreDown:     map[string]ignoreResult{},
+	}
 	found := make(map[string]bool)
 	for _, d := range dirs {
 		dir, err := cleanPath(d)
 		if err != nil {
 			return nil, err
 		}
-		if !o.isRealDir(dir) {
+		o.mu.Lock()
+		isDir := o.isRealDir(dir)
+		o.mu.Unlock()
+		if !isDir {
 			continue
 		}
-		patterns, ignored, err := o.patternsDownTo(dir, base)
+		above, ignored, err := w.patternsAbove(dir, base)
 		if err != nil {
 			return nil, err
 		}
 		if ignored {
 			continue
 		}
-		if err := o.walkUntracked(dir, patterns, found); err != nil {
+		if err := w.walk(dir, above, found); err != nil {
 			return nil, err
 		}
 	}
@@ -58,39 +65,64 @@ func (o *Overlay) Untracked(dirs []string) ([]string, error) {
 	return untracked, nil
 }
 
+// untrackedWalk is one Untracked call. Its maps remember the .gitignore of
+// each folder and the patterns that apply down to it.
+type untrackedWalk struct {
+	o              *Overlay
+	ignoreFiles    map[string][]gitignore.Pattern
+	ignoreDown     map[string]ignoreResult
+	ignoreFirst    map[gitignore.Pattern]string // see firstComponent
+	ignoreRelevant map[relevantKey][]gitignore.Pattern
+}
+
 // patternsDownTo reads the .gitignore files of the root and each folder
 // down to dir, and reports whether one of those folders is ignored itself:
 // git does not look inside an ignored folder.
-func (o *Overlay) patternsDownTo(dir string, base []gitignore.Pattern) ([]gitignore.Pattern, bool, error) {
-	if r, ok := o.ignoreDown[dir]; ok {
+func (w *untrackedWalk) patternsDownTo(dir string, base []gitignore.Pattern) ([]gitignore.Pattern, bool, error) {
+	if r, ok := w.ignoreDown[dir]; ok {
 		return r.patterns, r.ignored, nil
 	}
 	// Many dep folders share their parents: each prefix is worked out once.
-	patterns := base
-	if dir != "" {
-		parent, _ := splitPath(dir)
-		up, ignored, err := o.patternsDownTo(parent, base)
-		if err != nil || ignored {
-			return nil, ignored, err
-		}
-		parts := strings.Split(dir, "/")
-		if gitignore.NewMatcher(o.relevant(up, parts[0])).Match(parts, true) {
-			o.ignoreDown[dir] = ignoreResult{ignored: true}
-			return nil, true, nil
-		}
-		patterns = up
-	}
-	var domain []string
-	if dir != "" {
-		domain = strings.Split(dir, "/")
-	}
-	more, err := o.ignoreFile(dir, domain)
+	up, ignored, err := w.patternsAbove(dir, base)
 	if err != nil {
 		return nil, false, err
 	}
-	patterns = append(slices.Clip(patterns), more...)
-	o.ignoreDown[dir] = ignoreResult{patterns: patterns}
+	if ignored {
+		w.ignoreDown[dir] = ignoreResult{ignored: true}
+		return nil, true, nil
+	}
+	more, err := w.ignoreFile(dir, domainOf(dir))
+	if err != nil {
+		return nil, false, err
+	}
+	patterns := append(slices.Clip(up), more...)
+	w.ignoreDown[dir] = ignoreResult{patterns: patterns}
 	return patterns, false, nil
+}
+
+// patternsAbove is patternsDownTo without dir's own .gitignore, which the
+// walk of dir reads if its listing holds one.
+func (w *untrackedWalk) patternsAbove(dir string, base []gitignore.Pattern) ([]gitignore.Pattern, bool, error) {
+	if dir == "" {
+		return base, false, nil
+	}
+	up, ignored, err := w.patternsDownTo(parentDir(dir), base)
+	if err != nil || ignored {
+		return nil, ignored, err
+	}
+	parts := strings.Split(dir, "/")
+	if gitignore.NewMatcher(w.relevant(up, parts[0])).Match(parts, true) {
+		return nil, true, nil
+	}
+	return up, false, nil
+}
+
+// domainOf is a folder's path as the components gitignore patterns take.
+func domainOf(dir string) []string {
+	if dir == "" {
+		return nil
+	}
+	return strings.Split(dir, "/")
 }
 
 // ignoreResult is what patternsDownTo found for one folder.
@@ -99,69 +131,91 @@ type ignoreResult struct {
 	ignored  bool
 }
 
-// ignoreFile reads a folder's .gitignore once per overlay.
-func (o *Overlay) ignoreFile(dir string, domain []string) ([]gitignore.Pattern, error) {
-	if p, ok := o.ignoreFiles[dir]; ok {
+// ignoreFile reads a folder's .gitignore once per walk.
+func (w *untrackedWalk) ignoreFile(dir string, domain []string) ([]gitignore.Pattern, error) {
+	if p, ok := w.ignoreFiles[dir]; ok {
 		return p, nil
 	}
-	p, err := readIgnoreFile(filepath.Join(o.abs(dir), ".gitignore"), domain, o.ignoreFirst)
+	p, err := readIgnoreFile(filepath.Join(w.o.abs(dir), ".gitignore"), domain, w.ignoreFirst)
 	if err != nil {
 		return nil, err
 	}
-	o.ignoreFiles[dir] = p
+	w.ignoreFiles[dir] = p
 	return p, nil
 }
 
-// walkUntracked adds the untracked, not ignored files under dir to found;
-// patterns already hold dir's own .gitignore.
-func (o *Overlay) walkUntracked(dir string, patterns []gitignore.Pattern, found map[string]bool) error {
+// walk adds the untracked, not ignored files under dir to found; above are
+// the patterns of the folders above dir.
+func (w *untrackedWalk) walk(dir string, above []gitignore.Pattern, found map[string]bool) error {
+	o := w.o
 	if err := o.ctx.Err(); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(o.abs(dir))
+	entries, err := readDirUnsorted(o.abs(dir))
 	if isMissing(err) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("listing %s: %w", displayPath(dir), err)
 	}
-	var domain []string
-	if dir != "" {
-		domain = strings.Split(dir, "/")
+	domain := domainOf(dir)
+	// Most folders have no .gitignore: the listing says whether to open one.
+	var own []gitignore.Pattern
+	if slices.ContainsFunc(entries, func(e os.DirEntry) bool { return e.Name() == ".gitignore" }) {
+		if own, err = w.ignoreFile(dir, domain); err != nil {
+			return err
+		}
 	}
+	patterns := append(slices.Clip(above), own...)
 	top := ""
 	if len(domain) > 0 {
 		top = domain[0]
 	}
-	matcher := gitignore.NewMatcher(o.relevant(patterns, top))
+	matcher := gitignore.NewMatcher(w.relevant(patterns, top))
+	// Most entries are tracked files: look them up without building their
+	// path as a string.
+	var key []byte
+	if dir != "" {
+		key = append([]byte(dir), '/')
+	}
+	prefix := len(key)
 	for _, entry := range entries {
 		name := entry.Name()
 		if name == ".git" {
 			continue
 		}
+		key = append(key[:prefix], name...)
+		e, tracked := o.index.entries[string(key)]
+		if !entry.IsDir() && tracked || tracked && e.mode == filemode.Submodule {
+			continue
+		}
 		p := joinPath(dir, name)
 		parts := append(slices.Clip(domain), name)
 		if !entry.IsDir() {
-			if _, tracked := o.index.entries[p]; !tracked && !matcher.Match(parts, false) {
+			if !matcher.Match(parts, false) {
 				found[p] = true
 			}
-			continue
-		}
-		if e, tracked := o.index.entries[p]; tracked && e.mode == filemode.Submodule {
 			continue
 		}
 		if matcher.Match(parts, true) || fileExists(filepath.Join(o.abs(p), ".git")) {
 			continue
 		}
-		more, err := o.ignoreFile(p, parts)
-		if err != nil {
-			return err
-		}
-		if err := o.walkUntracked(p, append(slices.Clip(patterns), more...), found); err != nil {
+		if err := w.walk(p, patterns, found); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// readDirUnsorted lists a folder in the order the file system gives:
+// the caller sorts what it keeps, not every name it reads.
+func readDirUnsorted(dir string) ([]os.DirEntry, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
 }
 
 // baseIgnorePatterns are the patterns that apply before any .gitignore, in
@@ -263,21 +317,21 @@ func firstComponent(line string, domain []string) string {
 // relevant keeps, in order, the patterns that can match a path whose first
 // component is top (all of them when top is ""). Sibling folders share
 // their parent's list, so each filtering is done once.
-func (o *Overlay) relevant(patterns []gitignore.Pattern, top string) []gitignore.Pattern {
+func (w *untrackedWalk) relevant(patterns []gitignore.Pattern, top string) []gitignore.Pattern {
 	if top == "" || len(patterns) == 0 {
 		return patterns
 	}
 	key := relevantKey{first: &patterns[0], n: len(patterns), top: top}
-	if kept, ok := o.ignoreRelevant[key]; ok {
+	if kept, ok := w.ignoreRelevant[key]; ok {
 		return kept
 	}
 	kept := make([]gitignore.Pattern, 0, len(patterns))
 	for _, p := range patterns {
-		if first, ok := o.ignoreFirst[p]; !ok || first == top {
+		if first, ok := w.ignoreFirst[p]; !ok || first == top {
 			kept = append(kept, p)
 		}
 	}
-	o.ignoreRelevant[key] = kept
+	w.ignoreRelevant[key] = kept
 	return kept
 }
 

@@ -59,6 +59,12 @@ type Loader struct {
 	repo   *gitref.Repo
 	env    sigindex.Env
 	parsed map[string]*pipeline.Pipeline // by dds.yaml blob id
+
+	// WorktreeChecked, when set, is called as soon as the working tree's
+	// pipeline is checked against its files, before any signature is
+	// computed, which takes one core for tens of milliseconds in a large
+	// repository: status lists untracked files on the other meanwhile.
+	WorktreeChecked func(*pipeline.Pipeline, *gitref.Overlay)
 }
 
 // NewLoader prepares evaluations of repo's revisions.
@@ -112,6 +118,9 @@ func (l *Loader) loadWorktree(ctx context.Context, head string) (*View, error) {
 	}
 	if err := checkPipeline(l.repo, overlay, p); err != nil {
 		return nil, err
+	}
+	if l.WorktreeChecked != nil {
+		l.WorktreeChecked(p, overlay)
 	}
 	return l.view(WorktreeRev, head, p, overlay)
 }

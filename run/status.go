@@ -39,7 +39,8 @@ type StageStatus struct {
 // working tree.
 func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageStatus, error) {
 	rows := make([]StageStatus, len(view.Stages))
-	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+	var refresh []sigindex.Output
+	err := w.WithIndexRead(ctx, func(ix *sigindex.Index) error {
 		var outs []string
 		for _, sv := range view.Stages {
 			outs = append(outs, sv.Stage.Outs...)
@@ -48,11 +49,6 @@ func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageSt
 		if err != nil {
 			return err
 		}
-		var refresh []sigindex.Output
-		defer func() {
-			// Best effort: a note that is not refreshed costs a hash next time.
-			_ = w.writeNotes(ix, refresh)
-		}()
 		for i, sv := range view.Stages {
 			row := StageStatus{Name: sv.Stage.Name, Signature: sv.Signature, Outputs: sv.Stage.Outs, Changed: []string{}}
 			rec, ok, err := ix.Get(sv.Signature)
@@ -101,6 +97,10 @@ func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageSt
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(refresh) > 0 {
+		// Best effort: a note that is not refreshed costs a hash next time.
+		_ = w.WithIndex(ctx, func(ix *sigindex.Index) error { return w.writeNotes(ix, refresh) })
 	}
 	return rows, nil
 }

@@ -480,3 +480,46 @@ func BenchmarkOpenGetClose(b *testing.B) {
 		}
 	}
 }
+
+// A read-only opening reads what a writable one wrote and refuses writes;
+// on a fresh folder, where there is nothing to read, it opens writable.
+func TestReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	ix, err := Open(context.Background(), dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only opening of a new index: %v", err)
+	}
+	if err := ix.Put(testRecord(1, "clean", epoch)); err != nil {
+		t.Fatalf("the new index must be writable: %v", err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	files := func() []string {
+		names, _ := filepath.Glob(filepath.Join(dir, "index", "*"))
+		return names
+	}
+	before := files()
+	ix, err = Open(context.Background(), dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := ix.Get(sigN(1)); err != nil || !ok || got.Stage != "clean" {
+		t.Errorf("read-only Get = %+v, %v, %v", got, ok, err)
+	}
+	if err := ix.Put(testRecord(2, "train", epoch)); err == nil {
+		t.Error("Put on a read-only index succeeded")
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after := files(); !slices.Equal(before, after) {
+		t.Errorf("a read-only visit changed the index's files:\n before %v\n after  %v", before, after)
+	}
+
+	ix = openTestIndex(t, dir)
+	if _, ok, _ := ix.Get(sigN(2)); ok {
+		t.Error("the refused Put was recorded")
+	}
+}

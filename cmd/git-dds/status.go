@@ -13,6 +13,7 @@ import (
 
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/pipeline"
 	"github.com/git-dds/git-dds/run"
 )
 
@@ -47,7 +48,7 @@ type statusJSON struct {
 
 func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error {
 	var untracked []string
-	listUntracked := func(view *namespace.View) { untracked = untrackedUnderDeps(view) }
+	listUntracked := func(p *pipeline.Pipeline, overlay *gitref.Overlay) { untracked = untrackedUnderDeps(p, overlay) }
 	if g.json {
 		listUntracked = nil
 	}
@@ -77,20 +78,27 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 // stagesOf evaluates rev ("" for the working tree) and reports its stages,
 // as status and graph show them: a stale stage that the default remote
 // holds is remote, unless offline. alongside, when not nil, runs on the
-// view while the index is read: both take tens of milliseconds in a large
-// repository, on different resources.
-func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, alongside func(*namespace.View)) (*run.Workspace, *namespace.View, []run.StageStatus, error) {
+// working tree's pipeline while its signatures are computed and the index
+// is read: each takes tens of milliseconds in a large repository, and
+// mostly one core.
+func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, alongside func(*pipeline.Pipeline, *gitref.Overlay)) (*run.Workspace, *namespace.View, []run.StageStatus, error) {
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	view, err := namespace.Load(ctx, ws.Repo, rev, ws.Env)
+	discardIndex := ws.OpenIndexEarly(ctx)
+	defer discardIndex()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	loader := namespace.NewLoader(ws.Repo, ws.Env)
+	if alongside != nil {
+		loader.WorktreeChecked = func(p *pipeline.Pipeline, overlay *gitref.Overlay) {
+			wg.Go(func() { alongside(p, overlay) })
+		}
+	}
+	view, err := loader.Load(ctx, rev)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	var wg sync.WaitGroup
-	if alongside != nil {
-		wg.Go(func() { alongside(view) })
 	}
 	rows, err := ws.Status(ctx, view)
 	wg.Wait()
@@ -154,20 +162,16 @@ func printStatus(w io.Writer, ws *run.Workspace, view *namespace.View, rows []ru
 }
 
 // untrackedUnderDeps lists the files under the working tree's dep folders
-// that no signature sees; nothing for a commit, or on a failure to look
-// (the listing is advice).
-func untrackedUnderDeps(view *namespace.View) []string {
-	overlay, ok := view.Tree.(*gitref.Overlay)
-	if !ok {
-		return nil
-	}
+// that no signature sees; nothing on a failure to look (the listing is
+// advice).
+func untrackedUnderDeps(p *pipeline.Pipeline, overlay *gitref.Overlay) []string {
 	var dirs []string
-	for _, sv := range view.Stages {
-		for _, d := range sv.Stage.Deps {
-			if _, produced := view.Pipeline.Producer(d); produced {
+	for _, st := range p.Stages {
+		for _, d := range st.Deps {
+			if _, produced := p.Producer(d); produced {
 				continue
 			}
-			if e, ok, err := overlay.Lookup(d); err == nil && ok && e.Dir {
+			if overlay.TrackedDir(d) {
 				dirs = append(dirs, d)
 			}
 		}
