@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -143,6 +144,26 @@ func (s *indexSnapshot) add(path string, stage int, e *indexEntry) {
 	}
 	s.entries[path] = e
 	s.bySlot[e.slot] = e
+}
+
+// under gives the run of slots [lo, hi) of the paths under dir, all of
+// them for the root. Slots follow the index's order, which sorts paths
+// byte by byte: the files under a folder are one run.
+func (s *indexSnapshot) under(dir string) (lo, hi int) {
+	if dir == "" {
+		return 0, len(s.paths)
+	}
+	prefix := dir + "/"
+	lo, _ = slices.BinarySearch(s.paths, prefix)
+	hi = lo + sort.Search(len(s.paths)-lo, func(i int) bool { return !strings.HasPrefix(s.paths[lo+i], prefix) })
+	return lo, hi
+}
+
+// isDir reports whether the index holds files under dir; the root always
+// counts as a folder.
+func (s *indexSnapshot) isDir(dir string) bool {
+	lo, hi := s.under(dir)
+	return dir == "" || lo < hi
 }
 
 // sortSlots puts the slots in path order, should a listing not have come

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,9 +38,6 @@ type Overlay struct {
 	ctx      context.Context
 	index    *indexSnapshot
 	settings worktreeSettings
-	// children maps every tracked folder ("" for the root) to the paths
-	// directly inside it, in no particular order.
-	children map[string][]string
 
 	mu sync.Mutex
 	// files holds what each index entry resolved to, by the entry's slot;
@@ -87,7 +83,7 @@ func (r *Repo) Worktree(ctx context.Context) (*Overlay, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newOverlay(ctx, r, snap, settings, nil), nil
+	return newOverlay(ctx, r, snap, settings), nil
 }
 
 // Refresh returns an overlay that looks at the files again, for checking
@@ -99,43 +95,22 @@ func (o *Overlay) Refresh(ctx context.Context) (*Overlay, error) {
 	if err != nil || o.index.stamp == "" || indexStamp(info) != o.index.stamp {
 		return o.repo.Worktree(ctx)
 	}
-	return newOverlay(ctx, o.repo, o.index, o.settings, o.children), nil
+	return newOverlay(ctx, o.repo, o.index, o.settings), nil
 }
 
-// newOverlay starts an overlay with nothing looked at yet. children, the
-// folder listing derived from snap, is read-only once built and may be
-// shared; nil builds it.
-func newOverlay(ctx context.Context, r *Repo, snap *indexSnapshot, settings worktreeSettings, children map[string][]string) *Overlay {
-	o := &Overlay{
+// newOverlay starts an overlay with nothing looked at yet.
+func newOverlay(ctx context.Context, r *Repo, snap *indexSnapshot, settings worktreeSettings) *Overlay {
+	return &Overlay{
 		repo:         r,
 		ctx:          ctx,
 		index:        snap,
 		settings:     settings,
-		children:     children,
 		files:        make([]fileState, snap.slots),
 		resolved:     make([]bool, snap.slots),
 		trees:        make(map[string]treeState),
 		changedDirs:  make(map[string]bool),
 		realDirs:     map[string]bool{"": true},
 		filteredDirs: make(map[string]bool),
-	}
-	if children == nil {
-		o.children = map[string][]string{"": nil}
-		for p := range snap.entries {
-			o.addChild(p)
-		}
-	}
-	return o
-}
-
-// addChild records p in its folder, and the folder in its own the first
-// time it is seen.
-func (o *Overlay) addChild(p string) {
-	dir := parentDir(p)
-	_, known := o.children[dir]
-	o.children[dir] = append(o.children[dir], p)
-	if !known {
-		o.addChild(dir)
 	}
 }
 
@@ -154,7 +129,7 @@ func (o *Overlay) Prefetch(paths []string) error {
 		}
 		if e, isFile := o.index.entries[p]; isFile {
 			slots = append(slots, e.slot)
-		} else if _, isDir := o.children[p]; isDir {
+		} else if o.index.isDir(p) {
 			slots = o.filesUnder(p, slots)
 		}
 	}
@@ -181,7 +156,7 @@ func (o *Overlay) Lookup(path string) (Entry, bool, error) {
 		}
 		return Entry{ID: f.id.String()}, true, nil
 	}
-	if _, isDir := o.children[p]; !isDir {
+	if !o.index.isDir(p) {
 		return Entry{}, false, nil
 	}
 	if _, done := o.trees[p]; !done {
@@ -204,7 +179,7 @@ func (o *Overlay) Tracked(path string) bool {
 		return false
 	}
 	_, isFile := o.index.entries[p]
-	_, isDir := o.children[p]
+	isDir := o.index.isDir(p)
 	return isFile || isDir
 }
 
@@ -214,7 +189,7 @@ func (o *Overlay) TrackedDir(path string) bool {
 	if err != nil {
 		return false
 	}
-	_, isDir := o.children[p]
+	isDir := o.index.isDir(p)
 	return isDir
 }
 
@@ -227,7 +202,7 @@ func (o *Overlay) ReadFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	e, isFile := o.index.entries[p]
-	_, isDir := o.children[p]
+	isDir := o.index.isDir(p)
 	switch {
 	case isDir:
 		return nil, fmt.Errorf("reading %s: it is a folder, not a file", displayPath(p))
@@ -280,16 +255,9 @@ func (o *Overlay) abs(p string) string {
 }
 
 // filesUnder appends the slots of the tracked files under dir that no
-// look-up resolved yet. Slots follow the index's order, which sorts paths
-// byte by byte: the files under a folder are one run of slots.
+// look-up resolved yet.
 func (o *Overlay) filesUnder(dir string, acc []int) []int {
-	paths := o.index.paths
-	lo, hi := 0, len(paths)
-	if dir != "" {
-		prefix := dir + "/"
-		lo, _ = slices.BinarySearch(paths, prefix)
-		hi = lo + sort.Search(len(paths)-lo, func(i int) bool { return !strings.HasPrefix(paths[lo+i], prefix) })
-	}
+	lo, hi := o.index.under(dir)
 	for slot := lo; slot < hi; slot++ {
 		if !o.resolved[slot] {
 			acc = append(acc, slot)
@@ -312,17 +280,26 @@ func (o *Overlay) tree(dir string) treeState {
 		return t
 	}
 	var items []treeItem
-	for _, child := range o.children[dir] {
-		_, name := splitPath(child)
-		if e, isFile := o.index.entries[child]; isFile {
-			if f := o.files[e.slot]; f.present {
+	prefix := len(dir)
+	if dir != "" {
+		prefix++ // the slash
+	}
+	lo, hi := o.index.under(dir)
+	for slot := lo; slot < hi; {
+		rest := o.index.paths[slot][prefix:]
+		name, _, inFolder := strings.Cut(rest, "/")
+		if !inFolder {
+			if f := o.files[slot]; f.present {
 				items = append(items, treeItem{name: name, mode: f.mode, id: f.id})
 			}
+			slot++
 			continue
 		}
-		if t := o.tree(child); t.present {
+		sub := joinPath(dir, name)
+		if t := o.tree(sub); t.present {
 			items = append(items, treeItem{name: name, mode: filemode.Dir, id: t.id})
 		}
+		_, slot = o.index.under(sub)
 	}
 	t := treeState{present: len(items) > 0 || dir == ""}
 	if t.present {

@@ -210,7 +210,7 @@ func LoadPipeline(repo *gitref.Repo, tree gitref.Tree, worktree bool) (*pipeline
 		if data, err = tree.ReadFile(pipeline.FileName); err != nil {
 			return nil, fmt.Errorf("%w: no %s at the repository root; write one (see docs/dds-yaml.md)", ErrNoPipeline, pipeline.FileName)
 		}
-		p, err = pipeline.Parse(pipeline.FileName, data)
+		p, err = parsePipeline(repo, data)
 	}
 	if err != nil {
 		return nil, err
@@ -230,7 +230,7 @@ func parseWorktreePipeline(repo *gitref.Repo) (*pipeline.Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", pipeline.FileName, err)
 	}
-	return pipeline.Parse(pipeline.FileName, data)
+	return parsePipeline(repo, data)
 }
 
 // checkPipeline validates a parsed pipeline against the files of tree,

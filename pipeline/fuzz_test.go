@@ -8,7 +8,7 @@ import (
 
 // FuzzParse checks that Parse never panics and that what it accepts is sound:
 // the stages in topological order, every output owned once, none inside
-// another, every path in normal form. Seeds beyond these live in
+// another, every path in normal form, and Encode and Decode give it back. Seeds beyond these live in
 // testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	f.Add(doc(
@@ -29,6 +29,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		checkRoundTrip(t, p)
 		placed := make(map[string]bool)
 		for _, s := range p.Stages {
 			for _, up := range p.Upstream(s) {

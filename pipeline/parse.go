@@ -339,7 +339,24 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 		return nil, nil, r.errorAt(e.keyNode, fmt.Sprintf("stage %q has no outs", s.Name),
 			"add outs: the files or folders its cmd writes")
 	}
+	// An empty list and no list mean the same: one form, whichever was
+	// written, so that an encoded pipeline decodes equal to the parse.
+	s.Deps, pos.deps = nilIfEmpty(s.Deps), nilIfEmpty(pos.deps)
+	s.Params, s.Env = nilIfEmpty(s.Params), nilIfEmpty(s.Env)
+	for i := range s.Params {
+		s.Params[i].Keys = nilIfEmpty(s.Params[i].Keys)
+	}
+	if len(pos.params) == 0 {
+		pos.params = nil
+	}
 	return s, pos, nil
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // twice says where something written twice is: "(lines 3 and 7)".

@@ -2,6 +2,11 @@ package run
 
 import (
 	"context"
+	"runtime"
+	"slices"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/sigindex"
@@ -39,70 +44,98 @@ type StageStatus struct {
 // working tree.
 func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageStatus, error) {
 	rows := make([]StageStatus, len(view.Stages))
-	var refresh []sigindex.Output
+	refresh := make([][]sigindex.Output, len(view.Stages))
 	err := w.WithIndexRead(ctx, func(ix *sigindex.Index) error {
-		var outs []string
-		for _, sv := range view.Stages {
-			outs = append(outs, sv.Stage.Outs...)
-		}
-		placedAt, err := w.loadPlaced(ix, outs)
-		if err != nil {
+		// Each stage is a few look-ups, stats and a record to decode: in a
+		// pipeline of thousands, worth every core.
+		return forEach(ctx, len(view.Stages), func(i int) error {
+			var err error
+			rows[i], refresh[i], err = w.stageStatus(ctx, ix, view.Stages[i])
 			return err
-		}
-		for i, sv := range view.Stages {
-			row := StageStatus{Name: sv.Stage.Name, Signature: sv.Signature, Outputs: sv.Stage.Outs, Changed: []string{}}
-			rec, ok, err := ix.Get(sv.Signature)
-			if err != nil {
-				return err
-			}
-			if ok && !w.hasObjects(rec) {
-				ok = false
-			}
-			if !ok {
-				row.State = Stale
-				if last, found, err := ix.Last(sv.Stage.Name); err != nil {
-					return err
-				} else if found {
-					row.Last = last
-					row.Changed = sigindex.Changed(last.Inputs, sv.Inputs)
-					row.Why = sigindex.Describe(last.Inputs, sv.Inputs)
-				}
-				rows[i] = row
-				continue
-			}
-			row.Record = rec
-			row.State = Fresh
-			for _, out := range rec.Outputs {
-				last, known := placedAt[out.Path]
-				cond, stale, err := w.condition(ctx, out.Path, out, last, known)
-				if err != nil {
-					return err
-				}
-				if stale && cond == outputMatches {
-					refresh = append(refresh, out)
-				}
-				switch cond {
-				case outputEdited:
-					row.State = Modified
-					row.Edited = append(row.Edited, out.Path)
-				case outputMissing, outputOther:
-					if row.State == Fresh {
-						row.State = Cached
-					}
-				}
-			}
-			rows[i] = row
-		}
-		return nil
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(refresh) > 0 {
+	if notes := slices.Concat(refresh...); len(notes) > 0 {
 		// Best effort: a note that is not refreshed costs a hash next time.
-		_ = w.WithIndex(ctx, func(ix *sigindex.Index) error { return w.writeNotes(ix, refresh) })
+		_ = w.WithIndex(ctx, func(ix *sigindex.Index) error { return w.writeNotes(ix, notes) })
 	}
 	return rows, nil
+}
+
+// stageStatus reports one stage; refresh lists the outputs whose notes no
+// longer match their stat data though they hold what git dds placed.
+func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv namespace.StageView) (row StageStatus, refresh []sigindex.Output, err error) {
+	row = StageStatus{Name: sv.Stage.Name, Signature: sv.Signature, Outputs: sv.Stage.Outs, Changed: []string{}}
+	rec, ok, err := ix.Get(sv.Signature)
+	if err != nil {
+		return row, nil, err
+	}
+	if ok && !w.hasObjects(rec) {
+		ok = false
+	}
+	if !ok {
+		row.State = Stale
+		if last, found, err := ix.Last(sv.Stage.Name); err != nil {
+			return row, nil, err
+		} else if found {
+			row.Last = last
+			row.Changed = sigindex.Changed(last.Inputs, sv.Inputs)
+			row.Why = sigindex.Describe(last.Inputs, sv.Inputs)
+		}
+		return row, nil, nil
+	}
+	placedAt, err := w.loadPlaced(ix, sv.Stage.Outs)
+	if err != nil {
+		return row, nil, err
+	}
+	row.Record = rec
+	row.State = Fresh
+	for _, out := range rec.Outputs {
+		last, known := placedAt[out.Path]
+		cond, stale, err := w.condition(ctx, out.Path, out, last, known)
+		if err != nil {
+			return row, nil, err
+		}
+		if stale && cond == outputMatches {
+			refresh = append(refresh, out)
+		}
+		switch cond {
+		case outputEdited:
+			row.State = Modified
+			row.Edited = append(row.Edited, out.Path)
+		case outputMissing, outputOther:
+			if row.State == Fresh {
+				row.State = Cached
+			}
+		}
+	}
+	return row, refresh, nil
+}
+
+// forEach calls fn for 0..n-1 on as many goroutines as there are cores, and
+// returns the first error.
+func forEach(ctx context.Context, n int, fn func(i int) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), n) {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return nil
+				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if err := fn(i); err != nil {
+					return err
+				}
+			}
+		})
+	}
+	return g.Wait()
 }
 
 // hasObjects reports whether every object of rec is in the local store.

@@ -1,0 +1,101 @@
+package pipeline
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// Decode must give back exactly what Parse made: the cache of parsed
+// pipelines relies on it.
+func TestEncodeRoundTrip(t *testing.T) {
+	docs := [][]byte{
+		doc("stages:",
+			"  clean: {cmd: make, deps: [src/clean.py, data/raw.csv], params: {params.yaml: [clean.impute, clean.drop]}, outs: [out/clean.csv]}",
+			"  train:",
+			"    cmd: python train.py",
+			"    wdir: src",
+			"    deps: [out/clean.csv]",
+			"    env: [SEED]",
+			"    outs: [out/model, out/metrics.json]",
+			"  report: {cmd: make, deps: [out/model], outs: [out/report.html]}"),
+		doc("stages:", "  alone: {cmd: 'true', outs: [out]}"),
+	}
+	for i, d := range docs {
+		p, err := Parse(FileName, d)
+		if err != nil {
+			t.Fatalf("doc %d: %v", i, err)
+		}
+		checkRoundTrip(t, p)
+	}
+}
+
+func checkRoundTrip(t *testing.T, p *Pipeline) {
+	t.Helper()
+	data, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p, q) {
+		for i := range p.Stages {
+			if i < len(q.Stages) && !reflect.DeepEqual(p.Stages[i], q.Stages[i]) {
+				t.Fatalf("stage %d differs:\n%#v\n%#v", i, *p.Stages[i], *q.Stages[i])
+			}
+			name := p.Stages[i].Name
+			if !reflect.DeepEqual(p.positions[name], q.positions[name]) {
+				t.Fatalf("positions of %s differ:\n%#v\n%#v", name, *p.positions[name], *q.positions[name])
+			}
+		}
+		t.Fatalf("Decode(Encode(p)) differs from p:\n%#v\n%#v", p, q)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	p, err := Parse(FileName, doc("stages:", "  a: {cmd: make, outs: [out/a]}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string][]byte{
+		"empty":     nil,
+		"truncated": data[:len(data)/2],
+		"garbage":   []byte("not a pipeline"),
+	} {
+		if _, err := Decode(bad); err == nil {
+			t.Errorf("%s: Decode succeeded", name)
+		}
+	}
+}
+
+// A cache written by one git dds is read by the next: EncodingVersion must
+// change with Stage. Update the shape below and bump EncodingVersion
+// together.
+func TestEncodingVersionPinsStage(t *testing.T) {
+	const want = "Name string; Cmd string; Wdir string; Deps []string; Params []pipeline.ParamFile; Env []string; Outs []string; Line int; Col int; " +
+		"ParamFile{File string; Keys []string}; version 1"
+	var fields []string
+	for _, typ := range []reflect.Type{reflect.TypeFor[Stage](), reflect.TypeFor[ParamFile]()} {
+		var parts []string
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			parts = append(parts, f.Name+" "+f.Type.String())
+		}
+		if typ.Name() == "Stage" {
+			fields = append(fields, parts...)
+		} else {
+			fields = append(fields, typ.Name()+"{"+strings.Join(parts, "; ")+"}")
+		}
+	}
+	got := strings.Join(fields, "; ") + fmt.Sprintf("; version %d", EncodingVersion)
+	if got != want {
+		t.Errorf("Stage or ParamFile changed shape, or EncodingVersion changed alone:\n got  %s\n want %s", got, want)
+	}
+}
