@@ -98,7 +98,7 @@ func (h *Handler) postCommit(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.bind(ctx, namespace.FromView(ref, view))
+	return h.bind(ctx, namespace.FromView(ref, view), h.savedNamespace(ctx, ref))
 }
 
 // afterMove brings the working tree to HEAD's view after git moved HEAD
@@ -110,6 +110,14 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	if err != nil || commit == "" {
 		return err
 	}
+	// The index opens while the commit is evaluated, once for the reads
+	// that follow; not across autopull's transfers.
+	pull := h.autopullWanted()
+	release := func() {}
+	if !pull {
+		release = h.WS.HoldIndexRead(ctx)
+	}
+	defer func() { release() }()
 	loader := namespace.NewLoader(repo, h.WS.Env)
 	view, err := loader.Load(ctx, commit)
 	if errors.Is(err, namespace.ErrNoPipeline) {
@@ -118,34 +126,40 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	if err != nil {
 		return err
 	}
-	previous := h.previousNamespace(ctx, loader, ref, previousRev)
-	h.autopull(ctx, view)
-	res, err := h.WS.Sync(ctx, view, previous)
+	if pull {
+		h.autopull(ctx, view)
+		release = h.WS.HoldIndexRead(ctx)
+	}
+	saved := h.savedNamespace(ctx, ref)
+	previous := h.previousNamespace(ctx, loader, saved, previousRev)
+	var bind func(ix *sigindex.Index) error
+	if ns := namespace.FromView(ref, view); ref != "" && (saved == nil || !saved.Equal(ns)) {
+		bind = func(ix *sigindex.Index) error { return h.save(ix, ns) }
+	}
+	res, err := h.WS.Sync(ctx, view, previous, bind)
 	if err != nil {
 		return err
-	}
-	if ref != "" {
-		if err := h.bind(ctx, namespace.FromView(ref, view)); err != nil {
-			return err
-		}
 	}
 	h.report(ref, verb, res)
 	return nil
 }
 
-// autopull, with git config dds.autopull true, fetches the artifacts of
-// view that only the default remote has, so that the working tree gets
-// them as it gets those of the local store. A failure is a warning: the
-// outputs it could not bring stay to compute or to pull.
-func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
+// autopullWanted reports whether git config dds.autopull is true and
+// there is a remote to pull from.
+func (h *Handler) autopullWanted() bool {
 	v := h.WS.Repo.ConfigValue("dds", "autopull")
 	on, ok := gitref.ParseBool(v)
 	if !ok {
 		fmt.Fprintf(h.Stderr, "git dds: warning: git config dds.autopull is %q; it takes true or false\n", v)
 	}
-	if !on || len(remote.Names(h.WS.Repo)) == 0 {
-		return
-	}
+	return on && len(remote.Names(h.WS.Repo)) > 0
+}
+
+// autopull fetches the artifacts of view that only the default remote has,
+// so that the working tree gets them as it gets those of the local store.
+// A failure is a warning: the outputs it could not bring stay to compute
+// or to pull.
+func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
 	r, err := remote.OpenConfigured(ctx, h.WS.Repo, "", "")
 	if err == nil {
 		defer r.Close()
@@ -160,10 +174,27 @@ func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
 	}
 }
 
+// savedNamespace is the namespace last bound to ref, or nil (for no ref,
+// or on a failure to read it: it is derived data, rebuilt by the bind).
+func (h *Handler) savedNamespace(ctx context.Context, ref string) *namespace.Namespace {
+	if ref == "" {
+		return nil
+	}
+	var saved *namespace.Namespace
+	_ = h.WS.WithIndexRead(ctx, func(ix *sigindex.Index) error {
+		ns, ok, err := namespace.Saved(ix, h.WS.Repo, ref)
+		if ok {
+			saved = ns
+		}
+		return err
+	})
+	return saved
+}
+
 // previousNamespace is the namespace of the commit HEAD left, or nil: the
 // one bound to the branch when it still reflects that commit (the usual
 // case, and no tree to evaluate), else one computed from the commit.
-func (h *Handler) previousNamespace(ctx context.Context, loader *namespace.Loader, ref, rev string) *namespace.Namespace {
+func (h *Handler) previousNamespace(ctx context.Context, loader *namespace.Loader, saved *namespace.Namespace, rev string) *namespace.Namespace {
 	if rev == "" || strings.Trim(rev, "0") == "" {
 		return nil
 	}
@@ -171,18 +202,8 @@ func (h *Handler) previousNamespace(ctx context.Context, loader *namespace.Loade
 	if err != nil {
 		return nil
 	}
-	if ref != "" {
-		var saved *namespace.Namespace
-		_ = h.WS.WithIndex(ctx, func(ix *sigindex.Index) error {
-			ns, ok, err := namespace.Saved(ix, h.WS.Repo, ref)
-			if ok && ns.Commit == commit {
-				saved = ns
-			}
-			return err
-		})
-		if saved != nil {
-			return saved
-		}
+	if saved != nil && saved.Commit == commit {
+		return saved
 	}
 	view, err := loader.Load(ctx, commit)
 	if err != nil {
@@ -191,10 +212,18 @@ func (h *Handler) previousNamespace(ctx context.Context, loader *namespace.Loade
 	return namespace.FromView("", view)
 }
 
-func (h *Handler) bind(ctx context.Context, ns *namespace.Namespace) error {
-	return h.WS.WithIndex(ctx, func(ix *sigindex.Index) error {
-		return ix.Batch(func(b *sigindex.Batch) error { return namespace.Save(b, h.WS.Repo, ns) })
-	})
+// bind saves ns as its ref's namespace, unless saved, what the ref had,
+// is the same already: switching back to a branch changes nothing there,
+// and a hook that writes nothing opens the index read-only.
+func (h *Handler) bind(ctx context.Context, ns, saved *namespace.Namespace) error {
+	if saved != nil && saved.Equal(ns) {
+		return nil
+	}
+	return h.WS.WithIndex(ctx, func(ix *sigindex.Index) error { return h.save(ix, ns) })
+}
+
+func (h *Handler) save(ix *sigindex.Index, ns *namespace.Namespace) error {
+	return ix.Batch(func(b *sigindex.Batch) error { return namespace.Save(b, h.WS.Repo, ns) })
 }
 
 // report prints one summary line, and nothing when nothing happened.

@@ -8,7 +8,7 @@ import (
 
 // scriptVersion is the version the marker line names. Raise it whenever the
 // script changes, so that Install upgrades hooks written by earlier versions.
-const scriptVersion = 2
+const scriptVersion = 3
 
 // markerPrefix starts the marker line of every hook git dds has written, of
 // any version; a file with such a line is taken for one of ours.
@@ -64,7 +64,7 @@ func script(name string) []byte {
 	line("%s", markerLine())
 	line("#")
 	line("# Runs the %s hook that was here before git dds install, kept whole", name)
-	line("# as %s beside this file, then \"git dds hook %s\",", chained, name)
+	line("# as %s beside this file, then \"git-dds hook %s\",", chained, name)
 	if readsStdin(name) {
 		line("# both with git's arguments and the same standard input.")
 	} else {
@@ -124,12 +124,12 @@ func script(name string) []byte {
 	if readsStdin(name) {
 		line("# Without a chained hook, git's input goes straight on.")
 		line(`if [ -n "${input-}" ]; then`)
-		line(`	git dds hook %s "$@" <"$input"`, name)
+		line(`	git-dds hook %s "$@" <"$input"`, name)
 		line("else")
-		line(`	git dds hook %s "$@"`, name)
+		line(`	git-dds hook %s "$@"`, name)
 		line("fi")
 	} else {
-		line(`git dds hook %s "$@"`, name)
+		line(`git-dds hook %s "$@"`, name)
 	}
 	line("dds_status=$?")
 	line(`[ "$status" -ne 0 ] || status=$dds_status`)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/zeebo/blake3"
@@ -38,6 +39,12 @@ func FromView(ref string, v *View) *Namespace {
 	}
 	sort.Slice(ns.Artifacts, func(i, j int) bool { return ns.Artifacts[i].Path < ns.Artifacts[j].Path })
 	return ns
+}
+
+// Equal reports whether ns and other bind the same ref to the same commit
+// and artifacts.
+func (ns *Namespace) Equal(other *Namespace) bool {
+	return ns.Ref == other.Ref && ns.Commit == other.Commit && slices.Equal(ns.Artifacts, other.Artifacts)
 }
 
 // key scopes a ref's namespace to its repository: clones that share one

@@ -33,8 +33,10 @@ type SyncResult struct {
 // Sync materializes every output of view whose computation is in the store,
 // keeps outputs edited by hand, and says what changed against previous (the
 // namespace the working tree reflected before; nil when unknown). It is what
-// the hooks run after git moved HEAD.
-func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *namespace.Namespace) (*SyncResult, error) {
+// the hooks run after git moved HEAD. then, when not nil, runs in the same
+// visit to the index as Sync's own writes (the hooks bind the branch's
+// namespace there): one writable opening rather than two.
+func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *namespace.Namespace, then func(ix *sigindex.Index) error) (*SyncResult, error) {
 	if err := SyncGitignore(w.Repo.Root, view.Pipeline.Outs()); err != nil {
 		return nil, err
 	}
@@ -73,25 +75,37 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 			res.SavedSeconds += r.Record.Duration.Seconds()
 		}
 	}
-	if err := w.materialize(ctx, todo); err != nil {
+	if err := w.place(ctx, todo); err != nil {
 		return nil, err
 	}
 	res.Restored = len(todo)
-	if previous != nil {
-		removed, err := w.removeGone(ctx, view, previous)
-		if err != nil {
-			return nil, err
+	gone := goneOutputs(view, previous)
+	if len(todo) == 0 && len(gone) == 0 && then == nil {
+		return res, nil
+	}
+	err = w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		if err := w.writeNotes(ix, todo); err != nil {
+			return err
 		}
+		removed, err := w.removeGone(ix, gone)
 		res.Removed = removed
+		if err != nil || then == nil {
+			return err
+		}
+		return then(ix)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }
 
-// removeGone deletes the outputs of previous that view does not declare, so
-// that they do not linger as untracked files once .gitignore no longer
-// lists them. Only what git dds placed and nobody edited is removed; the
-// content stays in the store.
-func (w *Workspace) removeGone(ctx context.Context, view *namespace.View, previous *namespace.Namespace) ([]string, error) {
+// goneOutputs lists the outputs of previous (nil: none) that view does not
+// declare.
+func goneOutputs(view *namespace.View, previous *namespace.Namespace) []string {
+	if previous == nil {
+		return nil
+	}
 	declared := map[string]bool{}
 	for _, o := range view.Pipeline.Outs() {
 		declared[o] = true
@@ -102,35 +116,41 @@ func (w *Workspace) removeGone(ctx context.Context, view *namespace.View, previo
 			gone = append(gone, a.Path)
 		}
 	}
+	return gone
+}
+
+// removeGone deletes the outputs a branch no longer declares, so that they
+// do not linger as untracked files once .gitignore no longer lists them.
+// Only what git dds placed and nobody edited is removed; the content stays
+// in the store.
+func (w *Workspace) removeGone(ix *sigindex.Index, gone []string) ([]string, error) {
 	if len(gone) == 0 {
 		return nil, nil
 	}
 	var removed []string
-	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
-		placedAt, err := w.loadPlaced(ix, gone)
-		if err != nil {
-			return err
-		}
-		return ix.Batch(func(b *sigindex.Batch) error {
-			for _, p := range gone {
-				last, known := placedAt[p]
-				if !known {
-					continue
-				}
-				abs := filepath.Join(w.Repo.Root, filepath.FromSlash(p))
-				if fp, err := fingerprint(abs); err != nil || fp != last.Fingerprint {
-					continue // missing already, or edited: not ours to delete
-				}
-				if err := os.RemoveAll(abs); err != nil {
-					return fmt.Errorf("removing %s, an output the branch no longer has: %w", p, err)
-				}
-				removed = append(removed, p)
-				if err := b.DeleteRaw(w.placedKey(p)); err != nil {
-					return err
-				}
+	placedAt, err := w.loadPlaced(ix, gone)
+	if err != nil {
+		return nil, err
+	}
+	err = ix.Batch(func(b *sigindex.Batch) error {
+		for _, p := range gone {
+			last, known := placedAt[p]
+			if !known {
+				continue
 			}
-			return nil
-		})
+			abs := filepath.Join(w.Repo.Root, filepath.FromSlash(p))
+			if fp, err := fingerprint(abs); err != nil || fp != last.Fingerprint {
+				continue // missing already, or edited: not ours to delete
+			}
+			if err := os.RemoveAll(abs); err != nil {
+				return fmt.Errorf("removing %s, an output the branch no longer has: %w", p, err)
+			}
+			removed = append(removed, p)
+			if err := b.DeleteRaw(w.placedKey(p)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return removed, err
 }

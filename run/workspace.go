@@ -42,9 +42,10 @@ type Workspace struct {
 	// indexMu serializes this process's goroutines on the index: badger
 	// admits one opener, and our file lock would make them wait anyway.
 	indexMu sync.Mutex
-	// early, when set, delivers the index OpenIndexEarly is opening,
-	// read-only.
+	// early, when set, delivers the index HoldIndexRead is opening,
+	// read-only, once; held keeps it for the reads that follow.
 	early chan openedIndex
+	held  openedIndex
 }
 
 type openedIndex struct {
@@ -82,24 +83,18 @@ func (w *Workspace) WithIndexRead(ctx context.Context, fn func(ix *sigindex.Inde
 func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *sigindex.Index) error) error {
 	w.indexMu.Lock()
 	defer w.indexMu.Unlock()
-	var (
-		ix  *sigindex.Index
-		err error
-	)
 	if w.early != nil {
-		opened := <-w.early
-		w.early = nil
-		ix, err = opened.ix, opened.err
-		if err == nil && !readOnly {
-			ix.Close() // a writer needs its own opening
-			ix = nil
+		if readOnly {
+			if ix := w.heldIndex(); ix != nil {
+				return fn(ix) // held for the next reads: not closed
+			}
+		} else {
+			w.releaseHeld() // a writer needs its own opening
 		}
 	}
-	if ix == nil && err == nil {
-		opts := w.IndexOptions
-		opts.ReadOnly = readOnly
-		ix, err = sigindex.Open(ctx, w.Repo.DDSDir(), opts)
-	}
+	opts := w.IndexOptions
+	opts.ReadOnly = readOnly
+	ix, err := sigindex.Open(ctx, w.Repo.DDSDir(), opts)
 	if err != nil {
 		return err
 	}
@@ -110,14 +105,17 @@ func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *si
 	return ix.Close()
 }
 
-// OpenIndexEarly starts opening the index read-only in the background,
-// for a command that has work of its own to do first (status evaluates the
-// working tree meanwhile, tens of milliseconds in a large repository). The
-// next WithIndexRead takes it. The returned function closes it if none
-// did; call it once the command is done.
-func (w *Workspace) OpenIndexEarly(ctx context.Context) (discard func()) {
+// HoldIndexRead starts opening the index read-only in the background, for
+// a command or hook that reads it several times and has work of its own to
+// do first (status evaluates the working tree meanwhile, tens of
+// milliseconds in a large repository). Every WithIndexRead then uses that
+// one opening; the first WithIndex closes it, as does the returned release,
+// which must be called once the caller is done reading. Other git dds wait
+// for the index meanwhile: hold it across no execution and no transfer.
+func (w *Workspace) HoldIndexRead(ctx context.Context) (release func()) {
 	w.indexMu.Lock()
 	defer w.indexMu.Unlock()
+	w.releaseHeld()
 	early := make(chan openedIndex, 1)
 	w.early = early
 	opts := w.IndexOptions
@@ -129,14 +127,36 @@ func (w *Workspace) OpenIndexEarly(ctx context.Context) (discard func()) {
 	return func() {
 		w.indexMu.Lock()
 		defer w.indexMu.Unlock()
-		if w.early != early {
-			return // taken
-		}
-		w.early = nil
-		if opened := <-early; opened.err == nil {
-			opened.ix.Close()
+		if w.early == early {
+			w.releaseHeld()
 		}
 	}
+}
+
+// heldIndex waits for the held index to open, and gives nil if it could
+// not: the caller then opens one of its own, and reports what is wrong.
+// Callers hold indexMu.
+func (w *Workspace) heldIndex() *sigindex.Index {
+	if opened, ok := <-w.early; ok {
+		w.held = opened
+		close(w.early)
+	}
+	if w.held.err != nil {
+		w.early, w.held = nil, openedIndex{}
+		return nil
+	}
+	return w.held.ix
+}
+
+// releaseHeld closes the held index, if any. Callers hold indexMu.
+func (w *Workspace) releaseHeld() {
+	if w.early == nil {
+		return
+	}
+	if ix := w.heldIndex(); ix != nil {
+		ix.Close()
+	}
+	w.early, w.held = nil, openedIndex{}
 }
 
 // worktreeKey scopes index rows to this working tree: linked worktrees share

@@ -86,8 +86,8 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, a
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	discardIndex := ws.OpenIndexEarly(ctx)
-	defer discardIndex()
+	releaseIndex := ws.HoldIndexRead(ctx)
+	defer releaseIndex()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	loader := namespace.NewLoader(ws.Repo, ws.Env)
