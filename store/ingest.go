@@ -320,15 +320,20 @@ func (s *Store) place(ctx context.Context, p pendingObject, changed map[string]b
 		// New folders must survive a crash too: the entry of each new one
 		// is in its parent, which needs flushing as well; only the
 		// parents that gained an entry, not every one up to the store.
-		top := filepath.Dir(shard)
-		if _, err := os.Stat(top); err != nil {
-			changed[s.objects] = true
+		if _, err := os.Stat(s.objects); err != nil {
+			if err := os.MkdirAll(s.objects, 0o755); err != nil {
+				return err
+			}
+			// A new store: its objects/ starts in the current layout.
+			if err := s.markLayout(); err != nil {
+				return err
+			}
 			changed[filepath.Dir(s.objects)] = true
 		}
-		if err := os.MkdirAll(shard, 0o755); err != nil {
+		if err := os.Mkdir(shard, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return err
 		}
-		changed[top] = true
+		changed[s.objects] = true
 	}
 	if err := os.Rename(p.tmp, dst); err != nil {
 		return err

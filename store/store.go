@@ -2,7 +2,8 @@
 // object store, and the placing of its objects into the working tree.
 //
 // An object is named by the BLAKE3-256 of its bytes, 64 lowercase hex digits,
-// and lives at objects/aa/bb/<id>, read-only. A folder output is stored as a
+// and lives at objects/aa/<id>, read-only (git's layout; see Open for the
+// two-level layout of earlier versions). A folder output is stored as a
 // manifest object (see EncodeManifest) naming the objects of its files.
 // Objects are written to tmp/, flushed, and renamed into place, so a crash
 // never leaves a partial object under objects/.
@@ -53,8 +54,20 @@ type Store struct {
 // complete temporary file already does that.
 func (s *Store) SetDurable(durable bool) { s.lazy = !durable }
 
+// layoutFile, beside objects/, says the objects are laid out one folder
+// deep, objects/aa/<id>. Earlier versions laid them out two deep,
+// objects/aa/bb/<id>: a store of 10,000 objects then had nearly 10,000
+// folders, and making a folder costs as much as writing a small object
+// (a fetch of 10,000 files spent seconds on them). An objects/ folder
+// without this file is in the old layout, which Open moves over.
+const layoutFile = "objects.layout"
+
 // Open returns the store rooted at dir, the .git/dds folder. Its folders are
-// created when the first object is written.
+// created when the first object is written. A store in the two-level layout
+// of earlier versions is moved to the current one first, once: each object
+// is renamed, nothing is copied, and a move cut short is taken up again by
+// the next Open. Every clone sharing a store (git config dds.dir) then needs
+// a git dds that reads this layout.
 func Open(dir string) (*Store, error) {
 	info, err := os.Stat(dir)
 	if err == nil && !info.IsDir() {
@@ -63,10 +76,72 @@ func Open(dir string) (*Store, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	return &Store{
+	s := &Store{
 		objects: filepath.Join(dir, "objects"),
 		tmp:     filepath.Join(dir, "tmp"),
-	}, nil
+	}
+	if err := s.upgradeLayout(); err != nil {
+		return nil, fmt.Errorf("open store: moving objects to the layout objects/aa/<id>: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Store) layoutPath() string { return filepath.Join(filepath.Dir(s.objects), layoutFile) }
+
+// upgradeLayout moves the objects of the two-level layout, if any, to
+// objects/aa/<id>, then writes layoutFile. Several processes may do it at
+// once: a rename another one made first is skipped.
+func (s *Store) upgradeLayout() error {
+	if _, err := os.Stat(s.layoutPath()); err == nil {
+		return nil
+	}
+	firsts, err := readDirIfExists(s.objects)
+	if err != nil || firsts == nil {
+		return err // no objects/ yet: the first object written marks the layout
+	}
+	for _, first := range firsts {
+		if !first.IsDir() || !isShard(first.Name()) {
+			continue
+		}
+		top := filepath.Join(s.objects, first.Name())
+		seconds, err := readDirIfExists(top)
+		if err != nil {
+			return err
+		}
+		for _, second := range seconds {
+			if !second.IsDir() || !isShard(second.Name()) {
+				continue
+			}
+			shard := filepath.Join(top, second.Name())
+			objects, err := readDirIfExists(shard)
+			if err != nil {
+				return err
+			}
+			for _, o := range objects {
+				id := o.Name()
+				if !ValidID(id) || id[:2] != first.Name() || id[2:4] != second.Name() {
+					continue
+				}
+				if err := os.Rename(filepath.Join(shard, id), filepath.Join(top, id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
+			}
+			// Left in place if anything else is in it; harmless.
+			_ = os.Remove(shard)
+		}
+	}
+	return s.markLayout()
+}
+
+// markLayout writes layoutFile. Its content is for people; its presence is
+// what counts.
+func (s *Store) markLayout() error {
+	return os.WriteFile(s.layoutPath(), []byte("objects/aa/<id>\n"), 0o644)
+}
+
+// isShard reports whether name is two lowercase hex digits.
+func isShard(name string) bool {
+	return len(name) == 2 && ValidID(name+"00000000000000000000000000000000000000000000000000000000000000")
 }
 
 // ValidID reports whether id has the form of a content id.
@@ -88,7 +163,7 @@ func (s *Store) Path(id string) string {
 	if !ValidID(id) {
 		return ""
 	}
-	return filepath.Join(s.objects, id[:2], id[2:4], id)
+	return filepath.Join(s.objects, id[:2], id)
 }
 
 // Has reports whether the store holds the object id.
@@ -146,34 +221,25 @@ func (s *Store) Walk(fn func(id string, size int64) error) error {
 		if !first.IsDir() {
 			continue
 		}
-		seconds, err := readDirIfExists(filepath.Join(s.objects, first.Name()))
+		shard := filepath.Join(s.objects, first.Name())
+		objects, err := readDirIfExists(shard)
 		if err != nil {
 			return err
 		}
-		for _, second := range seconds {
-			if !second.IsDir() {
+		for _, object := range objects {
+			id := object.Name()
+			if !object.Type().IsRegular() || s.Path(id) != filepath.Join(shard, id) {
 				continue
 			}
-			shard := filepath.Join(s.objects, first.Name(), second.Name())
-			objects, err := readDirIfExists(shard)
-			if err != nil {
-				return err
+			info, err := object.Info()
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // removed since the listing
 			}
-			for _, object := range objects {
-				id := object.Name()
-				if !object.Type().IsRegular() || s.Path(id) != filepath.Join(shard, id) {
-					continue
-				}
-				info, err := object.Info()
-				if errors.Is(err, fs.ErrNotExist) {
-					continue // removed since the listing
-				}
-				if err != nil {
-					return fmt.Errorf("walk store: %w", err)
-				}
-				if err := fn(id, info.Size()); err != nil {
-					return err
-				}
+			if err != nil {
+				return fmt.Errorf("walk store: %w", err)
+			}
+			if err := fn(id, info.Size()); err != nil {
+				return err
 			}
 		}
 	}

@@ -629,3 +629,79 @@ func TestRemoveStaleTemp(t *testing.T) {
 		t.Error("fresh temporary file removed")
 	}
 }
+
+// A store in the two-level layout of earlier versions opens in the current
+// one: every object moved, none copied, the old folders gone, and what is
+// not an object left alone.
+func TestOpenMovesTheTwoLevelLayout(t *testing.T) {
+	dir := t.TempDir()
+	ids := map[string]string{}
+	for _, content := range []string{"one", "two", "three"} {
+		id := hashBytes([]byte(content))
+		ids[id] = content
+		old := filepath.Join(dir, "objects", id[:2], id[2:4], id)
+		writeFile(t, old, content, false)
+		if err := os.Chmod(old, 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stray := filepath.Join(dir, "objects", "ab", "cd", "not-an-object")
+	writeFile(t, stray, "x", false)
+	before := map[string]fs.FileInfo{}
+	for id := range ids {
+		info, err := os.Stat(filepath.Join(dir, "objects", id[:2], id[2:4], id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[id] = info
+	}
+
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, content := range ids {
+		p := s.Path(id)
+		if p != filepath.Join(dir, "objects", id[:2], id) {
+			t.Fatalf("Path(%s) = %s", id, p)
+		}
+		if b, err := os.ReadFile(p); err != nil || string(b) != content {
+			t.Errorf("object %s after the move: %q, %v", id, b, err)
+		}
+		if after, err := os.Stat(p); err != nil || !os.SameFile(before[id], after) {
+			t.Errorf("object %s was copied, not moved", id)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "objects", id[:2], id[2:4])); err == nil {
+			t.Errorf("the old folder of %s is still there", id)
+		}
+		if err := s.Verify(context.Background(), id); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := os.Stat(stray); err != nil {
+		t.Errorf("a file that is no object was touched: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, layoutFile)); err != nil {
+		t.Errorf("no layout mark after the move: %v", err)
+	}
+	// The next Open finds the mark and moves nothing.
+	if _, err := Open(dir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A new store marks its layout with its first object.
+func TestNewStoreMarksItsLayout(t *testing.T) {
+	s, dir := newStore(t)
+	if _, err := os.Stat(filepath.Join(dir, layoutFile)); err == nil {
+		t.Fatal("a store with no objects is marked already")
+	}
+	p := filepath.Join(t.TempDir(), "f")
+	writeFile(t, p, "content", false)
+	if _, _, err := s.IngestFile(context.Background(), p, Copy); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, layoutFile)); err != nil {
+		t.Fatalf("no layout mark after the first object: %v", err)
+	}
+}
