@@ -3,9 +3,9 @@
 // objects by BLAKE3 id, one record per signature, and leases that let one
 // machine compute a signature while the others wait for its result.
 //
-// The layout under a remote's prefix mirrors the local store:
+// The layout under a remote's prefix:
 //
-//	objects/aa/bb/<content id>  the bytes, as .git/dds/objects holds them
+//	objects/aa/bb/<content id>  the bytes of an object of the local store
 //	records/<signature>         the record of one computation (JSON)
 //	leases/<signature>          who is computing it, until when (JSON)
 //
