@@ -10,10 +10,8 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 
-	"golang.org/x/sync/errgroup"
-
+	"github.com/git-dds/git-dds/internal/parallel"
 	"github.com/git-dds/git-dds/sigindex"
 	"github.com/git-dds/git-dds/store"
 )
@@ -544,29 +542,7 @@ func (r *Remote) download(ctx context.Context, st receiver, id string, size int6
 }
 
 // each calls fn for 0..n-1, r.Jobs at a time, and stops at the first
-// error. A few workers take the indexes in turn: a goroutine per item
-// would grow a fresh stack through the SDK's deep calls every time.
+// error.
 func (r *Remote) each(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	if n == 0 {
-		return nil
-	}
-	g, ctx := errgroup.WithContext(ctx)
-	var next atomic.Int64
-	for range min(max(r.Jobs, 1), n) {
-		g.Go(func() error {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return nil
-				}
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				if err := fn(ctx, i); err != nil {
-					return err
-				}
-			}
-		})
-	}
-	return g.Wait()
+	return parallel.ForEach(ctx, n, r.Jobs, fn)
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"runtime"
 	"slices"
-	"sync/atomic"
 
-	"golang.org/x/sync/errgroup"
-
+	"github.com/git-dds/git-dds/internal/parallel"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/sigindex"
 )
@@ -48,7 +46,7 @@ func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageSt
 	err := w.WithIndexRead(ctx, func(ix *sigindex.Index) error {
 		// Each stage is a few look-ups, stats and a record to decode: in a
 		// pipeline of thousands, worth every core.
-		return forEach(ctx, len(view.Stages), func(i int) error {
+		return parallel.ForEach(ctx, len(view.Stages), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
 			var err error
 			rows[i], refresh[i], err = w.stageStatus(ctx, ix, view.Stages[i])
 			return err
@@ -112,30 +110,6 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 		}
 	}
 	return row, refresh, nil
-}
-
-// forEach calls fn for 0..n-1 on as many goroutines as there are cores, and
-// returns the first error.
-func forEach(ctx context.Context, n int, fn func(i int) error) error {
-	g, ctx := errgroup.WithContext(ctx)
-	var next atomic.Int64
-	for range min(runtime.GOMAXPROCS(0), n) {
-		g.Go(func() error {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return nil
-				}
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				if err := fn(i); err != nil {
-					return err
-				}
-			}
-		})
-	}
-	return g.Wait()
 }
 
 // hasObjects reports whether every object of rec is in the local store.
