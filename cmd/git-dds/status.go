@@ -101,6 +101,7 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, a
 		return nil, nil, nil, err
 	}
 	rows, err := ws.Status(ctx, view)
+	releaseIndex() // not held across the remote's answers below
 	wg.Wait()
 	if err != nil {
 		return nil, nil, nil, err
