@@ -99,3 +99,25 @@ func TestEncodingVersionPinsStage(t *testing.T) {
 		t.Errorf("Stage or ParamFile changed shape, or EncodingVersion changed alone:\n got  %s\n want %s", got, want)
 	}
 }
+
+// FuzzDecode feeds damaged cache files to Decode: an error or a pipeline,
+// never a panic.
+func FuzzDecode(f *testing.F) {
+	p, err := Parse(FileName, doc("stages:",
+		"  clean: {cmd: make, deps: [data/raw.csv], params: {params.yaml: [clean.k]}, outs: [out/clean.csv]}",
+		"  train: {cmd: make, deps: [out/clean.csv], env: [SEED], outs: [out/model]}"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	data, err := p.Encode()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if p, err := Decode(data); err == nil && p == nil {
+			t.Fatal("no pipeline and no error")
+		}
+	})
+}
