@@ -7,10 +7,10 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/git-dds/git-dds/internal/parallel"
 )
 
 // hashFile returns the blob id of a file's bytes, streaming them: data
@@ -97,47 +97,5 @@ const (
 // forEachParallel calls fn(i) for every i in [0, n) on a few goroutines,
 // and returns the first error, or ctx's once it is done.
 func forEachParallel(ctx context.Context, n int, fn func(i int) error) error {
-	workers := min(maxWorkers, n/filesPerWorker)
-	if workers <= 1 {
-		for i := range n {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := fn(i); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var (
-		next     atomic.Int64
-		failed   atomic.Bool
-		firstErr error
-		once     sync.Once
-		wg       sync.WaitGroup
-	)
-	fail := func(err error) {
-		once.Do(func() { firstErr = err })
-		failed.Store(true)
-	}
-	for range workers {
-		wg.Go(func() {
-			for !failed.Load() {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					fail(err)
-					return
-				}
-				if err := fn(i); err != nil {
-					fail(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
+	return parallel.ForEach(ctx, n, min(maxWorkers, n/filesPerWorker), func(_ context.Context, i int) error { return fn(i) })
 }

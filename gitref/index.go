@@ -58,7 +58,6 @@ type indexSnapshot struct {
 	// in the index's order: sorted byte by byte.
 	paths  []string
 	bySlot []*indexEntry
-	slots  int
 	// written is the earliest modification time of the index files read.
 	// A file modified at or after it may have changed within the same
 	// timestamp tick as the index was written: git calls such an entry
@@ -131,8 +130,7 @@ func (s *indexSnapshot) add(path string, stage int, e *indexEntry) {
 	if seen {
 		e.slot = prev.slot
 	} else {
-		e.slot = s.slots
-		s.slots++
+		e.slot = len(s.paths)
 		s.paths = append(s.paths, path)
 		s.bySlot = append(s.bySlot, e)
 	}

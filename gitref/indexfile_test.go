@@ -50,8 +50,8 @@ func TestDecodeIndexMatchesGit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.slots != len(want.entries) || len(got.entries) != len(want.entries) {
-				t.Fatalf("decoded %d entries (%d slots), git lists %d", len(got.entries), got.slots, len(want.entries))
+			if len(got.paths) != len(want.entries) || len(got.entries) != len(want.entries) {
+				t.Fatalf("decoded %d entries (%d slots), git lists %d", len(got.entries), len(got.paths), len(want.entries))
 			}
 			seenSlots := map[int]bool{}
 			for p, w := range want.entries {
@@ -60,7 +60,7 @@ func TestDecodeIndexMatchesGit(t *testing.T) {
 					t.Errorf("%s: missing", p)
 					continue
 				}
-				if seenSlots[g.slot] || g.slot < 0 || g.slot >= got.slots {
+				if seenSlots[g.slot] || g.slot < 0 || g.slot >= len(got.paths) {
 					t.Errorf("%s: slot %d is out of range or taken", p, g.slot)
 				}
 				seenSlots[g.slot] = true
@@ -176,8 +176,8 @@ func FuzzDecodeIndex(f *testing.F) {
 	f.Add([]byte("DIRC\x00\x00\x00\x02\x00\x00\x00\x00" + strings.Repeat("\x00", 20)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		snap, err := decodeIndex(data, time.Time{})
-		if err == nil && len(snap.entries) != snap.slots {
-			t.Fatalf("%d entries in %d slots", len(snap.entries), snap.slots)
+		if err == nil && len(snap.entries) != len(snap.paths) {
+			t.Fatalf("%d entries in %d slots", len(snap.entries), len(snap.paths))
 		}
 	})
 }

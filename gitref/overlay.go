@@ -105,8 +105,8 @@ func newOverlay(ctx context.Context, r *Repo, snap *indexSnapshot, settings work
 		ctx:          ctx,
 		index:        snap,
 		settings:     settings,
-		files:        make([]fileState, snap.slots),
-		resolved:     make([]bool, snap.slots),
+		files:        make([]fileState, len(snap.paths)),
+		resolved:     make([]bool, len(snap.paths)),
 		trees:        make(map[string]treeState),
 		changedDirs:  make(map[string]bool),
 		realDirs:     map[string]bool{"": true},
@@ -179,8 +179,7 @@ func (o *Overlay) Tracked(path string) bool {
 		return false
 	}
 	_, isFile := o.index.entries[p]
-	isDir := o.index.isDir(p)
-	return isFile || isDir
+	return isFile || o.index.isDir(p)
 }
 
 // TrackedDir reports whether the index holds files under path.
@@ -189,8 +188,7 @@ func (o *Overlay) TrackedDir(path string) bool {
 	if err != nil {
 		return false
 	}
-	isDir := o.index.isDir(p)
-	return isDir
+	return o.index.isDir(p)
 }
 
 // ReadFile returns the content on disk of a tracked file (of a symlink: its

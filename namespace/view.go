@@ -208,7 +208,7 @@ func LoadPipeline(repo *gitref.Repo, tree gitref.Tree, worktree bool) (*pipeline
 	} else {
 		var data []byte
 		if data, err = tree.ReadFile(pipeline.FileName); err != nil {
-			return nil, fmt.Errorf("%w: no %s at the repository root; write one (see docs/dds-yaml.md)", ErrNoPipeline, pipeline.FileName)
+			return nil, errNoPipelineFile()
 		}
 		p, err = parsePipeline(repo, data)
 	}
@@ -221,11 +221,15 @@ func LoadPipeline(repo *gitref.Repo, tree gitref.Tree, worktree bool) (*pipeline
 	return p, nil
 }
 
+func errNoPipelineFile() error {
+	return fmt.Errorf("%w: no %s at the repository root; write one (see docs/dds-yaml.md)", ErrNoPipeline, pipeline.FileName)
+}
+
 // parseWorktreePipeline parses dds.yaml as it is on disk.
 func parseWorktreePipeline(repo *gitref.Repo) (*pipeline.Pipeline, error) {
 	data, err := os.ReadFile(repo.Root + "/" + pipeline.FileName)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: no %s at the repository root; write one (see docs/dds-yaml.md)", ErrNoPipeline, pipeline.FileName)
+		return nil, errNoPipelineFile()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", pipeline.FileName, err)

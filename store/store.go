@@ -141,8 +141,10 @@ func (s *Store) markLayout() error {
 
 // isShard reports whether name is two lowercase hex digits.
 func isShard(name string) bool {
-	return len(name) == 2 && ValidID(name+"00000000000000000000000000000000000000000000000000000000000000")
+	return len(name) == 2 && isHexDigit(name[0]) && isHexDigit(name[1])
 }
+
+func isHexDigit(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' }
 
 // ValidID reports whether id has the form of a content id.
 func ValidID(id string) bool {
@@ -150,7 +152,7 @@ func ValidID(id string) bool {
 		return false
 	}
 	for _, c := range []byte(id) {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+		if !isHexDigit(c) {
 			return false
 		}
 	}

@@ -47,3 +47,19 @@ func TestForEachStopsAtTheFirstError(t *testing.T) {
 		t.Errorf("ForEach = %v after %d items; want boom after 4", err, ran.Load())
 	}
 }
+
+func TestForEachStopsWhenCancelled(t *testing.T) {
+	for _, workers := range []int{1, 4} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var ran atomic.Int32
+		err := ForEach(ctx, 1000, workers, func(_ context.Context, i int) error {
+			if ran.Add(1) == 10 {
+				cancel()
+			}
+			return nil
+		})
+		if !errors.Is(err, context.Canceled) || ran.Load() >= 1000 {
+			t.Errorf("workers=%d: ForEach = %v after %d items; want context.Canceled before the end", workers, err, ran.Load())
+		}
+	}
+}
