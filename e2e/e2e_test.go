@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/zeebo/blake3"
 )
 
 // gitDDSDir is the folder holding the git-dds binary built for this run.
@@ -115,6 +118,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"exitcode": cmdExitCode,
 		"json":     cmdJSON,
 		"capture":  cmdCapture,
+		"b3sum":    cmdB3sum,
 		"dotsvg":   cmdDotSVG,
 		"mermaid":  cmdMermaid,
 		"browse":   cmdBrowse,
@@ -200,4 +204,20 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: capture VAR")
 	}
 	ts.Setenv(args[0], strings.TrimSuffix(ts.ReadFile("stdout"), "\n"))
+}
+
+// cmdB3sum prints the BLAKE3-256 of FILE in hex as the new stdout, read as
+// one stream by github.com/zeebo/blake3: an id computed apart from the
+// store's, which hashes large files on several cores: `b3sum FILE`.
+func cmdB3sum(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: b3sum FILE")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	h := blake3.New()
+	_, err = io.Copy(h, f)
+	ts.Check(err)
+	fmt.Fprintln(ts.Stdout(), hex.EncodeToString(h.Sum(nil)))
 }

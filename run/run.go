@@ -167,11 +167,12 @@ func (e *UnknownStageError) Error() string {
 	return fmt.Sprintf("no stage %q in %s; git dds status lists the stages", e.Name, pipeline.FileName)
 }
 
-// plan looks up every selected signature in one visit to the index.
+// plan looks up every selected signature in one read-only visit to the
+// index.
 func (w *Workspace) plan(ctx context.Context, view *namespace.View, selected []*pipeline.Stage) ([]*job, error) {
 	byName := make(map[string]*job, len(selected))
 	jobs := make([]*job, 0, len(selected))
-	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err := w.WithIndexRead(ctx, func(ix *sigindex.Index) error {
 		for _, st := range selected {
 			sv, _ := view.Stage(st.Name)
 			j := &job{view: sv, done: make(chan struct{})}

@@ -9,18 +9,25 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
+	"github.com/git-dds/git-dds/internal/blake3par"
 	"github.com/zeebo/blake3"
 )
 
 const (
 	// chunkSize is large enough that syscalls and channel hand-offs vanish
-	// next to the copying and hashing of each chunk.
-	chunkSize = 1 << 20
+	// next to the copying and hashing of each chunk, and small enough that a
+	// chunk is still in the cache when it is hashed: copying 1 GiB into the
+	// store took 0.30 s with 256 KiB chunks, 0.34 s with 1 MiB ones.
+	chunkSize = 1 << 18
 	// chunksInFlight lets the reader run ahead of the hasher by a few chunks.
 	chunksInFlight = 4
+	// parallelHashMin is the size from which a file is hashed on every core:
+	// below it, starting the goroutines costs more than they save.
+	parallelHashMin = 8 << 20
 )
 
 // HashFile returns the id the regular file at path would get in the store,
@@ -57,11 +64,25 @@ func (s *Store) hashFile(ctx context.Context, path string) (string, int64, error
 		return "", 0, fmt.Errorf("hash %s: %w", path, err)
 	}
 	defer f.Close()
-	id, size, err := hashCopy(ctx, f, nil, sizeHint(f))
+	id, size, err := hashOpenFile(ctx, f, sizeHint(f))
 	if err != nil {
 		return "", 0, fmt.Errorf("hash %s: %w", path, err)
 	}
 	return id, size, nil
+}
+
+// hashOpenFile returns the content id of the first size bytes of f, which
+// nothing else is writing, and size. A large file is hashed on every core;
+// hashCopy, which hashes a stream on one, handles the rest.
+func hashOpenFile(ctx context.Context, f *os.File, size int64) (string, int64, error) {
+	if size < parallelHashMin {
+		return hashCopy(ctx, f, nil, size)
+	}
+	sum, err := blake3par.Sum256(ctx, f, size, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(sum[:]), size, nil
 }
 
 // lstatOutput stats an output without following a final symbolic link and

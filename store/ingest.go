@@ -126,7 +126,7 @@ func (s *Store) ingestByCopy(ctx context.Context, path string, b *batch) (string
 		dst = newWritebackWriter(tmp)
 	}
 	if cloneFile(tmp, src) == nil {
-		id, size, err = hashCopy(ctx, src, nil, sizeHint(src))
+		id, size, err = hashOpenFile(ctx, src, sizeHint(src))
 	} else {
 		id, size, err = hashCopy(ctx, src, dst, sizeHint(src))
 	}
@@ -157,7 +157,7 @@ func (s *Store) ingestByLink(ctx context.Context, path string, before fs.FileInf
 	if !s.lazy {
 		startWriteback(f)
 	}
-	id, size, err := hashCopy(ctx, f, nil, before.Size())
+	id, size, err := hashOpenFile(ctx, f, before.Size())
 	if err != nil {
 		return "", 0, err
 	}

@@ -201,7 +201,7 @@ func (s *Store) Verify(ctx context.Context, id string) error {
 		return err
 	}
 	defer f.Close()
-	got, _, err := hashCopy(ctx, f, nil, sizeHint(f))
+	got, _, err := hashOpenFile(ctx, f, sizeHint(f))
 	if err != nil {
 		return fmt.Errorf("verify object %s: %w", id, err)
 	}

@@ -1,0 +1,169 @@
+// Package blake3par computes the BLAKE3-256 of a large file on several cores.
+//
+// BLAKE3 is a Merkle tree over 1 KiB chunks in which every chunk carries its
+// own index, so any aligned run of 2^h chunks can be hashed apart from the
+// rest and joined in afterwards. The Go BLAKE3 libraries hash one stream on
+// one core; this package cuts a file into such runs (pieces), hashes them on
+// a few goroutines with lukechampine.com/blake3/guts, and joins their
+// chaining values in order exactly as a streaming hasher would. The result
+// is the plain BLAKE3-256 of the bytes, the same as github.com/zeebo/blake3
+// gives (the tests check it against that library).
+package blake3par
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/bits"
+
+	"github.com/git-dds/git-dds/internal/parallel"
+	"lukechampine.com/blake3/guts"
+)
+
+// pieceHeight sets the size of the runs hashed apart: 2^9 chunks, 512 KiB.
+// A piece is read into a buffer and hashed at once, so the smaller it is the
+// likelier the hasher finds it still in the core's cache. A 1 GiB file in the
+// page cache, on two cores: 0.15 s with 512 KiB pieces (or 256 KiB: smaller
+// gains nothing more), 0.16 s with 1 MiB, 0.19 s with 4 MiB, 0.27 s with
+// 8 MiB; one core streaming it through github.com/zeebo/blake3, 0.29 s.
+const pieceHeight = 9
+
+// groupSize is what guts compresses in one call: 16 chunks side by side in
+// SIMD registers.
+const groupSize = guts.MaxSIMD * guts.ChunkSize
+
+// piece is an aligned run of 2^height chunks starting at chunk index first.
+type piece struct {
+	first  uint64
+	height int
+}
+
+func (p piece) offset() int64 { return int64(p.first) * guts.ChunkSize }
+func (p piece) length() int   { return (1 << p.height) * guts.ChunkSize }
+
+// Sum256 returns the BLAKE3-256 of the size bytes r holds, reading them with
+// ReadAt on up to workers goroutines. It fails if r ends before size bytes.
+func Sum256(ctx context.Context, r io.ReaderAt, size int64, workers int) ([32]byte, error) {
+	if size < 0 {
+		return [32]byte{}, fmt.Errorf("blake3par: negative size %d", size)
+	}
+	// The last chunk, full or not, is kept back: the root is computed from it
+	// and the subtrees before it, as a streaming hasher does in Sum.
+	chunks := uint64(max(1, (size+guts.ChunkSize-1)/guts.ChunkSize))
+	body := pieces(chunks - 1)
+
+	buffers := make(chan []byte, max(1, workers))
+	for range cap(buffers) {
+		buffers <- make([]byte, (1<<pieceHeight)*guts.ChunkSize)
+	}
+	cvs := make([][8]uint32, len(body))
+	err := parallel.ForEach(ctx, len(body), workers, func(_ context.Context, i int) error {
+		// The caller's ctx, not the pool's: a cancellation is seen between
+		// any two pieces.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		buf := <-buffers
+		defer func() { buffers <- buf }()
+		p := body[i]
+		data := buf[:p.length()]
+		if err := readFull(r, data, p.offset()); err != nil {
+			return err
+		}
+		cvs[i] = subtreeCV(data, p.first)
+		return nil
+	})
+	if err != nil {
+		return [32]byte{}, err
+	}
+
+	var stack cvStack
+	for i, p := range body {
+		stack.push(cvs[i], p.height)
+	}
+	tail := make([]byte, size-int64(chunks-1)*guts.ChunkSize)
+	if err := readFull(r, tail, int64(chunks-1)*guts.ChunkSize); err != nil {
+		return [32]byte{}, err
+	}
+	return stack.root(tail), nil
+}
+
+// readFull fills p from r at offset. A ReaderAt may report io.EOF along with
+// the last bytes of its input, which is no error here.
+func readFull(r io.ReaderAt, p []byte, offset int64) error {
+	n, err := r.ReadAt(p, offset)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("read at byte %d: %w", offset+int64(n), err)
+}
+
+// pieces splits chunks [0, n) into aligned power-of-two runs of at most
+// 2^pieceHeight chunks, left to right: the largest run that starts at each
+// point, is aligned there, and fits in what is left.
+func pieces(n uint64) []piece {
+	var out []piece
+	for first := uint64(0); first < n; {
+		height := min(bits.Len64(n-first)-1, pieceHeight)
+		if first != 0 {
+			height = min(height, bits.TrailingZeros64(first))
+		}
+		out = append(out, piece{first: first, height: height})
+		first += 1 << height
+	}
+	return out
+}
+
+// subtreeCV returns the chaining value of the 2^h full chunks in data, the
+// first of which has index first.
+func subtreeCV(data []byte, first uint64) [8]uint32 {
+	if len(data) <= groupSize {
+		// CompressBuffer reads a whole group; a short run gets one padded
+		// out, which it ignores past len(data).
+		var group [groupSize]byte
+		copy(group[:], data)
+		return guts.ChainingValue(guts.CompressBuffer(&group, len(data), &guts.IV, first, 0))
+	}
+	var stack cvStack // counts from 0: an aligned run has the shape of a whole tree
+	for off := 0; off < len(data); off += groupSize {
+		group := (*[groupSize]byte)(data[off : off+groupSize])
+		node := guts.CompressBuffer(group, groupSize, &guts.IV, first+uint64(off/guts.ChunkSize), 0)
+		stack.push(guts.ChainingValue(node), bits.TrailingZeros(guts.MaxSIMD))
+	}
+	// A full aligned run leaves one value, at its own height.
+	return stack.cvs[bits.TrailingZeros64(uint64(len(data)/guts.ChunkSize))]
+}
+
+// cvStack joins subtrees pushed left to right, as BLAKE3's streaming hasher
+// does: counter counts the chunks pushed so far, and its set bits say which
+// heights hold a subtree still waiting for its right sibling.
+type cvStack struct {
+	cvs     [64][8]uint32
+	counter uint64
+}
+
+func (s *cvStack) push(cv [8]uint32, height int) {
+	i := height
+	for s.counter&(1<<i) != 0 {
+		cv = guts.ChainingValue(guts.ParentNode(s.cvs[i], cv, &guts.IV, 0))
+		i++
+	}
+	s.cvs[i] = cv
+	s.counter += 1 << height
+}
+
+// root returns the hash of everything pushed followed by the last chunk.
+func (s *cvStack) root(lastChunk []byte) [32]byte {
+	node := guts.CompressChunk(lastChunk, &guts.IV, s.counter, 0)
+	for i := bits.TrailingZeros64(s.counter); i < bits.Len64(s.counter); i++ {
+		if s.counter&(1<<i) != 0 {
+			node = guts.ParentNode(s.cvs[i], guts.ChainingValue(node), &guts.IV, 0)
+		}
+	}
+	node.Flags |= guts.FlagRoot
+	words := guts.WordsToBytes(guts.CompressNode(node))
+	return [32]byte(words[:32])
+}
