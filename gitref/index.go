@@ -2,6 +2,7 @@ package gitref
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,9 +54,10 @@ type statData struct {
 
 // indexSnapshot is the index as read once.
 type indexSnapshot struct {
-	entries map[string]*indexEntry
 	// paths and bySlot list the paths and their entries by slot, that is
-	// in the index's order: sorted byte by byte.
+	// in the index's order: sorted byte by byte, each path once. A path is
+	// found by binary search: a map of 50,000 paths costs more to build
+	// than the lookups it would spare, and its lookups miss the cache.
 	paths  []string
 	bySlot []*indexEntry
 	// written is the earliest modification time of the index files read.
@@ -97,7 +99,7 @@ func (r *Repo) readIndex(ctx context.Context) (*indexSnapshot, error) {
 	// and its stat data are one version.
 	f, err := os.Open(r.indexPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &indexSnapshot{entries: map[string]*indexEntry{}}, nil
+		return &indexSnapshot{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the git index: %w", err)
@@ -123,25 +125,45 @@ func (r *Repo) readIndex(ctx context.Context) (*indexSnapshot, error) {
 	return snap, nil
 }
 
-// add records one index entry; unmerged stages of a path fold into one
-// conflicted entry whose mode is ours (stage 2) when there is one.
-func (s *indexSnapshot) add(path string, stage int, e *indexEntry) {
-	prev, seen := s.entries[path]
-	if seen {
-		e.slot = prev.slot
-	} else {
-		e.slot = len(s.paths)
+// add records one index entry, in the index's order; unmerged stages of a
+// path, which follow one another, fold into one conflicted entry whose mode
+// is ours (stage 2) when there is one. An entry out of order is an error:
+// git refuses such an index too.
+func (s *indexSnapshot) add(path string, stage int, e *indexEntry) error {
+	n := len(s.paths)
+	if n > 0 && path < s.paths[n-1] {
+		return fmt.Errorf("the index lists %s after %s, out of order", path, s.paths[n-1])
+	}
+	if n == 0 || path != s.paths[n-1] {
+		e.slot = n
 		s.paths = append(s.paths, path)
 		s.bySlot = append(s.bySlot, e)
+	} else {
+		e.slot = n - 1
 	}
 	if stage != 0 {
 		e.conflicted = true
-		if seen && (!prev.conflicted || stage != 2) {
-			return
+		if prev := s.bySlot[e.slot]; prev != e && (!prev.conflicted || stage != 2) {
+			return nil
 		}
 	}
-	s.entries[path] = e
 	s.bySlot[e.slot] = e
+	return nil
+}
+
+// entry returns the index's entry for the file path.
+func (s *indexSnapshot) entry(path string) (*indexEntry, bool) {
+	return s.entryIn(0, len(s.paths), path)
+}
+
+// entryIn is entry for a path among the slots [lo, hi), such as a folder's
+// (see under): a search in a few entries that sit together in memory.
+func (s *indexSnapshot) entryIn(lo, hi int, path string) (*indexEntry, bool) {
+	i, found := slices.BinarySearch(s.paths[lo:hi], path)
+	if !found {
+		return nil, false
+	}
+	return s.bySlot[lo+i], true
 }
 
 // under gives the run of slots [lo, hi) of the paths under dir, all of
@@ -162,23 +184,6 @@ func (s *indexSnapshot) under(dir string) (lo, hi int) {
 func (s *indexSnapshot) isDir(dir string) bool {
 	lo, hi := s.under(dir)
 	return dir == "" || lo < hi
-}
-
-// sortSlots puts the slots in path order, should a listing not have come
-// in the index's order; overlays find a folder's files by that order.
-func (s *indexSnapshot) sortSlots() {
-	if slices.IsSorted(s.paths) {
-		return
-	}
-	slices.SortFunc(s.bySlot, func(a, b *indexEntry) int { return strings.Compare(s.paths[a.slot], s.paths[b.slot]) })
-	paths := make([]string, len(s.paths))
-	for slot, e := range s.bySlot {
-		paths[slot] = s.paths[e.slot]
-	}
-	for slot, e := range s.bySlot {
-		e.slot = slot
-	}
-	s.paths = paths
 }
 
 // readIndexWithGit reads the index through git ls-files. A split index
@@ -202,11 +207,17 @@ func (r *Repo) readIndexWithGit(ctx context.Context, indexWritten time.Time) (*i
 	if err != nil {
 		return nil, err
 	}
-	snap := &indexSnapshot{entries: make(map[string]*indexEntry, len(listed)), written: written}
+	// ls-files lists in the index's order; sorted again all the same, as
+	// the slots rely on it.
+	slices.SortStableFunc(listed, func(a, b listedEntry) int {
+		return cmp.Or(strings.Compare(a.path, b.path), cmp.Compare(a.stage, b.stage))
+	})
+	snap := &indexSnapshot{paths: make([]string, 0, len(listed)), bySlot: make([]*indexEntry, 0, len(listed)), written: written}
 	for _, l := range listed {
-		snap.add(l.path, l.stage, l.entry)
+		if err := snap.add(l.path, l.stage, l.entry); err != nil {
+			return nil, err
+		}
 	}
-	snap.sortSlots()
 	return snap, nil
 }
 

@@ -57,7 +57,6 @@ func decodeIndex(data []byte, written time.Time) (*indexSnapshot, error) {
 	// of megabytes.
 	text := unsafe.String(unsafe.SliceData(body), len(body))
 	snap := &indexSnapshot{
-		entries: make(map[string]*indexEntry, count),
 		paths:   make([]string, 0, count),
 		bySlot:  make([]*indexEntry, 0, count),
 		written: written,
@@ -126,7 +125,9 @@ func decodeIndex(data []byte, written time.Time) (*indexSnapshot, error) {
 			return nil, fmt.Errorf("index entry %d has an empty path", i)
 		}
 		prev = path
-		snap.add(path, int(flags>>flagStageShift)&3, e)
+		if err := snap.add(path, int(flags>>flagStageShift)&3, e); err != nil {
+			return nil, err
+		}
 	}
 	if pos > len(body) {
 		return nil, fmt.Errorf("index entries run past the end of the file")
@@ -136,7 +137,6 @@ func decodeIndex(data []byte, written time.Time) (*indexSnapshot, error) {
 		return nil, err
 	}
 	snap.cacheTree = cacheTree
-	snap.sortSlots() // git writes them sorted; a damaged index may not be
 	return snap, nil
 }
 

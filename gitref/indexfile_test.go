@@ -3,6 +3,7 @@ package gitref
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,12 +51,13 @@ func TestDecodeIndexMatchesGit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got.paths) != len(want.entries) || len(got.entries) != len(want.entries) {
-				t.Fatalf("decoded %d entries (%d slots), git lists %d", len(got.entries), len(got.paths), len(want.entries))
+			if len(got.paths) != len(want.paths) || len(got.bySlot) != len(want.paths) {
+				t.Fatalf("decoded %d entries (%d slots), git lists %d", len(got.bySlot), len(got.paths), len(want.paths))
 			}
 			seenSlots := map[int]bool{}
-			for p, w := range want.entries {
-				g, ok := got.entries[p]
+			for slot, p := range want.paths {
+				w := want.bySlot[slot]
+				g, ok := got.entry(p)
 				if !ok {
 					t.Errorf("%s: missing", p)
 					continue
@@ -69,8 +71,8 @@ func TestDecodeIndexMatchesGit(t *testing.T) {
 					t.Errorf("%s:\n decoded %+v\n git     %+v", p, *g, *w)
 				}
 			}
-			if !got.entries["new.txt"].intentToAdd || !got.entries["src/a0"].skipWorktree {
-				t.Errorf("the extended flags were lost: new.txt %+v, src/a0 %+v", *got.entries["new.txt"], *got.entries["src/a0"])
+			if !entryOf(t, got, "new.txt").intentToAdd || !entryOf(t, got, "src/a0").skipWorktree {
+				t.Errorf("the extended flags were lost: new.txt %+v, src/a0 %+v", *entryOf(t, got, "new.txt"), *entryOf(t, got, "src/a0"))
 			}
 		})
 	}
@@ -176,8 +178,16 @@ func FuzzDecodeIndex(f *testing.F) {
 	f.Add([]byte("DIRC\x00\x00\x00\x02\x00\x00\x00\x00" + strings.Repeat("\x00", 20)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		snap, err := decodeIndex(data, time.Time{})
-		if err == nil && len(snap.entries) != len(snap.paths) {
-			t.Fatalf("%d entries in %d slots", len(snap.entries), len(snap.paths))
+		if err != nil {
+			return
+		}
+		if len(snap.bySlot) != len(snap.paths) || !slices.IsSorted(snap.paths) {
+			t.Fatalf("%d entries in %d slots, sorted: %v", len(snap.bySlot), len(snap.paths), slices.IsSorted(snap.paths))
+		}
+		for slot, p := range snap.paths {
+			if e, ok := snap.entry(p); !ok || e.slot != slot {
+				t.Fatalf("%s is not found at its slot %d", p, slot)
+			}
 		}
 	})
 }
@@ -193,4 +203,13 @@ func decodeFile(t *testing.T, tr *testRepo) *indexSnapshot {
 		t.Fatal(err)
 	}
 	return snap
+}
+
+func entryOf(t *testing.T, snap *indexSnapshot, path string) *indexEntry {
+	t.Helper()
+	e, ok := snap.entry(path)
+	if !ok {
+		t.Fatalf("no index entry for %s", path)
+	}
+	return e
 }

@@ -127,7 +127,7 @@ func (o *Overlay) Prefetch(paths []string) error {
 		if err != nil {
 			continue // Lookup reports it
 		}
-		if e, isFile := o.index.entries[p]; isFile {
+		if e, isFile := o.index.entry(p); isFile {
 			slots = append(slots, e.slot)
 		} else if o.index.isDir(p) {
 			slots = o.filesUnder(p, slots)
@@ -146,7 +146,7 @@ func (o *Overlay) Lookup(path string) (Entry, bool, error) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if e, isFile := o.index.entries[p]; isFile {
+	if e, isFile := o.index.entry(p); isFile {
 		if err := o.resolveFiles([]int{e.slot}); err != nil {
 			return Entry{}, false, err
 		}
@@ -178,7 +178,7 @@ func (o *Overlay) Tracked(path string) bool {
 	if err != nil {
 		return false
 	}
-	_, isFile := o.index.entries[p]
+	_, isFile := o.index.entry(p)
 	return isFile || o.index.isDir(p)
 }
 
@@ -199,7 +199,7 @@ func (o *Overlay) ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, isFile := o.index.entries[p]
+	e, isFile := o.index.entry(p)
 	isDir := o.index.isDir(p)
 	switch {
 	case isDir:

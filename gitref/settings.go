@@ -78,7 +78,7 @@ func userAttributesFile() string {
 }
 
 func indexHasAttributes(snap *indexSnapshot) bool {
-	for p := range snap.entries {
+	for _, p := range snap.paths {
 		if _, name := splitPath(p); name == ".gitattributes" {
 			return true
 		}

@@ -179,13 +179,14 @@ func (w *untrackedWalk) walk(dir string, above []gitignore.Pattern, found map[st
 		key = append([]byte(dir), '/')
 	}
 	prefix := len(key)
+	lo, hi := o.index.under(dir)
 	for _, entry := range entries {
 		name := entry.Name()
 		if name == ".git" {
 			continue
 		}
 		key = append(key[:prefix], name...)
-		e, tracked := o.index.entries[string(key)]
+		e, tracked := o.index.entryIn(lo, hi, string(key))
 		if !entry.IsDir() && tracked || tracked && e.mode == filemode.Submodule {
 			continue
 		}

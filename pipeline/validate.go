@@ -20,17 +20,20 @@ import (
 // git-ignored), and a dep or params file that git does not track, unless the
 // dep is another stage's output.
 func (p *Pipeline) Validate(root string, tracked func(path string) (bool, error)) error {
+	// Folders already found to be folders, not symlinks: outputs share a
+	// few, and a large pipeline would stat them once per output otherwise.
+	folders := make(map[string]bool)
 	for _, s := range p.Stages {
 		pos := p.positions[s.Name]
 		if s.Wdir != "" {
-			if err := p.checkNoSymlink(root, s.Wdir, false, pos.wdir,
-				fmt.Sprintf("wdir %s of stage %q", s.Wdir, s.Name), "a stage runs inside the repository"); err != nil {
+			if err := p.checkNoSymlink(root, s.Wdir, false, folders, pos.wdir,
+				item{"wdir", s.Wdir, s.Name}, "a stage runs inside the repository"); err != nil {
 				return err
 			}
 		}
 		for i, out := range s.Outs {
-			what := fmt.Sprintf("output %s of stage %q", out, s.Name)
-			if err := p.checkNoSymlink(root, out, true, pos.outs[i], what, "outputs must stay inside the repository"); err != nil {
+			what := item{"output", out, s.Name}
+			if err := p.checkNoSymlink(root, out, true, folders, pos.outs[i], what, "outputs must stay inside the repository"); err != nil {
 				return err
 			}
 			isTracked, err := tracked(out)
@@ -38,7 +41,7 @@ func (p *Pipeline) Validate(root string, tracked func(path string) (bool, error)
 				return fmt.Errorf("checking whether %s is tracked by git: %w", out, err)
 			}
 			if isTracked {
-				return p.errorAt(pos.outs[i], what+" is tracked by git",
+				return p.errorAt(pos.outs[i], what.String()+" is tracked by git",
 					"outputs are git-ignored: run git rm --cached -r "+shellQuote(out))
 			}
 		}
@@ -46,13 +49,12 @@ func (p *Pipeline) Validate(root string, tracked func(path string) (bool, error)
 			if _, produced := p.producerOf(dep); produced {
 				continue
 			}
-			if err := p.checkTracked(root, dep, tracked, pos.deps[i], fmt.Sprintf("dep %s of stage %q", dep, s.Name)); err != nil {
+			if err := p.checkTracked(root, dep, tracked, pos.deps[i], item{"dep", dep, s.Name}); err != nil {
 				return err
 			}
 		}
 		for _, params := range s.Params {
-			if err := p.checkTracked(root, params.File, tracked, pos.params[params.File],
-				fmt.Sprintf("params file %s of stage %q", params.File, s.Name)); err != nil {
+			if err := p.checkTracked(root, params.File, tracked, pos.params[params.File], item{"params file", params.File, s.Name}); err != nil {
 				return err
 			}
 		}
@@ -60,16 +62,26 @@ func (p *Pipeline) Validate(root string, tracked func(path string) (bool, error)
 	return nil
 }
 
+// item names a path of a stage in a message, such as `dep data/ of stage
+// "clean"`; it is formatted only when there is something to say.
+type item struct{ kind, path, stage string }
+
+func (i item) String() string { return fmt.Sprintf("%s %s of stage %q", i.kind, i.path, i.stage) }
+
 // checkNoSymlink refuses rel when one of the folders leading to it, or rel
 // itself unless parentsOnly, is a symlink. It stops at the first part that
 // does not exist (the stage will create the rest) or is not a folder.
-func (p *Pipeline) checkNoSymlink(root, rel string, parentsOnly bool, at position, what, rule string) error {
+// folders holds the parts known to be folders, and learns those it finds.
+func (p *Pipeline) checkNoSymlink(root, rel string, parentsOnly bool, folders map[string]bool, at position, what item, rule string) error {
 	parts := strings.Split(rel, "/")
 	if parentsOnly {
 		parts = parts[:len(parts)-1]
 	}
 	for i := range parts {
 		part := strings.Join(parts[:i+1], "/")
+		if folders[part] {
+			continue
+		}
 		full := filepath.Join(root, filepath.FromSlash(part))
 		info, err := os.Lstat(full)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -83,12 +95,13 @@ func (p *Pipeline) checkNoSymlink(root, rel string, parentsOnly bool, at positio
 			if err != nil {
 				return fmt.Errorf("reading symlink %s: %w", part, err)
 			}
-			return p.errorAt(at, fmt.Sprintf("%s goes through the symlink %s -> %s", what, part, target),
+			return p.errorAt(at, fmt.Sprintf("%v goes through the symlink %s -> %s", what, part, target),
 				rule+": replace the symlink with a folder")
 		}
 		if !info.IsDir() {
 			return nil
 		}
+		folders[part] = true
 	}
 	return nil
 }
@@ -96,7 +109,7 @@ func (p *Pipeline) checkNoSymlink(root, rel string, parentsOnly bool, at positio
 // checkTracked refuses rel, a dep or params file, when git does not track it:
 // signatures are computed from git trees, so an untracked input would not
 // count.
-func (p *Pipeline) checkTracked(root, rel string, tracked func(string) (bool, error), at position, what string) error {
+func (p *Pipeline) checkTracked(root, rel string, tracked func(string) (bool, error), at position, what item) error {
 	isTracked, err := tracked(rel)
 	if err != nil {
 		return fmt.Errorf("checking whether %s is tracked by git: %w", rel, err)
@@ -107,11 +120,11 @@ func (p *Pipeline) checkTracked(root, rel string, tracked func(string) (bool, er
 	_, err = os.Lstat(filepath.Join(root, filepath.FromSlash(rel)))
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
-		return p.errorAt(at, what+" does not exist", "fix the path, or create it and git add "+shellQuote(rel))
+		return p.errorAt(at, what.String()+" does not exist", "fix the path, or create it and git add "+shellQuote(rel))
 	case err != nil:
 		return fmt.Errorf("looking for %s: %w", rel, err)
 	}
-	return p.errorAt(at, what+" is not tracked by git", "run git add "+shellQuote(rel))
+	return p.errorAt(at, what.String()+" is not tracked by git", "run git add "+shellQuote(rel))
 }
 
 // shellQuote makes a path safe to paste into a suggested command.
