@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -482,15 +483,31 @@ func BenchmarkOpenGetClose(b *testing.B) {
 }
 
 // A read-only opening reads what a writable one wrote and refuses writes;
-// on a fresh folder, where there is nothing to read, it opens writable.
+// on a fresh folder it reads an empty index and creates nothing.
 func TestReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	ix, err := Open(context.Background(), dir, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatalf("read-only opening of a new index: %v", err)
 	}
+	if _, ok, err := ix.Get(sigN(1)); ok || err != nil {
+		t.Errorf("Get on an index not created yet = %v, %v", ok, err)
+	}
+	if _, ok, err := ix.Last("clean"); ok || err != nil {
+		t.Errorf("Last on an index not created yet = %v, %v", ok, err)
+	}
+	if err := ix.Put(testRecord(1, "clean", epoch)); err == nil {
+		t.Error("Put on a read-only opening of an index not created yet succeeded")
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a read-only visit created the index: %v", err)
+	}
+	ix = openTestIndex(t, dir)
 	if err := ix.Put(testRecord(1, "clean", epoch)); err != nil {
-		t.Fatalf("the new index must be writable: %v", err)
+		t.Fatal(err)
 	}
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
