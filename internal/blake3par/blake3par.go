@@ -28,6 +28,9 @@ import (
 // 8 MiB; one core streaming it through github.com/zeebo/blake3, 0.29 s.
 const pieceHeight = 9
 
+// batchPieces is how many pieces are handed out at a time: 2 GiB.
+const batchPieces = 4096
+
 // groupSize is what guts compresses in one call: 16 chunks side by side in
 // SIMD registers.
 const groupSize = guts.MaxSIMD * guts.ChunkSize
@@ -44,42 +47,55 @@ func (p piece) length() int   { return (1 << p.height) * guts.ChunkSize }
 // Sum256 returns the BLAKE3-256 of the size bytes r holds, reading them with
 // ReadAt on up to workers goroutines. It fails if r ends before size bytes.
 func Sum256(ctx context.Context, r io.ReaderAt, size int64, workers int) ([32]byte, error) {
+	return sum256(ctx, r, size, workers, batchPieces)
+}
+
+// sum256 is Sum256 handing out batch pieces at a time.
+func sum256(ctx context.Context, r io.ReaderAt, size int64, workers, batch int) ([32]byte, error) {
 	if size < 0 {
 		return [32]byte{}, fmt.Errorf("blake3par: negative size %d", size)
 	}
 	// The last chunk, full or not, is kept back: the root is computed from it
 	// and the subtrees before it, as a streaming hasher does in Sum.
 	chunks := uint64(max(1, (size+guts.ChunkSize-1)/guts.ChunkSize))
-	body := pieces(chunks - 1)
 
 	buffers := make(chan []byte, max(1, workers))
 	for range cap(buffers) {
 		buffers <- make([]byte, (1<<pieceHeight)*guts.ChunkSize)
 	}
-	cvs := make([][8]uint32, len(body))
-	err := parallel.ForEach(ctx, len(body), workers, func(_ context.Context, i int) error {
-		// The caller's ctx, not the pool's: a cancellation is seen between
-		// any two pieces.
-		if err := ctx.Err(); err != nil {
-			return err
+	// Pieces go out in batches, whose values join the stack in order before
+	// the next: memory stays the same whatever the file's size.
+	var (
+		stack  cvStack
+		handed = make([]piece, 0, batch)
+		cvs    = make([][8]uint32, batch)
+	)
+	for first := uint64(0); first < chunks-1; {
+		handed = appendPieces(handed[:0], first, chunks-1, batch)
+		err := parallel.ForEach(ctx, len(handed), workers, func(_ context.Context, i int) error {
+			// The caller's ctx, not the pool's: a cancellation is seen
+			// between any two pieces.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			buf := <-buffers
+			defer func() { buffers <- buf }()
+			p := handed[i]
+			data := buf[:p.length()]
+			if err := readFull(r, data, p.offset()); err != nil {
+				return err
+			}
+			cvs[i] = subtreeCV(data, p.first)
+			return nil
+		})
+		if err != nil {
+			return [32]byte{}, err
 		}
-		buf := <-buffers
-		defer func() { buffers <- buf }()
-		p := body[i]
-		data := buf[:p.length()]
-		if err := readFull(r, data, p.offset()); err != nil {
-			return err
+		for i, p := range handed {
+			stack.push(cvs[i], p.height)
 		}
-		cvs[i] = subtreeCV(data, p.first)
-		return nil
-	})
-	if err != nil {
-		return [32]byte{}, err
-	}
-
-	var stack cvStack
-	for i, p := range body {
-		stack.push(cvs[i], p.height)
+		last := handed[len(handed)-1]
+		first = last.first + 1<<last.height
 	}
 	tail := make([]byte, size-int64(chunks-1)*guts.ChunkSize)
 	if err := readFull(r, tail, int64(chunks-1)*guts.ChunkSize); err != nil {
@@ -101,20 +117,18 @@ func readFull(r io.ReaderAt, p []byte, offset int64) error {
 	return fmt.Errorf("read at byte %d: %w", offset+int64(n), err)
 }
 
-// pieces splits chunks [0, n) into aligned power-of-two runs of at most
-// 2^pieceHeight chunks, left to right: the largest run that starts at each
-// point, is aligned there, and fits in what is left.
-func pieces(n uint64) []piece {
-	var out []piece
-	for first := uint64(0); first < n; {
+// appendPieces appends to dst at most limit pieces that split the chunks
+// from first up to n, left to right: at each point the largest run that is
+// aligned there and fits in what is left, up to 2^pieceHeight chunks.
+func appendPieces(dst []piece, first, n uint64, limit int) []piece {
+	for ; first < n && len(dst) < limit; first += 1 << dst[len(dst)-1].height {
 		height := min(bits.Len64(n-first)-1, pieceHeight)
 		if first != 0 {
 			height = min(height, bits.TrailingZeros64(first))
 		}
-		out = append(out, piece{first: first, height: height})
-		first += 1 << height
+		dst = append(dst, piece{first: first, height: height})
 	}
-	return out
+	return dst
 }
 
 // subtreeCV returns the chaining value of the 2^h full chunks in data, the

@@ -39,6 +39,13 @@ func TestSum256MatchesStreamingBLAKE3(t *testing.T) {
 				t.Errorf("size %d, %d workers: %x, want %x", size, workers, got, want)
 			}
 		}
+		// Handed out a few pieces at a time, as a file of gigabytes is.
+		for _, batch := range []int{1, 2, 3} {
+			got, err := sum256(context.Background(), bytes.NewReader(data[:size]), int64(size), 2, batch)
+			if err != nil || got != want {
+				t.Errorf("size %d in batches of %d: %x, %v; want %x", size, batch, got, err, want)
+			}
+		}
 	}
 }
 
@@ -64,7 +71,14 @@ func TestSum256Cancelled(t *testing.T) {
 func TestPiecesAreAlignedAndCover(t *testing.T) {
 	for _, n := range []uint64{0, 1, 2, 3, 15, 16, 17, 4095, 4096, 4097, 12289, 1 << 20} {
 		var next uint64
-		for _, p := range pieces(n) {
+		var all []piece
+		for first := uint64(0); first < n; {
+			batch := appendPieces(nil, first, n, 3)
+			all = append(all, batch...)
+			last := batch[len(batch)-1]
+			first = last.first + 1<<last.height
+		}
+		for _, p := range all {
 			if p.first != next {
 				t.Fatalf("n=%d: piece starts at %d, want %d", n, p.first, next)
 			}
@@ -87,9 +101,10 @@ func FuzzSum256(f *testing.F) {
 	f.Fuzz(func(t *testing.T, size uint32, workers uint8) {
 		n := int(size) % len(data)
 		want := blake3.Sum256(data[:n])
-		got, err := Sum256(context.Background(), bytes.NewReader(data[:n]), int64(n), int(workers%5))
+		batch := 1 + int(workers/5)%4
+		got, err := sum256(context.Background(), bytes.NewReader(data[:n]), int64(n), int(workers%5), batch)
 		if err != nil || got != want {
-			t.Fatalf("size %d, %d workers: %x, %v; want %x", n, workers%5, got, err, want)
+			t.Fatalf("size %d, %d workers, batches of %d: %x, %v; want %x", n, workers%5, batch, got, err, want)
 		}
 	})
 }
