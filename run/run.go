@@ -372,12 +372,13 @@ func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *sigindex
 // execute runs the stage's command with fresh output paths.
 func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixed bool) error {
 	st := sv.Stage
-	for _, out := range st.Outs {
-		abs := filepath.Join(w.Repo.Root, filepath.FromSlash(out))
-		if err := os.RemoveAll(abs); err != nil {
+	outs := make([]string, len(st.Outs))
+	for i, out := range st.Outs {
+		outs[i] = filepath.Join(w.Repo.Root, filepath.FromSlash(out))
+		if err := os.RemoveAll(outs[i]); err != nil {
 			return fmt.Errorf("stage %s: removing the old %s: %w", st.Name, out, err)
 		}
-		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(outs[i]), 0o755); err != nil {
 			return fmt.Errorf("stage %s: creating the folder of %s: %w", st.Name, out, err)
 		}
 	}
@@ -396,7 +397,10 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Run(); err != nil {
+	stopFlushing := w.Store.FlushAhead(outs, w.Link)
+	err := cmd.Run()
+	stopFlushing()
+	if err != nil {
 		return &StageError{Stage: st.Name, Err: err, Tail: tail.Lines()}
 	}
 	for _, o := range st.Outs {

@@ -25,6 +25,21 @@ func startWriteback(f *os.File) {
 	_ = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
 }
 
+// startWritebackAt is startWriteback for the regular file at path, if it is
+// one; anything else is left alone, unopened when it is a symlink and
+// without waiting when it is a FIFO.
+func startWritebackAt(path string) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
+		_ = unix.SyncFileRange(fd, 0, 0, unix.SYNC_FILE_RANGE_WRITE)
+	}
+}
+
 // writebackStep is how much is written before its flush is started.
 const writebackStep = 8 << 20
 

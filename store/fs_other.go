@@ -14,4 +14,6 @@ func exchange(a, b string) error { return errors.ErrUnsupported }
 
 func startWriteback(*os.File) {}
 
+func startWritebackAt(string) {}
+
 func newWritebackWriter(f *os.File) io.Writer { return f }
