@@ -165,7 +165,9 @@ func (s *Store) ingestByCopy(ctx context.Context, path string, b *batch) (string
 		dst = newWritebackWriter(tmp)
 	}
 	if cloneFile(tmp, src) == nil {
-		id, size, err = hashOpenFile(ctx, src, sizeHint(src))
+		// The clone, not the source, which its command may still touch:
+		// the id must name the bytes the object holds.
+		id, size, err = hashOpenFile(ctx, tmp, sizeHint(tmp))
 	} else {
 		id, size, err = hashCopy(ctx, src, dst, sizeHint(src))
 	}
