@@ -7,12 +7,14 @@ import (
 )
 
 // config reads git config once for the process: a command asks it a dozen
-// things, and git dds never writes it. nil when unreadable.
+// things, and git dds never writes it. What git was given on its command
+// line (git -c) counts over the files. nil when unreadable.
 func (r *Repo) config() *config.Config {
 	r.configOnce.Do(func() {
 		r.objects.Lock()
 		defer r.objects.Unlock()
 		if cfg, err := r.repo.ConfigScoped(config.SystemScope); err == nil {
+			applyCommandLine(cfg)
 			r.configCache = cfg
 		}
 	})

@@ -35,6 +35,7 @@ func (r *Repo) readWorktreeSettings(snap *indexSnapshot) (worktreeSettings, erro
 			return worktreeSettings{}, fmt.Errorf("reading the git config of %s: %w", r.Root, err)
 		}
 	}
+	applyCommandLine(cfg)
 	core := cfg.Raw.Section("core")
 	s := worktreeSettings{
 		trustExecutableBit: configBool(core, "filemode", true),
