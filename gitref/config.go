@@ -1,57 +1,85 @@
 package gitref
 
 import (
+	"bytes"
+	"slices"
 	"strings"
-
-	"github.com/go-git/go-git/v5/config"
 )
 
-// config reads git config once for the process: a command asks it a dozen
-// things, and git dds never writes it. What git was given on its command
-// line (git -c) counts over the files. nil when unreadable.
-func (r *Repo) config() *config.Config {
-	r.configOnce.Do(func() {
-		r.objects.Lock()
-		defer r.objects.Unlock()
-		if cfg, err := r.repo.ConfigScoped(config.SystemScope); err == nil {
-			applyCommandLine(cfg)
-			r.configCache = cfg
-		}
-	})
-	return r.configCache
+// gitConfig is git's configuration as `git config --list -z` gives it: every
+// file git reads (system, global, XDG, repository, worktree, and the files
+// they include), then what git was given on its command line (git -c,
+// --config-env, GIT_CONFIG_COUNT), in git's own precedence. go-git reads
+// fewer of them (no includes, one global file, none of git's environment).
+type gitConfig struct {
+	// values holds the last value of each key, as git reads a single-valued
+	// setting. Keys are as git spells them: section and name in lower case,
+	// a subsection as written.
+	values map[string]string
+	// subsections lists each section's subsections in order of appearance.
+	subsections map[string][]string
 }
 
-// ConfigValue returns the value of section.key from git config, the
-// repository's own settings over the user's and the system's (git's
-// precedence), or "" when unset or unreadable.
-func (r *Repo) ConfigValue(section, key string) string {
-	cfg := r.config()
-	if cfg == nil {
-		return ""
+// parseConfigList reads the output of git config --list -z: entries ended
+// by NUL, each a key, then a newline and the value, or the key alone for a
+// setting written without "=", which git reads as true.
+func parseConfigList(out []byte) gitConfig {
+	c := gitConfig{values: map[string]string{}, subsections: map[string][]string{}}
+	for entry := range bytes.SplitSeq(out, []byte{0}) {
+		if len(entry) == 0 {
+			continue
+		}
+		key, value, hasValue := strings.Cut(string(entry), "\n")
+		if !hasValue {
+			value = "true"
+		}
+		c.values[key] = value
+		first, last := strings.IndexByte(key, '.'), strings.LastIndexByte(key, '.')
+		if first > 0 && last > first+1 {
+			section, sub := key[:first], key[first+1:last]
+			if !slices.Contains(c.subsections[section], sub) {
+				c.subsections[section] = append(c.subsections[section], sub)
+			}
+		}
 	}
+	return c
+}
+
+// lookup returns the value of name in section ("dds", or with a subsection,
+// "dds.remote.origin"), and whether it is set.
+func (c gitConfig) lookup(section, name string) (string, bool) {
 	sub := ""
 	if i := strings.IndexByte(section, '.'); i >= 0 {
-		section, sub = section[:i], section[i+1:]
+		section, sub = section[:i], section[i:]
 	}
-	s := cfg.Raw.Section(section)
-	if sub != "" {
-		return s.Subsection(sub).Option(key)
-	}
-	return s.Option(key)
+	v, ok := c.values[strings.ToLower(section)+sub+"."+strings.ToLower(name)]
+	return v, ok
+}
+
+// ConfigValue returns the value of section.key from git config, or "" when
+// unset.
+func (r *Repo) ConfigValue(section, key string) string {
+	v, _ := r.config.lookup(section, key)
+	return v
 }
 
 // ConfigSubsections lists the subsections of section that git config
 // defines, e.g. "remote.origin" for dds.remote.origin.url.
 func (r *Repo) ConfigSubsections(section string) []string {
-	cfg := r.config()
-	if cfg == nil {
-		return nil
+	return slices.Clone(r.config.subsections[strings.ToLower(section)])
+}
+
+// configBool reads a git boolean, fallback when unset or not a boolean.
+func (r *Repo) configBool(key string, fallback bool) bool {
+	section, name, _ := strings.Cut(key, ".")
+	v, ok := r.config.lookup(section, name)
+	if !ok {
+		return fallback
 	}
-	var names []string
-	for _, sub := range cfg.Raw.Section(section).Subsections {
-		names = append(names, sub.Name)
+	if b, ok := ParseBool(v); ok {
+		return b
 	}
-	return names
+	return fallback
 }
 
 // ParseBool reads a boolean as git config does: true, yes, on or 1; false,

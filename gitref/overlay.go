@@ -79,11 +79,7 @@ func (r *Repo) Worktree(ctx context.Context) (*Overlay, error) {
 	if err != nil {
 		return nil, err
 	}
-	settings, err := r.readWorktreeSettings(snap)
-	if err != nil {
-		return nil, err
-	}
-	return newOverlay(ctx, r, snap, settings), nil
+	return newOverlay(ctx, r, snap, r.readWorktreeSettings(snap)), nil
 }
 
 // Refresh returns an overlay that looks at the files again, for checking

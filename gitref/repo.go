@@ -51,8 +51,7 @@ type Repo struct {
 	ddsDirOnce sync.Once
 	ddsDir     string
 
-	configOnce  sync.Once
-	configCache *config.Config
+	config gitConfig
 }
 
 // Open finds the repository whose working tree contains dir. It asks git
@@ -66,6 +65,14 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	if _, err := os.Stat(absDir); err != nil {
 		return nil, fmt.Errorf("opening repository at %s: %w", absDir, err)
 	}
+	// Git's configuration is read beside, by git too: every command needs
+	// it, and go-git reads only some of its sources.
+	configList := exec.CommandContext(ctx, "git", "config", "--list", "-z")
+	configList.Dir = absDir
+	var configOut bytes.Buffer
+	configList.Stdout = &configOut
+	configStarted := configList.Start() == nil
+
 	cmd := exec.CommandContext(ctx, "git", "rev-parse",
 		"--is-bare-repository", "--show-object-format",
 		"--absolute-git-dir", "--git-common-dir", "--git-path", "index",
@@ -74,6 +81,11 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
+	// An unreadable config fails rev-parse too, which says why; this one
+	// is only waited for.
+	if configStarted {
+		_ = configList.Wait()
+	}
 	loc, parseErr := parseRevParse(stdout.String(), absDir)
 	switch {
 	case errors.Is(runErr, exec.ErrNotFound):
@@ -102,6 +114,7 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		CommonDir: loc.commonDir,
 		indexPath: loc.indexPath,
 		repo:      repo,
+		config:    parseConfigList(configOut.Bytes()),
 	}, nil
 }
 

@@ -1,15 +1,12 @@
 package gitref
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	formatcfg "github.com/go-git/go-git/v5/plumbing/format/config"
 )
 
 // worktreeSettings are the git settings that change what git add records
@@ -25,45 +22,22 @@ type worktreeSettings struct {
 	filtersEverywhere bool
 }
 
-// readWorktreeSettings reads the repository's and the user's git config.
-func (r *Repo) readWorktreeSettings(snap *indexSnapshot) (worktreeSettings, error) {
-	cfg, err := r.repo.ConfigScoped(config.GlobalScope)
-	if err != nil {
-		// An unreadable user config must not stop us; git itself would
-		// have complained about it already.
-		if cfg, err = r.repo.Config(); err != nil {
-			return worktreeSettings{}, fmt.Errorf("reading the git config of %s: %w", r.Root, err)
-		}
-	}
-	applyCommandLine(cfg)
-	core := cfg.Raw.Section("core")
+// readWorktreeSettings reads the settings that change what git add
+// records from git config.
+func (r *Repo) readWorktreeSettings(snap *indexSnapshot) worktreeSettings {
 	s := worktreeSettings{
-		trustExecutableBit: configBool(core, "filemode", true),
-		hasSymlinks:        configBool(core, "symlinks", true),
-		trustCtime:         configBool(core, "trustctime", true),
-		checkInode:         !strings.EqualFold(core.Option("checkstat"), "minimal"),
+		trustExecutableBit: r.configBool("core.fileMode", true),
+		hasSymlinks:        r.configBool("core.symlinks", true),
+		trustCtime:         r.configBool("core.trustCtime", true),
+		checkInode:         !strings.EqualFold(r.ConfigValue("core", "checkStat"), "minimal"),
 	}
-	autocrlf := strings.EqualFold(core.Option("autocrlf"), "input") || configBool(core, "autocrlf", false)
+	autocrlf := strings.EqualFold(r.ConfigValue("core", "autocrlf"), "input") || r.configBool("core.autocrlf", false)
 	s.filtersEverywhere = autocrlf ||
-		core.Option("attributesfile") != "" ||
+		r.ConfigValue("core", "attributesFile") != "" ||
 		fileExists(filepath.Join(r.CommonDir, "info", "attributes")) ||
 		fileExists(userAttributesFile()) ||
 		indexHasAttributes(snap)
-	return s, nil
-}
-
-// configBool reads a git boolean; a key given without a value is true.
-func configBool(section *formatcfg.Section, key string, fallback bool) bool {
-	if !section.HasOption(key) {
-		return fallback
-	}
-	switch strings.ToLower(section.Option(key)) {
-	case "", "true", "yes", "on", "1":
-		return true
-	case "false", "no", "off", "0":
-		return false
-	}
-	return fallback
+	return s
 }
 
 // userAttributesFile is git's default core.attributesFile.
