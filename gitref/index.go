@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -76,11 +75,8 @@ type indexSnapshot struct {
 
 // indexStamp identifies a version of the index file cheaply.
 func indexStamp(info fs.FileInfo) string {
-	var ino uint64
-	if st, ok := info.Sys().(*syscall.Stat_t); ok {
-		ino = st.Ino
-	}
-	return fmt.Sprintf("%d:%d:%d", info.Size(), info.ModTime().UnixNano(), ino)
+	st, _ := fileStatData(info) // its inode, where the platform has one
+	return fmt.Sprintf("%d:%d:%d", info.Size(), info.ModTime().UnixNano(), st.inode)
 }
 
 // writtenAfter reports whether the index was written strictly after a
