@@ -3,12 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/zeebo/blake3"
 )
 
 // smallObject is the size up to which a received object is read whole into
@@ -100,9 +97,8 @@ func copySmall(dst io.Writer, r io.Reader, sizeHint int64) (string, int64, error
 	if err != nil {
 		return "", n, err
 	}
-	sum := blake3.Sum256(buf.Bytes())
 	if _, err := dst.Write(buf.Bytes()); err != nil {
 		return "", n, err
 	}
-	return hex.EncodeToString(sum[:]), n, nil
+	return hashBytes(buf.Bytes()), n, nil
 }

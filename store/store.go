@@ -109,28 +109,36 @@ func (s *Store) upgradeLayout() error {
 			return err
 		}
 		for _, second := range seconds {
-			if !second.IsDir() || !isShard(second.Name()) {
-				continue
-			}
-			shard := filepath.Join(top, second.Name())
-			objects, err := readDirIfExists(shard)
-			if err != nil {
-				return err
-			}
-			for _, o := range objects {
-				id := o.Name()
-				if !ValidID(id) || id[:2] != first.Name() || id[2:4] != second.Name() {
-					continue
-				}
-				if err := os.Rename(filepath.Join(shard, id), filepath.Join(top, id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if second.IsDir() && isShard(second.Name()) {
+				if err := moveUp(top, second.Name()); err != nil {
 					return err
 				}
 			}
-			// Left in place if anything else is in it; harmless.
-			_ = os.Remove(shard)
 		}
 	}
 	return s.markLayout()
+}
+
+// moveUp renames the objects of the old-layout folder top/second
+// (objects/aa/bb) into top (objects/aa), then removes the folder.
+func moveUp(top, second string) error {
+	shard := filepath.Join(top, second)
+	objects, err := readDirIfExists(shard)
+	if err != nil {
+		return err
+	}
+	for _, o := range objects {
+		id := o.Name()
+		if !ValidID(id) || id[:2] != filepath.Base(top) || id[2:4] != second {
+			continue
+		}
+		if err := os.Rename(filepath.Join(shard, id), filepath.Join(top, id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	// Left in place if anything else is in it; harmless.
+	_ = os.Remove(shard)
+	return nil
 }
 
 // markLayout writes layoutFile. Its content is for people; its presence is
