@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -143,16 +144,32 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 	if err != nil {
 		return nil, corrupt(dir, err)
 	}
+	need := headroom(dir, opt)
 	if !readOnly {
 		if err := removeEmptyLogs(dir, hadTables); err != nil {
 			return nil, fmt.Errorf("opening the index in %s: %w", dir, err)
 		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("opening the index in %s: %w", dir, err)
+		}
+		if err := checkSpace(dir, need); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				return nil, noSpace(filepath.Dir(dir), dir, need, err)
+			}
+			return nil, fmt.Errorf("opening the index in %s for writing: %w", dir, err)
+		}
 	}
 	// Badger asserts some of its invariants with panics; a damaged index
-	// must end in an error telling the user how to repair it.
+	// must end in an error telling the user how to repair it. A fault
+	// reading or writing one of its maps (a full disk, an I/O error) is
+	// made a panic too, rather than the end of the process.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
 			db, err = nil, corrupt(dir, fmt.Errorf("%v", p))
+			if _, fault := p.(interface{ Addr() uintptr }); fault {
+				err = faultError(dir, need, p)
+			}
 		}
 	}()
 	db, err = badger.Open(opt)
@@ -161,6 +178,15 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 			return nil, fmt.Errorf("opening the index in %s: %w", dir, err)
 		}
 		return nil, corrupt(dir, err)
+	}
+	if !readOnly {
+		// Nothing is written yet, so closing writes nothing either.
+		if err := allocateLogs(dir); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				err = noSpace(filepath.Dir(dir), dir, need, err)
+			}
+			return nil, errors.Join(err, db.Close())
+		}
 	}
 	if err := checkFormat(db, dir, hadTables); err != nil {
 		return nil, errors.Join(err, db.Close())
