@@ -95,6 +95,9 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 	if opts.DryRun {
 		return w.dryRun(ctx, jobs)
 	}
+	if err := w.checkWritable(jobs); err != nil {
+		return nil, err
+	}
 	if opts.Jobs < 1 {
 		opts.Jobs = 1
 	}
@@ -146,6 +149,24 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 		return res, ErrFailed
 	}
 	return res, nil
+}
+
+// checkWritable fails before any stage executes when one has to and its
+// outputs could not be stored: the computation would be lost.
+func (w *Workspace) checkWritable(jobs []*job) error {
+	for _, j := range jobs {
+		if j.record != nil {
+			continue
+		}
+		if err := w.Store.CheckWritable(); err != nil {
+			if sigindex.IsNotWritable(err) {
+				return sigindex.NotWritable(w.Repo.DDSDir(), err)
+			}
+			return fmt.Errorf("the store in %s: %w", w.Repo.DDSDir(), err)
+		}
+		return nil
+	}
+	return nil
 }
 
 func selectStages(p *pipeline.Pipeline, names []string) ([]*pipeline.Stage, error) {

@@ -81,10 +81,16 @@ type storedRecord struct {
 // for any other process that holds it (see Options).
 func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 	if err := os.MkdirAll(ddsDir, 0o755); err != nil {
+		if IsNotWritable(err) && !opts.ReadOnly {
+			return nil, NotWritable(ddsDir, err)
+		}
 		return nil, fmt.Errorf("creating %s: %w", ddsDir, err)
 	}
 	lock, err := acquireLock(ctx, ddsDir, opts)
 	if err != nil {
+		if IsNotWritable(err) && !opts.ReadOnly {
+			return nil, NotWritable(ddsDir, err)
+		}
 		return nil, err
 	}
 	dir := filepath.Join(ddsDir, "index")
@@ -155,6 +161,9 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 		if err := checkSpace(dir, need); err != nil {
 			if errors.Is(err, syscall.ENOSPC) {
 				return nil, noSpace(filepath.Dir(dir), dir, need, err)
+			}
+			if IsNotWritable(err) {
+				return nil, NotWritable(filepath.Dir(dir), err)
 			}
 			return nil, fmt.Errorf("opening the index in %s for writing: %w", dir, err)
 		}

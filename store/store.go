@@ -349,3 +349,17 @@ func (s *Store) HoldsOutput(id string, dir bool) bool {
 	}
 	return true
 }
+
+// CheckWritable tries the store's temporary folder, where every object is
+// first written: a store on a read-only mount, or one this user may not
+// write, fails here rather than after a stage ran.
+func (s *Store) CheckWritable() error {
+	if err := os.MkdirAll(s.tmp, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(s.tmp, "probe-")
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Close(), os.Remove(f.Name()))
+}
