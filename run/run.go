@@ -2,14 +2,17 @@ package run
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/git-dds/git-dds/gitref"
@@ -414,13 +417,18 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 
 	cmd := exec.CommandContext(ctx, "sh", "-c", st.Cmd)
 	cmd.Dir = filepath.Join(w.Repo.Root, filepath.FromSlash(st.Wdir))
-	cmd.Env = append(os.Environ(), "DDS_STAGE="+st.Name, "DDS_SIGNATURE="+sv.Signature)
+	mark := executionMark + "=" + rand.Text()
+	cmd.Env = append(os.Environ(), "DDS_STAGE="+st.Name, "DDS_SIGNATURE="+sv.Signature, mark)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.WaitDelay = 5 * time.Second
 	stopFlushing := w.Store.FlushAhead(outs, w.Link)
 	err := cmd.Run()
 	stopFlushing()
+	if left := endLeftovers(mark); len(left) > 0 {
+		return fmt.Errorf("stage %s: its command returned but left processes running (pid %s), which could still write its outputs: git dds ended them, and nothing was recorded; make the command wait for what it starts (wait, in sh) and run git dds run again",
+			st.Name, joinPIDs(left))
+	}
 	if err != nil {
 		return &StageError{Stage: st.Name, Err: err, Tail: tail.Lines()}
 	}
@@ -430,6 +438,51 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 		}
 	}
 	return nil
+}
+
+// executionMark names the variable that marks every process a stage's
+// command starts, with a value of its own per execution.
+const executionMark = "DDS_EXECUTION"
+
+// leftoverGrace is how long a stage's command may take, once the shell
+// returned, to let the processes it started finish on their own.
+const leftoverGrace = 2 * time.Second
+
+// endLeftovers waits up to leftoverGrace for the processes holding mark to
+// end, then kills those left, and names them. A process still running
+// after its stage's command returned may write an output after it was
+// stored: in hardlink mode into the object itself.
+func endLeftovers(mark string) []int {
+	deadline := time.Now().Add(leftoverGrace)
+	for {
+		left := marked(mark)
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			for _, pid := range left {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			// Killed processes are gone once reaped; what is left of
+			// them writes nothing.
+			for range 50 {
+				if len(marked(mark)) == 0 {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			return left
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func joinPIDs(pids []int) string {
+	s := make([]string, len(pids))
+	for i, p := range pids {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ", ")
 }
 
 // checkOutput makes sure a declared output exists and lies inside the
