@@ -82,6 +82,11 @@ func (w *Workspace) place(ctx context.Context, outs []sigindex.Output) error {
 		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 			return fmt.Errorf("creating the folder of %s: %w", o.Path, err)
 		}
+		if !o.Dir {
+			if err := w.Store.CheckSize(o.ContentID, o.Size); err != nil {
+				return fmt.Errorf("restoring %s: %w", o.Path, err)
+			}
+		}
 		if err := w.Store.Materialize(ctx, o.ContentID, o.Dir, dest, w.Link); err != nil {
 			return fmt.Errorf("restoring %s: %w", o.Path, err)
 		}

@@ -99,6 +99,9 @@ func (s *Store) fillTree(ctx context.Context, root string, m Manifest, mode Link
 			}
 			made[parent] = true
 		}
+		if err := s.CheckSize(e.ID, e.Size); err != nil {
+			return fmt.Errorf("%s: %w", e.Path, err)
+		}
 		if err := s.placeFile(ctx, e.ID, target, e.Mode.Perm(), mode); err != nil {
 			return fmt.Errorf("%s: %w", e.Path, err)
 		}
@@ -258,4 +261,24 @@ func sameFile(a, b string) (bool, error) {
 		return false, err
 	}
 	return os.SameFile(ai, bi), nil
+}
+
+// CheckSize refuses an object whose size is not the size recorded for it:
+// a process that outlived its stage's command can have written to it (in
+// hardlink mode the object is the output's own inode), and such bytes must
+// never be placed as the recorded ones. fsck rehashes everything.
+func (s *Store) CheckSize(id string, size int64) error {
+	p, err := s.objectPath(id)
+	if err != nil {
+		return err
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil // Materialize says what is missing
+	}
+	if info.Size() != size {
+		return fmt.Errorf("object %s is %d bytes, not the %d recorded: it changed after it was stored: %w; run git dds fsck --repair, then git dds run",
+			id, info.Size(), size, ErrCorrupt)
+	}
+	return nil
 }
