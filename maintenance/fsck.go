@@ -135,6 +135,11 @@ func removeStaleTemps(ctx context.Context, ws *run.Workspace) (int, error) {
 	if err != nil {
 		return inStore, err
 	}
+	dead, err := ws.Store.RemoveDeadTemps()
+	inStore += dead
+	if err != nil {
+		return inStore, err
+	}
 	inWorktree, err := removeStaleWorktreeTemps(ctx, ws, staleTempAge)
 	if err != nil {
 		return inStore + inWorktree, err

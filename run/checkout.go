@@ -82,6 +82,7 @@ func (w *Workspace) place(ctx context.Context, outs []sigindex.Output) error {
 		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 			return fmt.Errorf("creating the folder of %s: %w", o.Path, err)
 		}
+		w.removeDeadWorkTreeTemps(dest)
 		if !o.Dir {
 			if err := w.Store.CheckSize(o.ContentID, o.Size); err != nil {
 				return fmt.Errorf("restoring %s: %w", o.Path, err)

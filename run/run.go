@@ -399,6 +399,7 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 	outs := make([]string, len(st.Outs))
 	for i, out := range st.Outs {
 		outs[i] = filepath.Join(w.Repo.Root, filepath.FromSlash(out))
+		w.removeDeadWorkTreeTemps(outs[i])
 		if err := os.RemoveAll(outs[i]); err != nil {
 			return fmt.Errorf("stage %s: removing the old %s: %w", st.Name, out, err)
 		}

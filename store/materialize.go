@@ -50,7 +50,7 @@ func (s *Store) materializeFile(ctx context.Context, id, dest string, mode LinkM
 			return nil
 		}
 	}
-	tmp := workTreeTemp(dest)
+	tmp := s.workTreeTemp(dest)
 	if err := s.placeFile(ctx, id, tmp, fileMode, mode); err != nil {
 		_ = os.Remove(tmp)
 		return err
@@ -71,7 +71,7 @@ func (s *Store) materializeDir(ctx context.Context, id, dest string, mode LinkMo
 			return fmt.Errorf("file %s (object %s): %w", e.Path, e.ID, ErrNotFound)
 		}
 	}
-	tmp := workTreeTemp(dest)
+	tmp := s.workTreeTemp(dest)
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func replace(tmp, dest string) error {
 
 	leftover := tmp
 	if err := exchange(tmp, dest); err != nil {
-		leftover = workTreeTemp(dest)
+		leftover = tmp + "-old" // its owner, as tmp's
 		if err := os.Rename(dest, leftover); err != nil {
 			_ = os.RemoveAll(tmp)
 			return err
@@ -246,9 +246,15 @@ func replace(tmp, dest string) error {
 	return nil
 }
 
-// workTreeTemp returns a fresh name beside dest matching WorkTreeTempGlob.
-func workTreeTemp(dest string) string {
-	return tempName(filepath.Dir(dest), "."+filepath.Base(dest)+".dds-tmp-")
+// workTreeTemp returns a fresh name beside dest matching WorkTreeTempGlob,
+// naming this process's temporary folder so that a later command can tell
+// whether its owner still runs.
+func (s *Store) workTreeTemp(dest string) string {
+	prefix := "." + filepath.Base(dest) + ".dds-tmp-"
+	if tag := s.ownerTag(); tag != "" {
+		prefix += tag + "-"
+	}
+	return tempName(filepath.Dir(dest), prefix)
 }
 
 func sameFile(a, b string) (bool, error) {
