@@ -418,8 +418,7 @@ func (c *chaosCampaign) phase(op chaosOp) string {
 		}
 		return "looking up the remote"
 	case "pull":
-		storing, _ := os.ReadDir(c.s.path("chaos/.git/dds/tmp"))
-		if len(storing) > 0 {
+		if len(storeTemps(c.s, "chaos")) > 0 {
 			return "downloading objects"
 		}
 	}
@@ -440,7 +439,7 @@ func (c *chaosCampaign) phase(op chaosOp) string {
 	log, _ := os.ReadFile(c.s.path("phase.log"))
 	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
 	last := lines[len(lines)-1]
-	storing, _ := os.ReadDir(c.s.path("chaos/.git/dds/tmp"))
+	storing := storeTemps(c.s, "chaos")
 	switch {
 	case strings.HasPrefix(last, "start "):
 		return "executing a stage"
@@ -558,8 +557,7 @@ func (c *chaosCampaign) report(seed uint64) {
 	for _, name := range names {
 		fmt.Fprintf(&b, "  %-55s %d\n", name, c.phases[name])
 	}
-	storeTemps, _ := os.ReadDir(c.s.path("chaos/.git/dds/tmp"))
-	leftovers := chaosLeftovers{Store: len(storeTemps), WorkTree: len(c.worktreeTemps())}
+	leftovers := chaosLeftovers{Store: len(storeTemps(c.s, "chaos")), WorkTree: len(c.worktreeTemps())}
 	fmt.Fprintf(&b, "left behind by the kills: %d temporary files in the store, %d beside outputs\n", leftovers.Store, leftovers.WorkTree)
 	c.t.Log(b.String())
 	if path := os.Getenv("CHAOS_REPORT"); path != "" {
