@@ -8,7 +8,7 @@ import (
 )
 
 // TestReadOnlyStore shares a store (dds.dir) that is then mounted
-// read-only: status and ls still read it; run and checkout, which must
+// read-only: status, ls and fsck still read it; run and checkout, which must
 // write it, exit 3 with the cause (the path and "read-only file system")
 // and the fix (a writable dds.dir), and no stage executes for nothing.
 func TestReadOnlyStore(t *testing.T) {
@@ -51,6 +51,9 @@ func TestReadOnlyStore(t *testing.T) {
 	}
 	if res := s.exec("repo", "git", "dds", "ls"); res.code != 0 || !strings.Contains(res.stdout, "out/small.txt") {
 		t.Errorf("ls on a read-only store exited with %d:\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if res := s.exec("repo", "git", "dds", "fsck"); res.code != 0 || !strings.Contains(res.stdout, "1 record") {
+		t.Errorf("fsck on a read-only store exited with %d:\n%s%s", res.code, res.stdout, res.stderr)
 	}
 
 	wantAll := []string{"the store in " + store + " cannot be written", "read-only file system", "point git config dds.dir at a writable folder"}

@@ -95,7 +95,13 @@ func Fsck(ctx context.Context, ws *run.Workspace, opts FsckOptions) (*FsckReport
 		rep.Repaired = &Repair{Quarantined: []string{}, Dropped: []RecordRef{}, QuarantineDir: quarantineDir(ws)}
 	}
 
-	err = ws.WithIndex(ctx, func(ix *sigindex.Index) error {
+	// A check only reads: it works on a read-only store, and on a full
+	// disk. A repair writes.
+	withIndex := ws.WithIndexRead
+	if opts.Repair {
+		withIndex = ws.WithIndex
+	}
+	err = withIndex(ctx, func(ix *sigindex.Index) error {
 		check := newRecordCheck(ws.Store, objects)
 		if err := ix.ForEach(check.record); err != nil {
 			return err
