@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -120,8 +121,17 @@ func FuzzParseURL(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if strings.Contains(loc.Prefix, "..") && loc.Scheme != "file" {
-			t.Fatalf("ParseURL(%q) kept a '..' in the prefix: %+v", raw, loc)
+		// A name may hold dots ("s3://b/v1..2" is a valid key); only a
+		// whole "." or ".." segment would step out of the prefix.
+		if loc.Prefix != "" && loc.Scheme != "file" {
+			for seg := range strings.SplitSeq(loc.Prefix, "/") {
+				if seg == "" || seg == "." || seg == ".." {
+					t.Fatalf("ParseURL(%q) kept a %q segment in the prefix: %+v", raw, seg, loc)
+				}
+			}
+		}
+		if loc.Scheme == "file" && path.Clean(loc.Prefix) != loc.Prefix {
+			t.Fatalf("ParseURL(%q) kept an unclean folder: %+v", raw, loc)
 		}
 		if loc.Scheme != "file" && (loc.Bucket == "" || strings.HasPrefix(loc.Prefix, "/") || strings.HasSuffix(loc.Prefix, "/")) {
 			t.Fatalf("ParseURL(%q) = %+v: a bucket and a prefix without slashes around it", raw, loc)
