@@ -218,6 +218,15 @@ func (c *testClone) compute(t *testing.T, sig, content string) *sigindex.Record 
 
 func sig(n int) string { return fmt.Sprintf("%064x", n) }
 
+// wants asks for sigs as computed by compute: a file and a folder output.
+func wants(sigs ...string) []Want {
+	w := make([]Want, len(sigs))
+	for i, s := range sigs {
+		w[i] = Want{Signature: s, Outs: []string{"out.txt", "parts"}}
+	}
+	return w
+}
+
 func TestPushThenFetch(t *testing.T) {
 	ctx := context.Background()
 	r, _ := newFolderRemote(t)
@@ -236,7 +245,7 @@ func TestPushThenFetch(t *testing.T) {
 		t.Fatalf("second push: %+v, %v; want it already there, nothing sent", tr, err)
 	}
 
-	tr, recs, err := r.Fetch(ctx, b.local, []string{sig(1), sig(2)}, nil)
+	tr, recs, err := r.Fetch(ctx, b.local, wants(sig(1), sig(2)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +292,7 @@ func TestFetchRefusesTamperedObjects(t *testing.T) {
 	if err := os.WriteFile(obj, []byte("changed"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, recs, err := r.Fetch(ctx, b.local, []string{sig(1)}, nil)
+	_, recs, err := r.Fetch(ctx, b.local, wants(sig(1)), nil)
 	if !errors.Is(err, ErrCorrupt) || len(recs) != 0 {
 		t.Fatalf("fetch of a tampered object: %v, %d records; want ErrCorrupt and none", err, len(recs))
 	}
@@ -311,7 +320,7 @@ func TestFetchRefusesARecordUnderAnotherName(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "records", sig(2)), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := r.Fetch(ctx, b.local, []string{sig(2)}, nil); !errors.Is(err, ErrCorrupt) {
+	if _, _, err := r.Fetch(ctx, b.local, wants(sig(2)), nil); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("fetch of a record filed under another signature: %v; want ErrCorrupt", err)
 	}
 }
@@ -328,7 +337,7 @@ func TestPresentRemembersWhatItFound(t *testing.T) {
 		t.Fatalf("Present = %v, %v; want sig 1 from the index, sig 2 absent", got, err)
 	}
 	// A fetch that finds the record gone forgets it.
-	if _, _, err := r.Fetch(ctx, a.local, []string{sig(1)}, nil); err != nil {
+	if _, _, err := r.Fetch(ctx, a.local, wants(sig(1)), nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := r.Present(ctx, a.local, []string{sig(1)}); err != nil || got[sig(1)] {

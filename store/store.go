@@ -349,3 +349,6 @@ func (s *Store) HoldsOutput(id string, dir bool) bool {
 	}
 	return true
 }
+
+// Dir is the store's folder, which holds objects/ and tmp/.
+func (s *Store) Dir() string { return filepath.Dir(s.objects) }
