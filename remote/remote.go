@@ -114,7 +114,7 @@ func (r *Remote) fail(op string, err error) error {
 		return err
 	}
 	var already *Error
-	if errors.As(err, &already) || errors.Is(err, ErrCorrupt) {
+	if errors.As(err, &already) || errors.Is(err, ErrCorrupt) || errors.Is(err, store.ErrCorrupt) {
 		return err
 	}
 	return &Error{Where: r.Where(), Op: op, Err: err}

@@ -457,3 +457,34 @@ func TestBucketDriversLeftOutOfTheBuildSaySo(t *testing.T) {
 		}
 	}
 }
+
+// TestPushSendsNoDamagedObject: a local object damaged on disk is not
+// uploaded under an id it does not have, and the record naming it stays
+// home; the rest of the push goes through.
+func TestPushSendsNoDamagedObject(t *testing.T) {
+	ctx := context.Background()
+	r, root := newFolderRemote(t)
+	a := newClone(t)
+	bad := a.compute(t, sig(1), "hello")
+	good := a.compute(t, sig(2), "other")
+	obj := a.local.Store.Path(bad.Outputs[0].ContentID)
+	if err := os.Chmod(obj, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(obj, []byte("damaged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := r.Push(ctx, a.local, []*sigindex.Record{bad, good}, PushOptions{})
+	if !errors.Is(err, store.ErrCorrupt) {
+		t.Fatalf("push of a damaged object: %v; want store.ErrCorrupt", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(objectKey(bad.Outputs[0].ContentID)))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the damaged object is in the remote (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "records", sig(1))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the record naming the damaged object is in the remote (%v)", err)
+	}
+	if len(tr.Moved) != 1 || tr.Moved[0] != sig(2) {
+		t.Errorf("push moved %v; want the sound record alone", tr.Moved)
+	}
+}

@@ -3,6 +3,7 @@ package remote
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"github.com/zeebo/blake3"
 
 	"github.com/git-dds/git-dds/internal/parallel"
 	"github.com/git-dds/git-dds/sigindex"
@@ -218,31 +222,65 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record,
 		total += sizes[i]
 	}
 	bar := newMeter(opts.Progress, "uploading", total)
-	failed := map[string]bool{}
-	var mu sync.Mutex
-	objErr := r.each(ctx, len(missing), func(ctx context.Context, i int) error {
-		err := r.upload(ctx, local.Store, missing[i], sizes[i], bar)
-		if err != nil {
-			mu.Lock()
-			failed[missing[i]] = true
-			mu.Unlock()
+	// Every upload is tried, whatever failed before it, until too many
+	// have failed to hope for the rest; what was not confirmed uploaded
+	// counts as failed.
+	uploadErrs := make([]error, len(missing))
+	uploaded := make([]bool, len(missing))
+	var failures atomic.Int32
+	cancelled := r.each(ctx, len(missing), func(ctx context.Context, i int) error {
+		if failures.Load() >= maxFailedUploads {
+			return nil
 		}
-		return err
+		if err := r.upload(ctx, local.Store, missing[i], sizes[i], bar); err != nil {
+			if errors.Is(err, context.Canceled) {
+				return err
+			}
+			uploadErrs[i] = err
+			failures.Add(1)
+			return nil
+		}
+		uploaded[i] = true
+		return nil
 	})
-	bar.finish(objErr == nil)
-	if objErr == nil {
-		t.Objects, t.Bytes = len(missing), total
+	confirmed := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		confirmed[id] = true // present before: not to send
+	}
+	var notUp []string
+	var firstErr error
+	for i, id := range missing {
+		if uploaded[i] {
+			t.Objects++
+			t.Bytes += sizes[i]
+			continue
+		}
+		confirmed[id] = false
+		notUp = append(notUp, id)
+		if firstErr == nil {
+			firstErr = uploadErrs[i]
+		}
+	}
+	bar.finish(len(notUp) == 0 && cancelled == nil)
+	var objErr error
+	switch {
+	case cancelled != nil:
+		objErr = cancelled
+	case len(notUp) > 0:
+		objErr = fmt.Errorf("%d of %d objects were not uploaded to remote %s (%d failed, the others were not tried after that); the records naming them were not uploaded; run git dds push again once the remote takes them: %w",
+			len(notUp), len(missing), r.Where(), int(failures.Load()), firstErr)
 	}
 
-	// A record goes up only once every object it names is there.
+	// A record goes up only once every object it names is confirmed in
+	// the remote: uploaded now, or found there before.
 	var ready []*sigindex.Record
 	for _, rec := range todo {
-		if !slices.ContainsFunc(needs[rec.Signature], func(id string) bool { return failed[id] }) {
+		if !slices.ContainsFunc(needs[rec.Signature], func(id string) bool { return !confirmed[id] }) {
 			ready = append(ready, rec)
 		}
 	}
-	if objErr != nil && len(failed) == 0 {
-		ready = nil // cancelled before anything failed: nothing is known whole
+	if cancelled != nil {
+		ready = nil // interrupted: the user asked to stop
 	}
 	recErr := r.each(ctx, len(ready), func(ctx context.Context, i int) error {
 		data, err := sigindex.EncodeRecord(ready[i])
@@ -329,13 +367,42 @@ func (r *Remote) missingObjects(ctx context.Context, local Local, ids []string, 
 	return missing, r.remember(ctx, local, seen)
 }
 
+// maxFailedUploads is how many failed uploads end a push's attempts: past
+// that the remote is down or full, and the rest would only wait out their
+// retries one after the other.
+const maxFailedUploads = 16
+
+// upload sends object id from the local store. Its bytes are hashed on
+// the way: a local object damaged on disk fails the upload, which is
+// aborted, rather than reach the remote under an id it does not have.
 func (r *Remote) upload(ctx context.Context, st *store.Store, id string, size int64, bar *meter) error {
 	f, err := st.Open(id)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return r.fail("uploading object "+id, r.backend.Write(ctx, objectKey(id), bar.reader(f), size))
+	src := &hashChecked{r: f, h: blake3.New(), id: id}
+	return r.fail("uploading object "+id, r.backend.Write(ctx, objectKey(id), bar.reader(src), size))
+}
+
+// hashChecked hashes what it reads and, at the end, fails unless the bytes
+// hash to id: the reader of an upload sees an error instead of the end,
+// and the backend aborts the write.
+type hashChecked struct {
+	r  io.Reader
+	h  *blake3.Hasher
+	id string
+}
+
+func (c *hashChecked) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	if err == io.EOF {
+		if got := hex.EncodeToString(c.h.Sum(nil)); got != c.id {
+			return n, fmt.Errorf("local object %s holds content with id %s, damaged on disk: not uploaded; run git dds fsck: %w", c.id, got, store.ErrCorrupt)
+		}
+	}
+	return n, err
 }
 
 // Want is a computation to fetch: its signature, as this clone computed
