@@ -488,3 +488,81 @@ func TestPushSendsNoDamagedObject(t *testing.T) {
 		t.Errorf("push moved %v; want the sound record alone", tr.Moved)
 	}
 }
+
+// TestFolderRemoteStaysInside: the keys of a folder remote are as hostile
+// as a bucket's. A folder or a record replaced by a symbolic link leading
+// out of the remote is neither written through nor read, and a key with
+// ".." in it is refused.
+func TestFolderRemoteStaysInside(t *testing.T) {
+	ctx := context.Background()
+	r, root, a, b, rec := pushedOne(t)
+	outside := t.TempDir()
+	secret := filepath.Join(outside, "secret")
+	data, err := os.ReadFile(filepath.Join(root, "records", sig(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(secret, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The record now is a link to a file outside the remote.
+	if err := os.Remove(filepath.Join(root, "records", sig(1))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(root, "records", sig(1))); err != nil {
+		t.Fatal(err)
+	}
+	if _, recs, err := r.Fetch(ctx, b.local, wants(sig(1)), nil); err == nil || len(recs) != 0 {
+		t.Errorf("fetch through a record linked outside the remote: %v, %d records; want an error and none", err, len(recs))
+	}
+	// The objects folder now is a link to a folder outside the remote.
+	if err := os.RemoveAll(filepath.Join(root, "objects")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "objects")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{Again: true}); err == nil {
+		t.Error("push through an objects folder linked outside the remote succeeded")
+	}
+	entries, err := os.ReadDir(outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("push wrote %d entries outside the remote, in %s", len(entries)-1, outside)
+	}
+	for _, key := range []string{"../x", "records/../../x", "/etc/passwd", "a//b", "./a", ""} {
+		if _, err := r.backend.Open(ctx, key); !errors.Is(err, errBadKey) {
+			t.Errorf("Open(%q) = %v; want errBadKey", key, err)
+		}
+		if err := r.backend.Write(ctx, key, strings.NewReader("x"), 1); !errors.Is(err, errBadKey) {
+			t.Errorf("Write(%q) = %v; want errBadKey", key, err)
+		}
+	}
+}
+
+// TestForgedLeaseLapses: a lease no git dds could have written (an expiry
+// centuries away, a host name holding terminal escapes, no pid) holds
+// nobody back: it is taken over at once.
+func TestForgedLeaseLapses(t *testing.T) {
+	for name, body := range map[string]string{
+		"far expiry":  `{"host":"h","pid":1,"stage":"s","since":"2020-01-01T00:00:00Z","expires":"9999-01-01T00:00:00Z"}`,
+		"escape host": `{"host":"h\u001b]0;x\u0007","pid":1,"stage":"s","since":"2020-01-01T00:00:00Z","expires":"` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `"}`,
+		"no pid":      `{"host":"h","pid":0,"stage":"s","since":"2020-01-01T00:00:00Z","expires":"` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			r, _ := newFolderRemote(t)
+			if err := r.backend.Create(ctx, leaseKey(sig(1)), []byte(body)); err != nil {
+				t.Fatal(err)
+			}
+			lease, computed, err := r.Acquire(ctx, sig(1), "s", func(h Holder) { t.Errorf("waited for %s", h) })
+			if err != nil || computed || lease == nil {
+				t.Fatalf("Acquire over a forged lease = %v, %v, %v; want the lease", lease, computed, err)
+			}
+			_ = lease.Release(ctx)
+		})
+	}
+}
