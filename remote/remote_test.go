@@ -566,3 +566,46 @@ func TestForgedLeaseLapses(t *testing.T) {
 		})
 	}
 }
+
+// TestFetchRefusesHostileRecords: a record that does not decode, or
+// decodes to one naming a path it must not, is refused with ErrCorrupt,
+// never a panic, and never reaches the index.
+func TestFetchRefusesHostileRecords(t *testing.T) {
+	ctx := context.Background()
+	for name, body := range map[string]string{
+		"not json":        "\x00\xff",
+		"empty":           "",
+		"other version":   `{"v":9}`,
+		"path outside":    `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"../x","content_id":"` + sig(3) + `","size":1},{"path":"parts","content_id":"` + sig(3) + `","size":1,"dir":true}]}`,
+		"undeclared path": `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"` + sig(3) + `","size":1},{"path":"dds.yaml","content_id":"` + sig(3) + `","size":1}]}`,
+		"missing output":  `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"` + sig(3) + `","size":1}]}`,
+		"bad id":          `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"../../x","size":1},{"path":"parts","content_id":"` + sig(3) + `","size":1,"dir":true}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, root, _, b, _ := pushedOne(t)
+			rec := filepath.Join(root, "records", sig(1))
+			if err := os.Chmod(rec, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(rec, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, recs, err := r.Fetch(ctx, b.local, wants(sig(1)), nil)
+			if !errors.Is(err, ErrCorrupt) || len(recs) != 0 {
+				t.Fatalf("fetch: %v, %d records; want ErrCorrupt and none", err, len(recs))
+			}
+			if !strings.Contains(err.Error(), "remote team") || !strings.Contains(err.Error(), "key records/"+sig(1)) {
+				t.Errorf("the refusal does not name the remote and the key: %v", err)
+			}
+			err = b.local.WithIndex(ctx, func(ix *sigindex.Index) error {
+				if _, ok, err := ix.Get(sig(1)); err != nil || ok {
+					return fmt.Errorf("the index has the record (%v, %v)", ok, err)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
