@@ -125,7 +125,7 @@ func (r *Remote) neededObjects(ctx context.Context, sigs []string) (map[string]b
 		mu.Unlock()
 	}
 	err := r.each(ctx, len(sigs), func(ctx context.Context, i int) error {
-		rec, err := r.record(ctx, sigs[i])
+		rec, err := r.record(ctx, sigs[i], nil)
 		if errors.Is(err, ErrNotExist) {
 			return nil // deleted since it was listed
 		}
@@ -159,9 +159,12 @@ func (r *Remote) manifest(ctx context.Context, id string) (store.Manifest, error
 		return store.Manifest{}, r.fail("reading manifest "+id, err)
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxRecordSize))
+	data, err := io.ReadAll(io.LimitReader(rc, store.MaxManifestSize+1))
 	if err != nil {
 		return store.Manifest{}, r.fail("reading manifest "+id, err)
+	}
+	if len(data) > store.MaxManifestSize {
+		return store.Manifest{}, fmt.Errorf("%w: object %s in remote %s is over %d bytes, too large for a folder manifest", ErrCorrupt, id, r.Where(), store.MaxManifestSize)
 	}
 	sum := blake3.Sum256(data)
 	if hex.EncodeToString(sum[:]) != id {

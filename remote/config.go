@@ -171,9 +171,9 @@ func OpenConfigured(ctx context.Context, cfg GitConfig, name, pushTo string) (*R
 	}
 	if v := cfg.ConfigValue("dds", "leaseSeconds"); v != "" {
 		s, err := strconv.Atoi(v)
-		if err != nil || s < 1 {
+		if err != nil || s < 1 || s > int(MaxLeaseTTL/time.Second) {
 			r.Close()
-			return nil, configError{fmt.Errorf("git config dds.leaseSeconds is %q; it takes a whole number of seconds, 1 or more", v)}
+			return nil, configError{fmt.Errorf("git config dds.leaseSeconds is %q; it takes a whole number of seconds, 1 to %d", v, int(MaxLeaseTTL/time.Second))}
 		}
 		r.LeaseTTL = time.Duration(s) * time.Second
 	}

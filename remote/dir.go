@@ -3,12 +3,15 @@ package remote
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
+	"strings"
 	"time"
 )
 
@@ -17,6 +20,12 @@ import (
 // over it, which two processes can both pass; a hard link from a complete
 // temporary file fails atomically when the name is taken, which is what a
 // lease needs.
+//
+// The folder is as untrusted as a bucket: anyone who can write there can
+// plant a symbolic link where a key's folder goes. Every access goes
+// through an os.Root opened on the folder, which refuses to follow a link
+// out of it, and every key is a clean relative path, so no key reads or
+// writes anything outside the folder.
 type dirBackend struct {
 	root string
 }
@@ -28,32 +37,95 @@ func newDirBackend(root string) (*dirBackend, error) {
 	return &dirBackend{root: root}, nil
 }
 
-func (d *dirBackend) path(key string) string { return filepath.Join(d.root, filepath.FromSlash(key)) }
+// errBadKey marks a key that is not a clean path inside the remote.
+var errBadKey = errors.New("not a clean relative key")
+
+// checkKey admits slash-separated relative keys with no empty, "." or ".."
+// segment and no NUL: keys that name a place inside the folder.
+func checkKey(key string) error {
+	if key == "" || strings.ContainsRune(key, 0) || strings.Contains(key, `\`) {
+		return fmt.Errorf("key %q: %w", key, errBadKey)
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return fmt.Errorf("key %q: %w", key, errBadKey)
+		}
+	}
+	return nil
+}
+
+// open opens the remote's folder as a root; create makes it first, for a
+// write. A folder that does not exist holds no keys.
+func (d *dirBackend) open(create bool) (*os.Root, error) {
+	if create {
+		if err := os.MkdirAll(d.root, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	return os.OpenRoot(d.root)
+}
 
 func (d *dirBackend) Exists(_ context.Context, key string) (bool, error) {
-	_, err := os.Stat(d.path(key))
+	if err := checkKey(key); err != nil {
+		return false, err
+	}
+	r, err := d.open(false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	defer r.Close()
+	info, err := r.Stat(key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil && info.Mode().IsRegular(), err
 }
 
 func (d *dirBackend) Open(_ context.Context, key string) (io.ReadCloser, error) {
-	f, err := os.Open(d.path(key))
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	r, err := d.open(false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", key, ErrNotExist)
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	f, err := r.Open(key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", key, ErrNotExist)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A key is a file: a folder, a FIFO or a device planted under its
+	// name would hang or mislead the reader.
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("%s is not a regular file", key)
+		}
+		return nil, err
+	}
+	return f, nil
 }
 
 // temp writes r to a temporary file beside the remote's keys, flushed, so
-// that renaming or linking it publishes whole content.
-func (d *dirBackend) temp(ctx context.Context, r io.Reader) (string, error) {
-	dir := filepath.Join(d.root, "tmp")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// that renaming or linking it publishes whole content. It gives the
+// file's name inside the root.
+func (d *dirBackend) temp(ctx context.Context, root *os.Root, r io.Reader) (string, error) {
+	if err := root.MkdirAll("tmp", 0o755); err != nil {
 		return "", err
 	}
-	f, err := os.CreateTemp(dir, "upload-")
+	var random [8]byte
+	_, _ = rand.Read(random[:])
+	name := "tmp/upload-" + hex.EncodeToString(random[:])
+	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return "", err
 	}
@@ -68,40 +140,54 @@ func (d *dirBackend) temp(ctx context.Context, r io.Reader) (string, error) {
 		err = cerr
 	}
 	if err != nil {
-		_ = os.Remove(f.Name())
+		_ = root.Remove(name)
 		return "", err
 	}
-	return f.Name(), nil
+	return name, nil
 }
 
 func (d *dirBackend) Write(ctx context.Context, key string, r io.Reader, _ int64) error {
-	tmp, err := d.temp(ctx, r)
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	root, err := d.open(true)
 	if err != nil {
 		return err
 	}
-	dst := d.path(key)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		_ = os.Remove(tmp)
+	defer root.Close()
+	tmp, err := d.temp(ctx, root, r)
+	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, dst); err != nil {
-		_ = os.Remove(tmp)
+	if err := root.MkdirAll(path.Dir(key), 0o755); err != nil {
+		_ = root.Remove(tmp)
+		return err
+	}
+	if err := root.Rename(tmp, key); err != nil {
+		_ = root.Remove(tmp)
 		return err
 	}
 	return nil
 }
 
 func (d *dirBackend) Create(ctx context.Context, key string, data []byte) error {
-	tmp, err := d.temp(ctx, bytes.NewReader(data))
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	root, err := d.open(true)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
-	dst := d.path(key)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	defer root.Close()
+	tmp, err := d.temp(ctx, root, bytes.NewReader(data))
+	if err != nil {
 		return err
 	}
-	if err := os.Link(tmp, dst); err != nil {
+	defer root.Remove(tmp)
+	if err := root.MkdirAll(path.Dir(key), 0o755); err != nil {
+		return err
+	}
+	if err := root.Link(tmp, key); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%s: %w", key, ErrExists)
 		}
@@ -111,16 +197,41 @@ func (d *dirBackend) Create(ctx context.Context, key string, data []byte) error 
 }
 
 func (d *dirBackend) Delete(_ context.Context, key string) error {
-	err := os.Remove(d.path(key))
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	root, err := d.open(false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	err = root.Remove(key)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	return err
 }
 
+// List walks the folder of prefix inside the root. It reports regular
+// files only, and follows no symbolic link: a key listed is a file that
+// is really there.
 func (d *dirBackend) List(ctx context.Context, prefix string, fn func(key string, size int64, written time.Time) error) error {
-	root := d.path(prefix)
-	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+	dir := strings.TrimSuffix(prefix, "/")
+	if err := checkKey(dir); err != nil {
+		return err
+	}
+	root, err := d.open(false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	err = fs.WalkDir(root.FS(), dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -134,11 +245,7 @@ func (d *dirBackend) List(ctx context.Context, prefix string, fn func(key string
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(d.root, p)
-		if err != nil {
-			return err
-		}
-		return fn(filepath.ToSlash(rel), info.Size(), info.ModTime())
+		return fn(p, info.Size(), info.ModTime())
 	})
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -17,6 +17,15 @@ import (
 // that died lets it lapse.
 const DefaultLeaseTTL = 60 * time.Second
 
+// MaxLeaseTTL bounds a lease's lifetime. A lease in the remote that says
+// it holds for longer than that from now (a minute's clock skew aside) was
+// not written by git dds: it counts as lapsed, so that a forged lease
+// cannot stop every clone from computing.
+const MaxLeaseTTL = 24 * time.Hour
+
+// clockSkew is how far the clocks of machines sharing a remote may differ.
+const clockSkew = time.Minute
+
 // Polling for the result of a computation held elsewhere starts fast and
 // slows down to this.
 const (
@@ -49,6 +58,15 @@ type Holder struct {
 
 func (h Holder) String() string {
 	return fmt.Sprintf("%s (pid %d) since %s", h.Host, h.Pid, h.Since.Local().Format(time.TimeOnly))
+}
+
+// sane reports whether a lease read from the remote is one git dds could
+// have written: a host name fit to print, a process id, and an expiry
+// within a lease's lifetime of now.
+func (b *leaseBody) sane(now time.Time) bool {
+	return !b.Expires.IsZero() && !b.Expires.After(now.Add(MaxLeaseTTL+clockSkew)) &&
+		b.Pid > 0 && len(b.Host) <= 255 && len(b.Boot) <= 64 &&
+		!strings.ContainsFunc(b.Host+b.Boot, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // Lease is the right to compute one signature for the whole remote.
@@ -139,7 +157,7 @@ func bootID() string {
 }
 
 // readLease gives the lease on sig and its raw bytes; a body that does not
-// decode comes back nil, as good as lapsed.
+// decode, or is not sane, comes back nil, as good as lapsed.
 func (r *Remote) readLease(ctx context.Context, sig string) (*leaseBody, []byte, error) {
 	rc, err := r.backend.Open(ctx, leaseKey(sig))
 	if err != nil {
@@ -154,7 +172,7 @@ func (r *Remote) readLease(ctx context.Context, sig string) (*leaseBody, []byte,
 		return nil, nil, r.fail("reading the lease on "+sig, err)
 	}
 	var body leaseBody
-	if json.Unmarshal(raw, &body) != nil || body.Expires.IsZero() {
+	if json.Unmarshal(raw, &body) != nil || !body.sane(time.Now()) {
 		return nil, raw, nil
 	}
 	return &body, raw, nil

@@ -14,9 +14,12 @@ import (
 	"github.com/git-dds/git-dds/store"
 )
 
-// ErrCorrupt marks content from a remote that does not hash to the id it
-// came under: it was changed or damaged there, and is refused.
-var ErrCorrupt = errors.New("content from the remote does not match its id")
+// ErrCorrupt marks content from a remote that is refused: an object that
+// does not hash to the id it came under or is not the size stated for it,
+// a record or manifest that does not decode or fails a check (a path
+// outside its place, an output the stage does not declare, a bound
+// exceeded). It was changed or damaged there, or forged.
+var ErrCorrupt = errors.New("content from the remote was refused")
 
 // DefaultJobs is how many transfers run at once unless told otherwise.
 const DefaultJobs = 8
@@ -111,7 +114,7 @@ func (r *Remote) fail(op string, err error) error {
 		return err
 	}
 	var already *Error
-	if errors.As(err, &already) || errors.Is(err, ErrCorrupt) {
+	if errors.As(err, &already) || errors.Is(err, ErrCorrupt) || errors.Is(err, store.ErrCorrupt) {
 		return err
 	}
 	return &Error{Where: r.Where(), Op: op, Err: err}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -120,8 +121,17 @@ func FuzzParseURL(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if strings.Contains(loc.Prefix, "..") && loc.Scheme != "file" {
-			t.Fatalf("ParseURL(%q) kept a '..' in the prefix: %+v", raw, loc)
+		// A name may hold dots ("s3://b/v1..2" is a valid key); only a
+		// whole "." or ".." segment would step out of the prefix.
+		if loc.Prefix != "" && loc.Scheme != "file" {
+			for seg := range strings.SplitSeq(loc.Prefix, "/") {
+				if seg == "" || seg == "." || seg == ".." {
+					t.Fatalf("ParseURL(%q) kept a %q segment in the prefix: %+v", raw, seg, loc)
+				}
+			}
+		}
+		if loc.Scheme == "file" && path.Clean(loc.Prefix) != loc.Prefix {
+			t.Fatalf("ParseURL(%q) kept an unclean folder: %+v", raw, loc)
 		}
 		if loc.Scheme != "file" && (loc.Bucket == "" || strings.HasPrefix(loc.Prefix, "/") || strings.HasSuffix(loc.Prefix, "/")) {
 			t.Fatalf("ParseURL(%q) = %+v: a bucket and a prefix without slashes around it", raw, loc)
@@ -208,6 +218,15 @@ func (c *testClone) compute(t *testing.T, sig, content string) *sigindex.Record 
 
 func sig(n int) string { return fmt.Sprintf("%064x", n) }
 
+// wants asks for sigs as computed by compute: a file and a folder output.
+func wants(sigs ...string) []Want {
+	w := make([]Want, len(sigs))
+	for i, s := range sigs {
+		w[i] = Want{Signature: s, Outs: []string{"out.txt", "parts"}}
+	}
+	return w
+}
+
 func TestPushThenFetch(t *testing.T) {
 	ctx := context.Background()
 	r, _ := newFolderRemote(t)
@@ -226,7 +245,7 @@ func TestPushThenFetch(t *testing.T) {
 		t.Fatalf("second push: %+v, %v; want it already there, nothing sent", tr, err)
 	}
 
-	tr, recs, err := r.Fetch(ctx, b.local, []string{sig(1), sig(2)}, nil)
+	tr, recs, err := r.Fetch(ctx, b.local, wants(sig(1), sig(2)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +292,7 @@ func TestFetchRefusesTamperedObjects(t *testing.T) {
 	if err := os.WriteFile(obj, []byte("changed"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, recs, err := r.Fetch(ctx, b.local, []string{sig(1)}, nil)
+	_, recs, err := r.Fetch(ctx, b.local, wants(sig(1)), nil)
 	if !errors.Is(err, ErrCorrupt) || len(recs) != 0 {
 		t.Fatalf("fetch of a tampered object: %v, %d records; want ErrCorrupt and none", err, len(recs))
 	}
@@ -301,7 +320,7 @@ func TestFetchRefusesARecordUnderAnotherName(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "records", sig(2)), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := r.Fetch(ctx, b.local, []string{sig(2)}, nil); !errors.Is(err, ErrCorrupt) {
+	if _, _, err := r.Fetch(ctx, b.local, wants(sig(2)), nil); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("fetch of a record filed under another signature: %v; want ErrCorrupt", err)
 	}
 }
@@ -318,7 +337,7 @@ func TestPresentRemembersWhatItFound(t *testing.T) {
 		t.Fatalf("Present = %v, %v; want sig 1 from the index, sig 2 absent", got, err)
 	}
 	// A fetch that finds the record gone forgets it.
-	if _, _, err := r.Fetch(ctx, a.local, []string{sig(1)}, nil); err != nil {
+	if _, _, err := r.Fetch(ctx, a.local, wants(sig(1)), nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := r.Present(ctx, a.local, []string{sig(1)}); err != nil || got[sig(1)] {
@@ -436,5 +455,157 @@ func TestBucketDriversLeftOutOfTheBuildSaySo(t *testing.T) {
 		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "go build -tags "+tt.tag) {
 			t.Errorf("Open(%s) = %v; want a settings error naming the build tag %s", tt.url, err, tt.tag)
 		}
+	}
+}
+
+// TestPushSendsNoDamagedObject: a local object damaged on disk is not
+// uploaded under an id it does not have, and the record naming it stays
+// home; the rest of the push goes through.
+func TestPushSendsNoDamagedObject(t *testing.T) {
+	ctx := context.Background()
+	r, root := newFolderRemote(t)
+	a := newClone(t)
+	bad := a.compute(t, sig(1), "hello")
+	good := a.compute(t, sig(2), "other")
+	obj := a.local.Store.Path(bad.Outputs[0].ContentID)
+	if err := os.Chmod(obj, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(obj, []byte("damaged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := r.Push(ctx, a.local, []*sigindex.Record{bad, good}, PushOptions{})
+	if !errors.Is(err, store.ErrCorrupt) {
+		t.Fatalf("push of a damaged object: %v; want store.ErrCorrupt", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(objectKey(bad.Outputs[0].ContentID)))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the damaged object is in the remote (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "records", sig(1))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the record naming the damaged object is in the remote (%v)", err)
+	}
+	if len(tr.Moved) != 1 || tr.Moved[0] != sig(2) {
+		t.Errorf("push moved %v; want the sound record alone", tr.Moved)
+	}
+}
+
+// TestFolderRemoteStaysInside: the keys of a folder remote are as hostile
+// as a bucket's. A folder or a record replaced by a symbolic link leading
+// out of the remote is neither written through nor read, and a key with
+// ".." in it is refused.
+func TestFolderRemoteStaysInside(t *testing.T) {
+	ctx := context.Background()
+	r, root, a, b, rec := pushedOne(t)
+	outside := t.TempDir()
+	secret := filepath.Join(outside, "secret")
+	data, err := os.ReadFile(filepath.Join(root, "records", sig(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(secret, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The record now is a link to a file outside the remote.
+	if err := os.Remove(filepath.Join(root, "records", sig(1))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(root, "records", sig(1))); err != nil {
+		t.Fatal(err)
+	}
+	if _, recs, err := r.Fetch(ctx, b.local, wants(sig(1)), nil); err == nil || len(recs) != 0 {
+		t.Errorf("fetch through a record linked outside the remote: %v, %d records; want an error and none", err, len(recs))
+	}
+	// The objects folder now is a link to a folder outside the remote.
+	if err := os.RemoveAll(filepath.Join(root, "objects")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "objects")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{Again: true}); err == nil {
+		t.Error("push through an objects folder linked outside the remote succeeded")
+	}
+	entries, err := os.ReadDir(outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("push wrote %d entries outside the remote, in %s", len(entries)-1, outside)
+	}
+	for _, key := range []string{"../x", "records/../../x", "/etc/passwd", "a//b", "./a", ""} {
+		if _, err := r.backend.Open(ctx, key); !errors.Is(err, errBadKey) {
+			t.Errorf("Open(%q) = %v; want errBadKey", key, err)
+		}
+		if err := r.backend.Write(ctx, key, strings.NewReader("x"), 1); !errors.Is(err, errBadKey) {
+			t.Errorf("Write(%q) = %v; want errBadKey", key, err)
+		}
+	}
+}
+
+// TestForgedLeaseLapses: a lease no git dds could have written (an expiry
+// centuries away, a host name holding terminal escapes, no pid) holds
+// nobody back: it is taken over at once.
+func TestForgedLeaseLapses(t *testing.T) {
+	for name, body := range map[string]string{
+		"far expiry":  `{"host":"h","pid":1,"stage":"s","since":"2020-01-01T00:00:00Z","expires":"9999-01-01T00:00:00Z"}`,
+		"escape host": `{"host":"h\u001b]0;x\u0007","pid":1,"stage":"s","since":"2020-01-01T00:00:00Z","expires":"` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `"}`,
+		"no pid":      `{"host":"h","pid":0,"stage":"s","since":"2020-01-01T00:00:00Z","expires":"` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			r, _ := newFolderRemote(t)
+			if err := r.backend.Create(ctx, leaseKey(sig(1)), []byte(body)); err != nil {
+				t.Fatal(err)
+			}
+			lease, computed, err := r.Acquire(ctx, sig(1), "s", func(h Holder) { t.Errorf("waited for %s", h) })
+			if err != nil || computed || lease == nil {
+				t.Fatalf("Acquire over a forged lease = %v, %v, %v; want the lease", lease, computed, err)
+			}
+			_ = lease.Release(ctx)
+		})
+	}
+}
+
+// TestFetchRefusesHostileRecords: a record that does not decode, or
+// decodes to one naming a path it must not, is refused with ErrCorrupt,
+// never a panic, and never reaches the index.
+func TestFetchRefusesHostileRecords(t *testing.T) {
+	ctx := context.Background()
+	for name, body := range map[string]string{
+		"not json":        "\x00\xff",
+		"empty":           "",
+		"other version":   `{"v":9}`,
+		"path outside":    `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"../x","content_id":"` + sig(3) + `","size":1},{"path":"parts","content_id":"` + sig(3) + `","size":1,"dir":true}]}`,
+		"undeclared path": `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"` + sig(3) + `","size":1},{"path":"dds.yaml","content_id":"` + sig(3) + `","size":1}]}`,
+		"missing output":  `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"` + sig(3) + `","size":1}]}`,
+		"bad id":          `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"../../x","size":1},{"path":"parts","content_id":"` + sig(3) + `","size":1,"dir":true}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, root, _, b, _ := pushedOne(t)
+			rec := filepath.Join(root, "records", sig(1))
+			if err := os.Chmod(rec, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(rec, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, recs, err := r.Fetch(ctx, b.local, wants(sig(1)), nil)
+			if !errors.Is(err, ErrCorrupt) || len(recs) != 0 {
+				t.Fatalf("fetch: %v, %d records; want ErrCorrupt and none", err, len(recs))
+			}
+			if !strings.Contains(err.Error(), "remote team") || !strings.Contains(err.Error(), "key records/"+sig(1)) {
+				t.Errorf("the refusal does not name the remote and the key: %v", err)
+			}
+			err = b.local.WithIndex(ctx, func(ix *sigindex.Index) error {
+				if _, ok, err := ix.Get(sig(1)); err != nil || ok {
+					return fmt.Errorf("the index has the record (%v, %v)", ok, err)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

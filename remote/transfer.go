@@ -3,13 +3,19 @@ package remote
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
+
+	"github.com/zeebo/blake3"
 
 	"github.com/git-dds/git-dds/internal/parallel"
 	"github.com/git-dds/git-dds/sigindex"
@@ -216,31 +222,65 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record,
 		total += sizes[i]
 	}
 	bar := newMeter(opts.Progress, "uploading", total)
-	failed := map[string]bool{}
-	var mu sync.Mutex
-	objErr := r.each(ctx, len(missing), func(ctx context.Context, i int) error {
-		err := r.upload(ctx, local.Store, missing[i], sizes[i], bar)
-		if err != nil {
-			mu.Lock()
-			failed[missing[i]] = true
-			mu.Unlock()
+	// Every upload is tried, whatever failed before it, until too many
+	// have failed to hope for the rest; what was not confirmed uploaded
+	// counts as failed.
+	uploadErrs := make([]error, len(missing))
+	uploaded := make([]bool, len(missing))
+	var failures atomic.Int32
+	cancelled := r.each(ctx, len(missing), func(ctx context.Context, i int) error {
+		if failures.Load() >= maxFailedUploads {
+			return nil
 		}
-		return err
+		if err := r.upload(ctx, local.Store, missing[i], sizes[i], bar); err != nil {
+			if errors.Is(err, context.Canceled) {
+				return err
+			}
+			uploadErrs[i] = err
+			failures.Add(1)
+			return nil
+		}
+		uploaded[i] = true
+		return nil
 	})
-	bar.finish(objErr == nil)
-	if objErr == nil {
-		t.Objects, t.Bytes = len(missing), total
+	confirmed := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		confirmed[id] = true // present before: not to send
+	}
+	var notUp []string
+	var firstErr error
+	for i, id := range missing {
+		if uploaded[i] {
+			t.Objects++
+			t.Bytes += sizes[i]
+			continue
+		}
+		confirmed[id] = false
+		notUp = append(notUp, id)
+		if firstErr == nil {
+			firstErr = uploadErrs[i]
+		}
+	}
+	bar.finish(len(notUp) == 0 && cancelled == nil)
+	var objErr error
+	switch {
+	case cancelled != nil:
+		objErr = cancelled
+	case len(notUp) > 0:
+		objErr = fmt.Errorf("%d of %d objects were not uploaded to remote %s (%d failed, the others were not tried after that); the records naming them were not uploaded; run git dds push again once the remote takes them: %w",
+			len(notUp), len(missing), r.Where(), int(failures.Load()), firstErr)
 	}
 
-	// A record goes up only once every object it names is there.
+	// A record goes up only once every object it names is confirmed in
+	// the remote: uploaded now, or found there before.
 	var ready []*sigindex.Record
 	for _, rec := range todo {
-		if !slices.ContainsFunc(needs[rec.Signature], func(id string) bool { return failed[id] }) {
+		if !slices.ContainsFunc(needs[rec.Signature], func(id string) bool { return !confirmed[id] }) {
 			ready = append(ready, rec)
 		}
 	}
-	if objErr != nil && len(failed) == 0 {
-		ready = nil // cancelled before anything failed: nothing is known whole
+	if cancelled != nil {
+		ready = nil // interrupted: the user asked to stop
 	}
 	recErr := r.each(ctx, len(ready), func(ctx context.Context, i int) error {
 		data, err := sigindex.EncodeRecord(ready[i])
@@ -327,24 +367,77 @@ func (r *Remote) missingObjects(ctx context.Context, local Local, ids []string, 
 	return missing, r.remember(ctx, local, seen)
 }
 
+// maxFailedUploads is how many failed uploads end a push's attempts: past
+// that the remote is down or full, and the rest would only wait out their
+// retries one after the other.
+const maxFailedUploads = 16
+
+// upload sends object id from the local store. Its bytes are hashed on
+// the way: a local object damaged on disk fails the upload, which is
+// aborted, rather than reach the remote under an id it does not have.
 func (r *Remote) upload(ctx context.Context, st *store.Store, id string, size int64, bar *meter) error {
 	f, err := st.Open(id)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return r.fail("uploading object "+id, r.backend.Write(ctx, objectKey(id), bar.reader(f), size))
+	src := &hashChecked{r: f, h: blake3.New(), id: id}
+	return r.fail("uploading object "+id, r.backend.Write(ctx, objectKey(id), bar.reader(src), size))
 }
 
-// Fetch downloads the artifacts of sigs that the remote has and the local
-// store lacks, checks every object against its id, and records each
-// computation in the local index once all its objects are stored.
-func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress io.Writer) (*Transfer, []*sigindex.Record, error) {
-	sigs = slices.Compact(slices.Sorted(slices.Values(sigs)))
+// hashChecked hashes what it reads and, at the end, fails unless the bytes
+// hash to id: the reader of an upload sees an error instead of the end,
+// and the backend aborts the write.
+type hashChecked struct {
+	r  io.Reader
+	h  *blake3.Hasher
+	id string
+}
+
+func (c *hashChecked) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	if err == io.EOF {
+		if got := hex.EncodeToString(c.h.Sum(nil)); got != c.id {
+			return n, fmt.Errorf("local object %s holds content with id %s, damaged on disk: not uploaded; run git dds fsck: %w", c.id, got, store.ErrCorrupt)
+		}
+	}
+	return n, err
+}
+
+// Want is a computation to fetch: its signature, as this clone computed
+// it, and the output paths of the stage with that signature. A record
+// from the remote is used only when it is the record of that signature
+// and names exactly those outputs: a record is the remote's word, and the
+// remote is not trusted with where files go.
+type Want struct {
+	Signature string
+	Outs      []string
+}
+
+// Fetch downloads the artifacts of wants that the remote has and the local
+// store lacks, checks every record against its want and every object
+// against its id and size, and records each computation in the local index
+// once all its objects are stored.
+func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress io.Writer) (_ *Transfer, _ []*sigindex.Record, fetchErr error) {
+	outsOf := make(map[string][]string, len(wants))
+	for _, w := range wants {
+		if _, ok := outsOf[w.Signature]; !ok {
+			outsOf[w.Signature] = w.Outs
+		}
+	}
+	sigs := slices.Sorted(maps.Keys(outsOf))
 	recs := make([]*sigindex.Record, len(sigs))
+	// A refused record spoils only its own computation: the others are
+	// fetched, and the refusals reported at the end.
+	refused := make([]error, len(sigs))
 	err := r.each(ctx, len(sigs), func(ctx context.Context, i int) error {
-		rec, err := r.record(ctx, sigs[i])
-		if errors.Is(err, ErrNotExist) {
+		rec, err := r.record(ctx, sigs[i], outsOf[sigs[i]])
+		switch {
+		case errors.Is(err, ErrNotExist):
+			return nil
+		case errors.Is(err, ErrCorrupt):
+			refused[i] = err
 			return nil
 		}
 		recs[i] = rec
@@ -356,12 +449,19 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 	t := &Transfer{}
 	var found []*sigindex.Record
 	for i, rec := range recs {
-		if rec == nil {
+		switch {
+		case refused[i] != nil:
+		case rec == nil:
 			t.Missing = append(t.Missing, sigs[i])
-		} else {
+		default:
 			found = append(found, rec)
 		}
 	}
+	defer func() {
+		if err := errors.Join(refused...); err != nil {
+			fetchErr = errors.Join(err, fetchErr)
+		}
+	}()
 	if err := r.forget(ctx, local, t.Missing); err != nil {
 		return nil, nil, err
 	}
@@ -374,7 +474,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 		for _, o := range rec.Outputs {
 			if !local.Store.HoldsOutput(o.ContentID, o.Dir) {
 				outs = append(outs, o)
-				total += o.Size
+				total = addSizes(total, o.Size)
 				moving[rec.Signature] = true
 			}
 		}
@@ -392,11 +492,11 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 		if local.Store.Has(o.ContentID) {
 			return nil // a folder's manifest, whose files are what is missing
 		}
-		size := o.Size
+		limit := exactly(o.Size)
 		if o.Dir {
-			size = 0 // the manifest; its files come next
+			limit = atMost(store.MaxManifestSize) // the manifest; its files come next
 		}
-		n, err := r.download(ctx, local.Store, o.ContentID, size, bar)
+		n, err := r.download(ctx, local.Store, o.ContentID, limit, bar)
 		count(n)
 		return err
 	})
@@ -408,13 +508,20 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 			}
 			m, merr := local.Store.ReadManifest(o.ContentID)
 			if merr != nil {
-				err = merr
+				err = fmt.Errorf("%w: manifest %s of output %s, from remote %s: %w", ErrCorrupt, o.ContentID, o.Path, r.Where(), merr)
 				break
 			}
+			var sum int64
 			for _, e := range m.Entries {
+				sum += e.Size // bounded by DecodeManifest
 				if !e.IsDir() && !local.Store.Has(e.ID) {
 					fileSize[e.ID] = e.Size
 				}
+			}
+			if sum != o.Size {
+				err = fmt.Errorf("%w: output %s in remote %s has size %d, but the files of its manifest %s add up to %d; mend it with git dds push --force from a clone that computed it",
+					ErrCorrupt, o.Path, r.Where(), o.Size, o.ContentID, sum)
+				break
 			}
 		}
 	}
@@ -428,7 +535,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 			batch := local.Store.NewBatch()
 			defer batch.Abort()
 			for _, id := range files[i*receiveBatch : min(len(files), (i+1)*receiveBatch)] {
-				n, err := r.download(ctx, batch, id, fileSize[id], bar)
+				n, err := r.download(ctx, batch, id, exactly(fileSize[id]), bar)
 				count(n)
 				if err != nil {
 					return err
@@ -474,9 +581,13 @@ func (r *Remote) Fetch(ctx context.Context, local Local, sigs []string, progress
 	return t, whole, err
 }
 
-// record reads and checks the record of sig.
-func (r *Remote) record(ctx context.Context, sig string) (*sigindex.Record, error) {
-	rc, err := r.backend.Open(ctx, recordKey(sig))
+// record reads and checks the record of sig. outs, when not nil, are the
+// output paths the stage of sig declares, which the record must name
+// exactly; without them (a collection, which only reads what records
+// name) the record is checked on its own.
+func (r *Remote) record(ctx context.Context, sig string, outs []string) (*sigindex.Record, error) {
+	key := recordKey(sig)
+	rc, err := r.backend.Open(ctx, key)
 	if errors.Is(err, ErrNotExist) {
 		return nil, err
 	}
@@ -488,20 +599,49 @@ func (r *Remote) record(ctx context.Context, sig string) (*sigindex.Record, erro
 	if err != nil {
 		return nil, r.fail("reading the record of "+sig, err)
 	}
-	rec, err := sigindex.DecodeRecord(data)
-	if err == nil && len(data) > maxRecordSize {
-		err = fmt.Errorf("it is over %d bytes", maxRecordSize)
+	rec, err := checkRecord(data, sig, outs)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the record of %s in remote %s (key %s) cannot be used: %v; nothing was stored; mend it with git dds push --force from a clone that computed it",
+			ErrCorrupt, sig, r.Where(), key, err)
 	}
-	if err == nil && rec.Signature != sig {
-		err = fmt.Errorf("it is the record of signature %s", rec.Signature)
+	return rec, nil
+}
+
+// checkRecord decodes the bytes of a record fetched as the record of sig
+// and checks them: their size, the signature, what the record says on its
+// own (sigindex.CheckRecord), and, when outs is not nil, that its outputs
+// are exactly outs.
+func checkRecord(data []byte, sig string, outs []string) (*sigindex.Record, error) {
+	if len(data) > maxRecordSize {
+		return nil, fmt.Errorf("it is over %d bytes", maxRecordSize)
+	}
+	rec, err := sigindex.DecodeRecord(data)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Signature != sig {
+		return nil, fmt.Errorf("it is the record of signature %.80q", rec.Signature)
+	}
+	if err := sigindex.CheckRecord(rec); err != nil {
+		return nil, err
+	}
+	if outs == nil {
+		return rec, nil
+	}
+	declared := make(map[string]bool, len(outs))
+	for _, o := range outs {
+		declared[o] = true
 	}
 	for _, o := range rec.Outputs {
-		if err == nil && !store.ValidID(o.ContentID) {
-			err = fmt.Errorf("output %s has content id %q", o.Path, o.ContentID)
+		if !declared[o.Path] {
+			return nil, fmt.Errorf("it names output %s, which the stage does not declare (it declares %s)", o.Path, strings.Join(outs, ", "))
 		}
+		delete(declared, o.Path)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: the record of %s in remote %s cannot be used (%v); mend it with git dds push --force from a clone that computed it", ErrCorrupt, sig, r.Where(), err)
+	for _, o := range outs {
+		if declared[o] {
+			return nil, fmt.Errorf("it lacks output %s, which the stage declares", o)
+		}
 	}
 	return rec, nil
 }
@@ -509,6 +649,15 @@ func (r *Remote) record(ctx context.Context, sig string) (*sigindex.Record, erro
 // maxRecordSize bounds a record read from a remote: one lists a stage's
 // inputs and outputs, kilobytes, not a file to hold in memory.
 const maxRecordSize = 16 << 20
+
+// addSizes adds two sizes, saturating rather than overflowing: the total
+// of many outputs only sizes a progress bar.
+func addSizes(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
 
 // receiver takes in objects checked against their ids: the store, or a
 // batch of it.
@@ -520,8 +669,46 @@ type receiver interface {
 // enough to share flushes, few enough that every worker has some.
 const receiveBatch = 32
 
-// download stores object id from the remote, checked against its id.
-func (r *Remote) download(ctx context.Context, st receiver, id string, size int64, bar *meter) (int64, error) {
+// sizeLimit is what a download may bring: exactly the size a record or
+// manifest states for a file, at most a bound for a manifest.
+type sizeLimit struct {
+	size  int64
+	exact bool
+}
+
+func exactly(n int64) sizeLimit { return sizeLimit{n, true} }
+func atMost(n int64) sizeLimit  { return sizeLimit{n, false} }
+
+// errWrongSize marks an object whose bytes are not the size stated for it.
+var errWrongSize = errors.New("the object is not the size its record states")
+
+// sizeChecked reads at most limit.size bytes from r, failing on one more,
+// and, for an exact limit, fails an end before them: a remote cannot make
+// a reader hold more than it was told to expect.
+type sizeChecked struct {
+	r     io.Reader
+	n     int64
+	limit sizeLimit
+}
+
+func (s *sizeChecked) Read(p []byte) (int, error) {
+	if room := s.limit.size - s.n + 1; int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	if s.n > s.limit.size {
+		return n, fmt.Errorf("%w: it is over %d bytes", errWrongSize, s.limit.size)
+	}
+	if err == io.EOF && s.limit.exact && s.n != s.limit.size {
+		return n, fmt.Errorf("%w: it ends after %d bytes, not %d", errWrongSize, s.n, s.limit.size)
+	}
+	return n, err
+}
+
+// download stores object id from the remote, checked against its id and
+// its size limit.
+func (r *Remote) download(ctx context.Context, st receiver, id string, limit sizeLimit, bar *meter) (int64, error) {
 	rc, err := r.backend.Open(ctx, objectKey(id))
 	if err != nil {
 		if errors.Is(err, ErrNotExist) {
@@ -530,8 +717,12 @@ func (r *Remote) download(ctx context.Context, st receiver, id string, size int6
 		return 0, r.fail("downloading object "+id, err)
 	}
 	defer rc.Close()
-	n, err := st.Receive(ctx, id, bar.reader(rc), size)
-	if errors.Is(err, store.ErrCorrupt) {
+	hint := limit.size
+	if !limit.exact {
+		hint = 0
+	}
+	n, err := st.Receive(ctx, id, bar.reader(&sizeChecked{r: rc, limit: limit}), hint)
+	if errors.Is(err, store.ErrCorrupt) || errors.Is(err, errWrongSize) {
 		return 0, fmt.Errorf("%w: object %s in remote %s was changed or damaged there (%v); nothing was stored; mend it with git dds push --force from a clone that has it",
 			ErrCorrupt, id, r.Where(), err)
 	}

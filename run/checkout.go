@@ -78,7 +78,10 @@ func (w *Workspace) materialize(ctx context.Context, outs []sigindex.Output) err
 // place writes outputs from the store into the working tree.
 func (w *Workspace) place(ctx context.Context, outs []sigindex.Output) error {
 	for _, o := range outs {
-		dest := filepath.Join(w.Repo.Root, filepath.FromSlash(o.Path))
+		dest, err := w.outputDest(o.Path)
+		if err != nil {
+			return err
+		}
 		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 			return fmt.Errorf("creating the folder of %s: %w", o.Path, err)
 		}

@@ -60,10 +60,13 @@ func (w *Workspace) Local() remote.Local {
 	return remote.Local{Store: w.Store, WithIndex: w.WithIndex, Dir: w.Repo.DDSDir()}
 }
 
-// Computation is one stage's signature, what push and fetch move.
+// Computation is one stage's signature, what push and fetch move, with
+// the stage's declared outputs: all that a record fetched for the
+// signature may name.
 type Computation struct {
 	Stage     string
 	Signature string
+	Outs      []string
 }
 
 // Computations lists the stages of views once per signature: the views of
@@ -75,7 +78,7 @@ func Computations(views ...*namespace.View) []Computation {
 		for _, sv := range v.Stages {
 			if !seen[sv.Signature] {
 				seen[sv.Signature] = true
-				out = append(out, Computation{Stage: sv.Stage.Name, Signature: sv.Signature})
+				out = append(out, Computation{Stage: sv.Stage.Name, Signature: sv.Signature, Outs: sv.Stage.Outs})
 			}
 		}
 	}
@@ -86,12 +89,15 @@ func Computations(views ...*namespace.View) []Computation {
 // a branch's tip needs, known without evaluating its tree again.
 func NamespaceComputations(ns *namespace.Namespace) []Computation {
 	var out []Computation
-	seen := map[string]bool{}
+	at := map[string]int{}
 	for _, a := range ns.Artifacts {
-		if !seen[a.Signature] {
-			seen[a.Signature] = true
+		i, ok := at[a.Signature]
+		if !ok {
+			i = len(out)
+			at[a.Signature] = i
 			out = append(out, Computation{Stage: a.Stage, Signature: a.Signature})
 		}
+		out[i].Outs = append(out[i].Outs, a.Path)
 	}
 	return out
 }
@@ -195,10 +201,10 @@ func (w *Workspace) Fetch(ctx context.Context, r *remote.Remote, comps []Computa
 	if err != nil {
 		return nil, err
 	}
-	var want []string
+	var want []remote.Want
 	for _, c := range comps {
 		if here[c.Signature] == nil {
-			want = append(want, c.Signature)
+			want = append(want, remote.Want{Signature: c.Signature, Outs: c.Outs})
 		}
 	}
 	res := newTransferResult(r)
@@ -256,7 +262,7 @@ func (w *Workspace) MarkRemote(ctx context.Context, rows []StageStatus) error {
 // or the lease to release once the computation is recorded and uploaded.
 func (w *Workspace) fromRemote(ctx context.Context, r *remote.Remote, sv namespace.StageView) (*sigindex.Record, *remote.Lease, error) {
 	for {
-		_, recs, err := r.Fetch(ctx, w.Local(), []string{sv.Signature}, nil)
+		_, recs, err := r.Fetch(ctx, w.Local(), []remote.Want{{Signature: sv.Signature, Outs: sv.Stage.Outs}}, nil)
 		if err != nil || len(recs) == 1 {
 			return first(recs), nil, err
 		}

@@ -70,7 +70,10 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 	if err != nil {
 		return row, nil, err
 	}
-	if ok && !w.hasObjects(rec) {
+	if ok && (!w.hasObjects(rec) || !namesExactly(rec, sv.Stage.Outs)) {
+		// A record naming other outputs than the stage declares was not
+		// written by git dds (its signature covers the outputs' paths):
+		// it is ignored, and a run replaces it.
 		ok = false
 	}
 	if !ok {
@@ -110,6 +113,31 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 		}
 	}
 	return row, refresh, nil
+}
+
+// namesExactly reports whether the outputs of rec are exactly outs, in any
+// order.
+func namesExactly(rec *sigindex.Record, outs []string) bool {
+	if len(rec.Outputs) != len(outs) {
+		return false
+	}
+	for _, o := range rec.Outputs {
+		if !slices.Contains(outs, o.Path) {
+			return false
+		}
+	}
+	return !hasDuplicatePaths(rec.Outputs)
+}
+
+func hasDuplicatePaths(outs []sigindex.Output) bool {
+	seen := make(map[string]bool, len(outs))
+	for _, o := range outs {
+		if seen[o.Path] {
+			return true
+		}
+		seen[o.Path] = true
+	}
+	return false
 }
 
 // hasObjects reports whether every object of rec is in the local store.

@@ -594,6 +594,11 @@ func (b *Batch) Put(rec *Record) error {
 	if err := checkRecordKeys(rec); err != nil {
 		return err
 	}
+	// No record that names a path outside the repository or an
+	// ill-formed object enters the index, whoever computed it.
+	if err := CheckRecord(rec); err != nil {
+		return fmt.Errorf("the record of %s cannot be stored: %w", rec.Signature, err)
+	}
 	val, err := EncodeRecord(rec)
 	if err != nil {
 		return err

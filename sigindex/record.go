@@ -2,7 +2,13 @@
 // computations: one record per signature, lineage rows per stage.
 package sigindex
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
 
 // Input is one item that went into a signature, kept with the record so that
 // a later signature can say what changed since.
@@ -30,4 +36,128 @@ type Record struct {
 	Commit    string        `json:"commit,omitempty"` // HEAD when first computed
 	Host      string        `json:"host"`
 	Time      time.Time     `json:"time"`
+}
+
+// Bounds of a record read from elsewhere (a remote, another clone's
+// index): far above what any pipeline declares, low enough that a forged
+// record cannot make a reader allocate without end.
+const (
+	// MaxOutputs bounds the outputs of one record.
+	MaxOutputs = 1 << 16
+	// MaxInputs bounds the inputs of one record.
+	MaxInputs = 1 << 20
+	// MaxOutputSize bounds the size a record states for one output (1 PiB),
+	// so that sums of sizes cannot overflow.
+	MaxOutputSize = 1 << 50
+	// maxPathLength is the longest output path (Linux's PATH_MAX), as
+	// dds.yaml allows.
+	maxPathLength = 4096
+	// maxNameLength bounds the stage name, host and commit a record
+	// carries for messages.
+	maxNameLength = 1024
+)
+
+// CheckRecord checks what a record says on its own, before anyone turns
+// it into a path, an allocation or a message: a 64-hex signature, a stage
+// name and host fit to print, outputs at clean relative paths outside
+// .git, each named once and none inside another, well-formed content ids,
+// sizes within bounds. Whether the outputs are the stage's declared ones
+// is for the caller, which knows the stage.
+func CheckRecord(rec *Record) error {
+	if rec == nil {
+		return errors.New("the record is empty")
+	}
+	if !isHex64(rec.Signature) {
+		return fmt.Errorf("signature %q is not 64 lowercase hex digits", clip(rec.Signature))
+	}
+	if rec.Stage == "" || strings.Contains(rec.Stage, "/") || !printable(rec.Stage) {
+		return fmt.Errorf("stage name %q is empty, too long, or holds a '/' or a control character", clip(rec.Stage))
+	}
+	if !printable(rec.Host) || !printable(rec.Commit) {
+		return errors.New("its host or commit is too long or holds a control character")
+	}
+	if len(rec.Outputs) > MaxOutputs {
+		return fmt.Errorf("it has %d outputs, over %d", len(rec.Outputs), MaxOutputs)
+	}
+	if len(rec.Inputs) > MaxInputs {
+		return fmt.Errorf("it has %d inputs, over %d", len(rec.Inputs), MaxInputs)
+	}
+	if rec.Duration < 0 {
+		return fmt.Errorf("its duration %d is negative", rec.Duration)
+	}
+	paths := make([]string, 0, len(rec.Outputs))
+	for _, o := range rec.Outputs {
+		if err := CheckOutputPath(o.Path); err != nil {
+			return err
+		}
+		if !isHex64(o.ContentID) {
+			return fmt.Errorf("output %s has content id %q, not 64 lowercase hex digits", o.Path, clip(o.ContentID))
+		}
+		if o.Size < 0 || o.Size > MaxOutputSize {
+			return fmt.Errorf("output %s has size %d, outside 0 to %d", o.Path, o.Size, int64(MaxOutputSize))
+		}
+		paths = append(paths, o.Path)
+	}
+	slices.Sort(paths)
+	for i := 1; i < len(paths); i++ {
+		if paths[i] == paths[i-1] {
+			return fmt.Errorf("output %s is named twice", paths[i])
+		}
+		if strings.HasPrefix(paths[i], paths[i-1]+"/") {
+			return fmt.Errorf("output %s is inside output %s", paths[i], paths[i-1])
+		}
+	}
+	return nil
+}
+
+// CheckOutputPath admits the output paths dds.yaml can declare: relative,
+// slash-separated and clean, with no empty, "." or ".." segment, no ".git"
+// segment in any case (git's own folder, or a nested repository whose
+// config git would obey), no control character and no backslash. Such a
+// path joined to the repository root names a place inside it, outside
+// .git.
+func CheckOutputPath(p string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("output path %q %s", clip(p), why)
+	}
+	switch {
+	case p == "":
+		return bad("is empty")
+	case len(p) > maxPathLength:
+		return bad(fmt.Sprintf("is longer than %d bytes", maxPathLength))
+	case strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }):
+		return bad("holds a control character or a backslash")
+	case strings.HasPrefix(p, "/"):
+		return bad("is absolute")
+	}
+	for seg := range strings.SplitSeq(p, "/") {
+		switch {
+		case seg == "" || seg == ".":
+			return bad("is not clean (an empty or '.' segment)")
+		case seg == "..":
+			return bad("leaves the repository (a '..' segment)")
+		case strings.EqualFold(seg, ".git"):
+			return bad("points into .git")
+		}
+	}
+	return nil
+}
+
+func isHex64(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
+}
+
+// printable admits short strings without control characters: what a
+// message can show as it is.
+func printable(s string) bool {
+	return len(s) <= maxNameLength && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
+// clip shortens a hostile string for a message.
+func clip(s string) string {
+	const longest = 80
+	if len(s) > longest {
+		return s[:longest] + "..."
+	}
+	return s
 }

@@ -203,6 +203,9 @@ func scanTree(ctx context.Context, root string, fileID func(ctx context.Context,
 			return fmt.Errorf("%s cannot be stored: %w", p, err)
 		}
 		nonEmpty[path.Dir(rel)] = true
+		if len(m.Entries)+len(folders) >= MaxManifestEntries {
+			return fmt.Errorf("%s holds over %d files and folders, more than git dds stores in one folder output: split it into several outputs", root, MaxManifestEntries)
+		}
 
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:

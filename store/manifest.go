@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/git-dds/git-dds/sigindex"
 )
 
 // manifestHeader opens every manifest; a new format gets a new version here.
@@ -79,8 +81,15 @@ func DecodeManifest(b []byte) (Manifest, error) {
 	if !ok {
 		return Manifest{}, fmt.Errorf("manifest does not start with %q", manifestHeader)
 	}
+	if len(b) > MaxManifestSize {
+		return Manifest{}, fmt.Errorf("manifest is %d bytes, over %d", len(b), MaxManifestSize)
+	}
 	var m Manifest
+	var total int64
 	for lineNo := 2; text != ""; lineNo++ {
+		if len(m.Entries) == MaxManifestEntries {
+			return Manifest{}, fmt.Errorf("manifest lists over %d entries", MaxManifestEntries)
+		}
 		line, rest, ok := strings.Cut(text, "\n")
 		if !ok {
 			return Manifest{}, fmt.Errorf("manifest line %d does not end in a newline", lineNo)
@@ -92,6 +101,9 @@ func DecodeManifest(b []byte) (Manifest, error) {
 		}
 		if n := len(m.Entries); n > 0 && m.Entries[n-1].Path >= e.Path {
 			return Manifest{}, fmt.Errorf("manifest line %d: %q is out of order or repeated", lineNo, e.Path)
+		}
+		if total += e.Size; e.Size > sigindex.MaxOutputSize || total > sigindex.MaxOutputSize {
+			return Manifest{}, fmt.Errorf("manifest line %d: the folder's files add up to over %d bytes", lineNo, int64(sigindex.MaxOutputSize))
 		}
 		m.Entries = append(m.Entries, e)
 	}
@@ -147,15 +159,34 @@ func decodeEntry(line string) (Entry, error) {
 // checkEntryPath admits relative, slash-separated paths with no empty, "."
 // or ".." element: the paths that cannot leave the folder they are joined to.
 // Unlike fs.ValidPath it takes names that are not UTF-8, as Unix file names
-// may be.
+// may be. A ".git" element, in any case, is refused too: a folder by that
+// name inside an output is a repository whose config git obeys (its hooks,
+// its fsmonitor command) once someone runs git there.
 func checkEntryPath(p string) error {
+	if len(p) > maxEntryPath {
+		return fmt.Errorf("path %.80q... is longer than %d bytes", p, maxEntryPath)
+	}
 	for elem := range strings.SplitSeq(p, "/") {
 		if elem == "" || elem == "." || elem == ".." || strings.ContainsRune(elem, 0) {
 			return fmt.Errorf("path %q is not a clean relative path inside the folder", p)
 		}
+		if strings.EqualFold(elem, ".git") {
+			return fmt.Errorf("path %q holds a .git folder, which git would take for a repository of its own", p)
+		}
 	}
 	return nil
 }
+
+// Bounds of a manifest, whoever wrote it: far above a real folder output,
+// low enough that a forged one cannot make a reader allocate without end.
+const (
+	// MaxManifestSize bounds a manifest's bytes.
+	MaxManifestSize = 512 << 20
+	// MaxManifestEntries bounds its files and empty folders.
+	MaxManifestEntries = 4 << 20
+	// maxEntryPath is the longest path inside a folder (PATH_MAX).
+	maxEntryPath = 4096
+)
 
 // checkNesting rejects a file that is also a folder of another entry, and an
 // "empty" folder that holds entries: either would make two folders share a

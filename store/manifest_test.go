@@ -117,6 +117,13 @@ func TestDecodeManifestRejects(t *testing.T) {
 		{"short id", head + "0644 1 abc \"a\"\n", "hex"},
 		{"too few fields", head + "0644 1 \"a\"\n", "want MODE"},
 		{"double space", head + "0644  1 " + idA + " \"a\"\n", "quoted"},
+		{"git folder", head + file(`".git/hooks/post-checkout"`), ".git folder"},
+		{"nested git folder", head + file(`"sub/.git/config"`), ".git folder"},
+		{"git folder in capitals", head + file(`"sub/.GiT/config"`), ".git folder"},
+		{"empty git folder", head + "dir 0 - \".git\"\n", ".git folder"},
+		{"huge size", head + "0644 1125899906842625 " + idA + " \"a\"\n", "add up"},
+		{"sizes adding up past the bound", head + "0644 1125899906842624 " + idA + " \"a\"\n" + "0644 1 " + idA + " \"b\"\n", "add up"},
+		{"long path", head + file(`"`+strings.Repeat("a", 4097)+`"`), "longer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -163,12 +163,22 @@ func copyObject(object, target string, perm fs.FileMode) (err error) {
 // ReadManifest reads the manifest object id of a folder output, checking
 // its bytes against the id.
 func (s *Store) ReadManifest(id string) (Manifest, error) {
-	b, err := os.ReadFile(s.Path(id))
+	f, err := os.Open(s.Path(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Manifest{}, fmt.Errorf("manifest %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return Manifest{}, err
+	}
+	defer f.Close()
+	// A shared store's content is no more trusted than a remote's: an
+	// object far larger than any manifest is refused unread.
+	b, err := io.ReadAll(io.LimitReader(f, MaxManifestSize+1))
+	if err != nil {
+		return Manifest{}, err
+	}
+	if len(b) > MaxManifestSize {
+		return Manifest{}, fmt.Errorf("object %s is over %d bytes, too large for a folder manifest: %w", id, MaxManifestSize, ErrCorrupt)
 	}
 	if got := hashBytes(b); got != id {
 		return Manifest{}, fmt.Errorf("manifest %s holds content with id %s: %w", id, got, ErrCorrupt)

@@ -370,3 +370,6 @@ func (s *Store) CheckWritable() error {
 	}
 	return errors.Join(f.Close(), os.Remove(f.Name()))
 }
+
+// Dir is the store's folder, which holds objects/ and tmp/.
+func (s *Store) Dir() string { return filepath.Dir(s.objects) }
