@@ -165,10 +165,19 @@ func TestParseRejects(t *testing.T) {
 		{"out empty", stage("    cmd: make", "    outs: ['']"), "4:12", `out "" of stage "s" is empty`},
 		{"out into .git", stage("    cmd: make", "    outs: [.git/hooks/x]"), "4:12", "points into .git"},
 		{"dep into a nested .GIT", withCmdOuts("    deps: [sub/.GIT/config]"), "5:12", "points into .git"},
+		{"out into a nested .git", stage("    cmd: make", "    outs: [vendor/lib/.git]"), "4:12", "points into .git"},
+		{"out the pipeline file", stage("    cmd: make", "    outs: [out/a, dds.yaml]"), "4:19", `out "dds.yaml" of stage "s" is the pipeline file`},
+		{"out the pipeline file, cased", stage("    cmd: make", "    outs: [./DDS.yaml]"), "4:12", "is the pipeline file"},
+		{"out .gitignore", stage("    cmd: make", "    outs: [.gitignore]"), "4:12", `out ".gitignore" of stage "s" is one of git's own files`},
+		{"out a nested .gitignore", stage("    cmd: make", "    outs: [data/.gitignore]"), "4:12", "is one of git's own files"},
+		{"out .gitattributes", stage("    cmd: make", "    outs: [.gitattributes]"), "4:12", "is one of git's own files"},
+		{"out .gitmodules, cased", stage("    cmd: make", "    outs: [.GitModules]"), "4:12", "is one of git's own files"},
 		{"out the root", stage("    cmd: make", "    outs: [./]"), "4:12", `out "./" of stage "s" is the repository root`},
 		{"dep the root", withCmdOuts("    deps: [.]"), "5:12", "is the repository root"},
 		{"backslash", withCmdOuts(`    deps: ['src\a.py']`), "5:12", `uses "\" as a separator; write "/" instead: src/a.py`},
 		{"control character", withCmdOuts(`    deps: ["a\tb"]`), "5:12", "holds a control character"},
+		{"cmd with a NUL", stage(`    cmd: "make\0 all"`, "    outs: [o]"), "3:10", `cmd of stage "s" holds a NUL byte (at byte 5)`},
+		{"cmd with an escaped NUL", stage(`    cmd: "make \x00"`, "    outs: [o]"), "3:10", "holds a NUL byte"},
 		{"path too long", withCmdOuts("    deps: [" + strings.Repeat("a", 5000) + "]"), "5:12", `dep "` + strings.Repeat("a", 80) + `..." of stage "s" is longer than 4096 bytes`},
 
 		// wdir.
@@ -223,6 +232,12 @@ func TestParseRejects(t *testing.T) {
 			"  a: {cmd: make, outs: [gen/p.yaml]}",
 			"  b: {cmd: make, params: {gen/p.yaml: [x]}, outs: [o]}",
 		), "3:27", `params file gen/p.yaml of stage "b" is an output of stage "a"`},
+		{"params file inside an output folder", doc(
+			"stages:",
+			"  b: {cmd: make, params: {gen/conf/p.yaml: [x]}, outs: [o]}",
+			"  a: {cmd: make, outs: [gen]}",
+		), "2:27", `params file gen/conf/p.yaml of stage "b" is an output of stage "a"`},
+		{"params file of the same stage inside its output", stage("    cmd: make", "    params: {out/p.json: [x]}", "    outs: [out]"), "4:14", "is an output of stage"},
 		{"cycle of three", doc(
 			"stages:",
 			"  c: {cmd: make, deps: [out/b], outs: [out/c]}",

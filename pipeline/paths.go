@@ -61,6 +61,30 @@ func cleanPath(raw string, allowRoot bool) (string, *pathProblem) {
 	return clean, nil
 }
 
+// gitFiles are the files git itself reads in any folder of the working
+// tree.
+var gitFiles = []string{".gitignore", ".gitattributes", ".gitmodules"}
+
+// projectFile refuses an output that is one of the project's own files:
+// git dds run deletes an output before its stage runs, and git dds
+// checkout replaces it. A path into .git is refused by cleanPath; a tracked
+// file and a params file are refused once the repository, and the other
+// stages, are known. Names compare without case, as they do on the
+// filesystems of macOS and Windows.
+func projectFile(clean string) *pathProblem {
+	const fix = "git dds run deletes an output before its stage runs: choose another path"
+	if strings.EqualFold(clean, FileName) {
+		return &pathProblem{"is the pipeline file", fix}
+	}
+	name := path.Base(clean)
+	for _, f := range gitFiles {
+		if strings.EqualFold(name, f) {
+			return &pathProblem{"is one of git's own files (" + f + ")", fix}
+		}
+	}
+	return nil
+}
+
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // hasDriveLetter reports a Windows absolute path such as C:/data: dds.yaml is
