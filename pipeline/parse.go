@@ -122,6 +122,13 @@ func decodeDocument(filename string, data []byte) (*yaml.Node, error) {
 	}
 }
 
+// SyntaxError turns the error yaml.v3 gave reading data, the YAML file
+// filename (dds.yaml or a params file), into an *Error at the one-based
+// line it means.
+func SyntaxError(filename string, data []byte, err error) *Error {
+	return syntaxError(filename, data, err)
+}
+
 // syntaxError turns a yaml.v3 error into an *Error. yaml.v3 gives only a line,
 // and leaves even that out when it is the first line (it tests the
 // zero-based line against 0) or when the problem is an unknown anchor.
