@@ -15,6 +15,7 @@ import (
 	"github.com/zeebo/blake3"
 
 	"github.com/git-dds/git-dds/sigindex"
+	"github.com/git-dds/git-dds/store"
 )
 
 // placed remembers what git dds last put at an output path of this working
@@ -125,6 +126,12 @@ func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Ou
 		content = last.ContentID
 	} else {
 		id, _, _, err := w.Store.HashPath(ctx, abs)
+		if errors.Is(err, store.ErrSymlink) {
+			// A symbolic link in place of the output, or inside a folder
+			// output, is not what git dds placed, and not a content to
+			// store: the user's edit, which checkout --force replaces.
+			return outputEdited, false, nil
+		}
 		if err != nil {
 			return 0, false, fmt.Errorf("hashing %s: %w", path, err)
 		}
