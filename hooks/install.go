@@ -123,7 +123,15 @@ func Install(ctx context.Context, repo Repo, opts InstallOptions) (*Report, erro
 		if err != nil {
 			return nil, err
 		}
-		if holds {
+		// A record that names the folder by its absolute path (from an
+		// earlier git dds) still names the original after the repository
+		// was copied; the copy's own folder then holds our hooks too, and
+		// installing there leaves nothing behind that was not there.
+		here, err := holdsOurHooks(dir)
+		if err != nil {
+			return nil, err
+		}
+		if holds && !here {
 			return nil, fmt.Errorf("git dds hooks are installed in %s, but git now runs hooks from %s (core.hooksPath changed); run git dds uninstall, which restores %s, then git dds install", prev.HooksDir, dir, prev.HooksDir)
 		}
 		prev = nil

@@ -675,3 +675,42 @@ func TestInstallRefusesTrackedHooksFolder(t *testing.T) {
 		})
 	}
 }
+
+// The record names a hooks folder inside the git folder relative to the
+// state folder, so that a repository moved or copied whole finds it; any
+// other folder by its absolute path.
+func TestRecordedDirSurvivesAMove(t *testing.T) {
+	base := t.TempDir()
+	for _, tt := range []struct{ hooks, want string }{
+		{filepath.Join(base, ".git", "hooks"), "../hooks"},
+		{filepath.Join(base, ".git", "custom", "hooks"), "../custom/hooks"},
+		{filepath.Join(base, ".husky", "_"), filepath.Join(base, ".husky", "_")},
+		{filepath.Join(base, ".git-other"), filepath.Join(base, ".git-other")},
+	} {
+		stateDir := filepath.Join(base, ".git", "dds")
+		if got := recordedDir(stateDir, tt.hooks); got != tt.want {
+			t.Errorf("recordedDir(%s) = %s, want %s", tt.hooks, got, tt.want)
+		}
+		if err := saveState(stateDir, &state{HooksDir: tt.hooks}); err != nil {
+			t.Fatal(err)
+		}
+		moved := base + "-moved"
+		if err := os.Rename(base, moved); err != nil {
+			t.Fatal(err)
+		}
+		st, err := loadState(filepath.Join(moved, ".git", "dds"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tt.hooks
+		if !filepath.IsAbs(tt.want) {
+			want = filepath.Join(moved, strings.TrimPrefix(tt.hooks, base))
+		}
+		if st.HooksDir != want {
+			t.Errorf("after a move, the record names %s, want %s", st.HooksDir, want)
+		}
+		if err := os.Rename(moved, base); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
