@@ -95,7 +95,7 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 				if err != nil {
 					return err
 				}
-				if ok && w.hasObjects(r) {
+				if ok && w.hasObjects(ctx, r) {
 					row.Available = "local"
 				}
 				rec = r

@@ -185,7 +185,7 @@ func (w *Workspace) plan(ctx context.Context, view *namespace.View, selected []*
 			if err != nil {
 				return err
 			}
-			if ok && w.hasObjects(rec) {
+			if ok && w.hasObjects(ctx, rec) {
 				j.record = rec
 			} else if last, found, err := ix.Last(st.Name); err != nil {
 				return err
@@ -272,7 +272,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		var rec *sigindex.Record
 		if err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
 			r, ok, err := ix.Get(j.view.Signature)
-			if ok && w.hasObjects(r) {
+			if ok && w.hasObjects(ctx, r) {
 				rec = r
 			}
 			return err
