@@ -460,7 +460,6 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 		Inputs:    sv.Inputs,
 		Commit:    view.Commit,
 		Host:      hostname(),
-		Time:      time.Now().UTC(),
 	}
 	// An ingest that finds an object already stored keeps that one, and a
 	// git dds gc beside us may take it before this record lands: the record
@@ -476,6 +475,9 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 			}
 			rec.Outputs = append(rec.Outputs, sigindex.Output{Path: out, ContentID: id, Size: size, Dir: dir})
 		}
+		// After the objects are written: an object modified after its
+		// record's time is in doubt, and Store.Check rehashes it.
+		rec.Time = time.Now().UTC()
 		err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
 			if !w.Store.HoldsOutputs(rec.Outputs) {
 				return errCollected
