@@ -312,9 +312,23 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	// One loader parses each version of dds.yaml once, for evaluating the
 	// tips and for marking them.
 	loader := namespace.NewLoader(h.WS.Repo, h.WS.Env)
-	comps, err := h.pushedComputations(ctx, loader, pushed)
+	comps, unreadable, err := h.pushedComputations(ctx, loader, pushed)
 	if err != nil {
 		return err
+	}
+	if len(unreadable) > 0 && mode == PrePushVerify {
+		var lines []string
+		for _, u := range unreadable {
+			lines = append(lines, fmt.Sprintf("  %s (%.12s): %v", u.name, u.sha, u.err))
+		}
+		return fmt.Errorf("%w: git dds cannot evaluate the dds.yaml of a pushed commit, so it cannot verify that the commit's data is computed:\n%s\nfix dds.yaml there, commit, and push again; or git push --no-verify pushes the code alone, without this check",
+			ErrRefused, strings.Join(lines, "\n"))
+	}
+	for _, u := range unreadable {
+		// The other tips still get their data: a pipeline git dds cannot
+		// read should not hold up the rest of the push.
+		fmt.Fprintf(h.Stderr, "git dds: warning: %s (%.12s) is pushed without its data, since git dds cannot evaluate its dds.yaml: %v\ngit dds: fix dds.yaml on %s and commit; the next push, or git dds push, uploads its artifacts\n",
+			u.name, u.sha, u.err, u.name)
 	}
 	var missing []string
 	if r != nil {
@@ -397,10 +411,11 @@ func (h *Handler) markPushed(r *remote.Remote, loader *namespace.Loader, pushed 
 
 // pushedComputations lists what the pushed tips need. A branch whose
 // namespace was bound at the pushed commit (by post-commit or a checkout)
-// gives it without evaluating its tree; any other tip is evaluated.
-func (h *Handler) pushedComputations(ctx context.Context, loader *namespace.Loader, pushed []PushedRef) ([]run.Computation, error) {
+// gives it without evaluating its tree; any other tip is evaluated. A tip
+// whose dds.yaml cannot be evaluated (it does not parse, names a dep the
+// commit lacks...) is left out and named in unreadable, with why.
+func (h *Handler) pushedComputations(ctx context.Context, loader *namespace.Loader, pushed []PushedRef) (comps []run.Computation, unreadable []unreadableTip, err error) {
 	var views []*namespace.View
-	var comps []run.Computation
 	for _, p := range pushed {
 		if p.Delete {
 			continue
@@ -415,7 +430,7 @@ func (h *Handler) pushedComputations(ctx context.Context, loader *namespace.Load
 				return err
 			})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if saved != nil {
@@ -426,12 +441,39 @@ func (h *Handler) pushedComputations(ctx context.Context, loader *namespace.Load
 		if errors.Is(err, namespace.ErrNoPipeline) {
 			continue
 		}
+		if isInputError(err) {
+			unreadable = append(unreadable, unreadableTip{name: refName(p.LocalRef), sha: p.LocalSHA, err: err})
+			continue
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: cannot evaluate %s: %v", ErrRefused, p.LocalRef, err)
+			return nil, nil, fmt.Errorf("%w: cannot evaluate %s: %v", ErrRefused, p.LocalRef, err)
 		}
 		views = append(views, view)
 	}
-	return append(comps, run.Computations(views...)...), nil
+	return append(comps, run.Computations(views...)...), unreadable, nil
+}
+
+// unreadableTip is a pushed tip whose dds.yaml git dds cannot evaluate.
+type unreadableTip struct {
+	name, sha string
+	err       error
+}
+
+// isInputError reports an error in what a commit holds (its dds.yaml, its
+// params files), as opposed to one of the machine.
+func isInputError(err error) bool {
+	var yamlErr *pipeline.Error
+	return errors.As(err, &yamlErr) || errors.Is(err, sigindex.ErrInput)
+}
+
+// refName is a pushed ref as a user names it.
+func refName(ref string) string {
+	for _, prefix := range []string{"refs/heads/", "refs/tags/"} {
+		if name, ok := strings.CutPrefix(ref, prefix); ok {
+			return name
+		}
+	}
+	return ref
 }
 
 // uncomputed names the computations this clone does not hold, when there

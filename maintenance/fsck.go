@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -183,12 +182,12 @@ func damagedIndex(ctx context.Context, ws *run.Workspace, cause error, objects *
 }
 
 func quarantineDir(ws *run.Workspace) string {
-	return filepath.Join(ws.Repo.DDSDir(), "quarantine")
+	return ws.Store.QuarantineDir()
 }
 
 func quarantineAll(ws *run.Workspace, objects *verified, repaired *Repair) error {
 	for _, id := range objects.corruptIDs() {
-		if err := quarantine(ws.Store, repaired.QuarantineDir, id); err != nil {
+		if err := ws.Store.Quarantine(id); err != nil {
 			return err
 		}
 		repaired.Quarantined = append(repaired.Quarantined, id)

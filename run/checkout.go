@@ -36,6 +36,9 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 	if err != nil {
 		return nil, err
 	}
+	if statuses, err = w.refetchLost(ctx, view, statuses, force); err != nil {
+		return nil, err
+	}
 	var todo []sigindex.Output
 	for _, st := range statuses {
 		switch st.State {
@@ -46,6 +49,12 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 		case Modified:
 			if !force {
 				res.Edited = append(res.Edited, st.Edited...)
+				continue
+			}
+			if st.Record == nil {
+				// Its stored objects were damaged and no remote gave them
+				// back: nothing can restore it, the edit least of all.
+				res.Stale = append(res.Stale, st.Name)
 				continue
 			}
 			todo = append(todo, st.Record.Outputs...)
@@ -64,6 +73,34 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 			ErrEdited, strings.Join(res.Edited, ", "))
 	}
 	return res, nil
+}
+
+// refetchLost downloads again, from w.Remote, the computations recorded
+// here whose objects are gone or were found damaged, and reports the stages
+// anew; without a remote, or when it fails (said as a warning), the
+// statuses stay as they are.
+func (w *Workspace) refetchLost(ctx context.Context, view *namespace.View, statuses []StageStatus, force bool) ([]StageStatus, error) {
+	if w.Remote == nil {
+		return statuses, nil
+	}
+	var lost []Computation
+	for _, st := range statuses {
+		if st.objectsLost && (st.State == Stale || force && st.State == Modified) {
+			lost = append(lost, Computation{Stage: st.Name, Signature: st.Signature})
+		}
+	}
+	if len(lost) == 0 {
+		return statuses, nil
+	}
+	res, err := w.Fetch(ctx, w.Remote, lost, nil)
+	if err != nil {
+		fmt.Fprintf(w.Stderr, "git dds: warning: fetching again what the store lost: %v\n", err)
+		return statuses, nil
+	}
+	if res.Count(Downloaded) == 0 {
+		return statuses, nil
+	}
+	return w.Status(ctx, view)
 }
 
 // materialize writes outputs from the store into the working tree and

@@ -87,6 +87,11 @@ func (w *Workspace) loadPlaced(ix *sigindex.Index, paths []string) (map[string]p
 			return nil, err
 		}
 		if !ok {
+			if raw, ok, err = ix.GetRaw("wt/" + w.legacyWorktreeKey() + "/" + p); err != nil {
+				return nil, err
+			}
+		}
+		if !ok {
 			continue
 		}
 		var pl placed
@@ -143,6 +148,11 @@ func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Ou
 		return outputMatches, stale, nil
 	case known && content == last.ContentID:
 		return outputOther, stale, nil
+	case w.Store.Has(content):
+		// No note says git dds put it here (the note is lost, or under
+		// another worktree's key), but the store holds these very bytes:
+		// replacing them loses nothing, so they are no hand edit.
+		return outputOther, false, nil
 	default:
 		return outputEdited, false, nil
 	}

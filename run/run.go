@@ -209,7 +209,7 @@ func (w *Workspace) plan(ctx context.Context, view *namespace.View, selected []*
 			if err != nil {
 				return err
 			}
-			if ok && w.hasObjects(rec) {
+			if ok && w.hasObjects(ctx, rec) {
 				j.record = rec
 			} else if last, found, err := ix.Last(st.Name); err != nil {
 				return err
@@ -296,7 +296,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		var rec *sigindex.Record
 		if err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
 			r, ok, err := ix.Get(j.view.Signature)
-			if ok && w.hasObjects(r) {
+			if ok && w.hasObjects(ctx, r) {
 				rec = r
 			}
 			return err
@@ -535,7 +535,6 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 		Inputs:    sv.Inputs,
 		Commit:    view.Commit,
 		Host:      hostname(),
-		Time:      time.Now().UTC(),
 	}
 	// An ingest that finds an object already stored keeps that one, and a
 	// git dds gc beside us may take it before this record lands: the record
@@ -551,6 +550,9 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 			}
 			rec.Outputs = append(rec.Outputs, sigindex.Output{Path: out, ContentID: id, Size: size, Dir: dir})
 		}
+		// After the objects are written: an object modified after its
+		// record's time is in doubt, and Store.Check rehashes it.
+		rec.Time = time.Now().UTC()
 		err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
 			if !w.Store.HoldsOutputs(rec.Outputs) {
 				return errCollected

@@ -169,8 +169,23 @@ func (w *Workspace) releaseHeld() {
 }
 
 // worktreeKey scopes index rows to this working tree: linked worktrees share
-// one index but each has its own materialized outputs.
+// one index but each has its own materialized outputs. It names the
+// worktree's git folder relative to the store, which a repository moved or
+// copied whole (mv, cp -a) keeps, as git worktree move does: an absolute
+// path would lose every note in the new place, and each output there would
+// then look edited by hand.
 func (w *Workspace) worktreeKey() string {
+	id := w.Repo.GitDir
+	if rel, err := filepath.Rel(w.Repo.DDSDir(), w.Repo.GitDir); err == nil {
+		id = "rel:" + filepath.ToSlash(rel)
+	}
+	sum := blake3.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:8])
+}
+
+// legacyWorktreeKey is the key earlier versions used, from the absolute
+// path of the git folder: notes written under it are still read.
+func (w *Workspace) legacyWorktreeKey() string {
 	sum := blake3.Sum256([]byte(w.Repo.GitDir))
 	return hex.EncodeToString(sum[:8])
 }

@@ -37,6 +37,13 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 	if err != nil {
 		return err
 	}
+	// A remote gives back what the store lost or found damaged.
+	closeRemote, rerr := useDefaultRemote(ctx, ws, false)
+	if rerr != nil {
+		fmt.Fprintf(g.stderr, "git dds: warning: %v\n", rerr)
+	} else {
+		defer closeRemote()
+	}
 	res, err := ws.Checkout(ctx, view, opts.force)
 	if res == nil {
 		return err
