@@ -172,6 +172,13 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 			}
 			return nil, fmt.Errorf("opening the index in %s for writing: %w", dir, err)
 		}
+		// Deferred before the recovery below, so that it sees the error
+		// a recovered panic becomes.
+		defer func() {
+			if err != nil {
+				_ = os.Remove(filepath.Join(dir, spaceCheckName))
+			}
+		}()
 	}
 	// Badger asserts some of its invariants with panics; a damaged index
 	// must end in an error telling the user how to repair it. A fault
@@ -186,13 +193,6 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 			}
 		}
 	}()
-	if !readOnly {
-		defer func() {
-			if err != nil {
-				_ = os.Remove(filepath.Join(dir, spaceCheckName))
-			}
-		}()
-	}
 	db, err = badger.Open(opt)
 	if err != nil {
 		if isEnvironmentError(err) {
