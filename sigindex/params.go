@@ -49,13 +49,13 @@ func loadParams(tree gitref.Tree, file string) (*yaml.Node, error) {
 	}
 	if len(data) > maxParamsFileSize {
 		return nil, asInput(&pipeline.Error{File: file,
-			Msg: fmt.Sprintf("the params file is %d bytes, over the limit of %d bytes (8 MiB)", len(data), maxParamsFileSize),
+			Msg: fmt.Sprintf("it is %d bytes, over the limit of %d bytes (8 MiB)", len(data), maxParamsFileSize),
 			Fix: "a params file holds settings: move the data to a file the stage lists under deps"})
 	}
 	if !utf8.Valid(data) {
 		line, col := lineCol(data, int64(firstInvalidUTF8(data)))
 		return nil, asInput(&pipeline.Error{File: file, Line: line, Col: col,
-			Msg: "the params file is not valid UTF-8", Fix: "save it as UTF-8"})
+			Msg: "it is not valid UTF-8", Fix: "save it as UTF-8"})
 	}
 	// A .json file is held to JSON, which is what the command reading it
 	// expects; YAML would take a trailing comma or a bare word in silence.
