@@ -80,13 +80,10 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 	if err != nil {
 		return row, nil, err
 	}
+	var damaged []string
 	if ok {
-		present, damaged := w.checkObjects(ctx, rec)
-		if len(damaged) > 0 {
-			return w.damagedStatus(ctx, ix, row, rec, damaged)
-		}
-		ok = present
-		row.objectsLost = !present
+		ok, damaged = w.checkObjects(ctx, rec)
+		row.objectsLost = !ok
 	}
 	if !ok {
 		row.State = Stale
@@ -96,6 +93,9 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 			row.Last = last
 			row.Changed = sigindex.Changed(last.Inputs, sv.Inputs)
 			row.Why = sigindex.Describe(last.Inputs, sv.Inputs)
+		}
+		if row.objectsLost {
+			return w.lostStatus(ctx, ix, row, rec, damaged)
 		}
 		return row, nil, nil
 	}
@@ -127,23 +127,18 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 	return row, refresh, nil
 }
 
-// damagedStatus reports a stage whose stored objects were damaged, now
-// quarantined: stale, since nothing here can restore it, or modified when
-// the working tree's copy differs from what was recorded (in Hardlink mode
-// it is the damaged object itself, edited in place).
-func (w *Workspace) damagedStatus(ctx context.Context, ix *sigindex.Index, row StageStatus, rec *sigindex.Record, damaged []string) (StageStatus, []sigindex.Output, error) {
-	row.State = Stale
+// lostStatus reports a stage recorded here whose objects are gone, or were
+// found damaged and quarantined (damaged lists those outputs): stale, since
+// nothing here can restore it, or modified when a working-tree copy differs
+// from what was recorded. In Hardlink mode that copy may be the damaged
+// object itself, edited in place, in this worktree or another: never fresh.
+func (w *Workspace) lostStatus(ctx context.Context, ix *sigindex.Index, row StageStatus, rec *sigindex.Record, damaged []string) (StageStatus, []sigindex.Output, error) {
 	row.Damaged = damaged
-	row.objectsLost = true
-	row.Last = rec
 	placedAt, err := w.loadPlaced(ix, row.Outputs)
 	if err != nil {
 		return row, nil, err
 	}
 	for _, out := range rec.Outputs {
-		if !slices.Contains(damaged, out.Path) {
-			continue
-		}
 		last, known := placedAt[out.Path]
 		cond, _, err := w.condition(ctx, out.Path, out, last, known)
 		if err != nil {
