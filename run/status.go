@@ -184,8 +184,12 @@ func (w *Workspace) checkObjects(ctx context.Context, rec *sigindex.Record) (pre
 				}
 			}
 			damaged = append(damaged, o.Path)
-			fmt.Fprintf(w.Stderr, "git dds: warning: the stored content of %s (stage %s) was changed after it was stored, by a write into the output in place (dds.link is hardlink); it is moved to %s and never served; git dds pull fetches it again from a remote that has it, else git dds run recomputes it\n",
-				o.Path, rec.Stage, w.Store.QuarantineDir())
+			how := "on disk"
+			if w.Link == store.Hardlink {
+				how = "by a write into the output in place (dds.link is hardlink: the output is the stored object)"
+			}
+			fmt.Fprintf(w.Stderr, "git dds: warning: the stored content of %s (stage %s) was changed after it was stored, %s; it is moved to %s and never served; git dds checkout fetches it again from a remote that has it, else git dds run recomputes it\n",
+				o.Path, rec.Stage, how, w.Store.QuarantineDir())
 		}
 		present = false
 	}
