@@ -52,8 +52,15 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 				continue
 			}
 			if st.Record == nil {
-				// Its stored objects were damaged and no remote gave them
-				// back: nothing can restore it, the edit least of all.
+				// Its stored objects are gone or were damaged, and no
+				// remote gave them back: nothing can restore it, the edit
+				// least of all. --force discards the edit, as it would
+				// by restoring, and leaves the stage to git dds run.
+				for _, p := range st.Edited {
+					if err := os.RemoveAll(filepath.Join(w.Repo.Root, filepath.FromSlash(p))); err != nil {
+						return nil, fmt.Errorf("discarding the edited %s: %w", p, err)
+					}
+				}
 				res.Stale = append(res.Stale, st.Name)
 				continue
 			}
