@@ -29,7 +29,7 @@ type CheckoutResult struct {
 // the store. An output edited by hand is kept unless force is set.
 func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bool) (*CheckoutResult, error) {
 	res := &CheckoutResult{Restored: []string{}, Fresh: []string{}, Stale: []string{}, Edited: []string{}}
-	if err := SyncGitignore(w.Repo.Root, view.Pipeline.Outs()); err != nil {
+	if err := w.SyncExclude(view.Pipeline.Outs()); err != nil {
 		return nil, err
 	}
 	statuses, err := w.Status(ctx, view)

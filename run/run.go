@@ -85,7 +85,7 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	if err := SyncGitignore(w.Repo.Root, view.Pipeline.Outs()); err != nil {
+	if err := w.SyncExclude(view.Pipeline.Outs()); err != nil {
 		return nil, err
 	}
 	jobs, err := w.plan(ctx, view, selected)

@@ -37,7 +37,7 @@ type SyncResult struct {
 // visit to the index as Sync's own writes (the hooks bind the branch's
 // namespace there): one writable opening rather than two.
 func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *namespace.Namespace, then func(ix *sigindex.Index) error) (*SyncResult, error) {
-	if err := SyncGitignore(w.Repo.Root, view.Pipeline.Outs()); err != nil {
+	if err := w.SyncExclude(view.Pipeline.Outs()); err != nil {
 		return nil, err
 	}
 	rows, err := w.Status(ctx, view)
@@ -120,7 +120,7 @@ func goneOutputs(view *namespace.View, previous *namespace.Namespace) []string {
 }
 
 // removeGone deletes the outputs a branch no longer declares, so that they
-// do not linger as untracked files once .gitignore no longer lists them.
+// do not linger as untracked files once info/exclude no longer lists them.
 // Only what git dds placed and nobody edited is removed; the content stays
 // in the store.
 func (w *Workspace) removeGone(ix *sigindex.Index, gone []string) ([]string, error) {
