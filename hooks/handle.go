@@ -57,7 +57,8 @@ func (h *Handler) Handle(ctx context.Context, name string, args []string, stdin 
 }
 
 // postCheckout: args are <previous HEAD> <new HEAD> <flag>; the flag is 0
-// for a file checkout, which changes no branch.
+// for a file checkout, which changes no branch. A bisect step is a plain
+// detached checkout, and is synced like any other.
 func (h *Handler) postCheckout(ctx context.Context, args []string) error {
 	if len(args) != 3 {
 		return fmt.Errorf("post-checkout takes <previous HEAD> <new HEAD> <flag>, got %q", args)
@@ -69,49 +70,46 @@ func (h *Handler) postCheckout(ctx context.Context, args []string) error {
 }
 
 // postRewrite: args are <amend|rebase>; stdin lists "<old> <new>" pairs.
-// The namespace moves to the new HEAD as after a merge.
+// After a rebase the working tree is synced as after a merge. An amend is
+// post-commit's: git runs it first, for every commit --amend, and the
+// sequencer fires post-rewrite amend at each squash or fixup of a rebase,
+// where nothing may be said before the end.
 func (h *Handler) postRewrite(ctx context.Context, args []string, stdin io.Reader) error {
-	rewrites, err := ParsePostRewrite(stdin)
-	if err != nil {
+	if _, err := ParsePostRewrite(stdin); err != nil {
 		return err
 	}
-	previous := "ORIG_HEAD"
-	if len(args) == 1 && args[0] == "amend" && len(rewrites) > 0 {
-		previous = rewrites[0].OldSHA
+	if len(args) == 1 && args[0] == "amend" {
+		return nil
 	}
-	return h.afterMove(ctx, previous, "promoted")
+	return h.afterMove(ctx, "ORIG_HEAD", "promoted")
 }
 
-// postCommit binds the new commit's view to the branch.
+// postCommit runs after every commit git makes outside a rebase: git
+// commit (a squash merge or a conflicted merge concluded, an amend), git
+// cherry-pick, git revert. Those changed the working tree before the
+// commit, with no other hook: it is synced, and the branch bound to the
+// new commit.
 func (h *Handler) postCommit(ctx context.Context) error {
 	if h.sequencing() {
 		return nil
 	}
-	ref, commit, err := h.WS.Repo.Head()
-	if err != nil || ref == "" || commit == "" {
-		return err
-	}
-	view, err := namespace.Load(ctx, h.WS.Repo, commit, h.WS.Env)
-	if errors.Is(err, namespace.ErrNoPipeline) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return h.bind(ctx, namespace.FromView(ref, view), h.savedNamespace(ctx, ref))
+	return h.afterMove(ctx, "", "restored")
 }
 
-// afterMove brings the working tree to HEAD's view after git moved HEAD
-// from previousRev, promotes what is already computed and binds the branch.
-// verb says what bringing computed artifacts means to the user here.
+// afterMove brings the working tree's outputs to the working tree's view
+// after git moved HEAD from previousRev ("" when unknown), promotes what
+// is already computed and binds the branch to HEAD's commit. The working
+// tree, not the commit, decides the outputs: a switch that carries
+// uncommitted params keeps the outputs computed for them. verb says what
+// bringing computed artifacts means to the user here.
 func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error {
 	repo := h.WS.Repo
 	ref, commit, err := repo.Head()
-	if err != nil || commit == "" {
+	if err != nil {
 		return err
 	}
-	// The index opens while the commit is evaluated, once for the reads
-	// that follow; not across autopull's transfers.
+	// The index opens while the working tree is evaluated, once for the
+	// reads that follow; not across autopull's transfers.
 	pull := h.autopullWanted()
 	release := func() {}
 	if !pull {
@@ -119,27 +117,36 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	}
 	defer func() { release() }()
 	loader := namespace.NewLoader(repo, h.WS.Env)
-	view, err := loader.Load(ctx, commit)
+	view, err := loader.Load(ctx, namespace.WorktreeRev)
 	if errors.Is(err, namespace.ErrNoPipeline) {
-		return nil
+		// Nothing declared: what git dds placed still has to go.
+		view, err = nil, nil
 	}
 	if err != nil {
 		return err
 	}
-	if pull {
+	if pull && view != nil {
 		h.autopull(ctx, view)
 		release = h.WS.HoldIndexRead(ctx)
 	}
 	saved := h.savedNamespace(ctx, ref)
 	previous := h.previousNamespace(ctx, loader, saved, previousRev)
 	var bind func(ix *sigindex.Index) error
-	if ns := namespace.FromView(ref, view); ref != "" && (saved == nil || !saved.Equal(ns)) {
-		bind = func(ix *sigindex.Index) error { return h.save(ix, ns) }
+	if ref != "" && commit != "" {
+		// The branch is bound to what its commit records, which differs
+		// from the working tree's view only when an input is uncommitted.
+		committed, err := loader.Committed(ctx, view, commit)
+		if err == nil {
+			if ns := namespace.FromView(ref, committed); saved == nil || !saved.Equal(ns) {
+				bind = func(ix *sigindex.Index) error { return h.save(ix, ns) }
+			}
+		}
 	}
 	res, err := h.WS.Sync(ctx, view, previous, bind)
 	if err != nil {
 		return err
 	}
+	release()
 	h.report(ref, verb, res)
 	return nil
 }
@@ -227,7 +234,7 @@ func (h *Handler) save(ix *sigindex.Index, ns *namespace.Namespace) error {
 }
 
 // report prints one summary line, and nothing when nothing happened.
-func (h *Handler) report(ref, verb string, res *run.SyncResult) {
+func (h *Handler) report( ref, verb string, res *run.SyncResult) {
 	if len(res.Promoted) > 0 {
 		fmt.Fprintf(h.Stderr, "git dds: %s %s (%s, %s of compute saved); %d to compute\n",
 			verb, run.Count(len(res.Promoted), "artifact"), run.HumanBytes(res.PromotedBytes), run.HumanSeconds(res.SavedSeconds), len(res.Stale))
@@ -242,11 +249,12 @@ func (h *Handler) report(ref, verb string, res *run.SyncResult) {
 	}
 }
 
-// sequencing reports whether a rebase or a bisect is under way: git fires
-// post-checkout (and post-commit) at every step then, and post-rewrite
-// catches up once at the end.
+// sequencing reports whether a rebase is under way: git fires
+// post-checkout and post-commit at every step then, and post-rewrite
+// catches up once at the end. (A bisect is not one: each of its steps is
+// a checkout the user looks at.)
 func (h *Handler) sequencing() bool {
-	for _, name := range []string{"rebase-merge", "rebase-apply", "BISECT_LOG"} {
+	for _, name := range []string{"rebase-merge", "rebase-apply"} {
 		if _, err := os.Stat(filepath.Join(h.WS.Repo.GitDir, name)); err == nil {
 			return true
 		}
