@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/namespace"
@@ -147,7 +148,7 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 		return err
 	}
 	release()
-	h.report(ref, verb, res)
+	h.report(ctx, ref, verb, res)
 	return nil
 }
 
@@ -233,8 +234,10 @@ func (h *Handler) save(ix *sigindex.Index, ns *namespace.Namespace) error {
 	return ix.Batch(func(b *sigindex.Batch) error { return namespace.Save(b, h.WS.Repo, ns) })
 }
 
-// report prints one summary line, and nothing when nothing happened.
-func (h *Handler) report( ref, verb string, res *run.SyncResult) {
+// report prints one summary line, and nothing when nothing happened. The
+// stages the local store lacks are counted as git dds status counts them:
+// those the default remote holds are not "to compute".
+func (h *Handler) report(ctx context.Context, ref, verb string, res *run.SyncResult) {
 	if len(res.Promoted) > 0 {
 		fmt.Fprintf(h.Stderr, "git dds: %s %s (%s, %s of compute saved); %d to compute\n",
 			verb, run.Count(len(res.Promoted), "artifact"), run.HumanBytes(res.PromotedBytes), run.HumanSeconds(res.SavedSeconds), len(res.Stale))
@@ -242,10 +245,50 @@ func (h *Handler) report( ref, verb string, res *run.SyncResult) {
 		fmt.Fprintf(h.Stderr, "git dds: restored %s of %s from the store\n", run.Count(res.Restored, "output"), branchName(ref))
 	}
 	if len(res.Stale) > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: %s to compute (%s): run git dds run\n", run.Count(len(res.Stale), "stage"), strings.Join(res.Stale, ", "))
+		h.reportStale(ctx, res.StaleRows)
 	}
 	if len(res.Edited) > 0 {
 		fmt.Fprintf(h.Stderr, "git dds: kept outputs edited by hand: %s (git dds checkout --force restores them)\n", strings.Join(res.Edited, ", "))
+	}
+}
+
+// remoteWait bounds how long a hook asks the remote which stages it
+// holds: a summary must not hold git up on an unreachable remote.
+const remoteWait = 3 * time.Second
+
+// reportStale says which stages the local store lacks: to compute, or in
+// the remote, asked as git dds status asks it. When the remote cannot be
+// asked, the line says only what is known.
+func (h *Handler) reportStale(ctx context.Context, rows []run.StageStatus) {
+	names := func(state run.State) []string {
+		var out []string
+		for _, r := range rows {
+			if r.State == state {
+				out = append(out, r.Name)
+			}
+		}
+		return out
+	}
+	ctx, cancel := context.WithTimeout(ctx, remoteWait)
+	defer cancel()
+	r, err := remote.OpenDefault(ctx, h.WS.Repo)
+	if err == nil && r != nil {
+		defer r.Close()
+		h.WS.Remote = r
+		err = h.WS.MarkRemote(ctx, rows)
+		h.WS.Remote = nil
+	}
+	if err != nil {
+		stale := names(run.Stale)
+		fmt.Fprintf(h.Stderr, "git dds: %s not in the local store (%s): git dds status says which the remote has\n",
+			run.Count(len(stale), "stage"), strings.Join(stale, ", "))
+		return
+	}
+	if inRemote := names(run.Remote); len(inRemote) > 0 {
+		fmt.Fprintf(h.Stderr, "git dds: %s in the remote (%s): git dds pull restores them\n", run.Count(len(inRemote), "stage"), strings.Join(inRemote, ", "))
+	}
+	if stale := names(run.Stale); len(stale) > 0 {
+		fmt.Fprintf(h.Stderr, "git dds: %s to compute (%s): run git dds run\n", run.Count(len(stale), "stage"), strings.Join(stale, ", "))
 	}
 }
 

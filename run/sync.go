@@ -29,6 +29,9 @@ type SyncResult struct {
 	// Stale names the stages the local store does not hold: git dds run
 	// computes them (or pulls them, where the remote has them).
 	Stale []string `json:"stale"`
+	// StaleRows are the status rows of those stages, for asking a remote
+	// about them as git dds status does.
+	StaleRows []StageStatus `json:"-"`
 	// Edited lists outputs edited by hand, left as they are.
 	Edited []string `json:"edited"`
 	// Removed lists the outputs git dds had placed, that nobody edited
@@ -68,6 +71,7 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 		switch r.State {
 		case Stale:
 			res.Stale = append(res.Stale, r.Name)
+			res.StaleRows = append(res.StaleRows, r)
 			staleOuts = append(staleOuts, r.Outputs...)
 			continue
 		case Modified:
