@@ -250,6 +250,9 @@ func (h *Handler) report(ctx context.Context, ref, verb string, res *run.SyncRes
 	if len(res.Edited) > 0 {
 		fmt.Fprintf(h.Stderr, "git dds: kept outputs edited by hand: %s (git dds checkout --force restores them)\n", strings.Join(res.Edited, ", "))
 	}
+	if len(res.Undeclared) > 0 {
+		fmt.Fprintf(h.Stderr, "git dds: kept files edited by hand that dds.yaml no longer declares: %s (git-ignored while they are there; move or delete them)\n", strings.Join(res.Undeclared, ", "))
+	}
 }
 
 // remoteWait bounds how long a hook asks the remote which stages it

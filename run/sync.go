@@ -38,6 +38,9 @@ type SyncResult struct {
 	// since, and that the working tree must not hold: a stale stage's (they
 	// were computed for other inputs) or an output no longer declared.
 	Removed []string `json:"removed"`
+	// Undeclared lists the outputs no longer declared that were edited by
+	// hand: kept, and still git-ignored while they are there.
+	Undeclared []string `json:"undeclared"`
 }
 
 // Sync brings the working tree to view (nil when the working tree has no
@@ -49,7 +52,7 @@ type SyncResult struct {
 // nil, runs in the same visit to the index as Sync's own writes (the hooks
 // bind the branch's namespace there): one writable opening rather than two.
 func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *namespace.Namespace, then func(ix *sigindex.Index) error) (*SyncResult, error) {
-	res := &SyncResult{Promoted: []namespace.Artifact{}, Stale: []string{}, Edited: []string{}, Removed: []string{}}
+	res := &SyncResult{Promoted: []namespace.Artifact{}, Stale: []string{}, Edited: []string{}, Removed: []string{}, Undeclared: []string{}}
 	var rows []StageStatus
 	var declared []string
 	if view != nil {
@@ -99,7 +102,7 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 	if err != nil {
 		return nil, err
 	}
-	res.Removed = t.Removed
+	res.Removed, res.Undeclared = t.Removed, t.Kept
 	if err := w.place(ctx, todo); err != nil {
 		return nil, err
 	}
@@ -126,8 +129,11 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 type Tidied struct {
 	// Removed lists the outputs deleted from the working tree.
 	Removed []string
-	// forget lists the paths whose placed note goes: removed, missing, or
-	// no longer declared (a file kept there is the user's from now on).
+	// Kept lists the outputs no longer declared that were edited by hand:
+	// left in place, and still git-ignored while they are there, so that
+	// git add -A does not commit them.
+	Kept []string
+	// forget lists the paths whose placed note goes: removed, or missing.
 	forget []string
 }
 
@@ -138,7 +144,8 @@ type Tidied struct {
 // renamed or removed from dds.yaml), wherever git dds placed it in this
 // working tree, and the outputs listed in stale, which hold the bytes of
 // other inputs than the working tree's. The contents stay in the store.
-// An output edited by hand is kept. Only the files go here; the notes of
+// An output edited by hand is kept; one no longer declared stays ignored
+// while it is there (its note is kept, so that the next sync knows it). Only the files go here; the notes of
 // what was placed are dropped by forget, in the caller's writable visit.
 func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied, error) {
 	t := &Tidied{}
@@ -160,7 +167,7 @@ func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied
 				return nil
 			}
 			var pl placed
-			_ = json.Unmarshal(val, &pl) // undecodable: forgotten, never removed
+			_ = json.Unmarshal(val, &pl) // undecodable: never removed
 			cands = append(cands, candidate{path: p, note: pl, undeclared: true})
 			return nil
 		})
@@ -191,13 +198,14 @@ func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied
 			t.Removed = append(t.Removed, c.path)
 			t.forget = append(t.forget, c.path)
 		case c.undeclared:
-			t.forget = append(t.forget, c.path)
+			t.Kept = append(t.Kept, c.path)
 		}
 	}
 	slices.Sort(t.Removed)
+	slices.Sort(t.Kept)
 	// Written after the removals, so that a file no longer declared is
 	// never listed as untracked meanwhile, and before any output is placed.
-	if err := w.SyncExclude(declared); err != nil {
+	if err := w.SyncExclude(slices.Concat(declared, t.Kept)); err != nil {
 		return nil, err
 	}
 	return t, nil
