@@ -80,9 +80,13 @@ func withExcludeBlock(content, name string, outs []string, gone func(name string
 	rest := content
 	for rest != "" {
 		line, after, _ := strings.Cut(rest, "\n")
-		if other, ok := blockName(line); ok {
+		if other, ok := blockName(line); ok && (other == name || gone(other)) {
+			// A block ends at its end line, before any other block begins:
+			// a begin line with no end is the user's.
 			end := excludeEndPrefix + other + excludeEndSuffix
-			if i := strings.Index(after, end); i >= 0 && (other == name || gone(other)) {
+			i := strings.Index(after, end)
+			next := strings.Index(after, excludeBeginPrefix)
+			if i >= 0 && (next < 0 || next > i) {
 				rest = strings.TrimPrefix(after[i+len(end):], "\n")
 				continue
 			}

@@ -3,6 +3,7 @@ package run
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/git-dds/git-dds/gitref"
@@ -74,4 +75,39 @@ func TestSyncExcludeLeavesAnUnchangedFileAlone(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, ".gitignore")); err == nil {
 		t.Error("a .gitignore was written")
 	}
+}
+
+func FuzzWithExcludeBlock(f *testing.F) {
+	own := excludeBeginPrefix + "." + excludeBeginSuffix + "\n/x\n" + excludeEndPrefix + "." + excludeEndSuffix + "\n"
+	other := excludeBeginPrefix + "worktrees/w" + excludeBeginSuffix + "\n/y\n" + excludeEndPrefix + "worktrees/w" + excludeEndSuffix + "\n"
+	f.Add("", "out/a.csv")
+	f.Add("*.pyc\n"+own+"tail", "out/a*b?[c]\x00out/d ")
+	f.Add(other+own+other, "")
+	f.Add(excludeBeginPrefix+"."+excludeBeginSuffix+"\nno end", "o")
+	f.Fuzz(func(t *testing.T, content, outList string) {
+		var outs []string
+		for _, o := range strings.Split(outList, "\x00") {
+			if o != "" && !strings.ContainsAny(o, "\n\r") {
+				outs = append(outs, o)
+			}
+		}
+		gone := func(name string) bool { return name == "worktrees/gone" }
+		got := withExcludeBlock(content, ".", outs, gone)
+		if again := withExcludeBlock(got, ".", outs, gone); again != got {
+			t.Fatalf("not stable:\n%q\nthen\n%q", got, again)
+		}
+		// Everything but this worktree's block is what it was.
+		// (A last line gets its newline.)
+		if a, b := withExcludeBlock(got, ".", nil, gone), withExcludeBlock(content, ".", nil, gone); a != b && a != b+"\n" {
+			t.Fatalf("the rest of the file changed:\n%q\nwas\n%q", a, b)
+		}
+		for _, o := range outs {
+			if !strings.Contains(got, "\n/"+escapeIgnore(o)+"\n") {
+				t.Fatalf("output %q not listed in\n%q", o, got)
+			}
+		}
+		if len(outs) == 0 && strings.Count(got, excludeBeginPrefix+"."+excludeBeginSuffix) > strings.Count(content, excludeBeginPrefix+"."+excludeBeginSuffix) {
+			t.Fatalf("a block was added with no outputs:\n%q", got)
+		}
+	})
 }
