@@ -220,16 +220,6 @@ func (h *Handler) previousNamespace(ctx context.Context, loader *namespace.Loade
 	return namespace.FromView("", view)
 }
 
-// bind saves ns as its ref's namespace, unless saved, what the ref had,
-// is the same already: switching back to a branch changes nothing there,
-// and a hook that writes nothing opens the index read-only.
-func (h *Handler) bind(ctx context.Context, ns, saved *namespace.Namespace) error {
-	if saved != nil && saved.Equal(ns) {
-		return nil
-	}
-	return h.WS.WithIndex(ctx, func(ix *sigindex.Index) error { return h.save(ix, ns) })
-}
-
 func (h *Handler) save(ix *sigindex.Index, ns *namespace.Namespace) error {
 	return ix.Batch(func(b *sigindex.Batch) error { return namespace.Save(b, h.WS.Repo, ns) })
 }
