@@ -58,14 +58,18 @@ func (h *Handler) Handle(ctx context.Context, name string, args []string, stdin 
 }
 
 // postCheckout: args are <previous HEAD> <new HEAD> <flag>; the flag is 0
-// for a file checkout, which changes no branch. A bisect step is a plain
-// detached checkout, and is synced like any other.
+// for a file checkout (git checkout -- PATH, git restore), which changes
+// no branch but may change a dep or a param: it is synced too. A bisect
+// step is a plain detached checkout, and is synced like any other.
 func (h *Handler) postCheckout(ctx context.Context, args []string) error {
 	if len(args) != 3 {
 		return fmt.Errorf("post-checkout takes <previous HEAD> <new HEAD> <flag>, got %q", args)
 	}
-	if args[2] != "1" || h.sequencing() {
+	if h.sequencing() {
 		return nil
+	}
+	if args[2] != "1" {
+		return h.afterMove(ctx, "", "restored")
 	}
 	return h.afterMove(ctx, args[0], "restored")
 }
