@@ -26,13 +26,19 @@ type CheckoutResult struct {
 	Removed  []string `json:"removed"`  // placed by git dds for other inputs, or no longer declared
 }
 
-// Checkout materializes the outputs of every computed stage of view from
-// the store. An output edited by hand is kept unless force is set.
+// Checkout materializes the outputs of every computed stage of view (nil
+// when the working tree has no dds.yaml) from the store. An output edited
+// by hand is kept unless force is set.
 func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bool) (*CheckoutResult, error) {
 	res := &CheckoutResult{Restored: []string{}, Fresh: []string{}, Stale: []string{}, Edited: []string{}, Removed: []string{}}
-	statuses, err := w.Status(ctx, view)
-	if err != nil {
-		return nil, err
+	var statuses []StageStatus
+	var declared []string
+	if view != nil {
+		var err error
+		if statuses, err = w.Status(ctx, view); err != nil {
+			return nil, err
+		}
+		declared = view.Pipeline.Outs()
 	}
 	var todo []sigindex.Output
 	var staleOuts []string
@@ -56,7 +62,7 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 	// What git dds placed for other inputs, or for outputs no longer
 	// declared, goes first, as after a hook: git reset --hard and git
 	// stash move the working tree with no hook to run.
-	t, err := w.TidyAll(ctx, view.Pipeline.Outs(), staleOuts)
+	t, err := w.TidyAll(ctx, declared, staleOuts)
 	if err != nil {
 		return nil, err
 	}
