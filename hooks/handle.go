@@ -232,14 +232,33 @@ func (h *Handler) save(ix *sigindex.Index, ns *namespace.Namespace) error {
 // stages the local store lacks are counted as git dds status counts them:
 // those the default remote holds are not "to compute".
 func (h *Handler) report(ctx context.Context, ref, verb string, res *run.SyncResult) {
+	var missing missingStages
+	if len(res.StaleRows) > 0 {
+		missing = h.askRemote(ctx, res.StaleRows)
+	}
 	if len(res.Promoted) > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: %s %s (%s, %s of compute saved); %d to compute\n",
-			verb, run.Count(len(res.Promoted), "artifact"), run.HumanBytes(res.PromotedBytes), run.HumanSeconds(res.SavedSeconds), len(res.Stale))
+		tail := fmt.Sprintf("%d to compute", len(missing.toCompute))
+		if missing.unknown {
+			tail = fmt.Sprintf("%d not in the local store", len(missing.toCompute))
+		}
+		fmt.Fprintf(h.Stderr, "git dds: %s %s (%s, %s of compute saved); %s\n",
+			verb, run.Count(len(res.Promoted), "artifact"), run.HumanBytes(res.PromotedBytes), run.HumanSeconds(res.SavedSeconds), tail)
 	} else if res.Restored > 0 {
 		fmt.Fprintf(h.Stderr, "git dds: restored %s of %s from the store\n", run.Count(res.Restored, "output"), branchName(ref))
 	}
-	if len(res.Stale) > 0 {
-		h.reportStale(ctx, res.StaleRows)
+	switch {
+	case missing.unknown:
+		fmt.Fprintf(h.Stderr, "git dds: %s not in the local store (%s): git dds status says which the remote has\n",
+			run.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
+	default:
+		if len(missing.inRemote) > 0 {
+			fmt.Fprintf(h.Stderr, "git dds: %s in the remote (%s): git dds pull restores them\n",
+				run.Count(len(missing.inRemote), "stage"), strings.Join(missing.inRemote, ", "))
+		}
+		if len(missing.toCompute) > 0 {
+			fmt.Fprintf(h.Stderr, "git dds: %s to compute (%s): run git dds run\n",
+				run.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
+		}
 	}
 	if len(res.Edited) > 0 {
 		fmt.Fprintf(h.Stderr, "git dds: kept outputs edited by hand: %s (git dds checkout --force restores them)\n", strings.Join(res.Edited, ", "))
@@ -253,19 +272,17 @@ func (h *Handler) report(ctx context.Context, ref, verb string, res *run.SyncRes
 // holds: a summary must not hold git up on an unreachable remote.
 const remoteWait = 3 * time.Second
 
-// reportStale says which stages the local store lacks: to compute, or in
-// the remote, asked as git dds status asks it. When the remote cannot be
-// asked, the line says only what is known.
-func (h *Handler) reportStale(ctx context.Context, rows []run.StageStatus) {
-	names := func(state run.State) []string {
-		var out []string
-		for _, r := range rows {
-			if r.State == state {
-				out = append(out, r.Name)
-			}
-		}
-		return out
-	}
+// missingStages sorts the stages the local store lacks.
+type missingStages struct {
+	inRemote  []string
+	toCompute []string // all of them when unknown
+	// unknown is set when the remote could not be asked.
+	unknown bool
+}
+
+// askRemote asks the default remote, as git dds status does, which of
+// the stale rows it holds. Without a remote, all are to compute.
+func (h *Handler) askRemote(ctx context.Context, rows []run.StageStatus) missingStages {
 	ctx, cancel := context.WithTimeout(ctx, remoteWait)
 	defer cancel()
 	r, err := remote.OpenDefault(ctx, h.WS.Repo)
@@ -275,18 +292,16 @@ func (h *Handler) reportStale(ctx context.Context, rows []run.StageStatus) {
 		err = h.WS.MarkRemote(ctx, rows)
 		h.WS.Remote = nil
 	}
-	if err != nil {
-		stale := names(run.Stale)
-		fmt.Fprintf(h.Stderr, "git dds: %s not in the local store (%s): git dds status says which the remote has\n",
-			run.Count(len(stale), "stage"), strings.Join(stale, ", "))
-		return
+	var m missingStages
+	for _, row := range rows {
+		if err == nil && row.State == run.Remote {
+			m.inRemote = append(m.inRemote, row.Name)
+		} else {
+			m.toCompute = append(m.toCompute, row.Name)
+		}
 	}
-	if inRemote := names(run.Remote); len(inRemote) > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: %s in the remote (%s): git dds pull restores them\n", run.Count(len(inRemote), "stage"), strings.Join(inRemote, ", "))
-	}
-	if stale := names(run.Stale); len(stale) > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: %s to compute (%s): run git dds run\n", run.Count(len(stale), "stage"), strings.Join(stale, ", "))
-	}
+	m.unknown = err != nil
+	return m
 }
 
 // sequencing reports whether a rebase is under way: git fires
