@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gofrs/flock"
 	"github.com/google/renameio/v2"
 
 	"github.com/git-dds/git-dds/store"
@@ -48,10 +49,6 @@ func (w *Workspace) excludeName() string {
 // writes only when something changed.
 func (w *Workspace) SyncExclude(outs []string) error {
 	path := w.ExcludePath()
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
 	gone := func(name string) bool {
 		if name == "." || !strings.HasPrefix(name, "worktrees/") {
 			return false
@@ -59,9 +56,24 @@ func (w *Workspace) SyncExclude(outs []string) error {
 		_, err := os.Stat(filepath.Join(w.Repo.CommonDir, filepath.FromSlash(name)))
 		return errors.Is(err, fs.ErrNotExist)
 	}
-	updated := withExcludeBlock(string(old), w.excludeName(), outs, gone)
-	if updated == string(old) {
-		return nil
+	old, updated, err := w.excludeUpdate(path, outs, gone)
+	if err != nil || updated == old {
+		return err
+	}
+	// Worktrees share the file: a hook in one must not drop the block
+	// another is writing. The lock is taken only to write, and the file is
+	// read again under it.
+	dir := filepath.Join(w.Repo.DDSDir(), "locks")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	lock := flock.New(filepath.Join(dir, "exclude.lock"))
+	if err := lock.Lock(); err != nil {
+		return fmt.Errorf("locking %s: %w", lock.Path(), err)
+	}
+	defer lock.Unlock()
+	if old, updated, err = w.excludeUpdate(path, outs, gone); err != nil || updated == old {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("creating the folder of %s: %w", path, err)
@@ -70,6 +82,16 @@ func (w *Workspace) SyncExclude(outs []string) error {
 		return fmt.Errorf("updating %s: %w", path, err)
 	}
 	return nil
+}
+
+// excludeUpdate reads info/exclude and gives it with this working tree's
+// block listing outs.
+func (w *Workspace) excludeUpdate(path string, outs []string, gone func(string) bool) (old, updated string, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return string(data), withExcludeBlock(string(data), w.excludeName(), outs, gone), nil
 }
 
 // withExcludeBlock returns content with worktree name's block replaced (or
