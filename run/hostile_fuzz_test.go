@@ -136,10 +136,9 @@ func FuzzHostileRemote(f *testing.F) {
 		}
 		before := guarded(t, world)
 
-		repo, err := gitref.Open(ctx, repoDir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The template's repository, moved: no git to ask again.
+		git := filepath.Join(repoDir, ".git")
+		repo := &gitref.Repo{Root: repoDir, GitDir: git, CommonDir: git}
 		ws, err := NewWorkspace(repo, store.Copy, io.Discard)
 		if err != nil {
 			t.Fatal(err)
