@@ -579,6 +579,7 @@ func TestFetchRefusesHostileRecords(t *testing.T) {
 		"path outside":    `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"../x","content_id":"` + sig(3) + `","size":1},{"path":"parts","content_id":"` + sig(3) + `","size":1,"dir":true}]}`,
 		"undeclared path": `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"` + sig(3) + `","size":1},{"path":"dds.yaml","content_id":"` + sig(3) + `","size":1}]}`,
 		"missing output":  `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"` + sig(3) + `","size":1}]}`,
+		"escape in input": `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"` + sig(3) + `","size":1},{"path":"parts","content_id":"` + sig(3) + `","size":1,"dir":true}],"inputs":[{"kind":"env","name":"X","value":"\u001b]0;pwned\u0007"}]}`,
 		"bad id":          `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"../../x","size":1},{"path":"parts","content_id":"` + sig(3) + `","size":1,"dir":true}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {

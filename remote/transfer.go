@@ -625,6 +625,9 @@ func checkRecord(data []byte, sig string, outs []string) (*sigindex.Record, erro
 	if err := sigindex.CheckRecord(rec); err != nil {
 		return nil, err
 	}
+	if err := sigindex.CheckForeignInputs(rec.Inputs); err != nil {
+		return nil, err
+	}
 	if outs == nil {
 		return rec, nil
 	}
