@@ -135,3 +135,42 @@ func startsWithDotDot(rel string) bool { return len(rel) >= 3 && rel[:3] == "../
 func startsWithGit(rel string) bool {
 	return rel == ".git" || len(rel) > 5 && rel[:5] == ".git/"
 }
+
+// TestRemoveGoneStaysInTheWorkingTree: the outputs a branch no longer
+// declares come from the previous namespace, in the index; one that would
+// lead out of the working tree is not deleted, whatever the index says.
+func TestRemoveGoneStaysInTheWorkingTree(t *testing.T) {
+	ctx := context.Background()
+	w, id, outside := placeWorkspace(t)
+	victim := filepath.Join(outside, "victim")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(w.Repo.Root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	gone := []string{"../outside/victim", "link/victim"}
+	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		if err := ix.Batch(func(b *sigindex.Batch) error {
+			for _, p := range gone {
+				if err := w.notePlaced(b, p, id, false); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		removed, err := w.removeGone(ix, gone)
+		if len(removed) != 0 {
+			t.Errorf("removeGone removed %v", removed)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(victim); err != nil {
+		t.Fatalf("a file outside the working tree is gone: %v", err)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/sigindex"
@@ -138,7 +137,13 @@ func (w *Workspace) removeGone(ix *sigindex.Index, gone []string) ([]string, err
 			if !known {
 				continue
 			}
-			abs := filepath.Join(w.Repo.Root, filepath.FromSlash(p))
+			// The previous namespace comes from the index: a path that
+			// would lead out of the working tree is not git dds's to
+			// delete, whatever the index says.
+			abs, err := w.outputDest(p)
+			if err != nil {
+				continue
+			}
 			if fp, err := fingerprint(abs); err != nil || fp != last.Fingerprint {
 				continue // missing already, or edited: not ours to delete
 			}
