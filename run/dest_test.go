@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/git-dds/git-dds/gitref"
@@ -172,5 +173,33 @@ func TestRemoveGoneStaysInTheWorkingTree(t *testing.T) {
 	}
 	if _, err := os.Stat(victim); err != nil {
 		t.Fatalf("a file outside the working tree is gone: %v", err)
+	}
+}
+
+// TestSignatureLockFollowsNoLink: the locks folder may sit in a store the
+// team shares; a lock file planted there as a symbolic link to someone's
+// file is neither locked through nor written through.
+func TestSignatureLockFollowsNoLink(t *testing.T) {
+	ctx := context.Background()
+	w, _, outside := placeWorkspace(t)
+	victim := filepath.Join(outside, "authorized_keys")
+	if err := os.WriteFile(victim, []byte("ssh-ed25519 AAAA keep\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sig := strings.Repeat("ab", 32)
+	locks := filepath.Join(w.Repo.DDSDir(), "locks")
+	if err := os.MkdirAll(locks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(locks, sig+".lock")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := w.lockSignature(ctx, sig, func(int) {})
+	if err == nil {
+		l.markRecorded()
+		l.unlock()
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "ssh-ed25519 AAAA keep\n" {
+		t.Fatalf("the file a planted lock links to now holds %q", got)
 	}
 }
