@@ -170,15 +170,15 @@ func (r *Remote) manifest(ctx context.Context, id string) (store.Manifest, error
 		return store.Manifest{}, r.fail("reading manifest "+id, err)
 	}
 	if len(data) > store.MaxManifestSize {
-		return store.Manifest{}, fmt.Errorf("%w: object %s in remote %s is over %d bytes, too large for a folder manifest", ErrCorrupt, id, r.Where(), store.MaxManifestSize)
+		return store.Manifest{}, fmt.Errorf("%w: object %s in remote %s (key %s) is over %d bytes, too large for a folder manifest", ErrCorrupt, id, r.Where(), objectKey(id), store.MaxManifestSize)
 	}
 	sum := blake3.Sum256(data)
 	if hex.EncodeToString(sum[:]) != id {
-		return store.Manifest{}, fmt.Errorf("%w: manifest %s in remote %s was changed or damaged there; mend it with git dds push --force from a clone that has it", ErrCorrupt, id, r.Where())
+		return store.Manifest{}, fmt.Errorf("%w: manifest %s in remote %s (key %s) was changed or damaged there; mend it with git dds push --force from a clone that has it", ErrCorrupt, id, r.Where(), objectKey(id))
 	}
 	m, err := store.DecodeManifest(data)
 	if err != nil {
-		return store.Manifest{}, fmt.Errorf("%w: object %s in remote %s is not a folder manifest: %v", ErrCorrupt, id, r.Where(), err)
+		return store.Manifest{}, fmt.Errorf("%w: object %s in remote %s (key %s) is not a folder manifest: %v", ErrCorrupt, id, r.Where(), objectKey(id), err)
 	}
 	return m, nil
 }
