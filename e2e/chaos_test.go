@@ -139,8 +139,7 @@ func (c *chaosCampaign) setUp(repo string) {
 	s.write(repo+"/params.yaml", chaosVariants["main"])
 	s.must(repo, "git", "init", "-q")
 	s.must(repo, "git", "add", "-A")
-	// The .gitignore block run writes is committed, so that branches
-	// switch cleanly.
+	// run lists the outputs in info/exclude, which no commit carries.
 	s.must(repo, "git", "dds", "run", "--dry-run")
 	s.must(repo, "git", "add", "-A")
 	s.must(repo, "git", "commit", "-q", "-m", "pipeline, k=1")
@@ -418,8 +417,7 @@ func (c *chaosCampaign) phase(op chaosOp) string {
 		}
 		return "looking up the remote"
 	case "pull":
-		storing, _ := os.ReadDir(c.s.path("chaos/.git/dds/tmp"))
-		if len(storing) > 0 {
+		if len(storeTemps(c.s, "chaos")) > 0 {
 			return "downloading objects"
 		}
 	}
@@ -440,7 +438,7 @@ func (c *chaosCampaign) phase(op chaosOp) string {
 	log, _ := os.ReadFile(c.s.path("phase.log"))
 	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
 	last := lines[len(lines)-1]
-	storing, _ := os.ReadDir(c.s.path("chaos/.git/dds/tmp"))
+	storing := storeTemps(c.s, "chaos")
 	switch {
 	case strings.HasPrefix(last, "start "):
 		return "executing a stage"
@@ -558,8 +556,7 @@ func (c *chaosCampaign) report(seed uint64) {
 	for _, name := range names {
 		fmt.Fprintf(&b, "  %-55s %d\n", name, c.phases[name])
 	}
-	storeTemps, _ := os.ReadDir(c.s.path("chaos/.git/dds/tmp"))
-	leftovers := chaosLeftovers{Store: len(storeTemps), WorkTree: len(c.worktreeTemps())}
+	leftovers := chaosLeftovers{Store: len(storeTemps(c.s, "chaos")), WorkTree: len(c.worktreeTemps())}
 	fmt.Fprintf(&b, "left behind by the kills: %d temporary files in the store, %d beside outputs\n", leftovers.Store, leftovers.WorkTree)
 	c.t.Log(b.String())
 	if path := os.Getenv("CHAOS_REPORT"); path != "" {

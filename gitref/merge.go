@@ -24,6 +24,11 @@ func (r *Repo) MergeTree(ctx context.Context, ours, theirs string) (treeID strin
 	case errors.As(err, &exit) && exit.ExitCode() == 129:
 		return "", nil, fmt.Errorf("merging %s into %s: this git is too old for merge-tree --write-tree; install git 2.38 or newer: %w", theirs, ours, err)
 	default:
+		if r.isShallow(ctx) {
+			// git finds no merge base when the history it needs was not
+			// fetched; its "unrelated histories" would mislead.
+			return "", nil, fmt.Errorf("%w: its history stops before the commit both sides share; deepen it with git fetch --unshallow (or git fetch --deepen=N, N commits more) and run git dds merge-preview again", ErrShallow)
+		}
 		return "", nil, fmt.Errorf("merging %s into %s: %w", theirs, ours, err)
 	}
 	treeID, conflicts, parseErr := parseMergeTree(out)
@@ -31,6 +36,16 @@ func (r *Repo) MergeTree(ctx context.Context, ours, theirs string) (treeID strin
 		return "", nil, fmt.Errorf("merging %s into %s: %w", theirs, ours, parseErr)
 	}
 	return treeID, conflicts, nil
+}
+
+// ErrShallow is a merge that needs history a shallow clone does not have.
+var ErrShallow = errors.New("this is a shallow clone")
+
+// isShallow reports whether the repository is a shallow clone. An error
+// asking counts as not shallow: the caller then reports git's own error.
+func (r *Repo) isShallow(ctx context.Context) bool {
+	out, err := r.runGit(ctx, nil, "rev-parse", "--is-shallow-repository")
+	return err == nil && bytes.Equal(bytes.TrimSpace(out), []byte("true"))
 }
 
 // parseMergeTree reads the -z --name-only --no-messages output of git

@@ -63,8 +63,16 @@ func (t *objectTree) Lookup(path string) (Entry, bool, error) {
 	t.repo.objects.Lock()
 	defer t.repo.objects.Unlock()
 	e, ok, err := t.entry(p)
-	if !ok || err != nil {
-		return Entry{}, ok, err
+	if err != nil {
+		return Entry{}, false, err
+	}
+	if !ok {
+		// A path inside a submodule stands for the submodule's commit.
+		id, inside, err := t.enclosingSubmodule(p)
+		if !inside || err != nil {
+			return Entry{}, false, err
+		}
+		return Entry{ID: id.String()}, true, nil
 	}
 	return Entry{ID: e.Hash.String(), Dir: e.Mode == filemode.Dir}, true, nil
 }

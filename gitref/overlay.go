@@ -133,8 +133,8 @@ func (o *Overlay) Prefetch(paths []string) error {
 }
 
 // Lookup returns the blob id of a tracked file (the commit id of a
-// submodule) or the tree id of a folder with tracked files, as the next
-// commit would record them.
+// submodule, which a path inside the submodule also gives) or the tree id
+// of a folder with tracked files, as the next commit would record them.
 func (o *Overlay) Lookup(path string) (Entry, bool, error) {
 	p, err := cleanPath(path)
 	if err != nil {
@@ -151,6 +151,15 @@ func (o *Overlay) Lookup(path string) (Entry, bool, error) {
 			return Entry{}, false, nil
 		}
 		return Entry{ID: f.id.String()}, true, nil
+	}
+	if sub, inside := o.enclosingSubmodule(p); inside {
+		if err := o.resolveFiles([]int{sub.slot}); err != nil {
+			return Entry{}, false, err
+		}
+		if o.submoduleLacks(o.index.paths[sub.slot], p) {
+			return Entry{}, false, nil
+		}
+		return Entry{ID: o.files[sub.slot].id.String()}, true, nil
 	}
 	if !o.index.isDir(p) {
 		return Entry{}, false, nil
@@ -455,6 +464,18 @@ func (o *Overlay) unresolved(slots []int) ([]string, []*indexEntry) {
 // must come from hashing the file's content.
 func (o *Overlay) examine(root statRoot, p string, e *indexEntry) (state fileState, needsContent bool, err error) {
 	recorded := fileState{present: true, mode: e.mode, id: e.id}
+	if e.mode == filemode.Submodule && o.realDirs[parentDir(p)] {
+		// The commit the submodule has checked out, as git status and
+		// git commit -a take it; the index's gitlink may be older.
+		head, ok, err := submoduleHead(o.abs(p))
+		if err != nil {
+			return fileState{}, false, fmt.Errorf("reading the commit submodule %s has checked out: %w", p, err)
+		}
+		if ok {
+			return fileState{present: true, mode: e.mode, id: head}, false, nil
+		}
+		return recorded, false, nil
+	}
 	if e.mode == filemode.Submodule || e.skipWorktree {
 		return recorded, false, nil
 	}

@@ -111,6 +111,9 @@ func Install(ctx context.Context, repo Repo, opts InstallOptions) (*Report, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := checkOutsideTree(ctx, repo, dir); err != nil {
+		return nil, err
+	}
 	prev, err := loadState(repo.StateDir())
 	if err != nil {
 		return nil, err
@@ -120,7 +123,15 @@ func Install(ctx context.Context, repo Repo, opts InstallOptions) (*Report, erro
 		if err != nil {
 			return nil, err
 		}
-		if holds {
+		// A record that names the folder by its absolute path (from an
+		// earlier git dds) still names the original after the repository
+		// was copied; the copy's own folder then holds our hooks too, and
+		// installing there leaves nothing behind that was not there.
+		here, err := holdsOurHooks(dir)
+		if err != nil {
+			return nil, err
+		}
+		if holds && !here {
 			return nil, fmt.Errorf("git dds hooks are installed in %s, but git now runs hooks from %s (core.hooksPath changed); run git dds uninstall, which restores %s, then git dds install", prev.HooksDir, dir, prev.HooksDir)
 		}
 		prev = nil
@@ -171,6 +182,107 @@ func Install(ctx context.Context, repo Repo, opts InstallOptions) (*Report, erro
 		stateErr = removeState(repo.StateDir())
 	}
 	return report, errors.Join(installErr, stateErr)
+}
+
+// ErrHooksInTree is a hooks folder (core.hooksPath) where installing would
+// show in git status: git dds refuses to write there.
+var ErrHooksInTree = errors.New("the hooks folder is part of the working tree")
+
+// checkOutsideTree refuses a hooks folder of the working tree that holds
+// tracked files: a team shares its hooks there (husky v5 to v8's .husky/),
+// and installing would change tracked hooks and add untracked files beside
+// them, a dirty tree git refuses to switch branches over, and files git add
+// -A would hand the team. Such a team calls git dds from its hooks instead.
+// A folder git does not track (ignored, or the user's own) takes the hooks.
+func checkOutsideTree(ctx context.Context, repo Repo, dir string) error {
+	out, err := repo.Git(ctx, "rev-parse", "--path-format=absolute", "--show-toplevel", "--git-dir", "--git-common-dir")
+	if err != nil {
+		return fmt.Errorf("finding the working tree: %w", err)
+	}
+	fields := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(fields) != 3 {
+		return fmt.Errorf("finding the working tree: git rev-parse answered %q; git 2.31 or later is needed", out)
+	}
+	top, gitDir, commonDir := realPath(fields[0]), realPath(fields[1]), realPath(fields[2])
+	hooks := realPath(dir)
+	rel, ok := inside(top, hooks)
+	if !ok {
+		return nil
+	}
+	if _, ok := inside(gitDir, hooks); ok {
+		return nil
+	}
+	if _, ok := inside(commonDir, hooks); ok {
+		return nil
+	}
+
+	spec := ":(top,literal)" + filepath.ToSlash(rel)
+	if rel == "." {
+		spec = ":/" // the whole tree: a literal "." names nothing
+	}
+	out, err = repo.Git(ctx, "ls-files", "-z", "--full-name", "--", spec)
+	if err != nil {
+		return fmt.Errorf("listing the tracked files of %s: %w", dir, err)
+	}
+	tracked := nulFields(out)
+	if len(tracked) == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("git tracks %s there, so installing would change tracked files or add untracked ones beside them",
+		strings.Join(tracked[:min(2, len(tracked))], ", ")+more(len(tracked)-2))
+	names := Names()
+	relDir := filepath.ToSlash(rel)
+	return fmt.Errorf("%w: git runs hooks from %s (core.hooksPath), a folder of the working tree, and %s; git would then refuse to switch branches over the dirty tree, so nothing was installed. "+
+		"Call git dds from the hooks that folder holds instead: add to %s/%s the line git-dds hook %s \"$@\", likewise for %s, and commit them; "+
+		"or point core.hooksPath at a folder outside the working tree, or one git ignores, and run git dds install again (see docs/hooks.md, core.hooksPath)",
+		ErrHooksInTree, relDir, what, relDir, names[0], names[0], strings.Join(names[1:], ", "))
+}
+
+// more says how many items a shortened list leaves out.
+func more(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", n)
+}
+
+// inside returns the slash path of p relative to dir, when p is dir or
+// lies under it.
+func inside(dir, p string) (string, bool) {
+	rel, err := filepath.Rel(dir, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return "", false
+	}
+	return rel, true
+}
+
+// realPath resolves the symlinks of the longest part of p that exists, so
+// that paths compare whatever link led to them (the hooks folder may not
+// exist yet).
+func realPath(p string) string {
+	p = filepath.Clean(p)
+	var rest []string
+	for {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(append([]string{real}, rest...)...)
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return filepath.Join(append([]string{p}, rest...)...)
+		}
+		rest = append([]string{filepath.Base(p)}, rest...)
+		p = parent
+	}
+}
+
+func nulFields(out []byte) []string {
+	var fields []string
+	for f := range strings.SplitSeq(string(out), "\x00") {
+		if f != "" {
+			fields = append(fields, f)
+		}
+	}
+	return fields
 }
 
 // installHook puts the git dds hook in place of one hook, and returns what

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"os"
 	"path/filepath"
@@ -604,6 +605,112 @@ func TestHookReportString(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.report.String(); got != tt.want {
 			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// A hooks folder of the working tree that holds tracked files takes
+// nothing: not the top of the tree, not a tracked folder reached through a
+// symlink, not a folder holding a tracked file other than hooks. An ignored
+// folder in the tree, or one outside it, takes the hooks.
+func TestInstallRefusesTrackedHooksFolder(t *testing.T) {
+	tests := []struct {
+		name      string
+		setup     func(r *testRepo) string // returns core.hooksPath
+		wantError bool
+	}{
+		{"husky v5-8", func(r *testRepo) string {
+			writeFile(t, filepath.Join(r.root, ".husky", "pre-commit"), "#!/bin/sh\n", 0o755)
+			return ".husky"
+		}, true},
+		{"top of the tree", func(r *testRepo) string {
+			writeFile(t, filepath.Join(r.root, "README"), "hello\n", 0o644)
+			return "."
+		}, true},
+		{"tracked file other than a hook", func(r *testRepo) string {
+			writeFile(t, filepath.Join(r.root, "tools", "hooks", "README"), "hooks\n", 0o644)
+			return "tools/hooks"
+		}, true},
+		{"absolute path through a symlink", func(r *testRepo) string {
+			writeFile(t, filepath.Join(r.root, "githooks", "post-merge"), "#!/bin/sh\n", 0o755)
+			link := filepath.Join(r.home, "link")
+			if err := os.Symlink(r.root, link); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(link, "githooks")
+		}, true},
+		{"ignored folder", func(r *testRepo) string {
+			writeFile(t, filepath.Join(r.root, ".husky", "_", ".gitignore"), "*\n", 0o644)
+			return ".husky/_"
+		}, false},
+		{"outside the tree", func(r *testRepo) string {
+			return filepath.Join(r.home, "elsewhere")
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newTestRepo(t)
+			hooksPath := tt.setup(r)
+			r.git("add", "-A")
+			r.git("commit", "-q", "--allow-empty", "-m", "hooks")
+			r.git("config", "core.hooksPath", hooksPath)
+			_, err := Install(context.Background(), r, InstallOptions{})
+			if got := errors.Is(err, ErrHooksInTree); got != tt.wantError {
+				t.Fatalf("Install: %v; want ErrHooksInTree %v", err, tt.wantError)
+			}
+			if !tt.wantError && err != nil {
+				t.Fatal(err)
+			}
+			if status := r.git("status", "--porcelain"); status != "" {
+				t.Fatalf("the tree is dirty after install:\n%s", status)
+			}
+			if tt.wantError {
+				if !strings.Contains(err.Error(), `git-dds hook post-checkout "$@"`) {
+					t.Errorf("the refusal does not say what to add to the hooks: %v", err)
+				}
+				if _, statErr := os.Stat(r.StateDir() + "/hooks.json"); statErr == nil {
+					t.Error("a refused install recorded hooks")
+				}
+			}
+		})
+	}
+}
+
+// The record names a hooks folder inside the git folder relative to the
+// state folder, so that a repository moved or copied whole finds it; any
+// other folder by its absolute path.
+func TestRecordedDirSurvivesAMove(t *testing.T) {
+	base := t.TempDir()
+	for _, tt := range []struct{ hooks, want string }{
+		{filepath.Join(base, ".git", "hooks"), "../hooks"},
+		{filepath.Join(base, ".git", "custom", "hooks"), "../custom/hooks"},
+		{filepath.Join(base, ".husky", "_"), filepath.Join(base, ".husky", "_")},
+		{filepath.Join(base, ".git-other"), filepath.Join(base, ".git-other")},
+	} {
+		stateDir := filepath.Join(base, ".git", "dds")
+		if got := recordedDir(stateDir, tt.hooks); got != tt.want {
+			t.Errorf("recordedDir(%s) = %s, want %s", tt.hooks, got, tt.want)
+		}
+		if err := saveState(stateDir, &state{HooksDir: tt.hooks}); err != nil {
+			t.Fatal(err)
+		}
+		moved := base + "-moved"
+		if err := os.Rename(base, moved); err != nil {
+			t.Fatal(err)
+		}
+		st, err := loadState(filepath.Join(moved, ".git", "dds"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tt.hooks
+		if !filepath.IsAbs(tt.want) {
+			want = filepath.Join(moved, strings.TrimPrefix(tt.hooks, base))
+		}
+		if st.HooksDir != want {
+			t.Errorf("after a move, the record names %s, want %s", st.HooksDir, want)
+		}
+		if err := os.Rename(moved, base); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/google/renameio/v2"
 )
@@ -59,12 +60,30 @@ func loadState(stateDir string) (*state, error) {
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, fmt.Errorf("reading the hooks record %s: %w; delete it and run the command again (the hooks folder alone tells what git dds installed)", path, err)
 	}
+	if st.HooksDir != "" && !filepath.IsAbs(st.HooksDir) {
+		st.HooksDir = filepath.Join(stateDir, filepath.FromSlash(st.HooksDir))
+	}
 	return &st, nil
+}
+
+// recordedDir is how the record names the hooks folder: relative to the
+// state folder when it lies in the same git folder (.git/hooks), so that a
+// repository moved or copied whole still finds it; else absolute.
+func recordedDir(stateDir, hooksDir string) string {
+	gitDir := filepath.Dir(stateDir)
+	if rel, err := filepath.Rel(gitDir, hooksDir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if fromState, err := filepath.Rel(stateDir, hooksDir); err == nil {
+			return filepath.ToSlash(fromState)
+		}
+	}
+	return hooksDir
 }
 
 func saveState(stateDir string, st *state) error {
 	path := statePath(stateDir)
-	data, err := json.MarshalIndent(st, "", "  ")
+	saved := *st
+	saved.HooksDir = recordedDir(stateDir, st.HooksDir)
+	data, err := json.MarshalIndent(&saved, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding the hooks record: %w", err)
 	}

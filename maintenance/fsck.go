@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -96,7 +95,13 @@ func Fsck(ctx context.Context, ws *run.Workspace, opts FsckOptions) (*FsckReport
 		rep.Repaired = &Repair{Quarantined: []string{}, Dropped: []RecordRef{}, QuarantineDir: quarantineDir(ws)}
 	}
 
-	err = ws.WithIndex(ctx, func(ix *sigindex.Index) error {
+	// A check only reads: it works on a read-only store, and on a full
+	// disk. A repair writes.
+	withIndex := ws.WithIndexRead
+	if opts.Repair {
+		withIndex = ws.WithIndex
+	}
+	err = withIndex(ctx, func(ix *sigindex.Index) error {
 		check := newRecordCheck(ws.Store, objects)
 		if err := ix.ForEach(check.record); err != nil {
 			return err
@@ -133,6 +138,11 @@ func Fsck(ctx context.Context, ws *run.Workspace, opts FsckOptions) (*FsckReport
 // of signatures nobody executed for as long.
 func removeStaleTemps(ctx context.Context, ws *run.Workspace) (int, error) {
 	inStore, err := ws.Store.RemoveStaleTemp(staleTempAge)
+	if err != nil {
+		return inStore, err
+	}
+	dead, err := ws.Store.RemoveDeadTemps()
+	inStore += dead
 	if err != nil {
 		return inStore, err
 	}
@@ -173,12 +183,12 @@ func damagedIndex(ctx context.Context, ws *run.Workspace, cause error, objects *
 }
 
 func quarantineDir(ws *run.Workspace) string {
-	return filepath.Join(ws.Repo.DDSDir(), "quarantine")
+	return ws.Store.QuarantineDir()
 }
 
 func quarantineAll(ws *run.Workspace, objects *verified, repaired *Repair) error {
 	for _, id := range objects.corruptIDs() {
-		if err := quarantine(ws.Store, repaired.QuarantineDir, id); err != nil {
+		if err := ws.Store.Quarantine(id); err != nil {
 			return err
 		}
 		repaired.Quarantined = append(repaired.Quarantined, id)

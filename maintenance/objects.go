@@ -5,11 +5,6 @@
 package maintenance
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -93,16 +88,4 @@ func placedPath(key string) (string, bool) {
 	}
 	_, path, ok := strings.Cut(rest, "/")
 	return path, ok && path != ""
-}
-
-// quarantine moves an object out of the store into dir, where it stays for
-// a person to look at; nothing reads it from there.
-func quarantine(st *store.Store, dir, id string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
-	}
-	if err := os.Rename(st.Path(id), filepath.Join(dir, id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("moving object %s to %s: %w", id, dir, err)
-	}
-	return nil
 }

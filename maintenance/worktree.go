@@ -16,9 +16,9 @@ import (
 
 // removeStaleWorktreeTemps removes what interrupted restores left beside
 // the outputs of the working tree's pipeline: the names outputs are built
-// under before they are renamed into place (store.WorkTreeTempGlob), once
-// older than maxAge, so that a restore running in another process keeps
-// its own. A working tree whose dds.yaml cannot be read has nothing to
+// under before they are renamed into place (store.WorkTreeTempGlob), as
+// soon as the process that made one has ended, and any once older than
+// maxAge (a name made by an earlier version does not say its owner). A working tree whose dds.yaml cannot be read has nothing to
 // clean.
 func removeStaleWorktreeTemps(ctx context.Context, ws *run.Workspace, maxAge time.Duration) (int, error) {
 	view, err := namespace.Load(ctx, ws.Repo, namespace.WorktreeRev, ws.Env)
@@ -44,7 +44,7 @@ func removeStaleWorktreeTemps(ctx context.Context, ws *run.Workspace, maxAge tim
 			if err != nil {
 				return removed, err
 			}
-			if info.ModTime().After(cutoff) {
+			if info.ModTime().After(cutoff) && !ws.Store.WorkTreeTempDead(tmp) {
 				continue
 			}
 			if err := os.RemoveAll(tmp); err != nil {

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"path"
+	"strings"
 	"testing"
 )
 
@@ -20,6 +21,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(doc("stages:", "  a: {cmd: make, outs: [out/f, out/f/g]}"))
 	f.Add([]byte("stages: a: b"))
 	f.Add([]byte("stages:\n  s: &x {cmd: make, outs: *x}\n"))
+	f.Add(doc("stages:", "  s: {cmd: \"a\\0b\", outs: [dds.yaml, sub/.GITIGNORE, .gitmodules]}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse(FileName, data)
 		if err != nil {
@@ -38,6 +40,15 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 			placed[s.Name] = true
+			if strings.IndexByte(s.Cmd, 0) >= 0 {
+				t.Fatalf("stage %s keeps a NUL in its cmd %q", s.Name, s.Cmd)
+			}
+			for _, out := range s.Outs {
+				base := strings.ToLower(path.Base(out))
+				if strings.EqualFold(out, "dds.yaml") || base == ".gitignore" || base == ".gitattributes" || base == ".gitmodules" {
+					t.Fatalf("stage %s outputs the project's own file %s", s.Name, out)
+				}
+			}
 			for _, paths := range [][]string{s.Deps, s.Outs, {s.Wdir}} {
 				for _, p := range paths {
 					if p != "" && path.Clean(p) != p {

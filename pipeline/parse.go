@@ -122,6 +122,13 @@ func decodeDocument(filename string, data []byte) (*yaml.Node, error) {
 	}
 }
 
+// SyntaxError turns the error yaml.v3 gave reading data, the YAML file
+// filename (dds.yaml or a params file), into an *Error at the one-based
+// line it means.
+func SyntaxError(filename string, data []byte, err error) *Error {
+	return syntaxError(filename, data, err)
+}
+
 // syntaxError turns a yaml.v3 error into an *Error. yaml.v3 gives only a line,
 // and leaves even that out when it is the first line (it tests the
 // zero-based line against 0) or when the problem is an unknown anchor.
@@ -385,6 +392,11 @@ func (r *reader) cmd(stage string, f entry) (string, error) {
 	case isNull(f.at) || strings.TrimSpace(f.at.Value) == "":
 		return "", r.errorAt(f.at, fmt.Sprintf("cmd of stage %q is empty", stage),
 			"write the shell command that writes its outs")
+	case strings.IndexByte(f.at.Value, 0) >= 0:
+		// The command goes to sh -c as one argument, a C string: exec
+		// would refuse it, far from dds.yaml.
+		return "", r.errorAt(f.at, fmt.Sprintf("cmd of stage %q holds a NUL byte (at byte %d), which no command line can carry", stage, strings.IndexByte(f.at.Value, 0)+1),
+			`remove the "\0" or "\x00" escape; a command that must write a NUL can use printf '\0'`)
 	}
 	return f.at.Value, nil
 }
@@ -419,6 +431,9 @@ func (r *reader) paths(stage, role string, f entry) ([]string, []position, error
 			return nil, nil, err
 		}
 		clean, problem := cleanPath(item.Value, false)
+		if problem == nil && role == "out" {
+			problem = projectFile(clean)
+		}
 		if problem != nil {
 			return nil, nil, r.errorAt(item, problem.about(role, item.Value, stage), problem.fix)
 		}

@@ -50,7 +50,7 @@ func cleanPath(raw string, allowRoot bool) (string, *pathProblem) {
 		switch {
 		case segment == "..":
 			return "", &pathProblem{`contains ".."`, relativeFix + `, without ".."`}
-		case strings.EqualFold(segment, ".git"):
+		case isDotGit(segment):
 			return "", &pathProblem{"points into .git", "git's own folder holds no stage files: choose another path"}
 		}
 	}
@@ -59,6 +59,62 @@ func cleanPath(raw string, allowRoot bool) (string, *pathProblem) {
 		return "", &pathProblem{"is the repository root", "name a file or folder inside it"}
 	}
 	return clean, nil
+}
+
+// gitFiles are the files git itself reads in any folder of the working
+// tree.
+var gitFiles = []string{".gitignore", ".gitattributes", ".gitmodules"}
+
+// projectFile refuses an output that is one of the project's own files:
+// git dds run deletes an output before its stage runs, and git dds
+// checkout replaces it. A path into .git is refused by cleanPath; a tracked
+// file and a params file are refused once the repository, and the other
+// stages, are known. Names compare without case, as they do on the
+// filesystems of macOS and Windows.
+func projectFile(clean string) *pathProblem {
+	const fix = "git dds run deletes an output before its stage runs: choose another path"
+	if !strings.Contains(clean, "/") && sameName(clean, FileName) {
+		return &pathProblem{"is the pipeline file", fix}
+	}
+	name := path.Base(clean)
+	for _, f := range gitFiles {
+		if sameName(name, f) {
+			return &pathProblem{"is one of git's own files (" + f + ")", fix}
+		}
+	}
+	return nil
+}
+
+// isDotGit reports a path segment that some filesystem opens as .git, as
+// git itself refuses them: any case, the characters HFS+ ignores, the dots
+// and spaces NTFS drops at the end, and NTFS's short name GIT~1.
+func isDotGit(segment string) bool {
+	return sameName(segment, ".git") || sameName(segment, "git~1")
+}
+
+// sameName reports whether a file name opens the same file as name (one
+// without ignorable characters or trailing dots and spaces) on macOS or
+// Windows.
+func sameName(segment, name string) bool {
+	segment = strings.TrimRight(strings.Map(func(r rune) rune {
+		if hfsIgnorable(r) {
+			return -1
+		}
+		return r
+	}, segment), ". ")
+	return strings.EqualFold(segment, name)
+}
+
+// hfsIgnorable reports the code points HFS+ leaves out of a file name
+// (the list git's is_hfs_dotgit uses).
+func hfsIgnorable(r rune) bool {
+	switch {
+	case r == 0x200c || r == 0x200d || r == 0x200e || r == 0x200f:
+		return true
+	case 0x202a <= r && r <= 0x202e, 0x206a <= r && r <= 0x206f:
+		return true
+	}
+	return r == 0xfeff
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

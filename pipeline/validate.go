@@ -16,9 +16,10 @@ import (
 // pointing at the item; a failure to look is returned wrapped.
 //
 // It refuses a wdir or an output reached through a symlinked folder (it could
-// lead out of the repository), an output tracked by git (outputs are
-// git-ignored), and a dep or params file that git does not track, unless the
-// dep is another stage's output.
+// lead out of the repository), an output tracked by git or holding a
+// tracked file (outputs are git-ignored, and run deletes them), an output
+// folder that is a git repository, and a dep or params file that git does
+// not track, unless the dep is another stage's output.
 func (p *Pipeline) Validate(root string, tracked func(path string) (bool, error)) error {
 	// Folders already found to be folders, not symlinks: outputs share a
 	// few, and a large pipeline would stat them once per output otherwise.
@@ -43,6 +44,16 @@ func (p *Pipeline) Validate(root string, tracked func(path string) (bool, error)
 			if isTracked {
 				return p.errorAt(pos.outs[i], what.String()+" is tracked by git",
 					"outputs are git-ignored: run git rm --cached -r "+shellQuote(out))
+			}
+			// A nested repository, a submodule's or a worktree's checkout:
+			// run would delete it, history and all. Only the output's own
+			// top is looked at, so that no command walks a large output.
+			dotGit := out + "/.git"
+			if _, err := os.Lstat(filepath.Join(root, filepath.FromSlash(dotGit))); err == nil {
+				return p.errorAt(pos.outs[i], fmt.Sprintf("%v holds a git repository (%s)", what, dotGit),
+					"git dds run deletes an output before its stage runs: choose another path")
+			} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+				return fmt.Errorf("looking for %s: %w", dotGit, err)
 			}
 		}
 		for i, dep := range s.Deps {

@@ -14,7 +14,7 @@ import (
 func repoFixture(t *testing.T) (root, elsewhere string, tracked func(string) (bool, error)) {
 	t.Helper()
 	root, elsewhere = t.TempDir(), t.TempDir()
-	files := []string{"src/a.py", "params.yaml", "data/new.csv", "data/new params.yaml", "committed/x", "sub/run.sh"}
+	files := []string{"src/a.py", "params.yaml", "data/new.csv", "data/new params.yaml", "committed/x", "sub/run.sh", "vendor/lib/.git/HEAD", "nested/.git"}
 	for _, f := range files {
 		full := filepath.Join(root, filepath.FromSlash(f))
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
@@ -61,6 +61,12 @@ func TestValidate(t *testing.T) {
 			`wdir sub/linked of stage "s" goes through the symlink sub/linked -> ELSEWHERE; a stage runs inside the repository`},
 		{"output tracked by git", stage("    cmd: make", "    outs: [committed]"), "4:12",
 			`output committed of stage "s" is tracked by git; outputs are git-ignored: run git rm --cached -r committed`},
+		{"output folder holding a tracked file", stage("    cmd: make", "    outs: [sub]"), "4:12",
+			`output sub of stage "s" is tracked by git`},
+		{"output folder that is a repository", stage("    cmd: make", "    outs: [vendor/lib]"), "4:12",
+			`output vendor/lib of stage "s" holds a git repository (vendor/lib/.git)`},
+		{"output folder that is a worktree or submodule", stage("    cmd: make", "    outs: [o, nested]"), "4:15",
+			`output nested of stage "s" holds a git repository (nested/.git)`},
 		{"dep not added", stage("    cmd: make", "    deps: [src/a.py, data/new.csv]", "    outs: [o]"), "4:22",
 			`dep data/new.csv of stage "s" is not tracked by git; run git add data/new.csv`},
 		{"dep missing", stage("    cmd: make", "    deps: [data/old.csv]", "    outs: [o]"), "4:12",

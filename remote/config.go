@@ -95,7 +95,63 @@ func Select(cfg GitConfig, name string) (Config, error) {
 	if _, err := ParseURL(c.URL); err != nil {
 		return Config{}, configError{fmt.Errorf("git config dds.remote.%s.url: %w", name, err)}
 	}
+	if err := checkEndpoint(c); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// credentialsGo says where a remote's credentials belong, for the messages
+// that refuse them anywhere else.
+const credentialsGo = "credentials come from the AWS (or GCS, Azure) environment variables or credential files, such as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or ~/.aws/credentials"
+
+// checkEndpoint refuses an endpoint that is not a plain http(s) address.
+// Like the URL, it is kept in plain text by git config and printed in every
+// message about the remote, so it must not carry a credential: no user
+// info, no query, no fragment. The messages show it redacted.
+func checkEndpoint(c Config) error {
+	if c.Endpoint == "" {
+		return nil
+	}
+	setting := fmt.Sprintf("git config dds.remote.%s.endpoint", c.Name)
+	shown := Redact(c.Endpoint)
+	u, err := url.Parse(c.Endpoint)
+	switch {
+	case err != nil && shown != c.Endpoint:
+		// url.Parse's own error repeats the whole text.
+		return configError{fmt.Errorf("%s: %q is not a URL, and seems to hold a credential; write http(s)://HOST[:PORT] and take the credential out (%s)", setting, shown, credentialsGo)}
+	case err != nil:
+		return configError{fmt.Errorf("%s: %q is not a URL; write http(s)://HOST[:PORT]: %w", setting, shown, err)}
+	case u.User != nil:
+		return configError{fmt.Errorf("%s: an endpoint must not carry credentials (%q); take them out of git config, which keeps them in plain text, and rotate them: %s", setting, shown, credentialsGo)}
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return configError{fmt.Errorf("%s: %q has a query or a fragment, where a credential could hide; write http(s)://HOST[:PORT][/PATH]: %s", setting, shown, credentialsGo)}
+	case u.Scheme != "http" && u.Scheme != "https":
+		return configError{fmt.Errorf("%s: %q is not an http:// or https:// address; write it as http://HOST:PORT, e.g. http://127.0.0.1:9000", setting, shown)}
+	case u.Host == "" || u.Opaque != "":
+		return configError{fmt.Errorf("%s: %q names no host; write it as http://HOST:PORT, e.g. http://127.0.0.1:9000", setting, shown)}
+	}
+	return nil
+}
+
+// Redact gives a URL with what could be a credential replaced by "…": the
+// user info before an "@", and everything from a "?" or "#" on. It works
+// on text that is not a valid URL too, since that text may be printed in
+// the message that refuses it, and it hides more rather than less (an "@"
+// anywhere before the query counts, since a password may hold a "/").
+func Redact(raw string) string {
+	s := raw
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i+1] + "…"
+	}
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	if at := strings.LastIndexByte(s[start:], '@'); at >= 0 {
+		s = s[:start] + "…" + s[start+at:]
+	}
+	return s
 }
 
 // SelectForPush finds the remote that a git push to gitRemote should fill:
@@ -117,38 +173,53 @@ type Location struct {
 // ParseURL reads a remote URL: s3://bucket/prefix, gs://bucket/prefix,
 // azblob://container/prefix, or file:///absolute/path.
 func ParseURL(raw string) (Location, error) {
+	shown := Redact(raw)
 	u, err := url.Parse(raw)
-	if err != nil {
+	switch {
+	case err != nil && shown != raw:
+		// url.Parse's own error repeats the whole text.
+		return Location{}, fmt.Errorf("%q is not a URL, and seems to hold a credential; take it out: %s", shown, credentialsGo)
+	case err != nil:
 		return Location{}, fmt.Errorf("%q is not a URL: %w", raw, err)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return Location{}, fmt.Errorf("%q has a query or a fragment; settings such as the endpoint go in git config dds.remote.NAME.endpoint", raw)
-	}
-	if u.User != nil {
+	case u.User != nil:
 		// Credentials come from the environment, never from a URL that git
 		// config would keep in plain text.
 		return Location{}, errors.New("a remote URL must not carry credentials; use the AWS (or GCS, Azure) environment variables or credential files")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return Location{}, fmt.Errorf("%q has a query or a fragment; settings such as the endpoint go in git config dds.remote.NAME.endpoint, and %s", shown, credentialsGo)
 	}
 	switch u.Scheme {
 	case "s3", "gs", "azblob":
 		if u.Host == "" {
-			return Location{}, fmt.Errorf("%q names no bucket; write %s://BUCKET/PREFIX", raw, u.Scheme)
+			return Location{}, fmt.Errorf("%q names no bucket; write %s://BUCKET/PREFIX", shown, u.Scheme)
 		}
 		prefix := strings.Trim(path.Clean("/"+u.Path), "/")
 		return Location{Scheme: u.Scheme, Bucket: u.Host, Prefix: prefix}, nil
 	case "file":
 		if u.Host != "" && u.Host != "localhost" {
-			return Location{}, fmt.Errorf("%q names a host; a folder remote is file:///ABSOLUTE/PATH", raw)
+			return Location{}, fmt.Errorf("%q names a host; a folder remote is file:///ABSOLUTE/PATH", shown)
 		}
 		if !path.IsAbs(u.Path) {
-			return Location{}, fmt.Errorf("%q is not an absolute path; a folder remote is file:///ABSOLUTE/PATH", raw)
+			return Location{}, fmt.Errorf("%q is not an absolute path; a folder remote is file:///ABSOLUTE/PATH", shown)
 		}
 		return Location{Scheme: "file", Prefix: path.Clean(u.Path)}, nil
 	case "":
-		return Location{}, fmt.Errorf("%q has no scheme; remotes are s3://, gs://, azblob:// or file:// URLs", raw)
+		return Location{}, fmt.Errorf("%q has no scheme; remotes are s3://, gs://, azblob:// or file:// URLs", shown)
 	default:
-		return Location{}, fmt.Errorf("%q: git dds does not know the scheme %q; remotes are s3://, gs://, azblob:// or file:// URLs", raw, u.Scheme)
+		return Location{}, fmt.Errorf("%q: git dds does not know the scheme %q; remotes are s3://, gs://, azblob:// or file:// URLs", shown, u.Scheme)
 	}
+}
+
+// OpenDefault opens the default remote, the one Select("") finds, or
+// returns nil when there is none to use: no remote configured, or several
+// with no dds.remote to choose between them. Commands that merely consult
+// a remote (status, the hooks' summaries) go without one then.
+func OpenDefault(ctx context.Context, cfg GitConfig) (*Remote, error) {
+	names := Names(cfg)
+	if len(names) == 0 || len(names) > 1 && cfg.ConfigValue("dds", "remote") == "" {
+		return nil, nil
+	}
+	return OpenConfigured(ctx, cfg, "", "")
 }
 
 // OpenConfigured selects a remote as Select does (or, for a push to the git

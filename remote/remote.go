@@ -55,6 +55,9 @@ func Open(ctx context.Context, cfg Config) (*Remote, error) {
 	if err != nil {
 		return nil, configError{fmt.Errorf("git config dds.remote.%s.url: %w", cfg.Name, err)}
 	}
+	if err := checkEndpoint(cfg); err != nil {
+		return nil, err
+	}
 	var b Backend
 	if loc.Scheme == "file" {
 		if cfg.Endpoint != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path"
@@ -637,6 +638,128 @@ func FuzzCheckRecord(f *testing.F) {
 			root := "/repo"
 			if abs := path.Join(root, o.Path); !strings.HasPrefix(abs, root+"/") || strings.Contains(strings.ToLower(abs), "/.git/") || strings.HasSuffix(strings.ToLower(abs), "/.git") {
 				t.Fatalf("accepted output %q leads to %s", o.Path, abs)
+			}
+		}
+	})
+}
+
+// TestSecretsInSettingsAreRefusedUnsaid checks the class of settings that
+// carry a credential: user info, a query or a fragment, in the URL or the
+// endpoint, in a well-formed URL or not. Each is refused as a setting error
+// that says where credentials go, and none repeats the secret.
+func TestSecretsInSettingsAreRefusedUnsaid(t *testing.T) {
+	const secret = "Zq7SECRETvalue"
+	tests := []struct{ url, endpoint string }{
+		{"s3://AKIA" + secret + ":pw@bucket/p", ""},
+		{"s3://user:" + secret + "@bucket/p", ""},
+		{"s3://bucket/p?token=" + secret, ""},
+		{"s3://bucket/p#" + secret, ""},
+		{"s3://user:" + secret + "%zz@bucket/p", ""},
+		{"s3://bu cket/p?token=" + secret, ""},
+		{"file:///srv/dds?sig=" + secret, ""},
+		{"s3://bucket/p", "http://minio:" + secret + "@127.0.0.1:9000"},
+		{"s3://bucket/p", "http://" + secret + "@127.0.0.1:9000"},
+		{"s3://bucket/p", "https://minio.internal/?X-Amz-Security-Token=" + secret},
+		{"s3://bucket/p", "https://minio.internal/#" + secret},
+		{"s3://bucket/p", "http://u:" + secret + "%zz@127.0.0.1:9000"},
+		{"s3://bucket/p", "http://u:" + secret + "@bad host:9000"},
+		{"s3://bucket/p", "minio:" + secret + "@127.0.0.1:9000"},
+	}
+	for _, tt := range tests {
+		cfg := fakeConfig{"dds.remote.origin url": tt.url}
+		if tt.endpoint != "" {
+			cfg["dds.remote.origin endpoint"] = tt.endpoint
+		}
+		c, err := Select(cfg, "")
+		if err == nil {
+			t.Errorf("url %q, endpoint %q: accepted as %+v", tt.url, tt.endpoint, c)
+			continue
+		}
+		if !errors.Is(err, ErrConfig) {
+			t.Errorf("url %q, endpoint %q: %v is not a setting error", tt.url, tt.endpoint, err)
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("url %q, endpoint %q: the error repeats the secret: %v", tt.url, tt.endpoint, err)
+		}
+	}
+}
+
+func TestEndpoints(t *testing.T) {
+	for _, ok := range []string{"http://127.0.0.1:9000", "https://minio.internal", "https://s3.example.com/ceph/"} {
+		if _, err := Select(fakeConfig{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": ok}, ""); err != nil {
+			t.Errorf("endpoint %q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"127.0.0.1:9000", "ftp://host", "http://", "http:///path"} {
+		_, err := Select(fakeConfig{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": bad}, "")
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "dds.remote.o.endpoint") {
+			t.Errorf("endpoint %q: %v; want a setting error naming dds.remote.o.endpoint", bad, err)
+		}
+	}
+}
+
+// FuzzRedact checks that what Redact leaves never holds the user info,
+// query or fragment that url.Parse finds in a URL.
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{"s3://u:p@b/x", "http://h:9000/?token=t", "http://a/b#frag", "m:p@h", "http://u:p/q@h", "::@?"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		shown := Redact(raw)
+		if strings.ContainsAny(shown, "?#") && !strings.HasSuffix(shown, "…") {
+			t.Fatalf("Redact(%q) = %q keeps text after a ? or #", raw, shown)
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			return
+		}
+		if u.User != nil && u.User.String() != "" && strings.Contains(shown, u.User.String()+"@") {
+			t.Fatalf("Redact(%q) = %q keeps the user info", raw, shown)
+		}
+		if p, ok := u.User.Password(); ok && p != "" && strings.Contains(shown, ":"+p) {
+			t.Fatalf("Redact(%q) = %q keeps the password", raw, shown)
+		}
+	})
+}
+
+// FuzzSettingSecrets builds URLs and endpoints with a secret in their user
+// info, query or fragment around fuzzed text: each is refused, and the
+// refusal never repeats the secret.
+func FuzzSettingSecrets(f *testing.F) {
+	f.Add("http://", "127.0.0.1:9000/", byte(0))
+	f.Add("s3://", "bucket/p", byte(1))
+	f.Add("https://h/", "", byte(2))
+	f.Add("minio:", "h:1", byte(3))
+	f.Fuzz(func(t *testing.T, before, after string, how byte) {
+		const secret = "QWsecretTOKENzx"
+		var raw string
+		switch how % 3 {
+		case 0:
+			raw = before + "u:" + secret + "@" + after
+		case 1:
+			raw = before + after + "?k=" + secret
+		default:
+			raw = before + after + "#" + secret
+		}
+		if strings.Contains(before+after, secret[:4]) {
+			return
+		}
+		for _, cfg := range []fakeConfig{
+			{"dds.remote.o url": raw},
+			{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": raw},
+		} {
+			c, err := Select(cfg, "")
+			if err == nil {
+				if u, perr := url.Parse(c.URL); perr != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+					t.Fatalf("url %q accepted", c.URL)
+				}
+				if u, perr := url.Parse(c.Endpoint); c.Endpoint != "" && (perr != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "") {
+					t.Fatalf("endpoint %q accepted", c.Endpoint)
+				}
+				continue
+			}
+			if strings.Contains(err.Error(), secret[:6]) {
+				t.Fatalf("%v: the error repeats the secret: %v", cfg, err)
 			}
 		}
 	})

@@ -231,9 +231,10 @@ func hostileTemplate(f *testing.F) (string, *namespace.View) {
 }
 
 // guarded lists what fetch and checkout must leave alone under world:
-// everything but the declared outputs, .gitignore and the store
-// (.git/dds): .git, the tracked files, the folder outside, and, with
-// remote, the remote.
+// everything but the declared outputs, the ignore rules git dds keeps
+// (.gitignore, .git/info/exclude) and the store (.git/dds): the rest of
+// .git, the tracked files, the folder outside, and, with withRemote, the
+// remote.
 // Each line is a path, its mode, size and content hash. A .git folder
 // anywhere in the working tree (a repository git would obey) fails t.
 func guarded(t *testing.T, world string, withRemote bool) string {
@@ -248,7 +249,7 @@ func guarded(t *testing.T, world string, withRemote bool) string {
 		switch {
 		case rel == "repo/.git/dds", rel == "remote" && !withRemote:
 			return fs.SkipDir // the store and the index; the remote
-		case rel == "repo/.gitignore":
+		case rel == "repo/.gitignore", rel == "repo/.git/info/exclude":
 			return nil // the ignore rules checkout keeps
 		case rel == "repo/out/data.txt" || rel == "repo/dir":
 			if d.IsDir() {

@@ -15,6 +15,7 @@ import (
 	"github.com/zeebo/blake3"
 
 	"github.com/git-dds/git-dds/sigindex"
+	"github.com/git-dds/git-dds/store"
 )
 
 // placed remembers what git dds last put at an output path of this working
@@ -86,6 +87,12 @@ func (w *Workspace) loadPlaced(ix *sigindex.Index, paths []string) (map[string]p
 			return nil, err
 		}
 		if !ok {
+			// Written by an earlier version, under the old key.
+			if raw, ok, err = ix.GetRaw("wt/" + w.legacyWorktreeKey() + "/" + p); err != nil {
+				return nil, err
+			}
+		}
+		if !ok {
 			continue
 		}
 		var pl placed
@@ -103,6 +110,12 @@ func (w *Workspace) notePlaced(b *sigindex.Batch, path, contentID string, dir bo
 		return fmt.Errorf("reading back %s: %w", path, err)
 	}
 	raw, _ := json.Marshal(placed{ContentID: contentID, Dir: dir, Fingerprint: fp})
+	if legacy := "wt/" + w.legacyWorktreeKey() + "/" + path; legacy != w.placedKey(path) {
+		// Superseded: left, it would keep its object from git dds gc.
+		if err := b.DeleteRaw(legacy); err != nil {
+			return err
+		}
+	}
 	return b.PutRaw(w.placedKey(path), raw)
 }
 
@@ -125,6 +138,12 @@ func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Ou
 		content = last.ContentID
 	} else {
 		id, _, _, err := w.Store.HashPath(ctx, abs)
+		if errors.Is(err, store.ErrSymlink) {
+			// A symbolic link in place of the output, or inside a folder
+			// output, is not what git dds placed, and not a content to
+			// store: the user's edit, which checkout --force replaces.
+			return outputEdited, false, nil
+		}
 		if err != nil {
 			return 0, false, fmt.Errorf("hashing %s: %w", path, err)
 		}
@@ -136,6 +155,11 @@ func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Ou
 		return outputMatches, stale, nil
 	case known && content == last.ContentID:
 		return outputOther, stale, nil
+	case w.Store.Has(content):
+		// No note says git dds put it here (the note is lost, or under
+		// another worktree's key), but the store holds these very bytes:
+		// replacing them loses nothing, so they are no hand edit.
+		return outputOther, false, nil
 	default:
 		return outputEdited, false, nil
 	}

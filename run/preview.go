@@ -57,6 +57,9 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 		return nil, err
 	}
 	treeID, conflicts, err := w.Repo.MergeTree(ctx, ours, theirs)
+	if errors.Is(err, gitref.ErrShallow) {
+		return nil, fmt.Errorf("merging %s into %s: %w", source, target, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +95,7 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 				if err != nil {
 					return err
 				}
-				if ok && w.hasObjects(r) {
+				if ok && w.hasObjects(ctx, r) {
 					row.Available = "local"
 				}
 				rec = r

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+
+	"github.com/git-dds/git-dds/sigindex"
 )
 
 // errCollected means an object of a record about to be written was taken
@@ -20,6 +22,9 @@ func (w *Workspace) storingError(stage, out string, err error) error {
 	if errors.Is(err, syscall.ENOSPC) {
 		return fmt.Errorf("stage %s: storing %s: %w; free space on the disk holding %s (or point git config dds.dir at a larger one) and run git dds run again",
 			stage, out, err, w.Repo.DDSDir())
+	}
+	if sigindex.IsNotWritable(err) {
+		return fmt.Errorf("stage %s: storing %s: %w", stage, out, sigindex.NotWritable(w.Repo.DDSDir(), err))
 	}
 	return fmt.Errorf("stage %s: storing %s: %w", stage, out, err)
 }

@@ -2,14 +2,17 @@ package run
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/git-dds/git-dds/gitref"
@@ -85,7 +88,13 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	if err := SyncGitignore(w.Repo.Root, view.Pipeline.Outs()); err != nil {
+	if opts.DryRun {
+		err = w.SyncExclude(view.Pipeline.Outs())
+	} else {
+		// Outputs dds.yaml no longer declares go before any runs.
+		_, err = w.TidyAll(ctx, view.Pipeline.Outs(), nil)
+	}
+	if err != nil {
 		return nil, err
 	}
 	jobs, err := w.plan(ctx, view, selected)
@@ -94,6 +103,9 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 	}
 	if opts.DryRun {
 		return w.dryRun(ctx, jobs)
+	}
+	if err := w.checkWritable(jobs); err != nil {
+		return nil, err
 	}
 	if opts.Jobs < 1 {
 		opts.Jobs = 1
@@ -148,6 +160,24 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 	return res, nil
 }
 
+// checkWritable fails before any stage executes when one has to and its
+// outputs could not be stored: the computation would be lost.
+func (w *Workspace) checkWritable(jobs []*job) error {
+	for _, j := range jobs {
+		if j.record != nil {
+			continue
+		}
+		if err := w.Store.CheckWritable(); err != nil {
+			if sigindex.IsNotWritable(err) {
+				return sigindex.NotWritable(w.Repo.DDSDir(), err)
+			}
+			return fmt.Errorf("the store in %s: %w", w.Repo.DDSDir(), err)
+		}
+		return nil
+	}
+	return nil
+}
+
 func selectStages(p *pipeline.Pipeline, names []string) ([]*pipeline.Stage, error) {
 	if len(names) == 0 {
 		return p.Stages, nil
@@ -185,7 +215,7 @@ func (w *Workspace) plan(ctx context.Context, view *namespace.View, selected []*
 			if err != nil {
 				return err
 			}
-			if ok && w.hasObjects(rec) {
+			if ok && w.hasObjects(ctx, rec) {
 				j.record = rec
 			} else if last, found, err := ix.Last(st.Name); err != nil {
 				return err
@@ -272,7 +302,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		var rec *sigindex.Record
 		if err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
 			r, ok, err := ix.Get(j.view.Signature)
-			if ok && w.hasObjects(r) {
+			if ok && w.hasObjects(ctx, r) {
 				rec = r
 			}
 			return err
@@ -375,6 +405,7 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 	outs := make([]string, len(st.Outs))
 	for i, out := range st.Outs {
 		outs[i] = filepath.Join(w.Repo.Root, filepath.FromSlash(out))
+		w.removeDeadWorkTreeTemps(outs[i])
 		if err := os.RemoveAll(outs[i]); err != nil {
 			return fmt.Errorf("stage %s: removing the old %s: %w", st.Name, out, err)
 		}
@@ -393,13 +424,18 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 
 	cmd := exec.CommandContext(ctx, "sh", "-c", st.Cmd)
 	cmd.Dir = filepath.Join(w.Repo.Root, filepath.FromSlash(st.Wdir))
-	cmd.Env = append(os.Environ(), "DDS_STAGE="+st.Name, "DDS_SIGNATURE="+sv.Signature)
+	mark := executionMark + "=" + rand.Text()
+	cmd.Env = append(os.Environ(), "DDS_STAGE="+st.Name, "DDS_SIGNATURE="+sv.Signature, mark)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.WaitDelay = 5 * time.Second
 	stopFlushing := w.Store.FlushAhead(outs, w.Link)
 	err := cmd.Run()
 	stopFlushing()
+	if left := endLeftovers(mark); len(left) > 0 {
+		return fmt.Errorf("stage %s: its command returned but left processes running (pid %s), which could still write its outputs: git dds ended them, and nothing was recorded; make the command wait for what it starts (wait, in sh) and run git dds run again",
+			st.Name, joinPIDs(left))
+	}
 	if err != nil {
 		return &StageError{Stage: st.Name, Err: err, Tail: tail.Lines()}
 	}
@@ -409,6 +445,51 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 		}
 	}
 	return nil
+}
+
+// executionMark names the variable that marks every process a stage's
+// command starts, with a value of its own per execution.
+const executionMark = "DDS_EXECUTION"
+
+// leftoverGrace is how long a stage's command may take, once the shell
+// returned, to let the processes it started finish on their own.
+const leftoverGrace = 2 * time.Second
+
+// endLeftovers waits up to leftoverGrace for the processes holding mark to
+// end, then kills those left, and names them. A process still running
+// after its stage's command returned may write an output after it was
+// stored: in hardlink mode into the object itself.
+func endLeftovers(mark string) []int {
+	deadline := time.Now().Add(leftoverGrace)
+	for {
+		left := marked(mark)
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			for _, pid := range left {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			// Killed processes are gone once reaped; what is left of
+			// them writes nothing.
+			for range 50 {
+				if len(marked(mark)) == 0 {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			return left
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func joinPIDs(pids []int) string {
+	s := make([]string, len(pids))
+	for i, p := range pids {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ", ")
 }
 
 // checkOutput makes sure a declared output exists and lies inside the
@@ -460,7 +541,6 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 		Inputs:    sv.Inputs,
 		Commit:    view.Commit,
 		Host:      hostname(),
-		Time:      time.Now().UTC(),
 	}
 	// An ingest that finds an object already stored keeps that one, and a
 	// git dds gc beside us may take it before this record lands: the record
@@ -476,6 +556,9 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 			}
 			rec.Outputs = append(rec.Outputs, sigindex.Output{Path: out, ContentID: id, Size: size, Dir: dir})
 		}
+		// After the objects are written: an object modified after its
+		// record's time is in doubt, and Store.Check rehashes it.
+		rec.Time = time.Now().UTC()
 		err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
 			if !w.Store.HoldsOutputs(rec.Outputs) {
 				return errCollected

@@ -2,12 +2,15 @@ package run
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 
 	"github.com/git-dds/git-dds/internal/parallel"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/sigindex"
+	"github.com/git-dds/git-dds/store"
 )
 
 // State is where a stage's computation stands, as CONTRACT.md names it.
@@ -29,6 +32,13 @@ type StageStatus struct {
 	Changed   []string `json:"changed"`
 	// Edited lists outputs changed by hand (state modified).
 	Edited []string `json:"edited,omitempty"`
+	// Damaged lists outputs whose stored object was found changed after it
+	// was stored (an in-place write into a hardlinked output): the object
+	// is quarantined, and the stage must be fetched again or recomputed.
+	Damaged []string `json:"damaged,omitempty"`
+	// objectsLost is set when the stage's record is here but not all of
+	// its objects are: a remote may have them again.
+	objectsLost bool
 	// Why says in words what changed since the last computation.
 	Why []string `json:"-"`
 	// Record is the computation behind a non-stale state.
@@ -70,11 +80,16 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 	if err != nil {
 		return row, nil, err
 	}
-	if ok && (!w.hasObjects(rec) || !namesExactly(rec, sv.Stage.Outs)) {
+	if ok && !namesExactly(rec, sv.Stage.Outs) {
 		// A record naming other outputs than the stage declares was not
 		// written by git dds (its signature covers the outputs' paths):
 		// it is ignored, and a run replaces it.
 		ok = false
+	}
+	var damaged []string
+	if ok {
+		ok, damaged = w.checkObjects(ctx, rec)
+		row.objectsLost = !ok
 	}
 	if !ok {
 		row.State = Stale
@@ -84,6 +99,9 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 			row.Last = last
 			row.Changed = sigindex.Changed(last.Inputs, sv.Inputs)
 			row.Why = sigindex.Describe(last.Inputs, sv.Inputs)
+		}
+		if row.objectsLost {
+			return w.lostStatus(ctx, ix, row, rec, damaged)
 		}
 		return row, nil, nil
 	}
@@ -140,12 +158,71 @@ func hasDuplicatePaths(outs []sigindex.Output) bool {
 	return false
 }
 
-// hasObjects reports whether every object of rec is in the local store.
-func (w *Workspace) hasObjects(rec *sigindex.Record) bool {
-	for _, o := range rec.Outputs {
-		if !w.Store.Has(o.ContentID) {
-			return false
+// lostStatus reports a stage recorded here whose objects are gone, or were
+// found damaged and quarantined (damaged lists those outputs): stale, since
+// nothing here can restore it, or modified when a working-tree copy differs
+// from what was recorded. In Hardlink mode that copy may be the damaged
+// object itself, edited in place, in this worktree or another: never fresh.
+func (w *Workspace) lostStatus(ctx context.Context, ix *sigindex.Index, row StageStatus, rec *sigindex.Record, damaged []string) (StageStatus, []sigindex.Output, error) {
+	row.Damaged = damaged
+	placedAt, err := w.loadPlaced(ix, row.Outputs)
+	if err != nil {
+		return row, nil, err
+	}
+	for _, out := range rec.Outputs {
+		last, known := placedAt[out.Path]
+		cond, _, err := w.condition(ctx, out.Path, out, last, known)
+		if err != nil {
+			return row, nil, err
+		}
+		if cond == outputEdited {
+			row.State = Modified
+			row.Edited = append(row.Edited, out.Path)
 		}
 	}
-	return true
+	return row, nil, nil
+}
+
+// hasObjects reports whether every object of rec is in the local store,
+// whole (see checkObjects).
+func (w *Workspace) hasObjects(ctx context.Context, rec *sigindex.Record) bool {
+	present, _ := w.checkObjects(ctx, rec)
+	return present
+}
+
+// checkObjects reports whether every object of rec is in the local store
+// and still holds what was stored, and which outputs had a damaged object.
+// A damaged object is never served: it is quarantined, as git dds fsck
+// --repair does, and said so on stderr, once, since it is gone after.
+// Folders are looked into file by file in Hardlink mode only: copies
+// placed in the working tree cannot reach the store's objects.
+func (w *Workspace) checkObjects(ctx context.Context, rec *sigindex.Record) (present bool, damaged []string) {
+	present = true
+	for _, o := range rec.Outputs {
+		if o.Dir && w.Link != store.Hardlink {
+			present = present && w.Store.Has(o.ContentID)
+			continue
+		}
+		err := w.Store.Check(ctx, o.ContentID, o.Size, o.Dir, rec.Time)
+		var d *store.DamagedError
+		switch {
+		case err == nil:
+			continue
+		case errors.As(err, &d):
+			for _, id := range d.IDs {
+				if qerr := w.Store.Quarantine(id); qerr != nil {
+					fmt.Fprintf(w.Stderr, "git dds: warning: %v\n", qerr)
+				}
+			}
+			damaged = append(damaged, o.Path)
+			how := "on disk"
+			if w.Link == store.Hardlink {
+				how = "by a write into the output in place (dds.link is hardlink: the output is the stored object)"
+			}
+			fmt.Fprintf(w.Stderr, "git dds: warning: the stored content of %s (stage %s) was changed after it was stored, %s; it is moved to %s and never served; git dds checkout fetches it again from a remote that has it, else git dds run recomputes it\n",
+				o.Path, rec.Stage, how, w.Store.QuarantineDir())
+		}
+		present = false
+	}
+	return present, damaged
 }

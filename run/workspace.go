@@ -6,8 +6,11 @@ package run
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -38,6 +41,9 @@ type Workspace struct {
 	// remoteDown is set once the remote failed during a run, which then
 	// goes on without it.
 	remoteDown atomic.Bool
+	// reclaimed is set once this process removed the temporary files of
+	// dead processes from the store.
+	reclaimed atomic.Bool
 
 	// indexMu serializes this process's goroutines on the index: badger
 	// admits one opener, and our file lock would make them wait anyway.
@@ -97,6 +103,9 @@ func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *si
 	ix, err := sigindex.Open(ctx, w.Repo.DDSDir(), opts)
 	if err != nil {
 		return err
+	}
+	if !readOnly && !w.reclaimed.Swap(true) {
+		w.reclaimDeadTemps()
 	}
 	if err := fn(ix); err != nil {
 		ix.Close()
@@ -160,8 +169,56 @@ func (w *Workspace) releaseHeld() {
 }
 
 // worktreeKey scopes index rows to this working tree: linked worktrees share
-// one index but each has its own materialized outputs.
+// one index but each has its own materialized outputs. It names the
+// worktree's git folder relative to the store, which a repository moved or
+// copied whole (mv, cp -a) keeps, as git worktree move does: an absolute
+// path would lose every note in the new place, and each output there would
+// then look edited by hand.
 func (w *Workspace) worktreeKey() string {
+	id := w.Repo.GitDir
+	if rel, err := filepath.Rel(w.Repo.DDSDir(), w.Repo.GitDir); err == nil {
+		id = "rel:" + filepath.ToSlash(rel)
+	}
+	sum := blake3.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:8])
+}
+
+// legacyWorktreeKey is the key earlier versions used, from the absolute
+// path of the git folder: notes written under it are still read.
+func (w *Workspace) legacyWorktreeKey() string {
 	sum := blake3.Sum256([]byte(w.Repo.GitDir))
 	return hex.EncodeToString(sum[:8])
+}
+
+// reclaimDeadTemps removes from the store what processes that ended (a
+// kill, a crash, a power loss) left being stored. Their temporary files
+// are never read, so failing here fails nothing: the next command tries
+// again.
+func (w *Workspace) reclaimDeadTemps() {
+	if _, err := w.Store.RemoveDeadTemps(); err != nil {
+		fmt.Fprintf(w.Stderr, "git dds: warning: %v\n", err)
+	}
+}
+
+// removeDeadWorkTreeTemps removes, beside the output at abs, the temporary
+// names that processes which ended left while building it.
+func (w *Workspace) removeDeadWorkTreeTemps(abs string) {
+	temps, _ := filepath.Glob(filepath.Join(filepath.Dir(abs), "."+globEscape(filepath.Base(abs))+".dds-tmp-*"))
+	for _, tmp := range temps {
+		if w.Store.WorkTreeTempDead(tmp) {
+			_ = os.RemoveAll(tmp)
+		}
+	}
+}
+
+// globEscape quotes the characters filepath.Match gives a meaning to.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

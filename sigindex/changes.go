@@ -108,14 +108,18 @@ func (c change) sentence() string {
 	case KindDep:
 		return c.valueSentence(shortID(c.oldValue), shortID(c.newValue))
 	case KindEnv:
-		old, new := shortenPair(c.oldValue, c.newValue)
-		unset := func(shown, value string) string {
+		// Never a value: it may be a token. A record written before
+		// values were hashed holds the quoted value; it is not shown either.
+		set := func(value string) string {
 			if value == "" {
 				return "unset"
 			}
-			return shown
+			return "set"
 		}
-		return c.valueSentence(unset(old, c.oldValue), unset(new, c.newValue))
+		if c.inOld && c.inNew && c.oldValue != "" && c.newValue != "" {
+			return c.label() + " changed"
+		}
+		return c.valueSentence(set(c.oldValue), set(c.newValue))
 	}
 	return c.valueSentence(shortenPair(c.oldValue, c.newValue))
 }

@@ -91,21 +91,21 @@ func TestChangedAndDescribe(t *testing.T) {
 		},
 		{
 			"an env var", edit(KindEnv, "SEED", &Input{Kind: KindEnv, Name: "SEED", Value: `"43"`}),
-			[]string{"env:SEED"}, []string{`env:SEED: "42" -> "43"`},
+			[]string{"env:SEED"}, []string{"env:SEED changed"},
 		},
 		{
 			"an env var unset", edit(KindEnv, "SEED", &Input{Kind: KindEnv, Name: "SEED"}),
-			[]string{"env:SEED"}, []string{`env:SEED: "42" -> unset`},
+			[]string{"env:SEED"}, []string{"env:SEED: set -> unset"},
 		},
 		{
 			"an env var removed", edit(KindEnv, "SEED", nil),
-			[]string{"env:SEED"}, []string{`env:SEED: removed (was "42")`},
+			[]string{"env:SEED"}, []string{"env:SEED: removed (was set)"},
 		},
 		{
 			"several, in encoding order", append(edit(KindEnv, "SEED", &Input{Kind: KindEnv, Name: "SEED", Value: `"1"`}),
 				Input{Kind: KindOut, Name: "out/z"}, Input{Kind: KindOut, Name: "out/y"}, Input{Kind: KindCmd, Value: "x"}),
 			[]string{"cmd", "outs", "env:SEED"},
-			[]string{`cmd changed: "python a.py" -> "x"`, "output out/y added", "output out/z added", `env:SEED: "42" -> "1"`},
+			[]string{`cmd changed: "python a.py" -> "x"`, "output out/y added", "output out/z added", "env:SEED changed"},
 		},
 	}
 	for _, tt := range tests {
@@ -146,9 +146,11 @@ func TestDescribeLongValuesShowTheDifference(t *testing.T) {
 			`p.yaml:k: …` + strings.Repeat("a", 15) + `b" -> …` + strings.Repeat("a", 15) + `c"`,
 		},
 		{
-			"env differing early", Input{Kind: KindEnv, Name: "OPTS", Value: `"1` + strings.Repeat("x", 70) + `"`},
-			Input{Kind: KindEnv, Name: "OPTS", Value: `"2` + strings.Repeat("x", 70) + `"`},
-			`env:OPTS: "1` + strings.Repeat("x", 57) + `… -> "2` + strings.Repeat("x", 57) + `…`,
+			// A record written before env values were hashed holds the
+			// quoted value: it is not shown either.
+			"env of an older record", Input{Kind: KindEnv, Name: "OPTS", Value: `"1` + strings.Repeat("x", 70) + `"`},
+			Input{Kind: KindEnv, Name: "OPTS", Value: EnvValueHash("OPTS", "2"+strings.Repeat("x", 70))},
+			`env:OPTS changed`,
 		},
 	}
 	for _, tt := range tests {

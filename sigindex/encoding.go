@@ -12,7 +12,10 @@ import (
 
 // FormatVersion is the version of the signature encoding. Any change to what
 // a signature covers or how it is laid out must bump it, so that signatures
-// of different formats can never be mistaken for one another.
+// of different formats can never be mistaken for one another. Env values
+// turned from quoted text into hashes within version 1: a quoted value
+// starts with '"' and a hash never does, so no encoding of one form equals
+// one of the other, and stages without env kept their signatures.
 const FormatVersion = 1
 
 // The encoding is the magic, the version, then one item per Input:

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,6 +50,9 @@ type Index struct {
 	lock     *indexLock
 	closed   bool
 	readOnly bool
+	// ballast is the file holding the room Close needs, if any (see
+	// holdRoom).
+	ballast string
 	// writes serializes Batch: with a single writer, badger has no
 	// conflicts to detect and a read-then-write batch needs no retry.
 	writes sync.Mutex
@@ -80,10 +84,16 @@ type storedRecord struct {
 // for any other process that holds it (see Options).
 func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 	if err := os.MkdirAll(ddsDir, 0o755); err != nil {
+		if IsNotWritable(err) && !opts.ReadOnly {
+			return nil, NotWritable(ddsDir, err)
+		}
 		return nil, fmt.Errorf("creating %s: %w", ddsDir, err)
 	}
 	lock, err := acquireLock(ctx, ddsDir, opts)
 	if err != nil {
+		if IsNotWritable(err) && !opts.ReadOnly {
+			return nil, NotWritable(ddsDir, err)
+		}
 		return nil, err
 	}
 	dir := filepath.Join(ddsDir, "index")
@@ -98,13 +108,15 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 	case opts.ReadOnly:
 		db, err = openBadger(dir, true)
 	}
+	ballast := ""
 	if db == nil {
 		db, err = openBadger(dir, false)
+		ballast = filepath.Join(dir, spaceCheckName)
 	}
 	if err != nil {
 		return nil, errors.Join(err, lock.release())
 	}
-	return &Index{db: db, lock: lock, readOnly: opts.ReadOnly}, nil
+	return &Index{db: db, lock: lock, readOnly: opts.ReadOnly, ballast: ballast}, nil
 }
 
 // openBadger opens badger sized for a command-line tool: git dds status
@@ -143,16 +155,42 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 	if err != nil {
 		return nil, corrupt(dir, err)
 	}
+	need := headroom(dir, opt)
 	if !readOnly {
 		if err := removeEmptyLogs(dir, hadTables); err != nil {
 			return nil, fmt.Errorf("opening the index in %s: %w", dir, err)
 		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("opening the index in %s: %w", dir, err)
+		}
+		if err := holdRoom(dir, need, openWrites(opt)); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				return nil, noSpace(filepath.Dir(dir), dir, need, err)
+			}
+			if IsNotWritable(err) {
+				return nil, NotWritable(filepath.Dir(dir), err)
+			}
+			return nil, fmt.Errorf("opening the index in %s for writing: %w", dir, err)
+		}
+		// Deferred before the recovery below, so that it sees the error
+		// a recovered panic becomes.
+		defer func() {
+			if err != nil {
+				_ = os.Remove(filepath.Join(dir, spaceCheckName))
+			}
+		}()
 	}
 	// Badger asserts some of its invariants with panics; a damaged index
-	// must end in an error telling the user how to repair it.
+	// must end in an error telling the user how to repair it. A fault
+	// reading or writing one of its maps (a full disk, an I/O error) is
+	// made a panic too, rather than the end of the process.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
 			db, err = nil, corrupt(dir, fmt.Errorf("%v", p))
+			if _, fault := p.(interface{ Addr() uintptr }); fault {
+				err = faultError(dir, need, p)
+			}
 		}
 	}()
 	db, err = badger.Open(opt)
@@ -161,6 +199,15 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 			return nil, fmt.Errorf("opening the index in %s: %w", dir, err)
 		}
 		return nil, corrupt(dir, err)
+	}
+	if !readOnly {
+		// Nothing is written yet, so closing writes nothing either.
+		if err := allocateLogs(dir); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				err = noSpace(filepath.Dir(dir), dir, need, err)
+			}
+			return nil, errors.Join(err, db.Close())
+		}
 	}
 	if err := checkFormat(db, dir, hadTables); err != nil {
 		return nil, errors.Join(err, db.Close())
@@ -351,6 +398,11 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	ix.closed = true
+	if ix.ballast != "" {
+		// The room it held is for what closing writes: the flush of the
+		// memtable, and the compaction after it.
+		_ = os.Remove(ix.ballast)
+	}
 	err := ix.db.Close()
 	if err != nil {
 		err = fmt.Errorf("closing the index: %w", err)

@@ -24,8 +24,10 @@ const (
 // indexLock is our own exclusive lock on the index. Badger's lock fails at
 // once when taken; this one waits for the holder, and names it.
 type indexLock struct {
-	file    *flock.Flock
+	file    *flock.Flock // nil on a store no one here can write
 	pidPath string
+	// wrotePID says whether the pid file is ours to remove.
+	wrotePID bool
 }
 
 // acquireLock takes ddsDir/index.lock, waiting up to opts.Wait. The holder's
@@ -37,6 +39,11 @@ func acquireLock(ctx context.Context, ddsDir string, opts Options) (*indexLock, 
 		pidPath: filepath.Join(ddsDir, "index.lock.pid"),
 	}
 	ok, err := l.file.TryLock()
+	if err != nil && opts.ReadOnly && IsNotWritable(err) {
+		// A store no one here can write (a read-only mount) has no lock
+		// file to share, and no writer on this side to wait for.
+		return &indexLock{}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("locking the index: %w", err)
 	}
@@ -47,7 +54,7 @@ func acquireLock(ctx context.Context, ddsDir string, opts Options) (*indexLock, 
 	}
 	// The pid only serves the message another process prints while it
 	// waits, so failing to write it is no reason to fail.
-	_ = os.WriteFile(l.pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	l.wrotePID = os.WriteFile(l.pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644) == nil
 	return l, nil
 }
 
@@ -93,9 +100,19 @@ func (l *indexLock) holderPID() (int, bool) {
 // release drops the pid before the lock, so it never outlives its holder's
 // turn and never erases the next holder's pid.
 func (l *indexLock) release() error {
+	if l.file == nil {
+		return nil
+	}
+	if !l.wrotePID {
+		return l.closeFile()
+	}
 	if err := os.Remove(l.pidPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return errors.Join(fmt.Errorf("unlocking the index: %w", err), l.file.Close())
 	}
+	return l.closeFile()
+}
+
+func (l *indexLock) closeFile() error {
 	if err := l.file.Close(); err != nil {
 		return fmt.Errorf("unlocking the index: %w", err)
 	}

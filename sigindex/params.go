@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -23,6 +26,10 @@ const (
 	maxParamNodes = 1 << 20
 	maxParamDepth = 1000
 )
+
+// maxParamsFileSize bounds a params file: it holds settings, and data read
+// by a stage belongs in its deps, where only its git object id counts.
+const maxParamsFileSize = 8 << 20
 
 var errParamTooLarge = errors.New("the value is larger than 1 MiB or nested more than 1000 deep once its aliases are expanded: declare a narrower key")
 
@@ -40,14 +47,82 @@ func loadParams(tree gitref.Tree, file string) (*yaml.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading params file %q: %w", file, err)
 	}
+	if len(data) > maxParamsFileSize {
+		return nil, asInput(&pipeline.Error{File: file,
+			Msg: fmt.Sprintf("it is %d bytes, over the limit of %d bytes (8 MiB)", len(data), maxParamsFileSize),
+			Fix: "a params file holds settings: move the data to a file the stage lists under deps"})
+	}
+	if !utf8.Valid(data) {
+		line, col := lineCol(data, int64(firstInvalidUTF8(data)))
+		return nil, asInput(&pipeline.Error{File: file, Line: line, Col: col,
+			Msg: "it is not valid UTF-8", Fix: "save it as UTF-8"})
+	}
+	// A .json file is held to JSON, which is what the command reading it
+	// expects; YAML would take a trailing comma or a bare word in silence.
+	if path.Ext(file) == ".json" {
+		if err := checkJSON(file, data); err != nil {
+			return nil, asInput(err)
+		}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, asInput(fmt.Errorf("params file %q is neither valid YAML nor JSON: %w", file, err))
+		return nil, asInput(pipeline.SyntaxError(file, data, err))
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, nil
 	}
 	return doc.Content[0], nil
+}
+
+// checkJSON refuses data, the params file file, unless it holds exactly one
+// JSON value, with the line and column where it goes wrong.
+func checkJSON(file string, data []byte) error {
+	if json.Valid(data) {
+		return nil
+	}
+	const fix = "fix the JSON syntax at this line and column"
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var v json.RawMessage
+	err := dec.Decode(&v)
+	var syntax *json.SyntaxError
+	switch {
+	case err == nil:
+		rest := dec.InputOffset()
+		for rest < int64(len(data)) && strings.ContainsRune(" \t\r\n", rune(data[rest])) {
+			rest++
+		}
+		line, col := lineCol(data, rest)
+		return &pipeline.Error{File: file, Line: line, Col: col, Msg: "not valid JSON: more than one value",
+			Fix: "a JSON file holds one value: keep the first, or wrap them in a list"}
+	case errors.As(err, &syntax):
+		line, col := lineCol(data, max(syntax.Offset-1, 0))
+		return &pipeline.Error{File: file, Line: line, Col: col, Msg: "not valid JSON: " + syntax.Error(), Fix: fix}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		line, col := lineCol(data, int64(len(data)))
+		return &pipeline.Error{File: file, Line: line, Col: col, Msg: "not valid JSON: unexpected end of the file", Fix: "close what is open, or write a value"}
+	}
+	return &pipeline.Error{File: file, Msg: "not valid JSON: " + err.Error(), Fix: fix}
+}
+
+// firstInvalidUTF8 gives the offset of the first byte of data that is not
+// UTF-8, or len(data).
+func firstInvalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
+}
+
+// lineCol gives the one-based line and column, in characters, of the byte
+// at offset in data.
+func lineCol(data []byte, offset int64) (line, col int) {
+	before := data[:min(offset, int64(len(data)))]
+	start := bytes.LastIndexByte(before, '\n') + 1
+	return bytes.Count(before, []byte("\n")) + 1, utf8.RuneCount(before[start:]) + 1
 }
 
 // paramValue gives the value at a dotted key of a params document as

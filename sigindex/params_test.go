@@ -2,10 +2,15 @@ package sigindex
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/git-dds/git-dds/pipeline"
 )
 
 const yamlParams = `
@@ -206,6 +211,90 @@ func FuzzParamValue(f *testing.F) {
 		// NaN and the infinities are the one departure from JSON.
 		if !strings.Contains(first, "NaN") && !strings.Contains(first, "Infinity") && !json.Valid([]byte(first)) {
 			t.Fatalf("paramValue gave invalid JSON %q", first)
+		}
+	})
+}
+
+// TestParamsFileErrorsSayWhere checks that a params file that cannot be
+// read is reported at its own FILE:LINE:COL, one-based, worded for JSON
+// when the file is JSON, and as the user's input to fix.
+func TestParamsFileErrorsSayWhere(t *testing.T) {
+	tests := []struct {
+		file, content string
+		want          string // the start of the message
+		phrase        string
+	}{
+		// yaml.v3's parser counts lines from zero, its scanner from one.
+		{"p.yaml", "a: 1\nb:\n  c: 2\n d: 3\n", "p.yaml:4:", "not valid YAML"},
+		{"p.yaml", "a: 1\nb: [1, 2\nc: 3\n", "p.yaml:", "not valid YAML"},
+		{"p.yaml", "a: 1\nb: 'open\n", "p.yaml:2", "not valid YAML"},
+		{"p.yml", "a: 1\n\tb: 2\n", "p.yml:2", "not valid YAML"},
+		{"conf/p.json", "{\n  \"a\": 1,\n  \"b\": 2,\n}\n", "conf/p.json:4:1: ", "not valid JSON: invalid character '}' looking for beginning of object key string"},
+		{"p.json", "{\"a\": 1}\n{\"b\": 2}\n", "p.json:2:1: ", "not valid JSON: more than one value"},
+		{"p.json", "{\n  \"a\": [1, 2,\n", "p.json:3:1: ", "not valid JSON: unexpected end of the file"},
+		{"p.json", "{\"a\": 1,\n \"b\": tru}\n", "p.json:2:10: ", "not valid JSON: invalid character '}' in literal true"},
+		{"p.json", "{\"a\": \"é\", \"b\": x}\n", "p.json:1:17: ", "not valid JSON"},
+		{"p.yaml", "a: 1\nb: 2\nc: caf\xe9\n", "p.yaml:3:7: ", "not valid UTF-8"},
+		{"p.json", "{\"a\": 1,\n \"b\": \"\xff\"}\n", "p.json:2:8: ", "not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		_, err := loadParams(fakeTree{tt.file: file("00", tt.content)}, tt.file)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.phrase) || !errors.Is(err, ErrInput) {
+			t.Errorf("%s %q: %v; want an input error starting %q, with %q", tt.file, tt.content, err, tt.want, tt.phrase)
+		}
+	}
+}
+
+// TestParamsFileIsBounded checks that a params file too large to be
+// settings is refused before it is parsed.
+func TestParamsFileIsBounded(t *testing.T) {
+	big := "a: 1\nlist:\n" + strings.Repeat("  - 12345678901234567890\n", maxParamsFileSize/25+1)
+	start := time.Now()
+	_, err := loadParams(fakeTree{"p.yaml": file("00", big)}, "p.yaml")
+	if err == nil || !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "over the limit") {
+		t.Fatalf("a %d-byte params file: %v; want an input error saying it is over the limit", len(big), err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("refusing a %d-byte params file took %v", len(big), d)
+	}
+	if _, err := loadParams(fakeTree{"p.yaml": file("00", big[:maxParamsFileSize-100])}, "p.yaml"); err != nil && strings.Contains(err.Error(), "over the limit") {
+		t.Errorf("a params file under the limit is refused: %v", err)
+	}
+}
+
+// FuzzLoadParams checks that a params file, JSON or YAML, either loads or
+// is refused as the user's input at a line and column inside the file, and
+// that a .json file loads only when it is JSON.
+func FuzzLoadParams(f *testing.F) {
+	f.Add(yamlParams, false)
+	f.Add(jsonParams, true)
+	f.Add("{\n  \"a\": 1,\n}\n", true)
+	f.Add("a: 1\n\tb: 2\n", false)
+	f.Add("{\"a\": 1}\n{\"b\": 2}", true)
+	f.Add("a: [1, 2\n", false)
+	f.Fuzz(func(t *testing.T, content string, isJSON bool) {
+		name := "conf/p.yaml"
+		if isJSON {
+			name = "conf/p.json"
+		}
+		_, err := loadParams(fakeTree{name: file("00", content)}, name)
+		if err == nil {
+			if isJSON && !json.Valid([]byte(content)) {
+				t.Fatalf("%q loaded as JSON", content)
+			}
+			if !utf8.ValidString(content) {
+				t.Fatalf("%q loaded, though it is not UTF-8", content)
+			}
+			return
+		}
+		var perr *pipeline.Error
+		if !errors.Is(err, ErrInput) || !errors.As(err, &perr) || perr.File != name {
+			t.Fatalf("%q: %v is not an input error naming %s", content, err, name)
+		}
+		// YAML ends a line at a CR too.
+		lines := strings.Count(content, "\n") + strings.Count(content, "\r") + 1
+		if perr.Line < 0 || perr.Line > lines+1 || perr.Col < 0 || !strings.HasPrefix(err.Error(), name+":") {
+			t.Fatalf("%q (%d lines): %v is not at a place in the file", content, lines, err)
 		}
 	})
 }

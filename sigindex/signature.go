@@ -1,13 +1,15 @@
 package sigindex
 
 import (
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/zeebo/blake3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/git-dds/git-dds/gitref"
@@ -22,8 +24,27 @@ const (
 	KindDep   = "dep"   // Name: a tracked dep path; Value: its git object id
 	KindStage = "stage" // Name: an upstream stage; Value: its signature
 	KindParam = "param" // Name: "file:key"; Value: canonical JSON
-	KindEnv   = "env"   // Name: a variable; Value: its value quoted, "" when unset
+	KindEnv   = "env"   // Name: a variable; Value: EnvValueHash of its value, "" when unset
 )
+
+// envHashContext is the BLAKE3 key-derivation context of an env value's
+// hash. It is public: every clone must compute the same signatures.
+const envHashContext = "git dds 2026-12-02 env value"
+
+// EnvValueHash is what a signature, and so a record, holds for a declared
+// variable that is set: the 64-hex-digit BLAKE3 key-derivation hash of its
+// name, a NUL and its value, never the value. A record goes to every remote
+// and status prints what changed, and a variable may hold a token.
+//
+// The hash does not keep a guessable value secret: its key is public, and
+// whoever holds a record and its signature can test guesses (see
+// docs/signatures.md). It keeps a value with enough entropy, such as a
+// token, out of every file and message.
+func EnvValueHash(name, value string) string {
+	var sum [32]byte
+	blake3.DeriveKey(envHashContext, []byte(name+"\x00"+value), sum[:])
+	return hex.EncodeToString(sum[:])
+}
 
 // Env looks up an environment variable's value; ok is false when it is unset.
 type Env func(name string) (value string, ok bool)
@@ -38,7 +59,8 @@ type Env func(name string) (value string, ok bool)
 //     st reads: every output of a stage is fixed by its signature, so naming
 //     another of them adds nothing;
 //   - each declared params key, sorted by file then key, as canonical JSON;
-//   - each declared env var, sorted, quoted, or "" when unset.
+//   - each declared env var, sorted, as the hash of its value, or "" when
+//     unset: the value itself is never kept.
 //
 // The stage's name is left out, so renaming a stage keeps its computations;
 // two stages of one pipeline still never share a signature because no two
@@ -91,7 +113,7 @@ func (e *Evaluator) Compute(st *pipeline.Stage, upstream map[string]string) (sig
 	for _, name := range sortedUnique(st.Env) {
 		value := ""
 		if v, ok := env(name); ok {
-			value = strconv.Quote(v)
+			value = EnvValueHash(name, v)
 		}
 		inputs = append(inputs, Input{Kind: KindEnv, Name: name, Value: value})
 	}
@@ -146,6 +168,14 @@ func paramInputs(st *pipeline.Stage, load func(file string) (*yaml.Node, error),
 			return nil, asInput(fmt.Errorf("stage %q: params file %q has a ':' in its name, which git dds uses to separate a file from its key: rename the file", st.Name, file))
 		}
 		doc, err := load(file)
+		var perr *pipeline.Error
+		if errors.As(err, &perr) {
+			// FILE:LINE:COL first, as for dds.yaml, where editors and
+			// terminals look for it.
+			at := *perr
+			at.Msg = fmt.Sprintf("params file of stage %q: %s", st.Name, perr.Msg)
+			return nil, asInput(&at)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("stage %q: %w", st.Name, err)
 		}

@@ -1,10 +1,13 @@
 package sigindex
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,7 +101,7 @@ func downstreamTree() fakeTree {
 // The signatures below were computed once and frozen: a change to any of
 // them is a change to the encoding, which must bump FormatVersion.
 func TestGoldenSignatures(t *testing.T) {
-	const cleanSig = "861a57bd316c6c98a0b07fc477e5e33585a3fe8b84e1a26896483479bb3b7c4d"
+	const cleanSig = "58b5576a20c39f9f57104da46e3633a88af8a2c5cee6c0293f73a334ba8b48b8"
 	tests := []struct {
 		name     string
 		stage    *pipeline.Stage
@@ -121,7 +124,7 @@ func TestGoldenSignatures(t *testing.T) {
 			tree:     downstreamTree(),
 			producer: producerOf(map[string]string{"out/clean.csv": "clean"}),
 			upstream: map[string]string{"clean": cleanSig},
-			want:     "1cb5d6df4143e77b707733fcf81d02b5687c5c68e89df2410ac6dd077fc873f0",
+			want:     "1fb4ca1f96a8cc9ad56d15825248d7516beca63edccb6eccfec573e1a6bfa0d4",
 		},
 		{
 			name:  "a bare command in a working directory",
@@ -140,7 +143,7 @@ func TestGoldenSignatures(t *testing.T) {
 			},
 			tree: fakeTree{"conf.json": file("aa", `{"opt": {"lr": 1e-3, "name": "adam", "nesterov": true, "decay": null}, "layers": [64, 32.0]}`)},
 			env:  envOf(map[string]string{"EMPTY": ""}),
-			want: "5d7bbedd721d896a0166ba69a98ddb9edef0008fb83500417a10550153cb958f",
+			want: "0af7a4a73dec3e90e1195c38478fce476e90a6f652e935a8832770adca97084f",
 		},
 	}
 	for _, tt := range tests {
@@ -169,7 +172,7 @@ func TestComputeInputs(t *testing.T) {
 		{Kind: KindDep, Name: "src/clean.py", Value: "3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a"},
 		{Kind: KindDep, Name: "src/lib", Value: "8e1c44d2b5a3f60718293a4b5c6d7e8f90a1b2c3"},
 		{Kind: KindParam, Name: "params.yaml:clean.impute", Value: `"mean"`},
-		{Kind: KindEnv, Name: "SEED", Value: `"42"`},
+		{Kind: KindEnv, Name: "SEED", Value: "6be9b39538669517f4d96d87c2af7294e69345b9ed623ee167d36620eeb333d4"},
 	}
 	if !slices.Equal(inputs, want) {
 		t.Errorf("inputs =\n%v\nwant\n%v", inputs, want)
@@ -336,7 +339,7 @@ func TestComputeErrors(t *testing.T) {
 			name:   "a params file that does not parse",
 			stage:  withParams("params.yaml", "a"),
 			tree:   exampleTree().with("params.yaml", file("ee", "a: [1, 2\n")),
-			wantIn: []string{`stage "clean"`, `"params.yaml"`, "neither valid YAML nor JSON"},
+			wantIn: []string{`stage "clean"`, "params.yaml:2: params file of stage", "not valid YAML"},
 		},
 		{
 			name:   "a colon in a params file name",
@@ -374,5 +377,51 @@ func TestComputeErrors(t *testing.T) {
 				t.Errorf("error %q does not wrap %v", err, tt.wantIs)
 			}
 		})
+	}
+}
+
+// TestEnvValuesNeverKept checks that a declared variable's value reaches
+// neither the inputs a record keeps nor what status says changed: a record
+// goes to every remote, and a variable may hold a token.
+func TestEnvValuesNeverKept(t *testing.T) {
+	secrets := []string{"s3cr3t-T0KEN-9f8e7d", "hunter2", `"quoted"`, "line\nbreak", "ünïcödé-välüe", strings.Repeat("long", 40)}
+	st := &pipeline.Stage{Name: "fetch", Cmd: "make fetch", Env: []string{"API_TOKEN"}, Outs: []string{"out"}}
+	for _, secret := range secrets {
+		for _, other := range []string{"other-value-x", ""} {
+			sigA, inA, err := Compute(st, fakeTree{}, nil, nil, envOf(map[string]string{"API_TOKEN": secret}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sigB, inB, err := Compute(st, fakeTree{}, nil, nil, envOf(map[string]string{"API_TOKEN": other}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, inUnset, err := Compute(st, fakeTree{}, nil, nil, envOf(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sigA == sigB {
+				t.Errorf("values %q and %q give one signature", secret, other)
+			}
+			kept, err := json.Marshal(inA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var shown []string
+			for _, pair := range [][2][]Input{{inA, inB}, {inB, inA}, {inA, inUnset}, {inUnset, inA}, {inA, inA[:len(inA)-1]}, {inA[:len(inA)-1], inA}} {
+				shown = append(shown, Describe(pair[0], pair[1])...)
+				shown = append(shown, Changed(pair[0], pair[1])...)
+			}
+			for _, where := range append([]string{string(kept), fmt.Sprint(inA)}, shown...) {
+				for _, part := range []string{secret, strconv.Quote(secret), secret[:len(secret)/2+1]} {
+					if strings.Contains(where, part) {
+						t.Errorf("value %q shows in %q", secret, where)
+					}
+				}
+			}
+			if d := Describe(inA, inB); !slices.Equal(d, []string{"env:API_TOKEN changed"}) {
+				t.Errorf("Describe = %q, want env:API_TOKEN changed", d)
+			}
+		}
 	}
 }

@@ -216,10 +216,11 @@ func (s *Store) ingestByLink(ctx context.Context, path string, before fs.FileInf
 		// every other name it has, such as an input the command linked.
 		return "", 0, errNotLinkable
 	}
-	if err := os.MkdirAll(s.tmp, 0o755); err != nil {
+	dir, err := s.tempDir()
+	if err != nil {
 		return "", 0, err
 	}
-	tmp := tempName(s.tmp, "link-")
+	tmp := tempName(dir, "link-")
 	if err := os.Link(path, tmp); err != nil {
 		if isUnlinkable(err) {
 			return "", 0, errNotLinkable
@@ -267,10 +268,11 @@ func (s *Store) putBytes(content []byte, b *batch) (string, error) {
 }
 
 func (s *Store) createTemp() (*os.File, error) {
-	if err := os.MkdirAll(s.tmp, 0o755); err != nil {
+	dir, err := s.tempDir()
+	if err != nil {
 		return nil, err
 	}
-	return os.CreateTemp(s.tmp, "object-")
+	return os.CreateTemp(dir, "object-")
 }
 
 // batch holds the temporary objects of one ingest until all are written,

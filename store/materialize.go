@@ -50,7 +50,7 @@ func (s *Store) materializeFile(ctx context.Context, id, dest string, mode LinkM
 			return nil
 		}
 	}
-	tmp := workTreeTemp(dest)
+	tmp := s.workTreeTemp(dest)
 	if err := s.placeFile(ctx, id, tmp, fileMode, mode); err != nil {
 		_ = os.Remove(tmp)
 		return err
@@ -71,7 +71,7 @@ func (s *Store) materializeDir(ctx context.Context, id, dest string, mode LinkMo
 			return fmt.Errorf("file %s (object %s): %w", e.Path, e.ID, ErrNotFound)
 		}
 	}
-	tmp := workTreeTemp(dest)
+	tmp := s.workTreeTemp(dest)
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		return err
 	}
@@ -98,6 +98,9 @@ func (s *Store) fillTree(ctx context.Context, root string, m Manifest, mode Link
 				return err
 			}
 			made[parent] = true
+		}
+		if err := s.CheckSize(e.ID, e.Size); err != nil {
+			return fmt.Errorf("%s: %w", e.Path, err)
 		}
 		if err := s.placeFile(ctx, e.ID, target, e.Mode.Perm(), mode); err != nil {
 			return fmt.Errorf("%s: %w", e.Path, err)
@@ -236,7 +239,7 @@ func replace(tmp, dest string) error {
 
 	leftover := tmp
 	if err := exchange(tmp, dest); err != nil {
-		leftover = workTreeTemp(dest)
+		leftover = tmp + "-old" // its owner, as tmp's
 		if err := os.Rename(dest, leftover); err != nil {
 			_ = os.RemoveAll(tmp)
 			return err
@@ -253,9 +256,15 @@ func replace(tmp, dest string) error {
 	return nil
 }
 
-// workTreeTemp returns a fresh name beside dest matching WorkTreeTempGlob.
-func workTreeTemp(dest string) string {
-	return tempName(filepath.Dir(dest), "."+filepath.Base(dest)+".dds-tmp-")
+// workTreeTemp returns a fresh name beside dest matching WorkTreeTempGlob,
+// naming this process's temporary folder so that a later command can tell
+// whether its owner still runs.
+func (s *Store) workTreeTemp(dest string) string {
+	prefix := "." + filepath.Base(dest) + ".dds-tmp-"
+	if tag := s.ownerTag(); tag != "" {
+		prefix += tag + "-"
+	}
+	return tempName(filepath.Dir(dest), prefix)
 }
 
 func sameFile(a, b string) (bool, error) {
@@ -268,4 +277,24 @@ func sameFile(a, b string) (bool, error) {
 		return false, err
 	}
 	return os.SameFile(ai, bi), nil
+}
+
+// CheckSize refuses an object whose size is not the size recorded for it:
+// a process that outlived its stage's command can have written to it (in
+// hardlink mode the object is the output's own inode), and such bytes must
+// never be placed as the recorded ones. fsck rehashes everything.
+func (s *Store) CheckSize(id string, size int64) error {
+	p, err := s.objectPath(id)
+	if err != nil {
+		return err
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil // Materialize says what is missing
+	}
+	if info.Size() != size {
+		return fmt.Errorf("object %s is %d bytes, not the %d recorded: it changed after it was stored: %w; run git dds fsck --repair, then git dds run",
+			id, info.Size(), size, ErrCorrupt)
+	}
+	return nil
 }

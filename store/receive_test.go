@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -32,7 +30,7 @@ func TestReceiveChecksContentAgainstItsID(t *testing.T) {
 			if s.Has(id) {
 				t.Fatal("content that does not match its id reached the store")
 			}
-			if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
+			if left := tempFiles(t, dir); len(left) != 0 {
 				t.Fatalf("a refused object left %d temporary files", len(left))
 			}
 

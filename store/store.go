@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/git-dds/git-dds/sigindex"
@@ -46,6 +47,8 @@ type Store struct {
 	// all to every process (temporary file, then rename), but a power loss
 	// may leave a damaged object behind, which fsync finds.
 	lazy bool
+	// own is this process's temporary folder (see owner).
+	own owner
 }
 
 // SetDurable says whether objects are flushed to disk before they are
@@ -270,8 +273,9 @@ func (s *Store) Remove(id string) error {
 }
 
 // RemoveStaleTemp deletes temporary files that an ingest killed mid-way left
-// in the store's tmp folder. Only files older than maxAge go, so ingests
-// still running in other processes keep theirs.
+// loose in the store's tmp folder (where versions before per-process
+// folders wrote them). Only files older than maxAge go, so ingests still
+// running in other processes keep theirs.
 func (s *Store) RemoveStaleTemp(maxAge time.Duration) (removed int, err error) {
 	entries, err := os.ReadDir(s.tmp)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -282,6 +286,9 @@ func (s *Store) RemoveStaleTemp(maxAge time.Duration) (removed int, err error) {
 	}
 	cutoff := time.Now().Add(-maxAge)
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ownerPrefix) {
+			continue // a process's own folder: RemoveDeadTemps decides
+		}
 		info, err := e.Info()
 		if err != nil || !info.ModTime().Before(cutoff) {
 			continue
@@ -348,6 +355,20 @@ func (s *Store) HoldsOutput(id string, dir bool) bool {
 		}
 	}
 	return true
+}
+
+// CheckWritable tries the store's temporary folder, where every object is
+// first written: a store on a read-only mount, or one this user may not
+// write, fails here rather than after a stage ran.
+func (s *Store) CheckWritable() error {
+	if err := os.MkdirAll(s.tmp, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(s.tmp, "probe-")
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Close(), os.Remove(f.Name()))
 }
 
 // Dir is the store's folder, which holds objects/ and tmp/.

@@ -509,7 +509,7 @@ func TestCancelledIngestLeavesNothing(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) > 0 {
+			if left := tempFiles(t, dir); len(left) > 0 {
 				t.Errorf("temporary files left: %v", left)
 			}
 			if b, _ := os.ReadFile(src); !bytes.Equal(b, content) || perm(t, src) != 0o644 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -34,8 +35,19 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 		return err
 	}
 	view, err := namespace.Load(ctx, ws.Repo, namespace.WorktreeRev, ws.Env)
+	if errors.Is(err, namespace.ErrNoPipeline) {
+		// No outputs declared: in step means none of those git dds placed.
+		view, err = nil, nil
+	}
 	if err != nil {
 		return err
+	}
+	// A remote gives back what the store lost or found damaged.
+	closeRemote, rerr := useDefaultRemote(ctx, ws, false)
+	if rerr != nil {
+		fmt.Fprintf(g.stderr, "git dds: warning: %v\n", rerr)
+	} else {
+		defer closeRemote()
 	}
 	res, err := ws.Checkout(ctx, view, opts.force)
 	if res == nil {
@@ -50,6 +62,9 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 	fmt.Fprintf(g.stdout, "restored %s, %d already in place", run.Count(len(res.Restored), "output"), len(res.Fresh))
 	if len(res.Stale) > 0 {
 		fmt.Fprintf(g.stdout, "; %s computed nowhere (git dds run computes them)", run.Count(len(res.Stale), "stage"))
+	}
+	if len(res.Removed) > 0 {
+		fmt.Fprintf(g.stdout, "; removed %s placed for other inputs or no longer declared", run.Count(len(res.Removed), "output"))
 	}
 	fmt.Fprintln(g.stdout)
 	return err

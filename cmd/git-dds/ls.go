@@ -39,7 +39,7 @@ func runLs(ctx context.Context, g *globalOptions, opts *lsOptions) error {
 	}
 	refName := fullRefName(ws.Repo, opts.ref)
 	saved := func(ref string) (ns *namespace.Namespace, ok bool, err error) {
-		err = ws.WithIndex(ctx, func(ix *sigindex.Index) error {
+		err = ws.WithIndexRead(ctx, func(ix *sigindex.Index) error {
 			ns, ok, err = namespace.Saved(ix, ws.Repo, refName)
 			return err
 		})
