@@ -67,7 +67,8 @@ func (w *Workspace) SyncExclude(outs []string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
-	lock := flock.New(filepath.Join(dir, "exclude.lock"))
+	// Not followed if planted as a symbolic link in a shared store.
+	lock := flock.New(filepath.Join(dir, "exclude.lock"), flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
 	if err := lock.Lock(); err != nil {
 		return fmt.Errorf("locking %s: %w", lock.Path(), err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -186,7 +185,14 @@ func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied
 		return nil, err
 	}
 	for _, c := range cands {
-		abs := filepath.Join(w.Repo.Root, filepath.FromSlash(c.path))
+		// The paths come from the index: one that would lead out of the
+		// working tree (by ".." or a symbolic link) is not git dds's to
+		// delete, whatever the index says; its note goes.
+		abs, err := w.outputDest(c.path)
+		if err != nil {
+			t.forget = append(t.forget, c.path)
+			continue
+		}
 		fp, err := fingerprint(abs)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
