@@ -182,6 +182,13 @@ func prefetchDeps(tree gitref.Tree, p *pipeline.Pipeline) error {
 	if !ok {
 		return nil
 	}
+	return pf.Prefetch(trackedInputs(p))
+}
+
+// trackedInputs lists the files and folders of the tree that the
+// pipeline's signatures read: every dep no stage produces, and every
+// params file.
+func trackedInputs(p *pipeline.Pipeline) []string {
 	var paths []string
 	for _, st := range p.Stages {
 		for _, d := range st.Deps {
@@ -193,7 +200,7 @@ func prefetchDeps(tree gitref.Tree, p *pipeline.Pipeline) error {
 			paths = append(paths, f.File)
 		}
 	}
-	return pf.Prefetch(paths)
+	return paths
 }
 
 // LoadPipeline reads and validates dds.yaml from tree. For the working tree
@@ -291,18 +298,7 @@ func (l *Loader) Committed(ctx context.Context, wt *View, commit string) (*View,
 // sameInputs reports whether tree records, for every file wt's signatures
 // read, what wt.Tree holds.
 func sameInputs(wt *View, tree gitref.Tree) bool {
-	p := wt.Pipeline
-	paths := []string{pipeline.FileName}
-	for _, st := range p.Stages {
-		for _, d := range st.Deps {
-			if _, produced := p.Producer(d); !produced {
-				paths = append(paths, d)
-			}
-		}
-		for _, f := range st.Params {
-			paths = append(paths, f.File)
-		}
-	}
+	paths := append([]string{pipeline.FileName}, trackedInputs(wt.Pipeline)...)
 	for _, path := range paths {
 		a, okA, errA := wt.Tree.Lookup(path)
 		b, okB, errB := tree.Lookup(path)
