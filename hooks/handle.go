@@ -65,7 +65,7 @@ func (h *Handler) postCheckout(ctx context.Context, args []string) error {
 	if len(args) != 3 {
 		return fmt.Errorf("post-checkout takes <previous HEAD> <new HEAD> <flag>, got %q", args)
 	}
-	if h.sequencing() {
+	if h.sequencing() && !h.rebaseFastForwarding() {
 		return nil
 	}
 	if args[2] != "1" {
@@ -315,6 +315,24 @@ func (h *Handler) sequencing() bool {
 		}
 	}
 	return false
+}
+
+// rebaseFastForwarding reports whether the rebase under way has nothing
+// left to replay: git then only checks out the new tip, firing
+// post-checkout, and runs no post-rewrite after it. That checkout is the
+// whole rebase, and is synced as such.
+func (h *Handler) rebaseFastForwarding() bool {
+	todo, err := os.ReadFile(filepath.Join(h.WS.Repo.GitDir, "rebase-merge", "git-rebase-todo"))
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(todo)) {
+		line = strings.TrimSpace(line)
+		if line != "" && line != "noop" && !strings.HasPrefix(line, "#") {
+			return false
+		}
+	}
+	return true
 }
 
 func branchName(ref string) string {
