@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -102,6 +104,14 @@ func newHookCommand(g *globalOptions) *cobra.Command {
 }
 
 func runHook(ctx context.Context, g *globalOptions, name string, args []string) error {
+	// Flags are not parsed (git's arguments pass as they are), so -h and
+	// --help land here too, as any word that names no hook.
+	if !slices.Contains(hooks.Names(), name) {
+		return usageError{
+			err:  fmt.Errorf("git dds hook is what the installed git hooks call: it takes a hook name (%s), got %q", strings.Join(hooks.Names(), ", "), name),
+			hint: "git dds install -h says how the hooks are installed",
+		}
+	}
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
 		if name == hooks.PrePush {

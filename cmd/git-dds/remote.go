@@ -101,10 +101,10 @@ func newTransferCommand(g *globalOptions, tc transferCommand) *cobra.Command {
 
 func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, tc transferCommand, name string) error {
 	if opts.all && opts.rev != "" {
-		return usageError{errors.New("--all and --rev choose views two ways; give one")}
+		return usageError{err: errors.New("--all and --rev choose views two ways; give one")}
 	}
 	if opts.jobs < 1 {
-		return usageError{fmt.Errorf("--jobs is %d; it takes 1 or more", opts.jobs)}
+		return usageError{err: fmt.Errorf("--jobs is %d; it takes 1 or more", opts.jobs)}
 	}
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {

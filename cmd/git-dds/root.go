@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -31,15 +33,23 @@ type globalOptions struct {
 func newRootCommand() *cobra.Command {
 	opts := &globalOptions{stdout: os.Stdout, stderr: os.Stderr}
 	root := &cobra.Command{
-		Use:           "git dds",
+		// git runs git-dds as `git dds`: cobra names a command by the
+		// first word of Use, and every usage line, footer and error by
+		// the display name, which must be what a user types.
+		Use:           "dds",
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "git dds"},
 		Short:         "Version data the way git versions code",
 		Long:          "git dds runs the stages of dds.yaml, stores each output once by the signature of the code, params and upstream outputs that produce it, and keeps every branch's outputs in step with its code.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          unknownCommand,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
 	}
 	root.PersistentFlags().StringVarP(&opts.dir, "dir", "C", ".", "run as if git dds was started in this folder")
 	root.PersistentFlags().BoolVar(&opts.json, "json", false, "print one JSON document on stdout")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err: err} })
 	root.AddCommand(
 		newRunCommand(opts),
 		newStatusCommand(opts),
@@ -57,7 +67,62 @@ func newRootCommand() *cobra.Command {
 		newFetchCommand(opts),
 		newPullCommand(opts),
 	)
+	root.SetHelpCommand(newHelpCommand())
+	for _, cmd := range root.Commands() {
+		usageArgs(cmd)
+	}
 	return root
+}
+
+// newHelpCommand is cobra's help command, except that a topic that names
+// no command is a usage error, not the root's help and success.
+func newHelpCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "Help about any command",
+		Long:  "Help shows the help of a command, as git dds COMMAND -h does. With the man pages installed (make install), man git-dds-COMMAND shows its manual page.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, rest, err := cmd.Root().Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				return usageError{err: fmt.Errorf("no help for %q: git dds has no such command", strings.Join(args, " ")), hint: "see git dds -h"}
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			parent, _, err := cmd.Root().Find(args)
+			if err != nil || parent == nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var names []cobra.Completion
+			for _, sub := range parent.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					names = append(names, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
+}
+
+// usageArgs makes the argument checks of cmd and its subcommands, cobra's
+// own included (cobra.MaximumNArgs...), report usage errors.
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				var usage usageError
+				if errors.As(err, &usage) {
+					return err
+				}
+				return usageError{err: fmt.Errorf("%s %w", cmd.CommandPath(), err)}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // openWorkspace finds the repository and its store.
@@ -68,7 +133,7 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, er
 	}
 	link, err := store.ParseLinkMode(repo.ConfigValue("dds", "link"))
 	if err != nil {
-		return nil, usageError{fmt.Errorf("git config dds.link: %w", err)}
+		return nil, usageError{err: fmt.Errorf("git config dds.link: %w", err), hint: configHint("link")}
 	}
 	ws, err := run.NewWorkspace(repo, link, opts.stderr)
 	if err != nil {
@@ -77,7 +142,7 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, er
 	if v := repo.ConfigValue("dds", "fsync"); v != "" {
 		durable, ok := gitref.ParseBool(v)
 		if !ok {
-			return nil, usageError{fmt.Errorf("git config dds.fsync is %q; it takes true or false", v)}
+			return nil, usageError{err: fmt.Errorf("git config dds.fsync is %q; it takes true or false", v), hint: configHint("fsync")}
 		}
 		ws.Store.SetDurable(durable)
 	}
@@ -85,11 +150,17 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, er
 	if v := repo.ConfigValue("dds", "lockTimeout"); v != "" {
 		wait, err := parseLockTimeout(v)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, usageError{err: err, hint: configHint("lockTimeout")}
 		}
 		ws.IndexOptions.Wait = wait
 	}
 	return ws, nil
+}
+
+// configHint is the way back from a bad setting: a command's -h does not
+// describe git config.
+func configHint(key string) string {
+	return "git config --unset dds." + key + " goes back to the default"
 }
 
 // parseLockTimeout reads git config dds.lockTimeout: how many milliseconds
@@ -132,10 +203,23 @@ func (o *globalOptions) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
+// unknownCommand rejects a word after git dds that names no command, as a
+// usage error, with the commands it is close to.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	hint := "see " + cmd.CommandPath() + " -h"
+	if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+		hint += "\n\nDid you mean this?\n\t" + strings.Join(near, "\n\t")
+	}
+	return usageError{err: fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()), hint: hint}
+}
+
 // noArgs rejects positional arguments with a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])}
+		return usageError{err: fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])}
 	}
 	return nil
 }

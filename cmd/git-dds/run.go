@@ -37,7 +37,7 @@ any other is executed with sh -c at the repository root (or its wdir).`,
 
 func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []string) error {
 	if opts.jobs < 1 {
-		return usageError{fmt.Errorf("-j takes a number of stages of at least 1, got %d", opts.jobs)}
+		return usageError{err: fmt.Errorf("-j takes a number of stages of at least 1, got %d", opts.jobs)}
 	}
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
