@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,5 +96,99 @@ func TestCommandNames(t *testing.T) {
 	res = s.exec("", "git", "dds", "ru")
 	if !strings.Contains(res.stderr, "Did you mean this?\n\trun") {
 		t.Errorf("git dds ru suggests nothing:\n%s", res.stderr)
+	}
+}
+
+// TestVersion: --version and the version command print the module version
+// and, for a binary built in a git checkout, the commit it was built from.
+func TestVersion(t *testing.T) {
+	s := newSandbox(t)
+	for _, args := range [][]string{{"dds", "--version"}, {"dds", "version"}} {
+		out := s.must("", "git", args...)
+		if !regexp.MustCompile(`^git dds version \S+`).MatchString(out) {
+			t.Errorf("git %s printed %q, want git dds version X", strings.Join(args, " "), out)
+		}
+	}
+
+	// The test binary is built without VCS stamping: build one in a fresh
+	// git checkout of these sources (go stamps no commit in a linked
+	// worktree), and it must name that checkout's commit.
+	root, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Skipf("skipped: the sources are not in a git checkout: %v", err)
+	}
+	src := s.path("src")
+	s.must("", "git", "init", "-q", src)
+	archive := exec.Command("sh", "-c", `git ls-files -z --cached --others --exclude-standard | tar --null -T - -c | tar -x -C "$1"`, "sh", src)
+	archive.Dir = strings.TrimSpace(string(root))
+	if out, err := archive.CombinedOutput(); err != nil {
+		t.Fatalf("copying the sources: %v\n%s", err, out)
+	}
+	s.must("src", "git", "add", "-A")
+	s.must("src", "git", "commit", "-q", "-m", "sources")
+	head := strings.TrimSpace(s.must("src", "git", "rev-parse", "HEAD"))
+	bin := filepath.Join(t.TempDir(), "git-dds")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, "./cmd/git-dds")
+	build.Dir = src
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -buildvcs=true: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil || !strings.Contains(string(out), "commit "+head) {
+		t.Errorf("git-dds --version built at %s printed %q (%v), want the commit", head, out, err)
+	}
+}
+
+// TestQuiet: with -q, the commands that report progress and a summary
+// print nothing when all goes well, and still print errors; -n is
+// run --dry-run.
+func TestQuiet(t *testing.T) {
+	s := newSandbox(t)
+	s.write("repo/dds.yaml", `stages:
+  small:
+    cmd: mkdir -p out && echo small > out/small.txt
+    outs: [out/small.txt]
+`)
+	s.must("repo", "git", "init", "-q")
+	s.must("repo", "git", "add", "-A")
+	s.must("repo", "git", "commit", "-q", "-m", "pipeline")
+	if err := os.Mkdir(s.path("remote"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s.must("repo", "git", "config", "dds.remote.origin.url", "file://"+s.path("remote"))
+
+	dry := s.must("repo", "git", "dds", "run", "--dry-run", "--offline")
+	if short := s.must("repo", "git", "dds", "run", "-n", "--offline"); short != dry || !strings.Contains(dry, "would execute small") {
+		t.Errorf("run -n printed %q, run --dry-run %q", short, dry)
+	}
+	quiet := func(args ...string) {
+		t.Helper()
+		res := s.exec("repo", "git", append([]string{"dds"}, args...)...)
+		if res.code != 0 || res.stdout != "" || res.stderr != "" {
+			t.Errorf("git dds %s exited with %d and printed:\n%s%s", strings.Join(args, " "), res.code, res.stdout, res.stderr)
+		}
+	}
+	quiet("run", "-q")
+	quiet("push", "-q")
+	if err := os.RemoveAll(s.path("repo/.git/dds")); err != nil {
+		t.Fatal(err)
+	}
+	quiet("fetch", "--quiet")
+	if err := os.Remove(s.path("repo/out/small.txt")); err != nil {
+		t.Fatal(err)
+	}
+	quiet("checkout", "-q")
+	quiet("pull", "-q")
+	quiet("uninstall", "-q")
+	quiet("install", "-q")
+
+	s.write("repo/dds.yaml", `stages:
+  broken:
+    cmd: exit 7
+    outs: [never.txt]
+`)
+	res := s.exec("repo", "git", "dds", "run", "-q", "--offline")
+	if res.code != 1 || !strings.Contains(res.stderr, "broken") {
+		t.Errorf("a failing run -q exited with %d and said:\n%s", res.code, res.stderr)
 	}
 }

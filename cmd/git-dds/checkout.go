@@ -25,6 +25,7 @@ func newCheckoutCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.force, "force", "f", false, "overwrite outputs edited by hand")
+	g.addQuiet(cmd)
 	return cmd
 }
 
@@ -54,10 +55,11 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 		}
 		return err
 	}
-	fmt.Fprintf(g.stdout, "restored %s, %d already in place", run.Count(len(res.Restored), "output"), len(res.Fresh))
+	out := g.summary()
+	fmt.Fprintf(out, "restored %s, %d already in place", run.Count(len(res.Restored), "output"), len(res.Fresh))
 	if len(res.Stale) > 0 {
-		fmt.Fprintf(g.stdout, "; %s computed nowhere (git dds run computes them)", run.Count(len(res.Stale), "stage"))
+		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", run.Count(len(res.Stale), "stage"))
 	}
-	fmt.Fprintln(g.stdout)
+	fmt.Fprintln(out)
 	return err
 }

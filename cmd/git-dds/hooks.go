@@ -40,6 +40,7 @@ nothing; git dds uninstall restores exactly what was there.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.force, "force", false, "rewrite hooks that look like a damaged git dds install")
+	g.addQuiet(cmd)
 	return cmd
 }
 
@@ -60,7 +61,7 @@ func runInstall(ctx context.Context, g *globalOptions, opts *installOptions) err
 }
 
 func newUninstallCommand(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "uninstall",
 		Short: "Remove the git dds hooks and restore the hooks that were there before",
 		Args:  noArgs,
@@ -76,15 +77,18 @@ func newUninstallCommand(g *globalOptions) *cobra.Command {
 			return printHookReport(g, report)
 		},
 	}
+	g.addQuiet(cmd)
+	return cmd
 }
 
 func printHookReport(g *globalOptions, report *hooks.Report) error {
 	if g.json {
 		return g.printJSON(report)
 	}
-	fmt.Fprintf(g.stdout, "hooks in %s:\n", report.HooksDir)
+	out := g.summary()
+	fmt.Fprintf(out, "hooks in %s:\n", report.HooksDir)
 	for _, h := range report.Hooks {
-		fmt.Fprintf(g.stdout, "  %s\n", h)
+		fmt.Fprintf(out, "  %s\n", h)
 	}
 	return nil
 }

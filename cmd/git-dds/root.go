@@ -26,6 +26,7 @@ import (
 type globalOptions struct {
 	dir    string // -C: run as if started in this folder
 	json   bool
+	quiet  bool // -q: no progress, no summary; warnings and errors still
 	stdout io.Writer
 	stderr io.Writer
 }
@@ -43,6 +44,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          unknownCommand,
+		Version:       version(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return cmd.Help()
 		},
@@ -66,7 +68,9 @@ func newRootCommand() *cobra.Command {
 		newPushCommand(opts),
 		newFetchCommand(opts),
 		newPullCommand(opts),
+		newVersionCommand(opts),
 	)
+	root.SetVersionTemplate("{{.DisplayName}} version {{.Version}}\n")
 	root.SetHelpCommand(newHelpCommand())
 	for _, cmd := range root.Commands() {
 		usageArgs(cmd)
@@ -182,11 +186,26 @@ func parseLockTimeout(v string) (time.Duration, error) {
 
 // interactive reports whether progress belongs on stderr.
 func (o *globalOptions) interactive() bool {
-	if o.json {
+	if o.json || o.quiet {
 		return false
 	}
 	f, ok := o.stderr.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// addQuiet gives cmd the -q flag of the commands that report progress and
+// a summary.
+func (o *globalOptions) addQuiet(cmd *cobra.Command) {
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print no progress and no summary; warnings and errors still")
+}
+
+// summary is where a command's closing report goes: stdout, or nowhere
+// with -q.
+func (o *globalOptions) summary() io.Writer {
+	if o.quiet {
+		return io.Discard
+	}
+	return o.stdout
 }
 
 // report prints a command's report in one write: a table of 2,000 rows
