@@ -55,7 +55,8 @@ func TestCommandNames(t *testing.T) {
 			if !strings.Contains(help.stdout, "Usage:\n  "+path) {
 				t.Errorf("%s -h gives no usage line %q:\n%s", path, path, help.stdout)
 			}
-			if m := bad.FindString(help.stdout); m != "" {
+			// git help dds is git's own way to the manual page.
+			if m := bad.FindString(strings.ReplaceAll(help.stdout, "git help dds", "")); m != "" {
 				t.Errorf("%s -h names a command %q:\n%s", path, m, help.stdout)
 			}
 			if name != "" {

@@ -37,10 +37,14 @@ func newRootCommand() *cobra.Command {
 		// git runs git-dds as `git dds`: cobra names a command by the
 		// first word of Use, and every usage line, footer and error by
 		// the display name, which must be what a user types.
-		Use:           "dds",
-		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "git dds"},
-		Short:         "Version data the way git versions code",
-		Long:          "git dds runs the stages of dds.yaml, stores each output once by the signature of the code, params and upstream outputs that produce it, and keeps every branch's outputs in step with its code.",
+		Use:         "dds",
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "git dds"},
+		Short:       "Version data the way git versions code",
+		Long: `git dds runs the stages of dds.yaml, stores each output once by the signature of the code, params and upstream outputs that produce it, and keeps every branch's outputs in step with its code.
+
+git dds COMMAND -h shows the help of a command. With the manual pages installed (make install), git help dds, git dds --help and man git-dds-COMMAND show the manual.
+
+Exit status: 0 success; 1 the answer is "no" (status --exit-code with a stage that is not fresh, a stage that failed, an output edited by hand, a problem fsck found); 2 a usage or input error (a bad flag or argument, a bad dds.yaml, an unknown stage or revision); 3 an environment error (not a git repository, the index busy, an I/O error, a remote that does not answer).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          unknownCommand,
@@ -69,6 +73,7 @@ func newRootCommand() *cobra.Command {
 		newFetchCommand(opts),
 		newPullCommand(opts),
 		newVersionCommand(opts),
+		newManCommand(),
 	)
 	root.SetVersionTemplate("{{.DisplayName}} version {{.Version}}\n")
 	root.SetHelpCommand(newHelpCommand())

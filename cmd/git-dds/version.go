@@ -8,6 +8,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// moduleVersion is the version of the main module, "(devel)" when built
+// from a checkout that no tag names.
+func moduleVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}
+
 // version describes this binary from its build information: the module
 // version, and the commit and its date when it was built in a git checkout
 // (go build stamps them unless -buildvcs=false).
