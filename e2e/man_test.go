@@ -80,7 +80,8 @@ func TestManPages(t *testing.T) {
 
 	staged := s.path("staged")
 	s.must("", "make", "-s", "-C", src, "install", "DESTDIR="+staged, "PREFIX=/opt/dds", "BIN="+s.path("build"))
-	for _, p := range []string{"opt/dds/bin/git-dds", "opt/dds/share/man/man1/git-dds.1", "opt/dds/share/man/man1/git-dds-run.1"} {
+	for _, p := range []string{"opt/dds/bin/git-dds", "opt/dds/share/man/man1/git-dds.1", "opt/dds/share/man/man1/git-dds-run.1",
+		"opt/dds/share/bash-completion/completions/git-dds", "opt/dds/share/zsh/site-functions/_git-dds"} {
 		if _, err := os.Stat(filepath.Join(staged, p)); err != nil {
 			t.Errorf("make install DESTDIR=%s PREFIX=/opt/dds: %v", staged, err)
 		}

@@ -74,7 +74,11 @@ Exit status: 0 success; 1 the answer is "no" (status --exit-code with a stage th
 		newPullCommand(opts),
 		newVersionCommand(opts),
 		newManCommand(),
+		newCompletionCommand(opts),
 	)
+	// Ours plugs into git's completion; cobra's would replace it.
+	root.CompletionOptions.DisableDefaultCmd = true
+	registerCompletions(root, opts)
 	root.SetVersionTemplate("{{.DisplayName}} version {{.Version}}\n")
 	root.SetHelpCommand(newHelpCommand())
 	for _, cmd := range root.Commands() {
