@@ -64,17 +64,23 @@ func TestManPages(t *testing.T) {
 	}
 
 	// Where git help finds them: the installed binary first on PATH, the
-	// pages on MANPATH.
-	s.env = append(s.env, "PATH="+filepath.Join(prefix, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"MANPATH="+filepath.Join(prefix, "share", "man"))
-	for _, args := range [][]string{{"git", "help", "dds"}, {"git", "dds", "--help"}, {"man", "git-dds"}, {"man", "git-dds-run"}} {
-		res := s.exec("", args[0], args[1:]...)
-		page := "git-dds"
-		if strings.HasSuffix(args[len(args)-1], "run") {
-			page = "git-dds-run"
+	// pages on MANPATH, or found by man beside the binary.
+	s.env = append(s.env, "PATH="+filepath.Join(prefix, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	base := s.env
+	for _, manpath := range []string{filepath.Join(prefix, "share", "man"), ""} {
+		s.env = base
+		if manpath != "" {
+			s.env = append(s.env, "MANPATH="+manpath)
 		}
-		if res.code != 0 || !strings.Contains(res.stdout, "NAME\n       "+page+" - ") {
-			t.Errorf("%s exited with %d, printing:\n%s%s", strings.Join(args, " "), res.code, res.stdout, res.stderr)
+		for _, args := range [][]string{{"git", "help", "dds"}, {"git", "dds", "--help"}, {"man", "git-dds"}, {"man", "git-dds-run"}} {
+			res := s.exec("", args[0], args[1:]...)
+			page := "git-dds"
+			if strings.HasSuffix(args[len(args)-1], "run") {
+				page = "git-dds-run"
+			}
+			if res.code != 0 || !strings.Contains(res.stdout, "NAME\n       "+page+" - ") {
+				t.Errorf("MANPATH=%s %s exited with %d, printing:\n%s%s", manpath, strings.Join(args, " "), res.code, res.stdout, res.stderr)
+			}
 		}
 	}
 
