@@ -29,6 +29,7 @@ func completionRepo(t *testing.T) *sandbox {
     deps: [out/model.bin]
     outs: [metrics.json]
 `)
+	s.write("repo/out/README", "outputs go here\n")
 	s.must("repo", "git", "init", "-q")
 	s.must("repo", "git", "add", "-A")
 	s.must("repo", "git", "commit", "-q", "-m", "pipeline")
@@ -115,6 +116,10 @@ func TestBashCompletion(t *testing.T) {
 		{"repo", "git dds pull o", []string{"origin"}, false},
 		{"repo", "git dds gc --remote ", []string{"backup", "origin"}, false},
 		{"repo", "git dds graph --format ", []string{"dot", "html", "mermaid"}, false},
+		{"repo", "git dds graph --format=m", []string{"--format=mermaid"}, false},
+		{"repo", "git dds graph -o ou", []string{"out"}, false},
+		{"repo/out", "git dds -C ../o", []string{"../out"}, false},
+		{"repo", "git dds status ", nil, false},
 		{"repo", "git dds help ru", []string{"run"}, false},
 		{"", "git -C repo dds run p", []string{"prepare"}, false},
 		{"repo", "git dds completion ", []string{"bash", "zsh"}, false},
@@ -179,6 +184,7 @@ print "registered: $_comps[git-dds]"
 compadd () { local -a a; a=("$@"); print -l -- "${(@)a[${a[(i)--]}+1,-1]}" }
 _files () { print FILES }
 _path_files () { print DIRS }
+compset () { [[ $1 == -P ]] && words[CURRENT]=${words[CURRENT]#*=} }
 words=(${=1})
 [[ $1 == *' ' ]] && words+=('')
 CURRENT=${#words}
@@ -212,6 +218,7 @@ func TestZshCompletion(t *testing.T) {
 		"dds -C ":           {"DIRS"},
 		"dds graph -o ":     {"FILES"},
 		"dds status --rev ": {"feature", "main", "v1"},
+		"dds gc --keep=c":   {"all-refs", "current"},
 	} {
 		cmd := s.command("repo", "zsh", "-f", "-c", zshComplete, "zsh", line)
 		cmd.Env = append(cmd.Env, "COMPDIR="+dir)

@@ -43,14 +43,27 @@ _git_dds ()
 		return
 	fi
 	if [ -z "$out" ]; then
-		if (( ! (directive & 4) )); then
-			__git_complete_index_file 2>/dev/null || COMPREPLY=($(compgen -f -- "$cur"))
+		if (( directive & 4 )); then
+			# git's completion asks bash to fall back on file names
+			# when nothing matches: not here.
+			compopt +o default +o bashdefault 2>/dev/null
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+			compopt -o filenames 2>/dev/null
 		fi
 		return
 	fi
-	local suffix=" "
+	local suffix=" " prefix="" word=$cur
 	if (( directive & 2 )); then
 		suffix=""
 	fi
-	__gitcomp_nl "$out" "" "$cur" "$suffix"
+	# --flag=value: the values complete after the "=".
+	if [[ $cur == -*=* ]]; then
+		prefix=${cur%%=*}=
+		word=${cur#*=}
+	fi
+	__gitcomp_nl "$out" "$prefix" "$word" "$suffix"
+	if [ ${#COMPREPLY[@]} -eq 0 ]; then
+		compopt +o default +o bashdefault 2>/dev/null
+	fi
 }
