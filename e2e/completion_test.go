@@ -244,3 +244,76 @@ func TestZshCompletion(t *testing.T) {
 		}
 	}
 }
+
+// zshTerminal drives an interactive zsh in a pseudo-terminal (zsh's zpty),
+// as a person at a keyboard: compinit with git dds's script in fpath, then
+// each line of $KEYS typed with a TAB, and what the terminal shows checked
+// for each $WANT pattern. It prints "ok" or what was missing.
+const zshTerminal = `
+zmodload zsh/zpty || exit 3
+zpty -b z zsh -f -i
+zpty -w z "PS1='> '; fpath=($COMPDIR \$fpath); autoload -U compinit; compinit -u -d $TMPDIR/zcompdump; print READY"
+screen=
+expect () {
+	local chunk deadline=$(( SECONDS + 20 ))
+	while (( SECONDS < deadline )); do
+		if zpty -r -t z chunk; then
+			screen+=${chunk//$'\r'/}
+			[[ $screen == *$~1* ]] && return 0
+		else
+			sleep 0.1
+		fi
+	done
+	return 1
+}
+expect READY || { print "zsh did not start: $screen"; exit 1 }
+keys=("${(@f)KEYS}")
+wants=("${(@f)WANT}")
+for i in {1..${#keys}}; do
+	screen=
+	zpty -w -n z $'\x15'"${keys[i]}"$'\t'
+	if ! expect "${wants[i]}"; then
+		print -r -- "typing ${(q)keys[i]}<TAB> showed no ${wants[i]}: ${(q)screen}"
+	fi
+done
+zpty -d z
+print ok
+`
+
+// TestZshCompletionInATerminal: in an interactive zsh, TAB after git dds
+// completes through zsh's own completion of git, which still completes
+// git's commands and lists dds among them.
+func TestZshCompletionInATerminal(t *testing.T) {
+	if _, err := exec.LookPath("zsh"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("zsh is missing, and CI must check completion: make tools-shell installs it")
+		}
+		t.Skip("skipped: zsh is missing (make tools-shell installs it)")
+	}
+	s := completionRepo(t)
+	dir := s.path("zsh")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := s.must("", "git", "dds", "completion", "zsh")
+	if err := os.WriteFile(filepath.Join(dir, "_git-dds"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"git dds ru", "git dds run ", "git dds push ", "git sta", "git d"}
+	want := []string{
+		"git dds run", // zle draws the added space in bold: no plain space
+		"evaluate*prepare*train",
+		"backup*origin",
+		"stash*status",
+		"dds*-- version data the way git versions code",
+	}
+	cmd := s.command("repo", "zsh", "-f", "-c", zshTerminal)
+	cmd.Env = append(cmd.Env, "COMPDIR="+dir, "KEYS="+strings.Join(keys, "\n"), "WANT="+strings.Join(want, "\n"), "TERM=xterm")
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code == 3 {
+		t.Skip("skipped: zsh has no zpty module")
+	}
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Errorf("zsh in a terminal (%v):\n%s", err, out)
+	}
+}
