@@ -247,8 +247,6 @@ data_repo() {
 		git add dds.yaml
 		git commit -q -m "$stage"
 		git dds run --offline >/dev/null
-		git add .gitignore
-		git commit -q -m "ignore the output"
 	)
 }
 

@@ -151,8 +151,6 @@ build_dds() {
 	git add dds.yaml params.yaml
 	git commit -q -m "branch a"
 	git dds run >/dev/null
-	git add .gitignore # the block of outputs git dds wrote
-	git commit -q -m "ignore the outputs"
 	git switch -q -c b
 	echo "variant: b" >params.yaml
 	git commit -q -am "branch b"

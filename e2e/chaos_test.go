@@ -139,8 +139,7 @@ func (c *chaosCampaign) setUp(repo string) {
 	s.write(repo+"/params.yaml", chaosVariants["main"])
 	s.must(repo, "git", "init", "-q")
 	s.must(repo, "git", "add", "-A")
-	// The .gitignore block run writes is committed, so that branches
-	// switch cleanly.
+	// run lists the outputs in info/exclude, which no commit carries.
 	s.must(repo, "git", "dds", "run", "--dry-run")
 	s.must(repo, "git", "add", "-A")
 	s.must(repo, "git", "commit", "-q", "-m", "pipeline, k=1")

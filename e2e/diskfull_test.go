@@ -52,7 +52,7 @@ func TestDiskFullDuringIngest(t *testing.T) {
 	if !strings.Contains(status, "big    stale") || !strings.Contains(status, "small  fresh") {
 		t.Errorf("after the full disk, status says:\n%s", status)
 	}
-	if leftovers, _ := os.ReadDir(filepath.Join(mnt, "dds", "tmp")); len(leftovers) > 0 {
+	if leftovers := storeTemps(s, "repo"); len(leftovers) > 0 {
 		t.Errorf("a failed ingest left %d temporary files in the store", len(leftovers))
 	}
 	if res := s.exec("repo", "git", "dds", "fsck"); res.code != 0 {

@@ -115,10 +115,15 @@ func TestRestoreRefusesAChangedObject(t *testing.T) {
 	}
 	res := s.exec("repo", "git", "dds", "checkout")
 	got, _ := os.ReadFile(s.path("repo/out/x.txt"))
-	if res.code == 0 || strings.Contains(string(got), "late") {
+	if strings.Contains(string(got), "late") {
 		t.Errorf("checkout of a changed object exited with %d and placed %q:\n%s%s", res.code, got, res.stdout, res.stderr)
 	}
-	if !strings.Contains(res.stderr, "git dds fsck --repair") {
+	// The object is set aside and the stage is to compute again: the
+	// message says so and how.
+	if !strings.Contains(res.stderr, "never served") || !strings.Contains(res.stderr, "git dds run") {
 		t.Errorf("checkout of a changed object does not say how to repair:\n%s", res.stderr)
+	}
+	if status := s.must("repo", "git", "dds", "status", "--json"); !strings.Contains(status, `"stale"`) {
+		t.Errorf("after its object was set aside, the stage is not stale:\n%s", status)
 	}
 }

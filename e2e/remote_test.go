@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -363,12 +364,23 @@ func newS3Client(endpoint string) *s3.Client {
 }
 
 func createBucket(client *s3.Client) error {
-	ctx, cancel := context.WithTimeout(context.Background(), remoteTimeout)
-	defer cancel()
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(minioBucket)}); err != nil {
-		return fmt.Errorf("creating the bucket %s in MinIO: %w", minioBucket, err)
+	// On a loaded machine MinIO can answer ready and still refuse its
+	// first requests for a while (503, server not initialized yet): that
+	// is a server still starting, so keep asking until it starts.
+	deadline := time.Now().Add(minioStartTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), remoteTimeout)
+		_, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(minioBucket)})
+		cancel()
+		var resp *smithyhttp.ResponseError
+		if err == nil {
+			return nil
+		}
+		if !errors.As(err, &resp) || resp.HTTPStatusCode() != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			return fmt.Errorf("creating the bucket %s in MinIO: %w", minioBucket, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return nil
 }
 
 // remoteStore is the script's view of the remote, below the product: keys

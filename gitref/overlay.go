@@ -156,6 +156,9 @@ func (o *Overlay) Lookup(path string) (Entry, bool, error) {
 		if err := o.resolveFiles([]int{sub.slot}); err != nil {
 			return Entry{}, false, err
 		}
+		if o.submoduleLacks(o.index.paths[sub.slot], p) {
+			return Entry{}, false, nil
+		}
 		return Entry{ID: o.files[sub.slot].id.String()}, true, nil
 	}
 	if !o.index.isDir(p) {

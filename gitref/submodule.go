@@ -59,6 +59,18 @@ func (o *Overlay) enclosingSubmodule(p string) (*indexEntry, bool) {
 	return nil, false
 }
 
+// submoduleLacks reports whether the submodule at sub, checked out, has
+// nothing at p: a misspelt dep inside it is then reported as missing. A
+// submodule that is not initialized cannot tell, and lacks nothing. Callers
+// hold o.mu.
+func (o *Overlay) submoduleLacks(sub, p string) bool {
+	if _, err := os.Lstat(filepath.Join(o.abs(sub), ".git")); err != nil {
+		return false
+	}
+	_, err := os.Lstat(o.abs(p))
+	return isMissing(err)
+}
+
 // enclosingSubmodule finds the gitlink of the tree that holds p, a path
 // the tree does not name. Callers hold t.repo.objects.
 func (t *objectTree) enclosingSubmodule(p string) (plumbing.Hash, bool, error) {

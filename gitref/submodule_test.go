@@ -39,7 +39,7 @@ func TestOverlaySubmodule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"lib/sub", "lib/sub/data.csv", "lib/sub/not/there"} {
+	for _, p := range []string{"lib/sub", "lib/sub/data.csv"} {
 		if got := lookup(o, p); got.ID != v1 || got.Dir {
 			t.Errorf("before the move, overlay Lookup(%q) = %+v, want the commit %s", p, got, v1)
 		}
@@ -100,5 +100,26 @@ func TestOverlaySubmodule(t *testing.T) {
 	}
 	if got := lookup(o, "lib/sub/data.csv"); got.ID != staged {
 		t.Errorf("uninitialized submodule: overlay gives %s, want the index's %s", got.ID, staged)
+	}
+}
+
+// A path the checked-out submodule does not have is not there: a misspelt
+// dep is reported rather than taken for the submodule.
+func TestOverlaySubmoduleMissingPath(t *testing.T) {
+	data := newTestRepo(t)
+	data.write("data.csv", "v1\n")
+	data.commitAll("v1")
+	tr := newTestRepo(t)
+	tr.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", data.dir, "sub")
+	tr.commitAll("with data")
+	o, err := tr.open().Worktree(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok, err := o.Lookup("sub/dta.csv"); ok || err != nil {
+		t.Errorf("Lookup of a path the submodule lacks = %+v, %v, %v; want nothing", e, ok, err)
+	}
+	if _, ok, err := o.Lookup("sub/data.csv"); !ok || err != nil {
+		t.Errorf("Lookup of a path the submodule has = %v, %v", ok, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/namespace"
@@ -57,61 +58,63 @@ func (h *Handler) Handle(ctx context.Context, name string, args []string, stdin 
 }
 
 // postCheckout: args are <previous HEAD> <new HEAD> <flag>; the flag is 0
-// for a file checkout, which changes no branch.
+// for a file checkout (git checkout -- PATH, git restore), which changes
+// no branch but may change a dep or a param: it is synced too. A bisect
+// step is a plain detached checkout, and is synced like any other.
 func (h *Handler) postCheckout(ctx context.Context, args []string) error {
 	if len(args) != 3 {
 		return fmt.Errorf("post-checkout takes <previous HEAD> <new HEAD> <flag>, got %q", args)
 	}
-	if args[2] != "1" || h.sequencing() {
+	if h.sequencing() {
 		return nil
+	}
+	if args[2] != "1" {
+		return h.afterMove(ctx, "", "restored")
 	}
 	return h.afterMove(ctx, args[0], "restored")
 }
 
 // postRewrite: args are <amend|rebase>; stdin lists "<old> <new>" pairs.
-// The namespace moves to the new HEAD as after a merge.
+// After a rebase the working tree is synced as after a merge. An amend is
+// post-commit's: git runs it first, for every commit --amend, and the
+// sequencer fires post-rewrite amend at each squash or fixup of a rebase,
+// where nothing may be said before the end.
 func (h *Handler) postRewrite(ctx context.Context, args []string, stdin io.Reader) error {
-	rewrites, err := ParsePostRewrite(stdin)
-	if err != nil {
+	if _, err := ParsePostRewrite(stdin); err != nil {
 		return err
 	}
-	previous := "ORIG_HEAD"
-	if len(args) == 1 && args[0] == "amend" && len(rewrites) > 0 {
-		previous = rewrites[0].OldSHA
+	if len(args) == 1 && args[0] == "amend" {
+		return nil
 	}
-	return h.afterMove(ctx, previous, "promoted")
+	return h.afterMove(ctx, "ORIG_HEAD", "promoted")
 }
 
-// postCommit binds the new commit's view to the branch.
+// postCommit runs after every commit git makes outside a rebase: git
+// commit (a squash merge or a conflicted merge concluded, an amend), git
+// cherry-pick, git revert. Those changed the working tree before the
+// commit, with no other hook: it is synced, and the branch bound to the
+// new commit.
 func (h *Handler) postCommit(ctx context.Context) error {
 	if h.sequencing() {
 		return nil
 	}
-	ref, commit, err := h.WS.Repo.Head()
-	if err != nil || ref == "" || commit == "" {
-		return err
-	}
-	view, err := namespace.Load(ctx, h.WS.Repo, commit, h.WS.Env)
-	if errors.Is(err, namespace.ErrNoPipeline) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return h.bind(ctx, namespace.FromView(ref, view), h.savedNamespace(ctx, ref))
+	return h.afterMove(ctx, "", "restored")
 }
 
-// afterMove brings the working tree to HEAD's view after git moved HEAD
-// from previousRev, promotes what is already computed and binds the branch.
-// verb says what bringing computed artifacts means to the user here.
+// afterMove brings the working tree's outputs to the working tree's view
+// after git moved HEAD from previousRev ("" when unknown), promotes what
+// is already computed and binds the branch to HEAD's commit. The working
+// tree, not the commit, decides the outputs: a switch that carries
+// uncommitted params keeps the outputs computed for them. verb says what
+// bringing computed artifacts means to the user here.
 func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error {
 	repo := h.WS.Repo
 	ref, commit, err := repo.Head()
-	if err != nil || commit == "" {
+	if err != nil {
 		return err
 	}
-	// The index opens while the commit is evaluated, once for the reads
-	// that follow; not across autopull's transfers.
+	// The index opens while the working tree is evaluated, once for the
+	// reads that follow; not across autopull's transfers.
 	pull := h.autopullWanted()
 	release := func() {}
 	if !pull {
@@ -119,28 +122,37 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	}
 	defer func() { release() }()
 	loader := namespace.NewLoader(repo, h.WS.Env)
-	view, err := loader.Load(ctx, commit)
+	view, err := loader.Load(ctx, namespace.WorktreeRev)
 	if errors.Is(err, namespace.ErrNoPipeline) {
-		return nil
+		// Nothing declared: what git dds placed still has to go.
+		view, err = nil, nil
 	}
 	if err != nil {
 		return err
 	}
-	if pull {
+	if pull && view != nil {
 		h.autopull(ctx, view)
 		release = h.WS.HoldIndexRead(ctx)
 	}
 	saved := h.savedNamespace(ctx, ref)
 	previous := h.previousNamespace(ctx, loader, saved, previousRev)
 	var bind func(ix *sigindex.Index) error
-	if ns := namespace.FromView(ref, view); ref != "" && (saved == nil || !saved.Equal(ns)) {
-		bind = func(ix *sigindex.Index) error { return h.save(ix, ns) }
+	if ref != "" && commit != "" {
+		// The branch is bound to what its commit records, which differs
+		// from the working tree's view only when an input is uncommitted.
+		committed, err := loader.Committed(ctx, view, commit)
+		if err == nil {
+			if ns := namespace.FromView(ref, committed); saved == nil || !saved.Equal(ns) {
+				bind = func(ix *sigindex.Index) error { return h.save(ix, ns) }
+			}
+		}
 	}
 	res, err := h.WS.Sync(ctx, view, previous, bind)
 	if err != nil {
 		return err
 	}
-	h.report(ref, verb, res)
+	release()
+	h.report(ctx, ref, verb, res)
 	return nil
 }
 
@@ -212,41 +224,92 @@ func (h *Handler) previousNamespace(ctx context.Context, loader *namespace.Loade
 	return namespace.FromView("", view)
 }
 
-// bind saves ns as its ref's namespace, unless saved, what the ref had,
-// is the same already: switching back to a branch changes nothing there,
-// and a hook that writes nothing opens the index read-only.
-func (h *Handler) bind(ctx context.Context, ns, saved *namespace.Namespace) error {
-	if saved != nil && saved.Equal(ns) {
-		return nil
-	}
-	return h.WS.WithIndex(ctx, func(ix *sigindex.Index) error { return h.save(ix, ns) })
-}
-
 func (h *Handler) save(ix *sigindex.Index, ns *namespace.Namespace) error {
 	return ix.Batch(func(b *sigindex.Batch) error { return namespace.Save(b, h.WS.Repo, ns) })
 }
 
-// report prints one summary line, and nothing when nothing happened.
-func (h *Handler) report(ref, verb string, res *run.SyncResult) {
+// report prints one summary line, and nothing when nothing happened. The
+// stages the local store lacks are counted as git dds status counts them:
+// those the default remote holds are not "to compute".
+func (h *Handler) report(ctx context.Context, ref, verb string, res *run.SyncResult) {
+	var missing missingStages
+	if len(res.StaleRows) > 0 {
+		missing = h.askRemote(ctx, res.StaleRows)
+	}
 	if len(res.Promoted) > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: %s %s (%s, %s of compute saved); %d to compute\n",
-			verb, run.Count(len(res.Promoted), "artifact"), run.HumanBytes(res.PromotedBytes), run.HumanSeconds(res.SavedSeconds), len(res.Stale))
+		tail := fmt.Sprintf("%d to compute", len(missing.toCompute))
+		if missing.unknown {
+			tail = fmt.Sprintf("%d not in the local store", len(missing.toCompute))
+		}
+		fmt.Fprintf(h.Stderr, "git dds: %s %s (%s, %s of compute saved); %s\n",
+			verb, run.Count(len(res.Promoted), "artifact"), run.HumanBytes(res.PromotedBytes), run.HumanSeconds(res.SavedSeconds), tail)
 	} else if res.Restored > 0 {
 		fmt.Fprintf(h.Stderr, "git dds: restored %s of %s from the store\n", run.Count(res.Restored, "output"), branchName(ref))
 	}
-	if len(res.Stale) > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: %s to compute (%s): run git dds run\n", run.Count(len(res.Stale), "stage"), strings.Join(res.Stale, ", "))
+	switch {
+	case missing.unknown:
+		fmt.Fprintf(h.Stderr, "git dds: %s not in the local store (%s): git dds status says which the remote has\n",
+			run.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
+	default:
+		if len(missing.inRemote) > 0 {
+			fmt.Fprintf(h.Stderr, "git dds: %s in the remote (%s): git dds pull restores them\n",
+				run.Count(len(missing.inRemote), "stage"), strings.Join(missing.inRemote, ", "))
+		}
+		if len(missing.toCompute) > 0 {
+			fmt.Fprintf(h.Stderr, "git dds: %s to compute (%s): run git dds run\n",
+				run.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
+		}
 	}
 	if len(res.Edited) > 0 {
 		fmt.Fprintf(h.Stderr, "git dds: kept outputs edited by hand: %s (git dds checkout --force restores them)\n", strings.Join(res.Edited, ", "))
 	}
+	if len(res.Undeclared) > 0 {
+		fmt.Fprintf(h.Stderr, "git dds: kept files edited by hand that dds.yaml no longer declares: %s (git-ignored while they are there; move or delete them)\n", strings.Join(res.Undeclared, ", "))
+	}
 }
 
-// sequencing reports whether a rebase or a bisect is under way: git fires
-// post-checkout (and post-commit) at every step then, and post-rewrite
-// catches up once at the end.
+// remoteWait bounds how long a hook asks the remote which stages it
+// holds: a summary must not hold git up on an unreachable remote.
+const remoteWait = 3 * time.Second
+
+// missingStages sorts the stages the local store lacks.
+type missingStages struct {
+	inRemote  []string
+	toCompute []string // all of them when unknown
+	// unknown is set when the remote could not be asked.
+	unknown bool
+}
+
+// askRemote asks the default remote, as git dds status does, which of
+// the stale rows it holds. Without a remote, all are to compute.
+func (h *Handler) askRemote(ctx context.Context, rows []run.StageStatus) missingStages {
+	ctx, cancel := context.WithTimeout(ctx, remoteWait)
+	defer cancel()
+	r, err := remote.OpenDefault(ctx, h.WS.Repo)
+	if err == nil && r != nil {
+		defer r.Close()
+		h.WS.Remote = r
+		err = h.WS.MarkRemote(ctx, rows)
+		h.WS.Remote = nil
+	}
+	var m missingStages
+	for _, row := range rows {
+		if err == nil && row.State == run.Remote {
+			m.inRemote = append(m.inRemote, row.Name)
+		} else {
+			m.toCompute = append(m.toCompute, row.Name)
+		}
+	}
+	m.unknown = err != nil
+	return m
+}
+
+// sequencing reports whether a rebase is under way: git fires
+// post-checkout and post-commit at every step then, and post-rewrite
+// catches up once at the end. (A bisect is not one: each of its steps is
+// a checkout the user looks at.)
 func (h *Handler) sequencing() bool {
-	for _, name := range []string{"rebase-merge", "rebase-apply", "BISECT_LOG"} {
+	for _, name := range []string{"rebase-merge", "rebase-apply"} {
 		if _, err := os.Stat(filepath.Join(h.WS.Repo.GitDir, name)); err == nil {
 			return true
 		}

@@ -23,13 +23,16 @@ const (
 	// No standard input.
 	PostMerge = "post-merge"
 
-	// PostRewrite runs after git commit --amend and git rebase. Arguments:
+	// PostRewrite runs after git commit --amend and git rebase, and, as
+	// "amend", at each squash or fixup of git rebase -i. Arguments:
 	// <command>, "amend" or "rebase". Standard input: one line per rewritten
 	// commit, "<old sha> SP <new sha> [SP <extra info>] LF"; see
 	// ParsePostRewrite.
 	PostRewrite = "post-rewrite"
 
-	// PostCommit runs after git commit. No arguments, no standard input.
+	// PostCommit runs after every commit git makes: git commit (--amend,
+	// or concluding a merge), git cherry-pick, git revert, and each step of
+	// a rebase. No arguments, no standard input.
 	PostCommit = "post-commit"
 
 	// PrePush runs before git push sends anything; a non-zero exit refuses

@@ -21,6 +21,7 @@ const (
 	CorruptObject = "corrupt-object" // its bytes no longer hash to its id, or cannot be read
 	MissingObject = "missing-object" // a record needs it and the store does not hold it
 	BadManifest   = "bad-manifest"   // a folder output's manifest does not decode
+	BadRecord     = "bad-record"     // a record fails the checks of sigindex.CheckRecord: not written by git dds
 	DamagedIndex  = "damaged-index"  // the index cannot be read
 )
 
@@ -341,6 +342,13 @@ func newRecordCheck(st *store.Store, objects *verified) *recordCheck {
 
 func (c *recordCheck) record(rec *sigindex.Record) error {
 	c.records++
+	// A record that names a path outside the repository, or an ill-formed
+	// object, came from outside git dds (an index edited, a shared store's
+	// index copied in): nothing it says is followed.
+	if err := sigindex.CheckRecord(rec); err != nil {
+		c.report(rec, Problem{Kind: BadRecord, Message: err.Error()})
+		return nil
+	}
 	for _, out := range rec.Outputs {
 		if !c.object(rec, out.Path, out.ContentID) || !out.Dir {
 			continue

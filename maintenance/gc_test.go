@@ -123,7 +123,6 @@ func TestGCKeeps(t *testing.T) {
 			t.Parallel()
 			r := newTestRepo(t, "1")
 			r.run()
-			r.commitAll("ignore the outputs")
 			r.git("switch", "-q", "-c", "other")
 			r.setK("2")
 			r.commitAll("k=2")

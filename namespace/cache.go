@@ -21,6 +21,11 @@ import (
 // every command and hook reads one, and it rarely changes. A file of the
 // cache that cannot be read is parsed again; the cache only ever saves
 // time.
+//
+// The cache holds the commands git dds runs, so it lives in the clone's
+// own git folder, as trusted as its hooks, even when dds.dir puts the
+// store in a folder the team shares: a cache file planted there would
+// run its command in place of the one dds.yaml says.
 const (
 	pipelineCacheDir = "cache/pipelines"
 	// Past pipelineCacheMax files, writing one prunes the oldest down to
@@ -32,7 +37,7 @@ const (
 // parsePipeline is pipeline.Parse through the cache.
 func parsePipeline(repo *gitref.Repo, data []byte) (*pipeline.Pipeline, error) {
 	sum := blake3.Sum256(data)
-	dir := filepath.Join(repo.DDSDir(), filepath.FromSlash(pipelineCacheDir))
+	dir := pipelineCacheFolder(repo)
 	path := filepath.Join(dir, fmt.Sprintf("%s.v%d", hex.EncodeToString(sum[:16]), pipeline.EncodingVersion))
 	if cached, err := os.ReadFile(path); err == nil {
 		if p, err := pipeline.Decode(cached); err == nil {
@@ -50,6 +55,11 @@ func parsePipeline(repo *gitref.Repo, data []byte) (*pipeline.Pipeline, error) {
 		}
 	}
 	return p, nil
+}
+
+// pipelineCacheFolder is the cache's folder in the clone's own git folder.
+func pipelineCacheFolder(repo *gitref.Repo) string {
+	return filepath.Join(repo.CommonDir, "dds", filepath.FromSlash(pipelineCacheDir))
 }
 
 // prunePipelineCache removes the oldest files once there are too many.

@@ -2,6 +2,7 @@ package namespace
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/zeebo/blake3"
 
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/pipeline"
@@ -39,7 +42,7 @@ func pipelineDoc(stages int) []byte {
 
 func cacheFiles(t *testing.T, repo *gitref.Repo) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(repo.DDSDir(), filepath.FromSlash(pipelineCacheDir), "*"))
+	files, err := filepath.Glob(filepath.Join(pipelineCacheFolder(repo), "*"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,5 +121,48 @@ func TestParsePipelineCachePrunes(t *testing.T) {
 	}
 	if len(cacheFiles(t, repo)) != before {
 		t.Error("the newest pipeline was pruned: reading it again wrote it again")
+	}
+}
+
+// TestParsePipelineCacheIsNotShared: a store shared through dds.dir is
+// writable by the whole team. The parsed dds.yaml a command would run is
+// never read from there: a cache file planted in it for this dds.yaml,
+// with another command, changes nothing.
+func TestParsePipelineCacheIsNotShared(t *testing.T) {
+	repo := testRepo(t)
+	shared := t.TempDir()
+	if out, err := exec.Command("git", "-C", repo.Root, "config", "dds.dir", shared).CombinedOutput(); err != nil {
+		t.Fatalf("git config: %v\n%s", err, out)
+	}
+	repo, err := gitref.Open(context.Background(), repo.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("stages:\n  s: {cmd: make, outs: [out]}\n")
+	forged, err := pipeline.Parse(pipeline.FileName, []byte("stages:\n  s: {cmd: touch pwned, outs: [out]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	encoded, err := forged.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := blake3.Sum256(data)
+	dir := filepath.Join(shared, filepath.FromSlash(pipelineCacheDir))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("%s.v%d", hex.EncodeToString(sum[:16]), pipeline.EncodingVersion)
+	if err := os.WriteFile(filepath.Join(dir, name), encoded, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the first parse, then from the cache
+		p, err := parsePipeline(repo, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Stages[0].Cmd; got != "make" {
+			t.Fatalf("the command of stage s is %q, from a cache file in the shared store; want make, from dds.yaml", got)
+		}
 	}
 }

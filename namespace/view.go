@@ -182,6 +182,13 @@ func prefetchDeps(tree gitref.Tree, p *pipeline.Pipeline) error {
 	if !ok {
 		return nil
 	}
+	return pf.Prefetch(trackedInputs(p))
+}
+
+// trackedInputs lists the files and folders of the tree that the
+// pipeline's signatures read: every dep no stage produces, and every
+// params file.
+func trackedInputs(p *pipeline.Pipeline) []string {
 	var paths []string
 	for _, st := range p.Stages {
 		for _, d := range st.Deps {
@@ -193,7 +200,7 @@ func prefetchDeps(tree gitref.Tree, p *pipeline.Pipeline) error {
 			paths = append(paths, f.File)
 		}
 	}
-	return pf.Prefetch(paths)
+	return paths
 }
 
 // LoadPipeline reads and validates dds.yaml from tree. For the working tree
@@ -271,4 +278,38 @@ func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env sigindex.Env) ([]Stage
 		out = append(out, StageView{Stage: st, Signature: sig, Inputs: inputs})
 	}
 	return out, nil
+}
+
+// Committed returns the view of commit, given wt, the working tree's view
+// (nil when it has none) taken with HEAD at commit. When the working tree
+// holds what commit records for dds.yaml and for every dep and params file
+// of the pipeline, the signatures are the same and wt is returned as it is,
+// with no second evaluation: the usual case after a clean switch, which a
+// hook must keep fast. Otherwise commit is evaluated on its own.
+func (l *Loader) Committed(ctx context.Context, wt *View, commit string) (*View, error) {
+	if wt != nil && wt.Commit == commit && wt.Tree != nil {
+		if tree, err := l.repo.CommitTree(commit); err == nil && sameInputs(wt, tree) {
+			return wt, nil
+		}
+	}
+	return l.Load(ctx, commit)
+}
+
+// sameInputs reports whether tree records, for every file wt's signatures
+// read, what wt.Tree holds.
+func sameInputs(wt *View, tree gitref.Tree) bool {
+	paths := append([]string{pipeline.FileName}, trackedInputs(wt.Pipeline)...)
+	for _, path := range paths {
+		a, okA, errA := wt.Tree.Lookup(path)
+		b, okB, errB := tree.Lookup(path)
+		if errA != nil || errB != nil || okA != okB || a != b {
+			return false
+		}
+		// dds.yaml is read from disk whether tracked or not: untracked, it
+		// is absent from both trees, and the commit has no pipeline.
+		if path == pipeline.FileName && !okA {
+			return false
+		}
+	}
+	return true
 }

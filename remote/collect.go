@@ -44,7 +44,10 @@ func (r *Remote) Collect(ctx context.Context, local Local, keep map[string]bool,
 	rep := &CollectReport{Remote: r.Name, DroppedRecords: []string{}}
 	var kept []string
 	err := r.backend.List(ctx, "records/", func(key string, _ int64, _ time.Time) error {
-		sig := strings.TrimPrefix(key, "records/")
+		sig, ok := strings.CutPrefix(key, "records/")
+		if !ok {
+			return nil // a listing is the remote's word: only its keys under records/ are records
+		}
 		if keep[sig] {
 			kept = append(kept, sig)
 		} else {
@@ -67,6 +70,9 @@ func (r *Remote) Collect(ctx context.Context, local Local, keep map[string]bool,
 	}
 	var drop []garbage
 	err = r.backend.List(ctx, "objects/", func(key string, size int64, written time.Time) error {
+		if !strings.HasPrefix(key, "objects/") {
+			return nil
+		}
 		id := key[strings.LastIndexByte(key, '/')+1:]
 		switch {
 		case needed[id]:
@@ -98,7 +104,7 @@ func (r *Remote) Collect(ctx context.Context, local Local, keep map[string]bool,
 	// has no such folder: its unfinished multipart uploads are the
 	// bucket's lifecycle rules' to end).
 	err = r.backend.List(ctx, "tmp/", func(key string, size int64, written time.Time) error {
-		if started.Sub(written) >= grace {
+		if strings.HasPrefix(key, "tmp/") && started.Sub(written) >= grace {
 			drop = append(drop, garbage{key, size})
 		}
 		return nil
@@ -164,15 +170,15 @@ func (r *Remote) manifest(ctx context.Context, id string) (store.Manifest, error
 		return store.Manifest{}, r.fail("reading manifest "+id, err)
 	}
 	if len(data) > store.MaxManifestSize {
-		return store.Manifest{}, fmt.Errorf("%w: object %s in remote %s is over %d bytes, too large for a folder manifest", ErrCorrupt, id, r.Where(), store.MaxManifestSize)
+		return store.Manifest{}, fmt.Errorf("%w: object %s in remote %s (key %s) is over %d bytes, too large for a folder manifest", ErrCorrupt, id, r.Where(), objectKey(id), store.MaxManifestSize)
 	}
 	sum := blake3.Sum256(data)
 	if hex.EncodeToString(sum[:]) != id {
-		return store.Manifest{}, fmt.Errorf("%w: manifest %s in remote %s was changed or damaged there; mend it with git dds push --force from a clone that has it", ErrCorrupt, id, r.Where())
+		return store.Manifest{}, fmt.Errorf("%w: manifest %s in remote %s (key %s) was changed or damaged there; mend it with git dds push --force from a clone that has it", ErrCorrupt, id, r.Where(), objectKey(id))
 	}
 	m, err := store.DecodeManifest(data)
 	if err != nil {
-		return store.Manifest{}, fmt.Errorf("%w: object %s in remote %s is not a folder manifest: %v", ErrCorrupt, id, r.Where(), err)
+		return store.Manifest{}, fmt.Errorf("%w: object %s in remote %s (key %s) is not a folder manifest: %v", ErrCorrupt, id, r.Where(), objectKey(id), err)
 	}
 	return m, nil
 }

@@ -210,6 +210,18 @@ func ParseURL(raw string) (Location, error) {
 	}
 }
 
+// OpenDefault opens the default remote, the one Select("") finds, or
+// returns nil when there is none to use: no remote configured, or several
+// with no dds.remote to choose between them. Commands that merely consult
+// a remote (status, the hooks' summaries) go without one then.
+func OpenDefault(ctx context.Context, cfg GitConfig) (*Remote, error) {
+	names := Names(cfg)
+	if len(names) == 0 || len(names) > 1 && cfg.ConfigValue("dds", "remote") == "" {
+		return nil, nil
+	}
+	return OpenConfigured(ctx, cfg, "", "")
+}
+
 // OpenConfigured selects a remote as Select does (or, for a push to the git
 // remote pushTo, as SelectForPush does) and opens it with the settings git
 // config gives: dds.leaseSeconds for the lease's lifetime.

@@ -580,6 +580,7 @@ func TestFetchRefusesHostileRecords(t *testing.T) {
 		"path outside":    `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"../x","content_id":"` + sig(3) + `","size":1},{"path":"parts","content_id":"` + sig(3) + `","size":1,"dir":true}]}`,
 		"undeclared path": `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"` + sig(3) + `","size":1},{"path":"dds.yaml","content_id":"` + sig(3) + `","size":1}]}`,
 		"missing output":  `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"` + sig(3) + `","size":1}]}`,
+		"escape in input": `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"` + sig(3) + `","size":1},{"path":"parts","content_id":"` + sig(3) + `","size":1,"dir":true}],"inputs":[{"kind":"env","name":"X","value":"\u001b]0;pwned\u0007"}]}`,
 		"bad id":          `{"v":1,"signature":"` + sig(1) + `","stage":"s","outputs":[{"path":"out.txt","content_id":"../../x","size":1},{"path":"parts","content_id":"` + sig(3) + `","size":1,"dir":true}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -609,6 +610,37 @@ func TestFetchRefusesHostileRecords(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzCheckRecord: whatever bytes a remote returns as a record, checking
+// them never panics, and a record accepted names exactly the outputs
+// asked for, at paths that stay inside the repository.
+func FuzzCheckRecord(f *testing.F) {
+	f.Add([]byte(`{"v":1,"signature":"`+sig(1)+`","stage":"s","outputs":[{"path":"out.txt","content_id":"`+sig(3)+`","size":1},{"path":"parts","content_id":"`+sig(3)+`","size":1,"dir":true}]}`), "out.txt")
+	f.Add([]byte(`{"v":1,"signature":"`+sig(1)+`","stage":"s","outputs":[{"path":"../x","content_id":"`+sig(3)+`","size":1}]}`), "../x")
+	f.Add([]byte(`{"v":1}`), "")
+	f.Fuzz(func(t *testing.T, data []byte, out string) {
+		outs := []string{out, "parts"}
+		rec, err := checkRecord(data, sig(1), outs)
+		if err != nil {
+			return
+		}
+		if rec.Signature != sig(1) || len(rec.Outputs) != len(outs) {
+			t.Fatalf("accepted %+v for %v", rec, outs)
+		}
+		for _, o := range rec.Outputs {
+			if o.Path != out && o.Path != "parts" {
+				t.Fatalf("accepted output %q, not asked for", o.Path)
+			}
+			if sigindex.CheckOutputPath(o.Path) != nil || !store.ValidID(o.ContentID) || o.Size < 0 {
+				t.Fatalf("accepted output %+v", o)
+			}
+			root := "/repo"
+			if abs := path.Join(root, o.Path); !strings.HasPrefix(abs, root+"/") || strings.Contains(strings.ToLower(abs), "/.git/") || strings.HasSuffix(strings.ToLower(abs), "/.git") {
+				t.Fatalf("accepted output %q leads to %s", o.Path, abs)
+			}
+		}
+	})
 }
 
 // TestSecretsInSettingsAreRefusedUnsaid checks the class of settings that

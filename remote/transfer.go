@@ -508,7 +508,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 			}
 			m, merr := local.Store.ReadManifest(o.ContentID)
 			if merr != nil {
-				err = fmt.Errorf("%w: manifest %s of output %s, from remote %s: %w", ErrCorrupt, o.ContentID, o.Path, r.Where(), merr)
+				err = fmt.Errorf("%w: manifest %s of output %s, from remote %s (key %s): %w; mend it with git dds push --force from a clone that computed it", ErrCorrupt, o.ContentID, o.Path, r.Where(), objectKey(o.ContentID), merr)
 				break
 			}
 			var sum int64
@@ -625,6 +625,9 @@ func checkRecord(data []byte, sig string, outs []string) (*sigindex.Record, erro
 	if err := sigindex.CheckRecord(rec); err != nil {
 		return nil, err
 	}
+	if err := sigindex.CheckForeignInputs(rec.Inputs); err != nil {
+		return nil, err
+	}
 	if outs == nil {
 		return rec, nil
 	}
@@ -723,8 +726,8 @@ func (r *Remote) download(ctx context.Context, st receiver, id string, limit siz
 	}
 	n, err := st.Receive(ctx, id, bar.reader(&sizeChecked{r: rc, limit: limit}), hint)
 	if errors.Is(err, store.ErrCorrupt) || errors.Is(err, errWrongSize) {
-		return 0, fmt.Errorf("%w: object %s in remote %s was changed or damaged there (%v); nothing was stored; mend it with git dds push --force from a clone that has it",
-			ErrCorrupt, id, r.Where(), err)
+		return 0, fmt.Errorf("%w: object %s in remote %s (key %s) was changed or damaged there (%v); nothing was stored; mend it with git dds push --force from a clone that has it",
+			ErrCorrupt, id, r.Where(), objectKey(id), err)
 	}
 	if err != nil {
 		return 0, r.fail("downloading object "+id, err)

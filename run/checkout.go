@@ -23,27 +23,33 @@ type CheckoutResult struct {
 	Fresh    []string `json:"fresh"`    // already right
 	Stale    []string `json:"stale"`    // stages computed nowhere
 	Edited   []string `json:"edited"`   // left alone: edited by hand (without force)
+	Removed  []string `json:"removed"`  // placed by git dds for other inputs, or no longer declared
 }
 
-// Checkout materializes the outputs of every computed stage of view from
-// the store. An output edited by hand is kept unless force is set.
+// Checkout materializes the outputs of every computed stage of view (nil
+// when the working tree has no dds.yaml) from the store. An output edited
+// by hand is kept unless force is set.
 func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bool) (*CheckoutResult, error) {
-	res := &CheckoutResult{Restored: []string{}, Fresh: []string{}, Stale: []string{}, Edited: []string{}}
-	if err := SyncGitignore(w.Repo.Root, view.Pipeline.Outs()); err != nil {
-		return nil, err
-	}
-	statuses, err := w.Status(ctx, view)
-	if err != nil {
-		return nil, err
-	}
-	if statuses, err = w.refetchLost(ctx, view, statuses, force); err != nil {
-		return nil, err
+	res := &CheckoutResult{Restored: []string{}, Fresh: []string{}, Stale: []string{}, Edited: []string{}, Removed: []string{}}
+	var statuses []StageStatus
+	var declared []string
+	if view != nil {
+		var err error
+		if statuses, err = w.Status(ctx, view); err != nil {
+			return nil, err
+		}
+		if statuses, err = w.refetchLost(ctx, view, statuses, force); err != nil {
+			return nil, err
+		}
+		declared = view.Pipeline.Outs()
 	}
 	var todo []sigindex.Output
+	var staleOuts []string
 	for _, st := range statuses {
 		switch st.State {
 		case Stale:
 			res.Stale = append(res.Stale, st.Name)
+			staleOuts = append(staleOuts, st.Outputs...)
 		case Fresh:
 			res.Fresh = append(res.Fresh, st.Outputs...)
 		case Modified:
@@ -52,8 +58,15 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 				continue
 			}
 			if st.Record == nil {
-				// Its stored objects were damaged and no remote gave them
-				// back: nothing can restore it, the edit least of all.
+				// Its stored objects are gone or were damaged, and no
+				// remote gave them back: nothing can restore it, the edit
+				// least of all. --force discards the edit, as it would
+				// by restoring, and leaves the stage to git dds run.
+				for _, p := range st.Edited {
+					if err := os.RemoveAll(filepath.Join(w.Repo.Root, filepath.FromSlash(p))); err != nil {
+						return nil, fmt.Errorf("discarding the edited %s: %w", p, err)
+					}
+				}
 				res.Stale = append(res.Stale, st.Name)
 				continue
 			}
@@ -62,6 +75,14 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 			todo = append(todo, st.Record.Outputs...)
 		}
 	}
+	// What git dds placed for other inputs, or for outputs no longer
+	// declared, goes first, as after a hook: git reset --hard and git
+	// stash move the working tree with no hook to run.
+	t, err := w.TidyAll(ctx, declared, staleOuts)
+	if err != nil {
+		return nil, err
+	}
+	res.Removed = t.Removed
 	if err := w.materialize(ctx, todo); err != nil {
 		return nil, err
 	}

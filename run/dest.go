@@ -25,7 +25,7 @@ var ErrUnsafeOutput = errors.New("output path leaves the working tree")
 // is the second line, for what a tampered index or store may hold.
 func (w *Workspace) outputDest(p string) (string, error) {
 	if err := sigindex.CheckOutputPath(p); err != nil {
-		return "", fmt.Errorf("%w: %v; the record naming it was not written by git dds: run git dds fsck", ErrUnsafeOutput, err)
+		return "", fmt.Errorf("%w: %v; the record naming it was not written by git dds: git dds fsck --repair drops it", ErrUnsafeOutput, err)
 	}
 	root := w.Repo.Root
 	dest := filepath.Join(root, filepath.FromSlash(p))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/git-dds/git-dds/gitref"
@@ -134,4 +135,71 @@ func snapshot(t *testing.T, top, root string) string {
 func startsWithDotDot(rel string) bool { return len(rel) >= 3 && rel[:3] == "../" }
 func startsWithGit(rel string) bool {
 	return rel == ".git" || len(rel) > 5 && rel[:5] == ".git/"
+}
+
+// TestTidyStaysInTheWorkingTree: the outputs to remove once no longer
+// declared come from the notes of what was placed, in the index; one that
+// would lead out of the working tree is not deleted, whatever the index
+// says.
+func TestTidyStaysInTheWorkingTree(t *testing.T) {
+	ctx := context.Background()
+	w, id, outside := placeWorkspace(t)
+	victim := filepath.Join(outside, "victim")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(w.Repo.Root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		return ix.Batch(func(b *sigindex.Batch) error {
+			for _, p := range []string{"../outside/victim", "link/victim"} {
+				if err := w.notePlaced(b, p, id, false); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tidied, err := w.Tidy(ctx, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tidied.Removed) != 0 {
+		t.Errorf("Tidy removed %v", tidied.Removed)
+	}
+	if _, err := os.Stat(victim); err != nil {
+		t.Fatalf("a file outside the working tree is gone: %v", err)
+	}
+}
+
+// TestSignatureLockFollowsNoLink: the locks folder may sit in a store the
+// team shares; a lock file planted there as a symbolic link to someone's
+// file is neither locked through nor written through.
+func TestSignatureLockFollowsNoLink(t *testing.T) {
+	ctx := context.Background()
+	w, _, outside := placeWorkspace(t)
+	victim := filepath.Join(outside, "authorized_keys")
+	if err := os.WriteFile(victim, []byte("ssh-ed25519 AAAA keep\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sig := strings.Repeat("ab", 32)
+	locks := filepath.Join(w.Repo.DDSDir(), "locks")
+	if err := os.MkdirAll(locks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(locks, sig+".lock")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := w.lockSignature(ctx, sig, func(int) {})
+	if err == nil {
+		l.markRecorded()
+		l.unlock()
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "ssh-ed25519 AAAA keep\n" {
+		t.Fatalf("the file a planted lock links to now holds %q", got)
+	}
 }

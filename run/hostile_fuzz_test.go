@@ -52,6 +52,7 @@ const (
 	linkRemoteRecord              // the file stage's record → a record outside the remote
 	linkWorkTreeOut               // the working tree's out/ → the outside folder
 	linkWorkTreeDir               // the working tree's dir → .git/hooks
+	linkRemoteRecords             // the remote's records/ → a folder outside holding them
 )
 
 func FuzzHostileRemote(f *testing.F) {
@@ -76,6 +77,7 @@ func FuzzHostileRemote(f *testing.F) {
 		{good("file", "out/data.txt", "@F", "@O", "1", false), good("folder", "dir", "@D", "@M", "99", true), manifest, 0},
 		{good("file", "out/data.txt", "@F", "@O", "@S", false), good("folder", "dir", "@D", "@M", "@T", true), manifest, linkRemoteObjects | linkRemoteRecord},
 		{good("file", "out/data.txt", "@F", "@O", "@S", false), good("folder", "dir", "@D", "@M", "@T", true), manifest, linkWorkTreeOut | linkWorkTreeDir},
+		{good("file", "out/data.txt", "@F", "@O", "@S", false), good("folder", "dir", "@D", "@M", "@T", true), manifest, linkRemoteRecords},
 		{good("file", "out/data.txt", "@D", "@O", "@S", false), good("folder", "out/data.txt", "@D", "@O", "@S", false), manifest, 0},
 	} {
 		f.Add([]byte(seed.file), []byte(seed.dir), []byte(seed.manifest), []byte(object), seed.links)
@@ -128,18 +130,22 @@ func FuzzHostileRemote(f *testing.F) {
 			must(t, os.Rename(rec, filepath.Join(outside, "record")))
 			mustSymlink(t, filepath.Join(outside, "record"), rec)
 		}
+		if links&linkRemoteRecords != 0 && links&linkRemoteRecord == 0 {
+			must(t, os.Rename(filepath.Join(remoteDir, "records"), filepath.Join(outside, "records")))
+			mustSymlink(t, filepath.Join(outside, "records"), filepath.Join(remoteDir, "records"))
+		}
 		if links&linkWorkTreeOut != 0 {
 			mustSymlink(t, outside, filepath.Join(repoDir, "out"))
 		}
 		if links&linkWorkTreeDir != 0 {
 			mustSymlink(t, filepath.Join(repoDir, ".git", "hooks"), filepath.Join(repoDir, "dir"))
 		}
-		before := guarded(t, world)
+		before := guarded(t, world, true)
+		beforeOutside := guarded(t, world, false)
 
-		repo, err := gitref.Open(ctx, repoDir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		// The template's repository, moved: no git to ask again.
+		git := filepath.Join(repoDir, ".git")
+		repo := &gitref.Repo{Root: repoDir, GitDir: git, CommonDir: git}
 		ws, err := NewWorkspace(repo, store.Copy, io.Discard)
 		if err != nil {
 			t.Fatal(err)
@@ -156,11 +162,18 @@ func FuzzHostileRemote(f *testing.F) {
 		_, _ = ws.Checkout(ctx, view, false)
 		_, _ = ws.Checkout(ctx, view, true)
 
-		if after := guarded(t, world); after != before {
+		if after := guarded(t, world, true); after != before {
 			t.Fatalf("files outside the working tree and the store changed:\nbefore:\n%s\nafter:\n%s", before, after)
 		}
 		checkStore(t, ws.Store)
 		checkPlaced(t, ws, view)
+
+		// A collection of the remote reads its listings and the records
+		// they name, and deletes keys: inside the remote only.
+		_, _ = r.Collect(ctx, ws.Local(), map[string]bool{sigFile: true}, 0, false)
+		if after := guarded(t, world, false); after != beforeOutside {
+			t.Fatalf("collecting the remote changed files outside it:\nbefore:\n%s\nafter:\n%s", beforeOutside, after)
+		}
 	})
 }
 
@@ -218,11 +231,13 @@ func hostileTemplate(f *testing.F) (string, *namespace.View) {
 }
 
 // guarded lists what fetch and checkout must leave alone under world:
-// everything but the declared outputs, .gitignore and the store
-// (.git/dds): .git, the tracked files, the remote, the folder outside.
+// everything but the declared outputs, the ignore rules git dds keeps
+// (.gitignore, .git/info/exclude) and the store (.git/dds): the rest of
+// .git, the tracked files, the folder outside, and, with withRemote, the
+// remote.
 // Each line is a path, its mode, size and content hash. A .git folder
 // anywhere in the working tree (a repository git would obey) fails t.
-func guarded(t *testing.T, world string) string {
+func guarded(t *testing.T, world string, withRemote bool) string {
 	t.Helper()
 	var b strings.Builder
 	err := filepath.WalkDir(world, func(p string, d fs.DirEntry, err error) error {
@@ -232,9 +247,9 @@ func guarded(t *testing.T, world string) string {
 		rel, _ := filepath.Rel(world, p)
 		rel = filepath.ToSlash(rel)
 		switch {
-		case rel == "repo/.git/dds":
-			return fs.SkipDir // the store and the index
-		case rel == "repo/.gitignore":
+		case rel == "repo/.git/dds", rel == "remote" && !withRemote:
+			return fs.SkipDir // the store and the index; the remote
+		case rel == "repo/.gitignore", rel == "repo/.git/info/exclude":
 			return nil // the ignore rules checkout keeps
 		case rel == "repo/out/data.txt" || rel == "repo/dir":
 			if d.IsDir() {

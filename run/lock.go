@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -38,7 +39,10 @@ func (w *Workspace) lockSignature(ctx context.Context, sig string, waiting func(
 	l := &signatureLock{path: filepath.Join(dir, sig+".lock")}
 	told := false
 	for {
-		l.lock = flock.New(l.path)
+		// The locks folder may be in a store the team shares (dds.dir):
+		// a lock file there planted as a symbolic link is not followed,
+		// neither to lock nor to write.
+		l.lock = flock.New(l.path, flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
 		ok, err := l.lock.TryLock()
 		if err != nil {
 			return nil, fmt.Errorf("locking %s: %w", l.path, err)
@@ -59,7 +63,7 @@ func (w *Workspace) lockSignature(ctx context.Context, sig string, waiting func(
 		}
 		_ = l.lock.Close()
 	}
-	if b, err := os.ReadFile(l.path); err == nil && strings.HasPrefix(string(b), recordedMark) {
+	if b, err := readLockFile(l.path); err == nil && strings.HasPrefix(string(b), recordedMark) {
 		l.recordedByOther = true
 	}
 	// The pid is informational only: it names the holder to whoever waits.
@@ -77,15 +81,31 @@ func (l *signatureLock) write(recorded bool) {
 	if recorded {
 		content = recordedMark + " " + content
 	}
-	_ = os.WriteFile(l.path, []byte(content), 0o644)
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_TRUNC|noFollow, 0)
+	if err != nil {
+		return
+	}
+	_, _ = f.WriteString(content)
+	_ = f.Close()
 }
 
 func (l *signatureLock) unlock() {
 	_ = l.lock.Unlock()
 }
 
+// readLockFile reads the first bytes of a lock file, all it ever holds,
+// without following a symbolic link.
+func readLockFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 64))
+}
+
 func holderPid(path string) int {
-	b, err := os.ReadFile(path)
+	b, err := readLockFile(path)
 	if err != nil {
 		return 0
 	}

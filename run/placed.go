@@ -87,6 +87,7 @@ func (w *Workspace) loadPlaced(ix *sigindex.Index, paths []string) (map[string]p
 			return nil, err
 		}
 		if !ok {
+			// Written by an earlier version, under the old key.
 			if raw, ok, err = ix.GetRaw("wt/" + w.legacyWorktreeKey() + "/" + p); err != nil {
 				return nil, err
 			}
@@ -109,6 +110,12 @@ func (w *Workspace) notePlaced(b *sigindex.Batch, path, contentID string, dir bo
 		return fmt.Errorf("reading back %s: %w", path, err)
 	}
 	raw, _ := json.Marshal(placed{ContentID: contentID, Dir: dir, Fingerprint: fp})
+	if legacy := "wt/" + w.legacyWorktreeKey() + "/" + path; legacy != w.placedKey(path) {
+		// Superseded: left, it would keep its object from git dds gc.
+		if err := b.DeleteRaw(legacy); err != nil {
+			return err
+		}
+	}
 	return b.PutRaw(w.placedKey(path), raw)
 }
 

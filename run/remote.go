@@ -102,7 +102,8 @@ func NamespaceComputations(ns *namespace.Namespace) []Computation {
 	return out
 }
 
-// Computed gives the records of comps that this clone holds whole.
+// Computed gives the records of comps that this clone holds whole: every
+// object there, none changed since it was stored.
 func (w *Workspace) Computed(ctx context.Context, comps []Computation) (map[string]*sigindex.Record, error) {
 	recs := map[string]*sigindex.Record{}
 	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
@@ -111,7 +112,8 @@ func (w *Workspace) Computed(ctx context.Context, comps []Computation) (map[stri
 			if err != nil {
 				return err
 			}
-			if ok && w.Store.HoldsOutputs(rec.Outputs) {
+			// A damaged object is neither uploaded nor kept from a fetch.
+			if ok && w.Store.HoldsOutputs(rec.Outputs) && w.hasObjects(ctx, rec) {
 				recs[c.Signature] = rec
 			}
 		}
@@ -149,7 +151,8 @@ func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computat
 			if err != nil {
 				return err
 			}
-			if ok && w.Store.HoldsOutputs(rec.Outputs) {
+			// A damaged object is neither uploaded nor kept from a fetch.
+			if ok && w.Store.HoldsOutputs(rec.Outputs) && w.hasObjects(ctx, rec) {
 				recs = append(recs, rec)
 			} else {
 				elsewhere = append(elsewhere, c.Signature)

@@ -88,7 +88,13 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	if err := SyncGitignore(w.Repo.Root, view.Pipeline.Outs()); err != nil {
+	if opts.DryRun {
+		err = w.SyncExclude(view.Pipeline.Outs())
+	} else {
+		// Outputs dds.yaml no longer declares go before any runs.
+		_, err = w.TidyAll(ctx, view.Pipeline.Outs(), nil)
+	}
+	if err != nil {
 		return nil, err
 	}
 	jobs, err := w.plan(ctx, view, selected)

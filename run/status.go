@@ -86,13 +86,10 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 		// it is ignored, and a run replaces it.
 		ok = false
 	}
+	var damaged []string
 	if ok {
-		present, damaged := w.checkObjects(ctx, rec)
-		if len(damaged) > 0 {
-			return w.damagedStatus(ctx, ix, row, rec, damaged)
-		}
-		ok = present
-		row.objectsLost = !present
+		ok, damaged = w.checkObjects(ctx, rec)
+		row.objectsLost = !ok
 	}
 	if !ok {
 		row.State = Stale
@@ -102,6 +99,9 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 			row.Last = last
 			row.Changed = sigindex.Changed(last.Inputs, sv.Inputs)
 			row.Why = sigindex.Describe(last.Inputs, sv.Inputs)
+		}
+		if row.objectsLost {
+			return w.lostStatus(ctx, ix, row, rec, damaged)
 		}
 		return row, nil, nil
 	}
@@ -158,23 +158,18 @@ func hasDuplicatePaths(outs []sigindex.Output) bool {
 	return false
 }
 
-// damagedStatus reports a stage whose stored objects were damaged, now
-// quarantined: stale, since nothing here can restore it, or modified when
-// the working tree's copy differs from what was recorded (in Hardlink mode
-// it is the damaged object itself, edited in place).
-func (w *Workspace) damagedStatus(ctx context.Context, ix *sigindex.Index, row StageStatus, rec *sigindex.Record, damaged []string) (StageStatus, []sigindex.Output, error) {
-	row.State = Stale
+// lostStatus reports a stage recorded here whose objects are gone, or were
+// found damaged and quarantined (damaged lists those outputs): stale, since
+// nothing here can restore it, or modified when a working-tree copy differs
+// from what was recorded. In Hardlink mode that copy may be the damaged
+// object itself, edited in place, in this worktree or another: never fresh.
+func (w *Workspace) lostStatus(ctx context.Context, ix *sigindex.Index, row StageStatus, rec *sigindex.Record, damaged []string) (StageStatus, []sigindex.Output, error) {
 	row.Damaged = damaged
-	row.objectsLost = true
-	row.Last = rec
 	placedAt, err := w.loadPlaced(ix, row.Outputs)
 	if err != nil {
 		return row, nil, err
 	}
 	for _, out := range rec.Outputs {
-		if !slices.Contains(damaged, out.Path) {
-			continue
-		}
 		last, known := placedAt[out.Path]
 		cond, _, err := w.condition(ctx, out.Path, out, last, known)
 		if err != nil {
@@ -220,8 +215,12 @@ func (w *Workspace) checkObjects(ctx context.Context, rec *sigindex.Record) (pre
 				}
 			}
 			damaged = append(damaged, o.Path)
-			fmt.Fprintf(w.Stderr, "git dds: warning: the stored content of %s (stage %s) was changed after it was stored, by a write into the output in place (dds.link is hardlink); it is moved to %s and never served; git dds pull fetches it again from a remote that has it, else git dds run recomputes it\n",
-				o.Path, rec.Stage, w.Store.QuarantineDir())
+			how := "on disk"
+			if w.Link == store.Hardlink {
+				how = "by a write into the output in place (dds.link is hardlink: the output is the stored object)"
+			}
+			fmt.Fprintf(w.Stderr, "git dds: warning: the stored content of %s (stage %s) was changed after it was stored, %s; it is moved to %s and never served; git dds checkout fetches it again from a remote that has it, else git dds run recomputes it\n",
+				o.Path, rec.Stage, how, w.Store.QuarantineDir())
 		}
 		present = false
 	}

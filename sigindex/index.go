@@ -50,6 +50,9 @@ type Index struct {
 	lock     *indexLock
 	closed   bool
 	readOnly bool
+	// ballast is the file holding the room Close needs, if any (see
+	// holdRoom).
+	ballast string
 	// writes serializes Batch: with a single writer, badger has no
 	// conflicts to detect and a read-then-write batch needs no retry.
 	writes sync.Mutex
@@ -105,13 +108,15 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 	case opts.ReadOnly:
 		db, err = openBadger(dir, true)
 	}
+	ballast := ""
 	if db == nil {
 		db, err = openBadger(dir, false)
+		ballast = filepath.Join(dir, spaceCheckName)
 	}
 	if err != nil {
 		return nil, errors.Join(err, lock.release())
 	}
-	return &Index{db: db, lock: lock, readOnly: opts.ReadOnly}, nil
+	return &Index{db: db, lock: lock, readOnly: opts.ReadOnly, ballast: ballast}, nil
 }
 
 // openBadger opens badger sized for a command-line tool: git dds status
@@ -158,7 +163,7 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("opening the index in %s: %w", dir, err)
 		}
-		if err := checkSpace(dir, need); err != nil {
+		if err := holdRoom(dir, need, openWrites(opt)); err != nil {
 			if errors.Is(err, syscall.ENOSPC) {
 				return nil, noSpace(filepath.Dir(dir), dir, need, err)
 			}
@@ -167,6 +172,13 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 			}
 			return nil, fmt.Errorf("opening the index in %s for writing: %w", dir, err)
 		}
+		// Deferred before the recovery below, so that it sees the error
+		// a recovered panic becomes.
+		defer func() {
+			if err != nil {
+				_ = os.Remove(filepath.Join(dir, spaceCheckName))
+			}
+		}()
 	}
 	// Badger asserts some of its invariants with panics; a damaged index
 	// must end in an error telling the user how to repair it. A fault
@@ -386,6 +398,11 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	ix.closed = true
+	if ix.ballast != "" {
+		// The room it held is for what closing writes: the flush of the
+		// memtable, and the compaction after it.
+		_ = os.Remove(ix.ballast)
+	}
 	err := ix.db.Close()
 	if err != nil {
 		err = fmt.Errorf("closing the index: %w", err)

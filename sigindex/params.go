@@ -49,8 +49,13 @@ func loadParams(tree gitref.Tree, file string) (*yaml.Node, error) {
 	}
 	if len(data) > maxParamsFileSize {
 		return nil, asInput(&pipeline.Error{File: file,
-			Msg: fmt.Sprintf("the params file is %d bytes, over the limit of %d bytes (8 MiB)", len(data), maxParamsFileSize),
+			Msg: fmt.Sprintf("it is %d bytes, over the limit of %d bytes (8 MiB)", len(data), maxParamsFileSize),
 			Fix: "a params file holds settings: move the data to a file the stage lists under deps"})
+	}
+	if !utf8.Valid(data) {
+		line, col := lineCol(data, int64(firstInvalidUTF8(data)))
+		return nil, asInput(&pipeline.Error{File: file, Line: line, Col: col,
+			Msg: "it is not valid UTF-8", Fix: "save it as UTF-8"})
 	}
 	// A .json file is held to JSON, which is what the command reading it
 	// expects; YAML would take a trailing comma or a bare word in silence.
@@ -97,6 +102,19 @@ func checkJSON(file string, data []byte) error {
 		return &pipeline.Error{File: file, Line: line, Col: col, Msg: "not valid JSON: unexpected end of the file", Fix: "close what is open, or write a value"}
 	}
 	return &pipeline.Error{File: file, Msg: "not valid JSON: " + err.Error(), Fix: fix}
+}
+
+// firstInvalidUTF8 gives the offset of the first byte of data that is not
+// UTF-8, or len(data).
+func firstInvalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
 }
 
 // lineCol gives the one-based line and column, in characters, of the byte

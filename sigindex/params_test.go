@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -233,6 +234,8 @@ func TestParamsFileErrorsSayWhere(t *testing.T) {
 		{"p.json", "{\n  \"a\": [1, 2,\n", "p.json:3:1: ", "not valid JSON: unexpected end of the file"},
 		{"p.json", "{\"a\": 1,\n \"b\": tru}\n", "p.json:2:10: ", "not valid JSON: invalid character '}' in literal true"},
 		{"p.json", "{\"a\": \"é\", \"b\": x}\n", "p.json:1:17: ", "not valid JSON"},
+		{"p.yaml", "a: 1\nb: 2\nc: caf\xe9\n", "p.yaml:3:7: ", "not valid UTF-8"},
+		{"p.json", "{\"a\": 1,\n \"b\": \"\xff\"}\n", "p.json:2:8: ", "not valid UTF-8"},
 	}
 	for _, tt := range tests {
 		_, err := loadParams(fakeTree{tt.file: file("00", tt.content)}, tt.file)
@@ -278,6 +281,9 @@ func FuzzLoadParams(f *testing.F) {
 		if err == nil {
 			if isJSON && !json.Valid([]byte(content)) {
 				t.Fatalf("%q loaded as JSON", content)
+			}
+			if !utf8.ValidString(content) {
+				t.Fatalf("%q loaded, though it is not UTF-8", content)
 			}
 			return
 		}

@@ -110,6 +110,25 @@ func CheckRecord(rec *Record) error {
 	return nil
 }
 
+// CheckForeignInputs checks the inputs of a record from elsewhere (a
+// remote), which status -v shows as the reasons a stage changed: each of a
+// known kind, and every name and value that is shown as it is free of
+// control characters, so that a forged record cannot write terminal
+// escapes into a message. Commands and working directories are shown
+// quoted, and may hold any byte.
+func CheckForeignInputs(inputs []Input) error {
+	for i, in := range inputs {
+		if _, ok := tagOfKind(in.Kind); !ok {
+			return fmt.Errorf("input %d has unknown kind %q", i, clip(in.Kind))
+		}
+		shownRaw := in.Kind != KindCmd && in.Kind != KindWdir
+		if !printable(in.Name) || shownRaw && strings.ContainsFunc(in.Value, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return fmt.Errorf("input %d (%s %q) holds a control character", i, in.Kind, clip(in.Name))
+		}
+	}
+	return nil
+}
+
 // CheckOutputPath admits the output paths dds.yaml can declare: relative,
 // slash-separated and clean, with no empty, "." or ".." segment, no ".git"
 // segment in any case (git's own folder, or a nested repository whose

@@ -2,6 +2,7 @@ package sigindex
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -167,6 +168,14 @@ func paramInputs(st *pipeline.Stage, load func(file string) (*yaml.Node, error),
 			return nil, asInput(fmt.Errorf("stage %q: params file %q has a ':' in its name, which git dds uses to separate a file from its key: rename the file", st.Name, file))
 		}
 		doc, err := load(file)
+		var perr *pipeline.Error
+		if errors.As(err, &perr) {
+			// FILE:LINE:COL first, as for dds.yaml, where editors and
+			// terminals look for it.
+			at := *perr
+			at.Msg = fmt.Sprintf("params file of stage %q: %s", st.Name, perr.Msg)
+			return nil, asInput(&at)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("stage %q: %w", st.Name, err)
 		}

@@ -339,7 +339,7 @@ func TestComputeErrors(t *testing.T) {
 			name:   "a params file that does not parse",
 			stage:  withParams("params.yaml", "a"),
 			tree:   exampleTree().with("params.yaml", file("ee", "a: [1, 2\n")),
-			wantIn: []string{`stage "clean"`, "params.yaml:2: not valid YAML"},
+			wantIn: []string{`stage "clean"`, "params.yaml:2: params file of stage", "not valid YAML"},
 		},
 		{
 			name:   "a colon in a params file name",

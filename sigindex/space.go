@@ -10,17 +10,18 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// Badger writes its logs through memory maps of files it only sizes with
-// truncate, which reserves no blocks. On a full disk a write to such a map
-// does not fail: the kernel kills the process with SIGBUS. So a writable
-// opening first makes sure the room badger may write is there, and once
-// open, allocates the blocks of the write-ahead log it maps, so that a disk
-// filling up meanwhile (a stage writing a large output) makes no write of
-// this session fault.
+// Badger writes its logs and tables through memory maps of files it only
+// sizes with truncate, which reserves no block. On a full disk a write to
+// such a map does not fail: the kernel kills the process with SIGBUS. So a
+// writable opening first allocates the room badger may write, in one file:
+// it gives back what opening writes before badger opens, and keeps the
+// rest, what closing writes (the flush of the memtable, the compaction
+// after it), until Close. Once open, it allocates the blocks of the
+// write-ahead log badger maps. A disk filling up meanwhile (a stage
+// writing a large output) then makes no write of the session fault.
 
-// spaceCheckName is the file Open allocates and removes to test the room
-// left; one name, so that a kill in between leaves at most one such file,
-// which the next opening reuses.
+// spaceCheckName is the file that holds the room; one name, so that a kill
+// leaves at most one such file, which the next opening reuses.
 const spaceCheckName = "space.check"
 
 // headroom is the room a writable opening of the index in dir may write:
@@ -38,10 +39,35 @@ func headroom(dir string, opt badger.Options) int64 {
 	return need
 }
 
+// openWrites is the part of the headroom that opening writes: the
+// write-ahead log's map, the discard file and the log headers.
+func openWrites(opt badger.Options) int64 {
+	return 2*opt.MemTableSize + 2<<20
+}
+
+// holdRoom fails with ENOSPC when the disk holding dir has less than need
+// bytes free for it; otherwise it keeps need-release of them allocated in
+// dir's spaceCheckName.
+func holdRoom(dir string, need, release int64) error {
+	path := filepath.Join(dir, spaceCheckName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	err = reserve(f, need)
+	if err == nil {
+		err = f.Truncate(need - release)
+	}
+	if err = errors.Join(err, f.Close()); err != nil {
+		_ = os.Remove(path)
+	}
+	return err
+}
+
 // checkSpace fails with ENOSPC when the disk holding dir has less than
 // need bytes free for it.
 func checkSpace(dir string, need int64) error {
-	path := filepath.Join(dir, spaceCheckName)
+	path := filepath.Join(dir, spaceCheckName+".fault")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err

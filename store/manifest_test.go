@@ -2,7 +2,10 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -158,4 +161,24 @@ func FuzzDecodeManifest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestIngestRefusesAGitFolder: a folder output holding a .git folder (a
+// repository whose config git would obey) cannot be stored, so no
+// manifest ever names one.
+func TestIngestRefusesAGitFolder(t *testing.T) {
+	for _, name := range []string{".git", ".GIT", "sub/.Git"} {
+		s, dir := newStore(t)
+		out := filepath.Join(dir, "out")
+		if err := os.MkdirAll(filepath.Join(out, filepath.FromSlash(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(name), "config"), []byte("[core]\n\tfsmonitor = touch pwned\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := s.IngestDir(context.Background(), out, Copy)
+		if err == nil || !strings.Contains(err.Error(), "holds a .git folder") {
+			t.Errorf("IngestDir of a folder holding %s: %v; want a refusal", name, err)
+		}
+	}
 }

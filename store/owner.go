@@ -53,11 +53,18 @@ func (s *Store) tempDir() (string, error) {
 		if dir, err = os.MkdirTemp(s.tmp, ownerPrefix); err != nil {
 			return "", err
 		}
-		lock := flock.New(filepath.Join(dir, ownerLockName))
+		lockPath := filepath.Join(dir, ownerLockName)
+		lock := flock.New(lockPath)
 		var ok bool
 		if ok, err = lock.TryLock(); ok {
-			s.own.dir, s.own.lock = dir, lock
-			return dir, nil
+			// Between the lock file's creation and its lock, another
+			// command may have taken the folder for a dead one.
+			if _, err = os.Stat(lockPath); err == nil {
+				s.own.dir, s.own.lock = dir, lock
+				return dir, nil
+			}
+			_ = lock.Close()
+			continue
 		}
 		if err == nil {
 			err = fmt.Errorf("%s is locked by another process", dir)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,10 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 		return err
 	}
 	view, err := namespace.Load(ctx, ws.Repo, namespace.WorktreeRev, ws.Env)
+	if errors.Is(err, namespace.ErrNoPipeline) {
+		// No outputs declared: in step means none of those git dds placed.
+		view, err = nil, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -59,6 +64,9 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 	fmt.Fprintf(out, "restored %s, %d already in place", run.Count(len(res.Restored), "output"), len(res.Fresh))
 	if len(res.Stale) > 0 {
 		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", run.Count(len(res.Stale), "stage"))
+	}
+	if len(res.Removed) > 0 {
+		fmt.Fprintf(out, "; removed %s placed for other inputs or no longer declared", run.Count(len(res.Removed), "output"))
 	}
 	fmt.Fprintln(out)
 	return err

@@ -204,12 +204,11 @@ func printTransfer(g *globalOptions, res *run.TransferResult, checkout *run.Chec
 // offline, with no remote configured, or with several and git config
 // dds.remote naming none of them.
 func useDefaultRemote(ctx context.Context, ws *run.Workspace, offline bool) (func(), error) {
-	names := remote.Names(ws.Repo)
-	if offline || len(names) == 0 || len(names) > 1 && ws.Repo.ConfigValue("dds", "remote") == "" {
+	if offline {
 		return func() {}, nil
 	}
-	r, err := remote.OpenConfigured(ctx, ws.Repo, "", "")
-	if err != nil {
+	r, err := remote.OpenDefault(ctx, ws.Repo)
+	if err != nil || r == nil {
 		return func() {}, err
 	}
 	ws.Remote = r
