@@ -11,14 +11,36 @@ MERMAID_VERSION := 11.17.2
 # (a Go module version: MinIO tags no semver releases).
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 BIN           := $(CURDIR)/bin
+# make install puts git-dds in $(DESTDIR)$(PREFIX)/bin, its manual pages in
+# $(DESTDIR)$(PREFIX)/share/man/man1, where man and git help find them, and
+# its completion where bash-completion and zsh look under $(PREFIX).
+PREFIX        ?= /usr/local
+DESTDIR       ?=
 FUZZTIME      ?= 30s
 
-.PHONY: all build test vet staticcheck unit e2e tools-browser tools-minio docs-graph fuzz demo bench clean
+.PHONY: all build install test vet staticcheck unit e2e tools-browser tools-minio tools-shell docs-graph fuzz demo bench clean
 
 all: build
 
+# The binary, its manual pages generated from its own command tree into
+# $(BIN)/man (never committed), dated by the last commit so that one commit
+# always gives the same pages, and its completion scripts.
 build:
 	$(GO) build -o $(BIN)/git-dds ./cmd/git-dds
+	rm -rf $(BIN)/man $(BIN)/completion
+	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)} \
+	  $(BIN)/git-dds __man $(BIN)/man/man1
+	mkdir -p $(BIN)/completion
+	$(BIN)/git-dds completion bash > $(BIN)/completion/git-dds
+	$(BIN)/git-dds completion zsh > $(BIN)/completion/_git-dds
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BIN)/git-dds $(DESTDIR)$(PREFIX)/bin/git-dds
+	install -m 0644 $(BIN)/man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 0644 $(BIN)/completion/git-dds $(DESTDIR)$(PREFIX)/share/bash-completion/completions/git-dds
+	install -m 0644 $(BIN)/completion/_git-dds $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_git-dds
 
 $(STATICCHECK):
 	GOBIN=$(TOOLS)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -37,13 +59,18 @@ vet:
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /e2e)
 
-e2e: tools-browser tools-minio
+e2e: tools-browser tools-minio tools-shell
 	DDS_MINIO=$(TOOLS)/bin/minio $(GO) test -count=1 ./e2e/...
 
 # graphviz, headless Chromium and mermaid, which the graph checks of the
 # end-to-end tests render with; installed once, then a no-op.
 tools-browser:
 	TOOLS=$(TOOLS) MERMAID_VERSION=$(MERMAID_VERSION) bash e2e/tools-browser.sh
+
+# man, bash-completion and zsh, which the help and completion checks of the
+# end-to-end tests read git dds with; installed once, then a no-op.
+tools-shell:
+	bash e2e/tools-shell.sh
 
 # The MinIO server the remote scripts run against (TestRemote/s3), each on
 # its own port of 127.0.0.1; built once (a few minutes), then a no-op.

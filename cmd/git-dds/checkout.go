@@ -26,6 +26,7 @@ func newCheckoutCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.force, "force", "f", false, "overwrite outputs edited by hand")
+	g.addQuiet(cmd)
 	return cmd
 }
 
@@ -59,13 +60,14 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 		}
 		return err
 	}
-	fmt.Fprintf(g.stdout, "restored %s, %d already in place", run.Count(len(res.Restored), "output"), len(res.Fresh))
+	out := g.summary()
+	fmt.Fprintf(out, "restored %s, %d already in place", run.Count(len(res.Restored), "output"), len(res.Fresh))
 	if len(res.Stale) > 0 {
-		fmt.Fprintf(g.stdout, "; %s computed nowhere (git dds run computes them)", run.Count(len(res.Stale), "stage"))
+		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", run.Count(len(res.Stale), "stage"))
 	}
 	if len(res.Removed) > 0 {
-		fmt.Fprintf(g.stdout, "; removed %s placed for other inputs or no longer declared", run.Count(len(res.Removed), "output"))
+		fmt.Fprintf(out, "; removed %s placed for other inputs or no longer declared", run.Count(len(res.Removed), "output"))
 	}
-	fmt.Fprintln(g.stdout)
+	fmt.Fprintln(out)
 	return err
 }

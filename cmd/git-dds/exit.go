@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 
+	"github.com/spf13/cobra"
+
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/history"
 	"github.com/git-dds/git-dds/hooks"
@@ -13,7 +15,8 @@ import (
 	"github.com/git-dds/git-dds/sigindex"
 )
 
-// Exit codes, as CONTRACT.md fixes them.
+// Exit codes: 0 ok, 1 the answer is "no", 2 usage or input error, 3
+// environment error; docs/commands.md lists them for users.
 const (
 	exitOK          = 0
 	exitAnswerNo    = 1 // stale stages with --exit-code, failed stages, refused edits
@@ -21,11 +24,32 @@ const (
 	exitEnvironment = 3 // not a repository, index busy, I/O
 )
 
-// usageError is a command line that does not parse.
-type usageError struct{ err error }
+// usageError is a command line that does not parse. main adds where help
+// is: the command's own -h, or hint when it is set.
+type usageError struct {
+	err  error
+	hint string
+}
 
-func (e usageError) Error() string { return e.err.Error() + "; see git dds --help" }
+func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
+
+// helpHint says where the help for a usage error is: the -h of the command
+// that failed to parse, which works whether or not the man pages are
+// installed (git dds --help needs them: git turns it into git help dds).
+func helpHint(err error, cmd *cobra.Command) string {
+	var usage usageError
+	if !errors.As(err, &usage) {
+		return ""
+	}
+	if usage.hint != "" {
+		return usage.hint
+	}
+	if cmd == nil {
+		return "see git dds -h"
+	}
+	return "see " + cmd.CommandPath() + " -h"
+}
 
 // answerNo is a command whose answer is "no": it already said why.
 type answerNo struct{ reason string }

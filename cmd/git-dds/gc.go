@@ -52,10 +52,10 @@ index, and keeps any object that changed after it started.`,
 
 func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 	if opts.keep != maintenance.KeepAllRefs && opts.keep != maintenance.KeepCurrent {
-		return usageError{fmt.Errorf("--keep takes %s or %s, got %q", maintenance.KeepAllRefs, maintenance.KeepCurrent, opts.keep)}
+		return usageError{err: fmt.Errorf("--keep takes %s or %s, got %q", maintenance.KeepAllRefs, maintenance.KeepCurrent, opts.keep)}
 	}
 	if opts.keepCommits < 0 {
-		return usageError{fmt.Errorf("--keep-commits takes a number of commits of at least 0, got %d", opts.keepCommits)}
+		return usageError{err: fmt.Errorf("--keep-commits takes a number of commits of at least 0, got %d", opts.keepCommits)}
 	}
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
@@ -115,7 +115,7 @@ const remoteGCDanger = `a remote is shared: gc --remote keeps only what the refs
 
 func runGCRemote(ctx context.Context, g *globalOptions, ws *run.Workspace, opts *gcOptions) error {
 	if !opts.force && !opts.dryRun {
-		return usageError{fmt.Errorf("gc --remote %s deletes for everyone: %s; see what would go with --dry-run, then add --force", opts.remote, remoteGCDanger)}
+		return usageError{err: fmt.Errorf("gc --remote %s deletes for everyone: %s; see what would go with --dry-run, then add --force", opts.remote, remoteGCDanger)}
 	}
 	r, err := remote.OpenConfigured(ctx, ws.Repo, opts.remote, "")
 	if err != nil {
@@ -123,7 +123,7 @@ func runGCRemote(ctx context.Context, g *globalOptions, ws *run.Workspace, opts 
 	}
 	defer r.Close()
 	if opts.grace < 0 {
-		return usageError{fmt.Errorf("--grace takes a duration of 0 or more, got %s", opts.grace)}
+		return usageError{err: fmt.Errorf("--grace takes a duration of 0 or more, got %s", opts.grace)}
 	}
 	col, rep, err := maintenance.GCRemote(ctx, ws, r, maintenance.GCOptions{DryRun: opts.dryRun, Keep: opts.keep, KeepCommits: opts.keepCommits}, opts.grace)
 	if err != nil {

@@ -81,16 +81,16 @@ func graphFormat(flag, output string, open bool) (graph.Format, error) {
 	if flag != "" {
 		f, err := graph.ParseFormat(flag)
 		if err != nil {
-			return "", usageError{err}
+			return "", usageError{err: err}
 		}
 		if open && f != graph.HTML {
-			return "", usageError{fmt.Errorf("--open shows an HTML page; drop --format %s or use --format html", flag)}
+			return "", usageError{err: fmt.Errorf("--open shows an HTML page; drop --format %s or use --format html", flag)}
 		}
 		return f, nil
 	}
 	if f, ok := graph.FormatOfFile(output); ok {
 		if open && f != graph.HTML {
-			return "", usageError{fmt.Errorf("--open shows an HTML page; write it to a .html file, not %s", output)}
+			return "", usageError{err: fmt.Errorf("--open shows an HTML page; write it to a .html file, not %s", output)}
 		}
 		return f, nil
 	}

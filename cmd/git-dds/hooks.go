@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -38,6 +40,7 @@ nothing; git dds uninstall restores exactly what was there.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.force, "force", false, "rewrite hooks that look like a damaged git dds install")
+	g.addQuiet(cmd)
 	return cmd
 }
 
@@ -58,7 +61,7 @@ func runInstall(ctx context.Context, g *globalOptions, opts *installOptions) err
 }
 
 func newUninstallCommand(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "uninstall",
 		Short: "Remove the git dds hooks and restore the hooks that were there before",
 		Args:  noArgs,
@@ -74,15 +77,18 @@ func newUninstallCommand(g *globalOptions) *cobra.Command {
 			return printHookReport(g, report)
 		},
 	}
+	g.addQuiet(cmd)
+	return cmd
 }
 
 func printHookReport(g *globalOptions, report *hooks.Report) error {
 	if g.json {
 		return g.printJSON(report)
 	}
-	fmt.Fprintf(g.stdout, "hooks in %s:\n", report.HooksDir)
+	out := g.summary()
+	fmt.Fprintf(out, "hooks in %s:\n", report.HooksDir)
 	for _, h := range report.Hooks {
-		fmt.Fprintf(g.stdout, "  %s\n", h)
+		fmt.Fprintf(out, "  %s\n", h)
 	}
 	return nil
 }
@@ -102,6 +108,14 @@ func newHookCommand(g *globalOptions) *cobra.Command {
 }
 
 func runHook(ctx context.Context, g *globalOptions, name string, args []string) error {
+	// Flags are not parsed (git's arguments pass as they are), so -h and
+	// --help land here too, as any word that names no hook.
+	if !slices.Contains(hooks.Names(), name) {
+		return usageError{
+			err:  fmt.Errorf("git dds hook is what the installed git hooks call: it takes a hook name (%s), got %q", strings.Join(hooks.Names(), ", "), name),
+			hint: "git dds install -h says how the hooks are installed",
+		}
+	}
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
 		if name == hooks.PrePush {

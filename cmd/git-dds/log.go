@@ -31,7 +31,7 @@ By default only the computations the current branch's history gives signatures t
 computation this clone recorded, on any branch.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{fmt.Errorf("%s takes one output path or stage name, got %d arguments", cmd.CommandPath(), len(args))}
+				return usageError{err: fmt.Errorf("%s takes one output path or stage name, got %d arguments", cmd.CommandPath(), len(args))}
 			}
 			return nil
 		},

@@ -20,12 +20,16 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	stopProfile := startProfile()
-	err := newRootCommand().ExecuteContext(ctx)
+	cmd, err := newRootCommand().ExecuteContextC(ctx)
 	stopProfile()
 	stop()
 	if err != nil {
 		if !isSilent(err) {
-			fmt.Fprintf(os.Stderr, "git dds: %v\n", err)
+			msg := err.Error()
+			if hint := helpHint(err, cmd); hint != "" {
+				msg += "; " + hint
+			}
+			fmt.Fprintf(os.Stderr, "git dds: %s\n", msg)
 		}
 		os.Exit(exitCode(err))
 	}

@@ -44,7 +44,7 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 	if opts.format != "table" && opts.format != "markdown" {
 		f, err := graph.ParseFormat(opts.format)
 		if err != nil {
-			return usageError{fmt.Errorf("--format takes table, markdown, dot, mermaid or html, got %q", opts.format)}
+			return usageError{err: fmt.Errorf("--format takes table, markdown, dot, mermaid or html, got %q", opts.format)}
 		}
 		graphFormat, isGraph = f, true
 	}

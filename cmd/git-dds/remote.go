@@ -96,15 +96,16 @@ func newTransferCommand(g *globalOptions, tc transferCommand) *cobra.Command {
 		cmd.Flags().BoolVar(&opts.again, "force", false, "send every object and record again, whatever the remote holds: mends a damaged copy there")
 	}
 	cmd.Flags().IntVarP(&opts.jobs, "jobs", "j", remote.DefaultJobs, "transfers at once")
+	g.addQuiet(cmd)
 	return cmd
 }
 
 func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, tc transferCommand, name string) error {
 	if opts.all && opts.rev != "" {
-		return usageError{errors.New("--all and --rev choose views two ways; give one")}
+		return usageError{err: errors.New("--all and --rev choose views two ways; give one")}
 	}
 	if opts.jobs < 1 {
-		return usageError{fmt.Errorf("--jobs is %d; it takes 1 or more", opts.jobs)}
+		return usageError{err: fmt.Errorf("--jobs is %d; it takes 1 or more", opts.jobs)}
 	}
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
@@ -176,24 +177,25 @@ func transferViews(ctx context.Context, ws *run.Workspace, opts *transferOptions
 }
 
 func printTransfer(g *globalOptions, res *run.TransferResult, checkout *run.CheckoutResult) {
+	out := g.summary()
 	for _, s := range res.Stages {
-		fmt.Fprintf(g.stdout, "%-12s %s  %s\n", s.Action, short(s.Signature), s.Name)
+		fmt.Fprintf(out, "%-12s %s  %s\n", s.Action, short(s.Signature), s.Name)
 	}
 	uploaded, downloaded := res.Count(run.Uploaded), res.Count(run.Downloaded)
 	switch {
 	case uploaded > 0:
-		fmt.Fprintf(g.stdout, "uploaded %s to %s (%s in %s)", run.Count(uploaded, "artifact"), res.Remote, run.HumanBytes(res.Bytes), run.Count(res.Objects, "object"))
+		fmt.Fprintf(out, "uploaded %s to %s (%s in %s)", run.Count(uploaded, "artifact"), res.Remote, run.HumanBytes(res.Bytes), run.Count(res.Objects, "object"))
 	case downloaded > 0:
-		fmt.Fprintf(g.stdout, "downloaded %s from %s (%s in %s)", run.Count(downloaded, "artifact"), res.Remote, run.HumanBytes(res.Bytes), run.Count(res.Objects, "object"))
+		fmt.Fprintf(out, "downloaded %s from %s (%s in %s)", run.Count(downloaded, "artifact"), res.Remote, run.HumanBytes(res.Bytes), run.Count(res.Objects, "object"))
 	default:
-		fmt.Fprintf(g.stdout, "nothing to transfer with %s", res.Remote)
+		fmt.Fprintf(out, "nothing to transfer with %s", res.Remote)
 	}
 	if n := res.Count(run.Uncomputed); n > 0 {
-		fmt.Fprintf(g.stdout, "; %s computed nowhere (git dds run computes them)", run.Count(n, "stage"))
+		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", run.Count(n, "stage"))
 	}
-	fmt.Fprintln(g.stdout)
+	fmt.Fprintln(out)
 	if checkout != nil {
-		fmt.Fprintf(g.stdout, "restored %s, %d already in place\n", run.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
+		fmt.Fprintf(out, "restored %s, %d already in place\n", run.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
 	}
 }
 

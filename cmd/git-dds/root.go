@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -24,6 +26,7 @@ import (
 type globalOptions struct {
 	dir    string // -C: run as if started in this folder
 	json   bool
+	quiet  bool // -q: no progress, no summary; warnings and errors still
 	stdout io.Writer
 	stderr io.Writer
 }
@@ -31,15 +34,28 @@ type globalOptions struct {
 func newRootCommand() *cobra.Command {
 	opts := &globalOptions{stdout: os.Stdout, stderr: os.Stderr}
 	root := &cobra.Command{
-		Use:           "git dds",
-		Short:         "Version data the way git versions code",
-		Long:          "git dds runs the stages of dds.yaml, stores each output once by the signature of the code, params and upstream outputs that produce it, and keeps every branch's outputs in step with its code.",
+		// git runs git-dds as `git dds`: cobra names a command by the
+		// first word of Use, and every usage line, footer and error by
+		// the display name, which must be what a user types.
+		Use:         "dds",
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "git dds"},
+		Short:       "Version data the way git versions code",
+		Long: `git dds runs the stages of dds.yaml, stores each output once by the signature of the code, params and upstream outputs that produce it, and keeps every branch's outputs in step with its code.
+
+git dds COMMAND -h shows the help of a command. With the manual pages installed (make install), git help dds, git dds --help and man git-dds-COMMAND show the manual.
+
+Exit status: 0 success; 1 the answer is "no" (status --exit-code with a stage that is not fresh, a stage that failed, an output edited by hand, a problem fsck found); 2 a usage or input error (a bad flag or argument, a bad dds.yaml, an unknown stage or revision); 3 an environment error (not a git repository, the index busy, an I/O error, a remote that does not answer).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          unknownCommand,
+		Version:       version(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
 	}
 	root.PersistentFlags().StringVarP(&opts.dir, "dir", "C", ".", "run as if git dds was started in this folder")
 	root.PersistentFlags().BoolVar(&opts.json, "json", false, "print one JSON document on stdout")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err: err} })
 	root.AddCommand(
 		newRunCommand(opts),
 		newStatusCommand(opts),
@@ -56,8 +72,70 @@ func newRootCommand() *cobra.Command {
 		newPushCommand(opts),
 		newFetchCommand(opts),
 		newPullCommand(opts),
+		newVersionCommand(opts),
+		newManCommand(),
+		newCompletionCommand(opts),
 	)
+	// Ours plugs into git's completion; cobra's would replace it.
+	root.CompletionOptions.DisableDefaultCmd = true
+	registerCompletions(root, opts)
+	root.SetVersionTemplate("{{.DisplayName}} version {{.Version}}\n")
+	root.SetHelpCommand(newHelpCommand())
+	for _, cmd := range root.Commands() {
+		usageArgs(cmd)
+	}
 	return root
+}
+
+// newHelpCommand is cobra's help command, except that a topic that names
+// no command is a usage error, not the root's help and success.
+func newHelpCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [COMMAND]",
+		Short: "Help about any command",
+		Long:  "Help shows the help of a command, as git dds COMMAND -h does. With the man pages installed (make install), man git-dds-COMMAND shows its manual page.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, rest, err := cmd.Root().Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				return usageError{err: fmt.Errorf("no help for %q: git dds has no such command", strings.Join(args, " ")), hint: "see git dds -h"}
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			parent, _, err := cmd.Root().Find(args)
+			if err != nil || parent == nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var names []cobra.Completion
+			for _, sub := range parent.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					names = append(names, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
+}
+
+// usageArgs makes the argument checks of cmd and its subcommands, cobra's
+// own included (cobra.MaximumNArgs...), report usage errors.
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				var usage usageError
+				if errors.As(err, &usage) {
+					return err
+				}
+				return usageError{err: fmt.Errorf("%s %w", cmd.CommandPath(), err)}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // openWorkspace finds the repository and its store.
@@ -68,7 +146,7 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, er
 	}
 	link, err := store.ParseLinkMode(repo.ConfigValue("dds", "link"))
 	if err != nil {
-		return nil, usageError{fmt.Errorf("git config dds.link: %w", err)}
+		return nil, usageError{err: fmt.Errorf("git config dds.link: %w", err), hint: configHint("link")}
 	}
 	ws, err := run.NewWorkspace(repo, link, opts.stderr)
 	if err != nil {
@@ -77,7 +155,7 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, er
 	if v := repo.ConfigValue("dds", "fsync"); v != "" {
 		durable, ok := gitref.ParseBool(v)
 		if !ok {
-			return nil, usageError{fmt.Errorf("git config dds.fsync is %q; it takes true or false", v)}
+			return nil, usageError{err: fmt.Errorf("git config dds.fsync is %q; it takes true or false", v), hint: configHint("fsync")}
 		}
 		ws.Store.SetDurable(durable)
 	}
@@ -85,11 +163,17 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, er
 	if v := repo.ConfigValue("dds", "lockTimeout"); v != "" {
 		wait, err := parseLockTimeout(v)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, usageError{err: err, hint: configHint("lockTimeout")}
 		}
 		ws.IndexOptions.Wait = wait
 	}
 	return ws, nil
+}
+
+// configHint is the way back from a bad setting: a command's -h does not
+// describe git config.
+func configHint(key string) string {
+	return "git config --unset dds." + key + " goes back to the default"
 }
 
 // parseLockTimeout reads git config dds.lockTimeout: how many milliseconds
@@ -111,11 +195,26 @@ func parseLockTimeout(v string) (time.Duration, error) {
 
 // interactive reports whether progress belongs on stderr.
 func (o *globalOptions) interactive() bool {
-	if o.json {
+	if o.json || o.quiet {
 		return false
 	}
 	f, ok := o.stderr.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// addQuiet gives cmd the -q flag of the commands that report progress and
+// a summary.
+func (o *globalOptions) addQuiet(cmd *cobra.Command) {
+	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "print no progress and no summary; warnings and errors still")
+}
+
+// summary is where a command's closing report goes: stdout, or nowhere
+// with -q.
+func (o *globalOptions) summary() io.Writer {
+	if o.quiet {
+		return io.Discard
+	}
+	return o.stdout
 }
 
 // report prints a command's report in one write: a table of 2,000 rows
@@ -132,10 +231,23 @@ func (o *globalOptions) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
+// unknownCommand rejects a word after git dds that names no command, as a
+// usage error, with the commands it is close to.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	hint := "see " + cmd.CommandPath() + " -h"
+	if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+		hint += "\n\nDid you mean this?\n\t" + strings.Join(near, "\n\t")
+	}
+	return usageError{err: fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()), hint: hint}
+}
+
 // noArgs rejects positional arguments with a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])}
+		return usageError{err: fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])}
 	}
 	return nil
 }

@@ -30,14 +30,15 @@ any other is executed with sh -c at the repository root (or its wdir).`,
 		},
 	}
 	cmd.Flags().IntVarP(&opts.jobs, "jobs", "j", 1, "run up to N independent stages at once")
-	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "list what would execute, with estimates, and execute nothing")
+	cmd.Flags().BoolVarP(&opts.dryRun, "dry-run", "n", false, "list what would execute, with estimates, and execute nothing")
 	cmd.Flags().BoolVar(&opts.offline, "offline", false, "neither pull from the remote nor take leases there")
+	g.addQuiet(cmd)
 	return cmd
 }
 
 func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []string) error {
 	if opts.jobs < 1 {
-		return usageError{fmt.Errorf("-j takes a number of stages of at least 1, got %d", opts.jobs)}
+		return usageError{err: fmt.Errorf("-j takes a number of stages of at least 1, got %d", opts.jobs)}
 	}
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
@@ -62,7 +63,7 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 		}
 	} else if opts.dryRun {
 		printDryRun(g, res)
-	} else {
+	} else if !g.quiet {
 		printRunSummary(g, res)
 	}
 	if errors.Is(err, run.ErrFailed) {
