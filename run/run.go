@@ -45,7 +45,8 @@ type Options struct {
 	Stages []string // the stages to bring up to date, with what they need; all when empty
 	Jobs   int      // independent stages at once
 	DryRun bool
-	// Verbose prints a line per stage on stderr (a terminal, not --json).
+	// Verbose prints a line when a stage starts and when it ends, on
+	// stderr: the same lines on a terminal and in a CI log.
 	Verbose bool
 }
 
@@ -349,6 +350,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	w.progress(opts, "%s: executing", st.Name)
 	started := time.Now()
 	if err := w.execute(ctx, j.view, opts.Jobs > 1); err != nil {
+		w.progress(opts, "%s: failed after %s", st.Name, HumanDuration(time.Since(started)))
 		return fail(err)
 	}
 	elapsed := time.Since(started)
@@ -359,13 +361,13 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	lock.markRecorded()
 	if lease != nil {
 		// Those waiting on the lease pull this result.
-		if _, err := w.Remote.Push(ctx, w.Local(), []*sigindex.Record{rec}, remote.PushOptions{}); err != nil {
+		if _, err := w.Remote.Push(ctx, w.Local(), []*sigindex.Record{rec}, remote.PushOptions{Progress: w.Progress}); err != nil {
 			fmt.Fprintf(w.Stderr, "git dds: warning: stage %s was computed here but not uploaded: %v; git dds push retries\n", st.Name, err)
 		}
 	}
 	res.Action = Executed
 	res.Seconds = elapsed.Seconds()
-	w.progress(opts, "%s: executed in %s", st.Name, elapsed.Round(time.Millisecond))
+	w.progress(opts, "%s: executed in %s", st.Name, HumanDuration(elapsed))
 	return res, true
 }
 

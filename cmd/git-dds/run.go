@@ -52,7 +52,8 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 		return err
 	}
 	defer closeRemote()
-	res, err := ws.Run(ctx, view, run.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.interactive()})
+	ws.Progress = g.progress()
+	res, err := ws.Run(ctx, view, run.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.progress() != nil})
 	if res == nil {
 		return err
 	}
