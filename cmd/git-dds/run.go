@@ -54,7 +54,7 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 	defer closeRemote()
 	ws.Progress = g.progress()
 	res, err := ws.Run(ctx, view, run.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.progress() != nil})
-	if res == nil {
+	if res == nil || errors.Is(err, run.ErrInterrupted) {
 		return err
 	}
 	if g.json {
