@@ -117,10 +117,25 @@ func (r *Remote) fail(op string, err error) error {
 		return err
 	}
 	var already *Error
-	if errors.As(err, &already) || errors.Is(err, ErrCorrupt) || errors.Is(err, store.ErrCorrupt) {
+	var refused *CredentialsError
+	if errors.As(err, &already) || errors.As(err, &refused) || errors.Is(err, ErrCorrupt) || errors.Is(err, store.ErrCorrupt) {
 		return err
 	}
+	if scheme := r.scheme(); scheme != "file" {
+		if trouble := credentialTrouble(err); trouble != "" {
+			return &CredentialsError{Where: r.Where(), Trouble: trouble, From: credentialSources(scheme)}
+		}
+	}
 	return &Error{Where: r.Where(), Op: op, Err: err}
+}
+
+// scheme is the kind of remote: s3, gs, azblob or file.
+func (r *Remote) scheme() string {
+	loc, err := ParseURL(r.URL)
+	if err != nil {
+		return ""
+	}
+	return loc.Scheme
 }
 
 func objectKey(id string) string  { return "objects/" + id[:2] + "/" + id[2:4] + "/" + id }
