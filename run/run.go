@@ -393,6 +393,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		return fail(err)
 	}
 	lock.markRecorded()
+	w.progress(opts, "%s: executed in %s", st.Name, HumanDuration(elapsed))
 	if lease != nil {
 		// Those waiting on the lease pull this result.
 		if _, err := w.Remote.Push(ctx, w.Local(), []*sigindex.Record{rec}, remote.PushOptions{Progress: w.Progress}); err != nil {
@@ -401,7 +402,6 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	}
 	res.Action = Executed
 	res.Seconds = elapsed.Seconds()
-	w.progress(opts, "%s: executed in %s", st.Name, HumanDuration(elapsed))
 	return res, true
 }
 
