@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,13 +21,15 @@ import (
 
 // interruptPipeline has a stage that writes part of its output, then waits
 // in a child that prints a traceback when interrupted, as Python does, and
-// beside it one that ignores SIGINT and SIGTERM and must be ended all the
-// same; a stage downstream must never run.
+// beside it two that ignore SIGINT and SIGTERM and must be ended all the
+// same, one of them in a session of its own; a stage downstream must never
+// run.
 const interruptPipeline = `stages:
   train:
     cmd: >-
       mkdir -p out && echo partial > out/model.txt &&
       (trap '' INT TERM; sleep 60) &
+      setsid sh -c 'trap "" INT TERM; sleep 60' </dev/null >/dev/null 2>&1 &
       sh -c 'trap "echo Traceback: KeyboardInterrupt >&2; exit 130" INT TERM; touch ../started; while :; do sleep 0.1; done'
     deps: [data.txt]
     outs: [out/model.txt]
@@ -44,13 +47,17 @@ const interruptPipeline = `stages:
 // nothing, say so once, and exit 128 plus the signal, leaving no process
 // of the session behind.
 func TestInterrupt(t *testing.T) {
+	ctrlC := func(tty *os.File, _ *os.Process) error { _, err := tty.Write([]byte{3}); return err }
 	for _, c := range []struct {
 		name      string
+		argv      []string
 		interrupt func(tty *os.File, git *os.Process) error
 		status    int
 	}{
-		{"ctrl-c", func(tty *os.File, _ *os.Process) error { _, err := tty.Write([]byte{3}); return err }, 130},
-		{"sigterm", func(_ *os.File, git *os.Process) error { return git.Signal(syscall.SIGTERM) }, 143},
+		{"ctrl-c", []string{"git", "dds", "run"}, ctrlC, 130},
+		{"sigterm", []string{"git", "dds", "run"}, func(_ *os.File, git *os.Process) error { return git.Signal(syscall.SIGTERM) }, 143},
+		// Without git in between, the exit code is git dds's own.
+		{"ctrl-c-without-git", []string{filepath.Join(gitDDSDir, "git-dds"), "run", "-j", "2"}, ctrlC, 130},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := newSandbox(t)
@@ -60,7 +67,7 @@ func TestInterrupt(t *testing.T) {
 			s.must("repo", "git", "add", "-A")
 			s.must("repo", "git", "commit", "-q", "-m", "pipeline")
 
-			cmd := s.command("repo", "git", "dds", "run")
+			cmd := s.command("repo", c.argv[0], c.argv[1:]...)
 			tty, err := pty.Start(cmd) // a session of its own, the terminal its controlling one
 			if err != nil {
 				t.Fatal(err)
@@ -89,6 +96,12 @@ func TestInterrupt(t *testing.T) {
 					_ = syscall.Kill(pid, syscall.SIGKILL)
 				}
 				t.Errorf("processes of the session left running after git dds exited: %v", left)
+			}
+			if left := withEnv("HOME=" + s.path("home")); len(left) > 0 {
+				for _, pid := range left {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+				t.Errorf("processes the stage started left running after git dds exited, outside its session: %v", left)
 			}
 			_ = tty.Close()
 			select {
@@ -164,6 +177,29 @@ func inSession(sid int) []int {
 		fields := strings.Fields(string(stat[i+1:]))
 		if len(fields) > 3 && fields[3] == strconv.Itoa(sid) && fields[0] != "Z" {
 			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// withEnv lists the processes whose environment holds kv.
+func withEnv(kv string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		for _, v := range bytes.Split(env, []byte{0}) {
+			if string(v) == kv {
+				pids = append(pids, pid)
+				break
+			}
 		}
 	}
 	return pids

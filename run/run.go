@@ -506,17 +506,26 @@ func stopCommand(ctx context.Context, pgid int, mark string) error {
 		sig = ie.Signal
 	}
 	err := syscall.Kill(-pgid, sig)
-	signalMarked(mark, sig)
+	// Those of the group got it once already: a second one could run a
+	// handler twice (a traceback printed twice).
+	signalMarked(mark, sig, pgid)
 	if sig != syscall.SIGKILL {
 		// The marks are this execution's alone: unlike a process group
 		// id, they name no other process once these ended.
-		time.AfterFunc(interruptGrace, func() { signalMarked(mark, syscall.SIGKILL) })
+		time.AfterFunc(interruptGrace, func() { signalMarked(mark, syscall.SIGKILL, 0) })
 	}
 	return err
 }
 
-func signalMarked(mark string, sig syscall.Signal) {
+// signalMarked sends sig to the processes holding mark, but for those of
+// the process group except (none when 0).
+func signalMarked(mark string, sig syscall.Signal, except int) {
 	for _, pid := range marked(mark) {
+		if except != 0 {
+			if g, err := syscall.Getpgid(pid); err == nil && g == except {
+				continue
+			}
+		}
 		_ = syscall.Kill(pid, sig)
 	}
 }
