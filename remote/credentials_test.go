@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,4 +89,23 @@ func TestCredentialsErrorOneLine(t *testing.T) {
 
 func op403() error {
 	return &smithy.OperationError{ServiceID: "S3", OperationName: "HeadObject", Err: response403()}
+}
+
+// A remote that cannot be reached is named with the network's own words,
+// not the SDK's paragraph around them.
+func TestUnreachableSaysItBriefly(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}
+	sdk := fmt.Errorf(`blob (key "records/5d40") (code=Unknown): %w`, &smithy.OperationError{ServiceID: "S3", OperationName: "HeadObject",
+		Err: fmt.Errorf("exceeded maximum number of attempts, 4, https response error StatusCode: 0, RequestID: , HostID: , request send failed, Head \"http://127.0.0.1:1/dds/team/records/5d40\": %w", dial)})
+	r := NewWithBackend(Config{Name: "origin", URL: "s3://dds/team", Endpoint: "http://127.0.0.1:1"}, nil)
+	msg := r.fail("looking up the record of 5d40", sdk).Error()
+	want := "remote origin (s3://dds/team at http://127.0.0.1:1): looking up the record of 5d40: dial tcp: connect: connection refused; check that it is reachable"
+	if !strings.HasPrefix(msg, want) {
+		t.Errorf("the message is\n%s\nwant it to start with\n%s", msg, want)
+	}
+	for _, noise := range []string{"operation error", "RequestID", "HostID", "code=Unknown"} {
+		if strings.Contains(msg, noise) {
+			t.Errorf("the message holds %q: %s", noise, msg)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"time"
 
@@ -107,7 +108,23 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("remote %s: %s: %v; check that it is reachable and that its credentials (the AWS, GCS or Azure environment) are right", e.Where, e.Op, e.Err)
+	return fmt.Sprintf("remote %s: %s: %s; check that it is reachable and that its credentials (the AWS, GCS or Azure environment) are right", e.Where, e.Op, briefly(e.Err))
+}
+
+// briefly says what went wrong on the network in its own words (dial tcp
+// 10.0.0.7:9000: connect: connection refused), without the paragraph
+// that the SDKs wrap around it: the operation, the attempts, the empty
+// request ids, the URL again.
+func briefly(err error) string {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.Error()
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Error()
+	}
+	return err.Error()
 }
 
 func (e *Error) Unwrap() error { return e.Err }
