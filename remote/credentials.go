@@ -24,20 +24,24 @@ func (e *CredentialsError) Error() string {
 		e.Where, e.Trouble, e.From)
 }
 
-// Codes of the answers that say the credentials, not the request, are
-// wrong: unknown, expired, revoked, or not allowed in.
-var refusedCodes = map[string]bool{
-	"SignatureDoesNotMatch": true, "InvalidAccessKeyId": true, "InvalidClientTokenId": true,
-	"ExpiredToken": true, "ExpiredTokenException": true, "TokenRefreshRequired": true,
-	"InvalidToken": true, "AccessDenied": true, "AllAccessDisabled": true,
-	"AuthenticationFailed": true, "AuthorizationFailure": true, "InvalidAuthenticationInfo": true,
+// refusedCode reports the codes of the answers that say the credentials,
+// not the request, are wrong: unknown, expired, revoked, or not allowed in.
+func refusedCode(code string) bool {
+	switch code {
+	case "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidClientTokenId",
+		"ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired",
+		"InvalidToken", "AccessDenied", "AllAccessDisabled",
+		"AuthenticationFailed", "AuthorizationFailure", "InvalidAuthenticationInfo":
+		return true
+	}
+	return false
 }
 
 // credentialTrouble says what is wrong with the credentials that err
 // shows, or "" when err is about something else.
 func credentialTrouble(err error) string {
 	var api smithy.APIError
-	if errors.As(err, &api) && refusedCodes[api.ErrorCode()] {
+	if errors.As(err, &api) && refusedCode(api.ErrorCode()) {
 		return "refused the credentials (" + api.ErrorCode() + ")"
 	}
 	// An answer to HEAD has no body, hence no code: its status says it.
