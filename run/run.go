@@ -149,8 +149,8 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 		}()
 	}
 	wg.Wait()
-	if interrupt.Of(ctx) != nil {
-		return w.interrupted(jobs), ErrInterrupted
+	if ie := interrupt.Of(ctx); ie != nil {
+		return w.interrupted(jobs, ie)
 	}
 	// What reused stages placed is remembered in one visit to the index. A
 	// crash before it loses nothing: an output whose content is right needs
@@ -171,13 +171,20 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 	return res, nil
 }
 
-// interrupted is the result of a run that a signal stopped.
-func (w *Workspace) interrupted(jobs []*job) *Result {
+// interrupted is the result of a run that a signal stopped: ErrInterrupted
+// when a stage said so, the interruption itself when none was under way
+// (the caller then says it).
+func (w *Workspace) interrupted(jobs []*job, ie *interrupt.Error) (*Result, error) {
 	res := &Result{Stages: make([]StageResult, 0, len(jobs))}
+	said := false
 	for _, j := range jobs {
 		res.Stages = append(res.Stages, j.result)
+		said = said || j.result.Action == Interrupted
 	}
-	return res
+	if said {
+		return res, ErrInterrupted
+	}
+	return res, ie
 }
 
 // checkWritable fails before any stage executes when one has to and its
