@@ -1,35 +1,73 @@
 package remote
 
 import (
+	"fmt"
 	"io"
+	"os"
+	"sync/atomic"
+	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/git-dds/git-dds/internal/human"
 )
 
-// meter is a progress bar of bytes moved, drawn on a terminal only: a nil
-// meter (no terminal, --json, a pipe) counts nothing and draws nothing.
+// meter shows the bytes a transfer moves. On a terminal it draws a bar,
+// with the rate and the time left; anywhere else (a CI log, a pipe) it
+// prints one line once the transfer ends, since a bar redrawn there is
+// noise. A nil meter (no writer, nothing to move) shows nothing.
 type meter struct {
 	progress *mpb.Progress
 	bar      *mpb.Bar
+
+	// A line instead of a bar: where to print it, and what to say.
+	log     io.Writer
+	dir     direction
+	total   int64
+	moved   atomic.Int64
+	started time.Time
 }
 
-func newMeter(w io.Writer, verb string, total int64) *meter {
+// direction words a transfer for people: "uploading", "uploaded" and
+// "to origin".
+type direction struct{ doing, done, where string }
+
+func newMeter(w io.Writer, dir direction, total int64) *meter {
 	if w == nil || total <= 0 {
 		return nil
 	}
-	p := mpb.New(mpb.WithOutput(w), mpb.WithWidth(32))
+	if !isTerminal(w) {
+		return &meter{log: w, dir: dir, total: total, started: time.Now()}
+	}
+	return newBar(w, dir, total)
+}
+
+func newBar(w io.Writer, dir direction, total int64, opts ...mpb.ContainerOption) *meter {
+	p := mpb.New(append([]mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(32)}, opts...)...)
 	bar := p.AddBar(total,
-		mpb.PrependDecorators(decor.Name("git dds: "+verb+" "), decor.CountersKibiByte("% .1f / % .1f")),
-		mpb.AppendDecorators(decor.AverageSpeed(decor.SizeB1024(0), "% .1f"), decor.Name(" "), decor.Percentage()),
+		mpb.PrependDecorators(decor.Name("git dds: "+dir.doing+" "), decor.CountersKibiByte("% .1f / % .1f")),
+		mpb.AppendDecorators(
+			decor.AverageSpeed(decor.SizeB1024(0), "% .1f"), decor.Name(" "), decor.Percentage(),
+			decor.Name(" ETA "), decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO), "done"),
+		),
 	)
 	return &meter{progress: p, bar: bar}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
 // reader counts what is read through it.
 func (m *meter) reader(r io.Reader) io.Reader {
 	if m == nil {
 		return r
+	}
+	if m.bar == nil {
+		return &counted{r: r, n: &m.moved}
 	}
 	proxy, err := m.bar.ProxyReader(r)
 	if err != nil {
@@ -38,9 +76,21 @@ func (m *meter) reader(r io.Reader) io.Reader {
 	return proxy
 }
 
-// finish completes the bar, or leaves it where a failure stopped it.
+// finish completes the bar, or leaves it where a failure stopped it; a
+// meter without a bar says in one line what moved.
 func (m *meter) finish(ok bool) {
 	if m == nil {
+		return
+	}
+	if m.bar == nil {
+		moved := m.moved.Load()
+		took := time.Since(m.started)
+		if ok {
+			fmt.Fprintf(m.log, "git dds: %s %s %s in %s (%s/s)\n", m.dir.done, human.Bytes(moved), m.dir.where,
+				human.Duration(took), human.Bytes(int64(float64(moved)/max(took.Seconds(), 0.001))))
+		} else {
+			fmt.Fprintf(m.log, "git dds: %s %s of %s %s, then stopped, in %s\n", m.dir.done, human.Bytes(moved), human.Bytes(m.total), m.dir.where, human.Duration(took))
+		}
 		return
 	}
 	if ok {
@@ -49,4 +99,15 @@ func (m *meter) finish(ok bool) {
 		m.bar.Abort(false)
 	}
 	m.progress.Wait()
+}
+
+type counted struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *counted) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }

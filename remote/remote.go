@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"time"
 
@@ -107,7 +108,23 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("remote %s: %s: %v; check that it is reachable and that its credentials (the AWS, GCS or Azure environment) are right", e.Where, e.Op, e.Err)
+	return fmt.Sprintf("remote %s: %s: %s; check that it is reachable and that its credentials (the AWS, GCS or Azure environment) are right", e.Where, e.Op, briefly(e.Err))
+}
+
+// briefly says what went wrong on the network in its own words (dial tcp
+// 10.0.0.7:9000: connect: connection refused), without the paragraph
+// that the SDKs wrap around it: the operation, the attempts, the empty
+// request ids, the URL again.
+func briefly(err error) string {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.Error()
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Error()
+	}
+	return err.Error()
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -117,10 +134,25 @@ func (r *Remote) fail(op string, err error) error {
 		return err
 	}
 	var already *Error
-	if errors.As(err, &already) || errors.Is(err, ErrCorrupt) || errors.Is(err, store.ErrCorrupt) {
+	var refused *CredentialsError
+	if errors.As(err, &already) || errors.As(err, &refused) || errors.Is(err, ErrCorrupt) || errors.Is(err, store.ErrCorrupt) {
 		return err
 	}
+	if scheme := r.scheme(); scheme != "file" {
+		if trouble := credentialTrouble(err); trouble != "" {
+			return &CredentialsError{Where: r.Where(), Trouble: trouble, From: credentialSources(scheme)}
+		}
+	}
 	return &Error{Where: r.Where(), Op: op, Err: err}
+}
+
+// scheme is the kind of remote: s3, gs, azblob or file.
+func (r *Remote) scheme() string {
+	loc, err := ParseURL(r.URL)
+	if err != nil {
+		return ""
+	}
+	return loc.Scheme
 }
 
 func objectKey(id string) string  { return "objects/" + id[:2] + "/" + id[2:4] + "/" + id }

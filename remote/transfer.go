@@ -221,7 +221,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record,
 		sizes[i] = size[id]
 		total += sizes[i]
 	}
-	bar := newMeter(opts.Progress, "uploading", total)
+	bar := newMeter(opts.Progress, direction{"uploading", "uploaded", "to " + r.Name}, total)
 	// Every upload is tried, whatever failed before it, until too many
 	// have failed to hope for the rest; what was not confirmed uploaded
 	// counts as failed.
@@ -479,7 +479,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 			}
 		}
 	}
-	bar := newMeter(progress, "downloading", total)
+	bar := newMeter(progress, direction{"downloading", "downloaded", "from " + r.Name}, total)
 	var mu sync.Mutex
 	count := func(n int64) {
 		mu.Lock()

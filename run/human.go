@@ -3,21 +3,13 @@ package run
 import (
 	"fmt"
 	"time"
+
+	"github.com/git-dds/git-dds/internal/human"
 )
 
-// HumanBytes writes a size the way people read it: 4.2 MB.
-func HumanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}
+// HumanBytes writes a size the way people read it, in binary units
+// (4.2 MiB): the units of the transfer bars.
+func HumanBytes(n int64) string { return human.Bytes(n) }
 
 // HumanSeconds writes a duration rounded to what matters at its scale.
 func HumanSeconds(s float64) string {
@@ -25,16 +17,7 @@ func HumanSeconds(s float64) string {
 }
 
 // HumanDuration rounds d to what matters at its scale.
-func HumanDuration(d time.Duration) string {
-	switch {
-	case d > time.Minute:
-		return d.Round(time.Second).String()
-	case d > time.Second:
-		return d.Round(100 * time.Millisecond).String()
-	default:
-		return d.Round(time.Millisecond).String()
-	}
-}
+func HumanDuration(d time.Duration) string { return human.Duration(d) }
 
 // Count writes "1 output" or "3 outputs".
 func Count(n int, noun string) string {

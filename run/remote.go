@@ -265,7 +265,7 @@ func (w *Workspace) MarkRemote(ctx context.Context, rows []StageStatus) error {
 // or the lease to release once the computation is recorded and uploaded.
 func (w *Workspace) fromRemote(ctx context.Context, r *remote.Remote, sv namespace.StageView) (*sigindex.Record, *remote.Lease, error) {
 	for {
-		_, recs, err := r.Fetch(ctx, w.Local(), []remote.Want{{Signature: sv.Signature, Outs: sv.Stage.Outs}}, nil)
+		_, recs, err := r.Fetch(ctx, w.Local(), []remote.Want{{Signature: sv.Signature, Outs: sv.Stage.Outs}}, w.Progress)
 		if err != nil || len(recs) == 1 {
 			return first(recs), nil, err
 		}

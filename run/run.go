@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/git-dds/git-dds/gitref"
+	"github.com/git-dds/git-dds/internal/interrupt"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/pipeline"
 	"github.com/git-dds/git-dds/remote"
@@ -24,6 +25,10 @@ import (
 
 // ErrFailed means at least one stage failed; each failure was reported.
 var ErrFailed = errors.New("stages failed")
+
+// ErrInterrupted means a signal (Ctrl-C, SIGTERM) stopped the run: each
+// stage it stopped was reported, its outputs removed, nothing recorded.
+var ErrInterrupted = errors.New("interrupted")
 
 // Action is what run did with a stage.
 type Action string
@@ -34,6 +39,8 @@ const (
 	Pulled   Action = "pulled"
 	Failed   Action = "failed"
 	Skipped  Action = "skipped" // an upstream stage failed
+	// Interrupted is a stage that a signal stopped: nothing recorded.
+	Interrupted Action = "interrupted"
 	// WouldExecute, WouldReuse and WouldPull answer --dry-run.
 	WouldExecute Action = "execute"
 	WouldReuse   Action = "reuse"
@@ -45,7 +52,8 @@ type Options struct {
 	Stages []string // the stages to bring up to date, with what they need; all when empty
 	Jobs   int      // independent stages at once
 	DryRun bool
-	// Verbose prints a line per stage on stderr (a terminal, not --json).
+	// Verbose prints a line when a stage starts and when it ends, on
+	// stderr: the same lines on a terminal and in a CI log.
 	Verbose bool
 }
 
@@ -141,6 +149,9 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 		}()
 	}
 	wg.Wait()
+	if ie := interrupt.Of(ctx); ie != nil {
+		return w.interrupted(jobs, ie)
+	}
 	// What reused stages placed is remembered in one visit to the index. A
 	// crash before it loses nothing: an output whose content is right needs
 	// no note to be fresh.
@@ -158,6 +169,22 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 		return res, ErrFailed
 	}
 	return res, nil
+}
+
+// interrupted is the result of a run that a signal stopped: ErrInterrupted
+// when a stage said so, the interruption itself when none was under way
+// (the caller then says it).
+func (w *Workspace) interrupted(jobs []*job, ie *interrupt.Error) (*Result, error) {
+	res := &Result{Stages: make([]StageResult, 0, len(jobs))}
+	said := false
+	for _, j := range jobs {
+		res.Stages = append(res.Stages, j.result)
+		said = said || j.result.Action == Interrupted
+	}
+	if said {
+		return res, ErrInterrupted
+	}
+	return res, ie
 }
 
 // checkWritable fails before any stage executes when one has to and its
@@ -274,6 +301,14 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	st := j.view.Stage
 	res := StageResult{Name: st.Name, Signature: j.view.Signature}
 	fail := func(err error) (StageResult, bool) {
+		if interrupt.Of(ctx) != nil {
+			// Whatever failed, it failed because of the signal: one
+			// line says so, not the error it caused.
+			res.Action = Interrupted
+			res.Error = ErrInterrupted.Error()
+			fmt.Fprintf(w.Stderr, "git dds: interrupted: %s (nothing recorded)\n", st.Name)
+			return res, false
+		}
 		res.Action = Failed
 		res.Error = err.Error()
 		fmt.Fprintf(w.Stderr, "git dds: %v\n", err)
@@ -349,23 +384,31 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	w.progress(opts, "%s: executing", st.Name)
 	started := time.Now()
 	if err := w.execute(ctx, j.view, opts.Jobs > 1); err != nil {
+		if interrupt.Of(ctx) != nil {
+			w.removeOutputs(st)
+		} else {
+			w.progress(opts, "%s: failed after %s", st.Name, HumanDuration(time.Since(started)))
+		}
 		return fail(err)
 	}
 	elapsed := time.Since(started)
 	rec, err := w.record(ctx, view, j.view, sigs, elapsed)
 	if err != nil {
+		if interrupt.Of(ctx) != nil {
+			w.removeOutputs(st)
+		}
 		return fail(err)
 	}
 	lock.markRecorded()
+	w.progress(opts, "%s: executed in %s", st.Name, HumanDuration(elapsed))
 	if lease != nil {
 		// Those waiting on the lease pull this result.
-		if _, err := w.Remote.Push(ctx, w.Local(), []*sigindex.Record{rec}, remote.PushOptions{}); err != nil {
+		if _, err := w.Remote.Push(ctx, w.Local(), []*sigindex.Record{rec}, remote.PushOptions{Progress: w.Progress}); err != nil {
 			fmt.Fprintf(w.Stderr, "git dds: warning: stage %s was computed here but not uploaded: %v; git dds push retries\n", st.Name, err)
 		}
 	}
 	res.Action = Executed
 	res.Seconds = elapsed.Seconds()
-	w.progress(opts, "%s: executed in %s", st.Name, elapsed.Round(time.Millisecond))
 	return res, true
 }
 
@@ -429,9 +472,18 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.WaitDelay = 5 * time.Second
+	// A group of its own: a signal git dds passes on reaches every
+	// process of the command once, whether git dds got it from a terminal
+	// or from a kill, and a Ctrl-C does not reach them twice.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return stopCommand(ctx, cmd.Process.Pid, mark) }
 	stopFlushing := w.Store.FlushAhead(outs, w.Link)
 	err := cmd.Run()
 	stopFlushing()
+	if interrupt.Of(ctx) != nil {
+		endLeftovers(mark)
+		return fmt.Errorf("stage %s: %w", st.Name, ErrInterrupted)
+	}
 	if left := endLeftovers(mark); len(left) > 0 {
 		return fmt.Errorf("stage %s: its command returned but left processes running (pid %s), which could still write its outputs: git dds ended them, and nothing was recorded; make the command wait for what it starts (wait, in sh) and run git dds run again",
 			st.Name, joinPIDs(left))
@@ -445,6 +497,54 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 		}
 	}
 	return nil
+}
+
+// interruptGrace is how long the processes of an interrupted stage have
+// to end once they got the signal, before git dds kills them.
+const interruptGrace = 3 * time.Second
+
+// stopCommand passes the signal that interrupted git dds on to the
+// command's process group, and to the processes it started that left the
+// group, and kills whatever is left of them after interruptGrace. A
+// cancellation that no signal caused kills them at once.
+func stopCommand(ctx context.Context, pgid int, mark string) error {
+	sig := syscall.SIGKILL
+	if ie := interrupt.Of(ctx); ie != nil {
+		sig = ie.Signal
+	}
+	err := syscall.Kill(-pgid, sig)
+	// Those of the group got it once already: a second one could run a
+	// handler twice (a traceback printed twice).
+	signalMarked(mark, sig, pgid)
+	if sig != syscall.SIGKILL {
+		// The marks are this execution's alone: unlike a process group
+		// id, they name no other process once these ended.
+		time.AfterFunc(interruptGrace, func() { signalMarked(mark, syscall.SIGKILL, 0) })
+	}
+	return err
+}
+
+// signalMarked sends sig to the processes holding mark, but for those of
+// the process group except (none when 0).
+func signalMarked(mark string, sig syscall.Signal, except int) {
+	for _, pid := range marked(mark) {
+		if except != 0 {
+			if g, err := syscall.Getpgid(pid); err == nil && g == except {
+				continue
+			}
+		}
+		_ = syscall.Kill(pid, sig)
+	}
+}
+
+// removeOutputs removes what an interrupted stage wrote at its declared
+// outputs: a partial output must not pass for one.
+func (w *Workspace) removeOutputs(st *pipeline.Stage) {
+	for _, out := range st.Outs {
+		if err := os.RemoveAll(filepath.Join(w.Repo.Root, filepath.FromSlash(out))); err != nil {
+			fmt.Fprintf(w.Stderr, "git dds: warning: stage %s was interrupted and its partial output %s could not be removed: %v; remove it by hand\n", st.Name, out, err)
+		}
+	}
 }
 
 // executionMark names the variable that marks every process a stage's

@@ -31,6 +31,9 @@ type Workspace struct {
 	IndexOptions sigindex.Options
 	// Stderr receives stage output, progress and warnings.
 	Stderr io.Writer
+	// Progress, when set, shows the transfers a run makes with its remote:
+	// a bar on a terminal, a line anywhere else.
+	Progress io.Writer
 	// Env looks up environment variables that enter signatures.
 	Env sigindex.Env
 	// Remote, when set, is asked for a signature before run executes it,

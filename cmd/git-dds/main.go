@@ -4,11 +4,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
+
+	"github.com/git-dds/git-dds/internal/interrupt"
+	"github.com/git-dds/git-dds/run"
 )
 
 func main() {
@@ -18,11 +20,18 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interrupt.NotifyContext(context.Background())
 	stopProfile := startProfile()
 	cmd, err := newRootCommand().ExecuteContextC(ctx)
 	stopProfile()
 	stop()
+	if ie := interrupt.Of(ctx); ie != nil && err != nil {
+		// The signal is the reason, whatever error it caused.
+		if !errors.Is(err, run.ErrInterrupted) {
+			fmt.Fprintln(os.Stderr, "git dds: interrupted")
+		}
+		os.Exit(ie.ExitCode())
+	}
 	if err != nil {
 		if !isSilent(err) {
 			msg := err.Error()

@@ -58,6 +58,12 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 	}
 	defer closeRemote()
 	pv, err := ws.MergePreview(ctx, branch, opts.into)
+	if err != nil && ws.Remote != nil && remoteUnavailable(err) && ctx.Err() == nil {
+		// As in status: what is local is right without the remote.
+		fmt.Fprintf(g.stderr, "git dds: warning: %v; showing local states only\n", err)
+		ws.Remote = nil
+		pv, err = ws.MergePreview(ctx, branch, opts.into)
+	}
 	if err != nil {
 		return err
 	}

@@ -121,11 +121,7 @@ func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, t
 	if err != nil {
 		return err
 	}
-	var progress io.Writer
-	if g.interactive() {
-		progress = g.stderr
-	}
-	res, err := tc.transfer(ctx, ws, r, run.Computations(views...), opts, progress)
+	res, err := tc.transfer(ctx, ws, r, run.Computations(views...), opts, g.progress())
 	var checkout *run.CheckoutResult
 	if err == nil && tc.checkout {
 		checkout, err = ws.Checkout(ctx, views[0], false)

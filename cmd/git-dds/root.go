@@ -193,6 +193,16 @@ func parseLockTimeout(v string) (time.Duration, error) {
 	return time.Duration(ms) * time.Millisecond, nil
 }
 
+// progress is where a command reports its steps and transfers: stderr,
+// unless stdout carries JSON. A terminal gets bars redrawn in place,
+// anything else (a CI log) one line per step.
+func (o *globalOptions) progress() io.Writer {
+	if o.json {
+		return nil
+	}
+	return o.stderr
+}
+
 // interactive reports whether progress belongs on stderr.
 func (o *globalOptions) interactive() bool {
 	if o.json || o.quiet {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/git-dds/git-dds/internal/interrupt"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/run"
 )
@@ -53,8 +54,9 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 		return err
 	}
 	defer closeRemote()
-	res, err := ws.Run(ctx, view, run.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.interactive()})
-	if res == nil {
+	ws.Progress = g.progress()
+	res, err := ws.Run(ctx, view, run.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.progress() != nil})
+	if res == nil || interrupt.Of(ctx) != nil {
 		return err
 	}
 	if g.json {

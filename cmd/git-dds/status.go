@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/pipeline"
+	"github.com/git-dds/git-dds/remote"
 	"github.com/git-dds/git-dds/run"
 )
 
@@ -110,14 +112,29 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, a
 		return ws, view, rows, nil
 	}
 	closeRemote, err := useDefaultRemote(ctx, ws, false)
-	if err != nil {
-		return nil, nil, nil, err
+	if err == nil {
+		defer closeRemote()
+		err = ws.MarkRemote(ctx, rows)
 	}
-	defer closeRemote()
-	if err := ws.MarkRemote(ctx, rows); err != nil {
-		return nil, nil, nil, err
+	if err != nil {
+		// The local states are right without the remote, which only
+		// tells stale stages from remote ones: a remote that cannot be
+		// asked is a warning, not a failure of the whole answer.
+		if !remoteUnavailable(err) || ctx.Err() != nil {
+			return nil, nil, nil, err
+		}
+		fmt.Fprintf(g.stderr, "git dds: warning: %v; showing local states only\n", err)
 	}
 	return ws, view, rows, nil
+}
+
+// remoteUnavailable reports a remote that could not be asked (down,
+// unreachable, refusing the credentials), as opposed to one configured
+// wrong.
+func remoteUnavailable(err error) bool {
+	var unreachable *remote.Error
+	var refused *remote.CredentialsError
+	return errors.As(err, &unreachable) || errors.As(err, &refused)
 }
 
 func printStatus(w io.Writer, ws *run.Workspace, view *namespace.View, rows []run.StageStatus, untracked []string, verbose bool) {
