@@ -194,10 +194,10 @@ func parseLockTimeout(v string) (time.Duration, error) {
 }
 
 // progress is where a command reports its steps and transfers: stderr,
-// unless stdout carries JSON. A terminal gets bars redrawn in place,
-// anything else (a CI log) one line per step.
+// unless stdout carries JSON or -q asks for quiet. A terminal gets bars
+// redrawn in place, anything else (a CI log) one line per step.
 func (o *globalOptions) progress() io.Writer {
-	if o.json {
+	if o.json || o.quiet {
 		return nil
 	}
 	return o.stderr
