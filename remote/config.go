@@ -226,6 +226,16 @@ func OpenDefault(ctx context.Context, cfg GitConfig) (*Remote, error) {
 // remote pushTo, as SelectForPush does) and opens it with the settings git
 // config gives: dds.leaseSeconds for the lease's lifetime.
 func OpenConfigured(ctx context.Context, cfg GitConfig, name, pushTo string) (*Remote, error) {
+	return openConfigured(ctx, cfg, name, pushTo, false)
+}
+
+// OpenForPush is OpenConfigured for a push (git dds push, git push's
+// hook), the one use that creates a folder remote's missing folder.
+func OpenForPush(ctx context.Context, cfg GitConfig, name, pushTo string) (*Remote, error) {
+	return openConfigured(ctx, cfg, name, pushTo, true)
+}
+
+func openConfigured(ctx context.Context, cfg GitConfig, name, pushTo string, push bool) (*Remote, error) {
 	var c Config
 	var err error
 	if pushTo != "" {
@@ -236,7 +246,7 @@ func OpenConfigured(ctx context.Context, cfg GitConfig, name, pushTo string) (*R
 	if err != nil {
 		return nil, err
 	}
-	r, err := Open(ctx, c)
+	r, err := open(ctx, c, push)
 	if err != nil {
 		return nil, err
 	}

@@ -49,8 +49,19 @@ type Local struct {
 }
 
 // Open connects to the remote cfg describes. It does not reach the network
-// yet: an unreachable remote fails the first call that needs it.
+// yet: an unreachable remote fails the first call that needs it. A folder
+// remote's folder must exist.
 func Open(ctx context.Context, cfg Config) (*Remote, error) {
+	return open(ctx, cfg, false)
+}
+
+// OpenToPush is Open for a push, which creates a folder remote's folder
+// when it does not exist yet.
+func OpenToPush(ctx context.Context, cfg Config) (*Remote, error) {
+	return open(ctx, cfg, true)
+}
+
+func open(ctx context.Context, cfg Config, create bool) (*Remote, error) {
 	loc, err := ParseURL(cfg.URL)
 	if err != nil {
 		return nil, configError{fmt.Errorf("git config dds.remote.%s.url: %w", cfg.Name, err)}
@@ -63,7 +74,7 @@ func Open(ctx context.Context, cfg Config) (*Remote, error) {
 		if cfg.Endpoint != "" {
 			return nil, configError{fmt.Errorf("git config dds.remote.%s.endpoint applies to s3:// remotes only", cfg.Name)}
 		}
-		b, err = newDirBackend(filepath.FromSlash(loc.Prefix))
+		b, err = newDirBackend(filepath.FromSlash(loc.Prefix), create)
 	} else {
 		b, err = openBlob(ctx, loc, cfg)
 	}
