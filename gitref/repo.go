@@ -104,6 +104,12 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		return nil, fmt.Errorf("%w: %s uses %s object ids, which git dds does not support yet; use a SHA-1 repository", ErrUnsupportedObjectFormat, loc.root, loc.objectFormat)
 	}
 
+	config := parseConfigList(configOut.Bytes())
+	team, err := readTeamConfig(ctx, loc.root)
+	if err != nil {
+		return nil, err
+	}
+	config.addBelow(team)
 	repo, err := openGoGit(loc)
 	if err != nil {
 		return nil, fmt.Errorf("opening repository %s: %w", loc.root, err)
@@ -114,7 +120,7 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		CommonDir: loc.commonDir,
 		indexPath: loc.indexPath,
 		repo:      repo,
-		config:    parseConfigList(configOut.Bytes()),
+		config:    config,
 	}, nil
 }
 

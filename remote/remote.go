@@ -64,7 +64,7 @@ func OpenToPush(ctx context.Context, cfg Config) (*Remote, error) {
 func open(ctx context.Context, cfg Config, create bool) (*Remote, error) {
 	loc, err := ParseURL(cfg.URL)
 	if err != nil {
-		return nil, configError{fmt.Errorf("git config dds.remote.%s.url: %w", cfg.Name, err)}
+		return nil, configError{fmt.Errorf("%s dds.remote.%s.url: %w", from(cfg.urlFrom), cfg.Name, err)}
 	}
 	if err := checkEndpoint(cfg); err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func open(ctx context.Context, cfg Config, create bool) (*Remote, error) {
 	var b Backend
 	if loc.Scheme == "file" {
 		if cfg.Endpoint != "" {
-			return nil, configError{fmt.Errorf("git config dds.remote.%s.endpoint applies to s3:// remotes only", cfg.Name)}
+			return nil, configError{fmt.Errorf("%s dds.remote.%s.endpoint applies to s3:// remotes only", from(cfg.endpointFrom), cfg.Name)}
 		}
 		b, err = newDirBackend(filepath.FromSlash(loc.Prefix), create)
 	} else {
