@@ -156,6 +156,23 @@ func Select(cfg GitConfig, name string) (Config, error) {
 	return c, nil
 }
 
+// Check refuses a remote that Open would refuse for its settings alone: a
+// URL or an endpoint that is malformed or carries a credential, an
+// endpoint on a remote that is not s3://. It reaches nothing.
+func (c Config) Check() error {
+	loc, err := ParseURL(c.URL)
+	if err != nil {
+		return configError{fmt.Errorf("%s dds.remote.%s.url: %w", from(c.urlFrom), c.Name, err)}
+	}
+	if err := checkEndpoint(c); err != nil {
+		return err
+	}
+	if c.Endpoint != "" && loc.Scheme != "s3" {
+		return configError{fmt.Errorf("%s dds.remote.%s.endpoint applies to s3:// remotes only", from(c.endpointFrom), c.Name)}
+	}
+	return nil
+}
+
 // credentialsGo says where a remote's credentials belong, for the messages
 // that refuse them anywhere else.
 const credentialsGo = "credentials come from the AWS (or GCS, Azure) environment variables or credential files, such as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or ~/.aws/credentials"

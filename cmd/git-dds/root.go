@@ -48,6 +48,7 @@ func newRootCommand() *cobra.Command {
 		newMergePreviewCommand(opts),
 		newGraphCommand(opts),
 		newLogCommand(opts),
+		newInitCommand(opts),
 		newInstallCommand(opts),
 		newUninstallCommand(opts),
 		newHookCommand(opts),
