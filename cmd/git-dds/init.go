@@ -13,7 +13,6 @@ import (
 
 	"github.com/git-dds/git-dds/gitref"
 	"github.com/git-dds/git-dds/hooks"
-	"github.com/git-dds/git-dds/namespace"
 	"github.com/git-dds/git-dds/pipeline"
 	"github.com/git-dds/git-dds/remote"
 )
@@ -132,11 +131,17 @@ func runInit(ctx context.Context, g *globalOptions, opts *initOptions) error {
 	if err != nil {
 		return err
 	}
-	view, err := namespace.Load(ctx, ws.Repo, "", ws.Env)
+	// Parsed only, not evaluated: init comes before git add, and an
+	// evaluation refuses deps git does not track yet.
+	data, err := os.ReadFile(yamlPath)
 	if err != nil {
 		return err
 	}
-	if err := ws.SyncExclude(view.Pipeline.Outs()); err != nil {
+	p, err := pipeline.Parse(pipeline.FileName, data)
+	if err != nil {
+		return err
+	}
+	if err := ws.SyncExclude(p.Outs()); err != nil {
 		return err
 	}
 
