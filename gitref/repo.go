@@ -72,6 +72,8 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	var configOut bytes.Buffer
 	configList.Stdout = &configOut
 	configStarted := configList.Start() == nil
+	// The team's file too, where it would be if absDir is the root.
+	team := startTeamConfig(ctx, absDir)
 
 	cmd := exec.CommandContext(ctx, "git", "rev-parse",
 		"--is-bare-repository", "--show-object-format",
@@ -86,6 +88,9 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	if configStarted {
 		_ = configList.Wait()
 	}
+	// Waited for here, whatever comes next, so that no git is left behind;
+	// what it read is used below when absDir is the root.
+	_, _ = team.wait()
 	loc, parseErr := parseRevParse(stdout.String(), absDir)
 	switch {
 	case errors.Is(runErr, exec.ErrNotFound):
@@ -105,11 +110,11 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	}
 
 	config := parseConfigList(configOut.Bytes())
-	team, err := readTeamConfig(ctx, loc.root)
+	teamConfig, err := readTeamConfig(ctx, team, loc.root)
 	if err != nil {
 		return nil, err
 	}
-	config.addBelow(team)
+	config.addBelow(teamConfig)
 	repo, err := openGoGit(loc)
 	if err != nil {
 		return nil, fmt.Errorf("opening repository %s: %w", loc.root, err)
