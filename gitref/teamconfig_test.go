@@ -2,6 +2,7 @@ package gitref
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -36,4 +37,31 @@ func TestTeamConfigIsBelowGitConfig(t *testing.T) {
 	if got := c.subsections["dds"]; len(got) != 2 {
 		t.Errorf("subsections %q, want remote.team and remote.other", got)
 	}
+}
+
+// FuzzTeamConfig feeds what git config --list -z could print for a
+// committed .ddsconfig: the keys admitted are dds.* settings only, and
+// they never replace a value git config set.
+func FuzzTeamConfig(f *testing.F) {
+	f.Add([]byte("dds.remote.team.url\nfile:///x\x00"), []byte("dds.remote.team.url\ns3://b/p\x00dds.dir\n/tmp\x00"))
+	f.Add([]byte(""), []byte("include.path\n/etc/passwd\x00dds.remote..url\nx\x00dds.remote.a.b.region\neu\x00"))
+	f.Fuzz(func(t *testing.T, mine, theirs []byte) {
+		c := parseConfigList(mine)
+		before := map[string]string{}
+		for k, v := range c.values {
+			before[k] = v
+		}
+		team := parseConfigList(theirs)
+		for key := range team.values {
+			if checkTeamKey(key) == nil && !strings.HasPrefix(key, "dds.") {
+				t.Fatalf("admitted %q", key)
+			}
+		}
+		c.addBelow(team)
+		for k, v := range before {
+			if c.values[k] != v {
+				t.Fatalf("%s: %q replaced by %q", k, v, c.values[k])
+			}
+		}
+	})
 }
