@@ -116,7 +116,7 @@ var perClone = map[string]string{
 // default remote, the lease's lifetime and what the hooks do.
 func checkTeamKey(key string) error {
 	if why, ok := perClone[key]; ok {
-		return fmt.Errorf("%w: %s: %s is a setting of one clone, not of the team: %s; remove it from %s and set it with git config %s in the clones that want it", ErrTeamConfig, TeamConfigFile, key, why, TeamConfigFile, key)
+		return fmt.Errorf("%w: %s is a setting of one clone, not of the team: %s; remove it from %s and set it with git config %s in the clones that want it", ErrTeamConfig, key, why, TeamConfigFile, key)
 	}
 	switch key {
 	case "dds.remote", "dds.leaseseconds", "dds.prepush", "dds.autopull":
@@ -129,9 +129,9 @@ func checkTeamKey(key string) error {
 		}
 	}
 	if !strings.HasPrefix(key, "dds.") {
-		return fmt.Errorf("%w: %s: %s is not a git dds setting; git dds reads only dds.* settings from %s (the team's remotes, dds.remote, dds.leaseSeconds, dds.prepush, dds.autopull): remove it", ErrTeamConfig, TeamConfigFile, key, TeamConfigFile)
+		return fmt.Errorf("%w: %s is not a git dds setting; git dds reads only dds.* settings from %s (the team's remotes, dds.remote, dds.leaseSeconds, dds.prepush, dds.autopull): remove it", ErrTeamConfig, key, TeamConfigFile)
 	}
-	return fmt.Errorf("%w: %s: %s is not a setting git dds reads from %s; it reads dds.remote.NAME.url, .endpoint and .region, dds.remote, dds.leaseSeconds, dds.prepush and dds.autopull there: remove it", ErrTeamConfig, TeamConfigFile, key, TeamConfigFile)
+	return fmt.Errorf("%w: %s is not a setting git dds reads from %s; it reads dds.remote.NAME.url, .endpoint and .region, dds.remote, dds.leaseSeconds, dds.prepush and dds.autopull there: remove it", ErrTeamConfig, key, TeamConfigFile)
 }
 
 func cutLast(s string) (before, after string, ok bool) {
