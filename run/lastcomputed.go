@@ -36,6 +36,9 @@ func (h *branchHistory) load(ctx context.Context) {
 	h.once.Do(func() {
 		commit := h.view.Commit
 		if commit == "" {
+			// Before the first commit, every computation was made here,
+			// and carries no commit.
+			h.pos = map[string]int{"": 0}
 			return
 		}
 		// A failure leaves nothing to prefer: the newest computation on

@@ -148,9 +148,12 @@ func printStatus(w io.Writer, ws *run.Workspace, view *namespace.View, rows []ru
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.State, short(r.Signature), why)
 		if verbose && r.State == run.Stale && r.Last != nil {
-			if r.LastOnBranch {
+			switch {
+			case r.LastOnBranch && r.LastCommit == "":
+				fmt.Fprintf(tw, "  \t\t\t  against the computation made before the first commit\n")
+			case r.LastOnBranch:
 				fmt.Fprintf(tw, "  \t\t\t  against the computation at %s on this branch\n", short(r.LastCommit))
-			} else {
+			default:
 				fmt.Fprintf(tw, "  \t\t\t  against the newest computation, on another branch\n")
 			}
 		}
