@@ -333,7 +333,7 @@ func openConfigured(ctx context.Context, cfg GitConfig, name, pushTo string, pus
 		s, err := strconv.Atoi(v)
 		if err != nil || s < 1 || s > int(MaxLeaseTTL/time.Second) {
 			r.Close()
-			return nil, configError{fmt.Errorf("git config dds.leaseSeconds is %q; it takes a whole number of seconds, 1 to %d", v, int(MaxLeaseTTL/time.Second))}
+			return nil, configError{fmt.Errorf("%s dds.leaseSeconds is %q; it takes a whole number of seconds, 1 to %d", sourceOf(cfg, "dds", "leaseSeconds"), v, int(MaxLeaseTTL/time.Second))}
 		}
 		r.LeaseTTL = time.Duration(s) * time.Second
 	}
