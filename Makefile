@@ -93,7 +93,7 @@ fuzz:
 	done
 
 demo: build
-	PATH="$(BIN):$$PATH" bash demo/demo.sh
+	PATH="$(BIN):$$PATH" KEEP="$(KEEP)" bash demo/demo.sh
 
 bench: build tools-minio
 	bash bench/status.sh

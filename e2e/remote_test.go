@@ -143,10 +143,14 @@ func hermeticAWS(env *testscript.Env) {
 	env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
-// setupFile gives the script a folder remote. The folder is not created:
-// the product must create what it writes into.
+// setupFile gives the script a folder remote, an empty folder made as a
+// user makes one: git dds refuses a folder that does not exist, except for
+// a push (testdata/remote_folder_missing.txtar).
 func setupFile(env *testscript.Env) error {
 	root := filepath.Join(env.WorkDir, "remote-store")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		return err
+	}
 	env.Setenv("DDS_REMOTE_URL", "file://"+filepath.ToSlash(root))
 	env.Setenv("DDS_REMOTE_ENDPOINT", "")
 	env.Values[remoteKey{}] = dirRemote{root: root}

@@ -18,6 +18,8 @@ type gitConfig struct {
 	values map[string]string
 	// subsections lists each section's subsections in order of appearance.
 	subsections map[string][]string
+	// fromTeam holds the keys whose value comes from .ddsconfig.
+	fromTeam map[string]bool
 }
 
 // parseConfigList reads the output of git config --list -z: entries ended

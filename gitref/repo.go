@@ -72,6 +72,8 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	var configOut bytes.Buffer
 	configList.Stdout = &configOut
 	configStarted := configList.Start() == nil
+	// The team's file too, where it would be if absDir is the root.
+	team := startTeamConfig(ctx, absDir)
 
 	cmd := exec.CommandContext(ctx, "git", "rev-parse",
 		"--is-bare-repository", "--show-object-format",
@@ -86,6 +88,9 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	if configStarted {
 		_ = configList.Wait()
 	}
+	// Waited for here, whatever comes next, so that no git is left behind;
+	// what it read is used below when absDir is the root.
+	_, _ = team.wait()
 	loc, parseErr := parseRevParse(stdout.String(), absDir)
 	switch {
 	case errors.Is(runErr, exec.ErrNotFound):
@@ -104,6 +109,12 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		return nil, fmt.Errorf("%w: %s uses %s object ids, which git dds does not support yet; use a SHA-1 repository", ErrUnsupportedObjectFormat, loc.root, loc.objectFormat)
 	}
 
+	config := parseConfigList(configOut.Bytes())
+	teamConfig, err := readTeamConfig(ctx, team, loc.root)
+	if err != nil {
+		return nil, err
+	}
+	config.addBelow(teamConfig)
 	repo, err := openGoGit(loc)
 	if err != nil {
 		return nil, fmt.Errorf("opening repository %s: %w", loc.root, err)
@@ -114,7 +125,7 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		CommonDir: loc.commonDir,
 		indexPath: loc.indexPath,
 		repo:      repo,
-		config:    parseConfigList(configOut.Bytes()),
+		config:    config,
 	}, nil
 }
 

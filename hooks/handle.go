@@ -378,7 +378,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	}
 	var r *remote.Remote
 	if len(remote.Names(h.WS.Repo)) > 0 {
-		r, err = remote.OpenConfigured(ctx, h.WS.Repo, "", gitRemote)
+		r, err = remote.OpenForPush(ctx, h.WS.Repo, "", gitRemote)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrRefused, err)
 		}

@@ -44,6 +44,59 @@ type Config struct {
 	URL      string // s3://bucket/prefix, gs://, azblob://, file:///path
 	Endpoint string // dds.remote.NAME.endpoint: an S3-compatible server
 	Region   string // dds.remote.NAME.region; AWS's own settings otherwise
+
+	// urlFrom and endpointFrom name where the URL and the endpoint were
+	// set, "git config" or ".ddsconfig", for the messages that refuse them.
+	urlFrom, endpointFrom string
+}
+
+// sourced is a GitConfig that knows where each value comes from:
+// *gitref.Repo, which reads the committed .ddsconfig below git config.
+type sourced interface {
+	ConfigSource(section, key string) string
+}
+
+// sourceOf names where section.key is set: "git config" unless cfg says.
+func sourceOf(cfg GitConfig, section, key string) string {
+	if s, ok := cfg.(sourced); ok {
+		return s.ConfigSource(section, key)
+	}
+	return "git config"
+}
+
+func from(source string) string {
+	if source == "" {
+		return "git config"
+	}
+	return source
+}
+
+// teamDefined lists the remotes with a setting from a file other than git
+// config: the committed one, which every command that consults a remote
+// checks whole, so that a credential written there is refused at once,
+// whichever remote is in use.
+func teamDefined(cfg GitConfig) []string {
+	var names []string
+	for _, name := range Names(cfg) {
+		for _, key := range []string{"url", "endpoint", "region"} {
+			if cfg.ConfigValue("dds.remote."+name, key) != "" && sourceOf(cfg, "dds.remote."+name, key) != "git config" {
+				names = append(names, name)
+				break
+			}
+		}
+	}
+	return names
+}
+
+// CheckTeam selects each remote the committed file defines, to refuse a
+// setting there that cannot be used.
+func CheckTeam(cfg GitConfig) error {
+	for _, name := range teamDefined(cfg) {
+		if _, err := Select(cfg, name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // GitConfig reads git config; *gitref.Repo is one.
@@ -84,21 +137,40 @@ func Select(cfg GitConfig, name string) (Config, error) {
 		}
 	}
 	c := Config{
-		Name:     name,
-		URL:      cfg.ConfigValue("dds.remote."+name, "url"),
-		Endpoint: cfg.ConfigValue("dds.remote."+name, "endpoint"),
-		Region:   cfg.ConfigValue("dds.remote."+name, "region"),
+		Name:         name,
+		URL:          cfg.ConfigValue("dds.remote."+name, "url"),
+		Endpoint:     cfg.ConfigValue("dds.remote."+name, "endpoint"),
+		Region:       cfg.ConfigValue("dds.remote."+name, "region"),
+		urlFrom:      sourceOf(cfg, "dds.remote."+name, "url"),
+		endpointFrom: sourceOf(cfg, "dds.remote."+name, "endpoint"),
 	}
 	if c.URL == "" {
 		return Config{}, fmt.Errorf("%w called %q: set git config dds.remote.%s.url", ErrNoRemote, name, name)
 	}
 	if _, err := ParseURL(c.URL); err != nil {
-		return Config{}, configError{fmt.Errorf("git config dds.remote.%s.url: %w", name, err)}
+		return Config{}, configError{fmt.Errorf("%s dds.remote.%s.url: %w", from(c.urlFrom), name, err)}
 	}
 	if err := checkEndpoint(c); err != nil {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// Check refuses a remote that Open would refuse for its settings alone: a
+// URL or an endpoint that is malformed or carries a credential, an
+// endpoint on a remote that is not s3://. It reaches nothing.
+func (c Config) Check() error {
+	loc, err := ParseURL(c.URL)
+	if err != nil {
+		return configError{fmt.Errorf("%s dds.remote.%s.url: %w", from(c.urlFrom), c.Name, err)}
+	}
+	if err := checkEndpoint(c); err != nil {
+		return err
+	}
+	if c.Endpoint != "" && loc.Scheme != "s3" {
+		return configError{fmt.Errorf("%s dds.remote.%s.endpoint applies to s3:// remotes only", from(c.endpointFrom), c.Name)}
+	}
+	return nil
 }
 
 // credentialsGo says where a remote's credentials belong, for the messages
@@ -113,7 +185,8 @@ func checkEndpoint(c Config) error {
 	if c.Endpoint == "" {
 		return nil
 	}
-	setting := fmt.Sprintf("git config dds.remote.%s.endpoint", c.Name)
+	source := from(c.endpointFrom)
+	setting := fmt.Sprintf("%s dds.remote.%s.endpoint", source, c.Name)
 	shown := Redact(c.Endpoint)
 	u, err := url.Parse(c.Endpoint)
 	switch {
@@ -123,7 +196,7 @@ func checkEndpoint(c Config) error {
 	case err != nil:
 		return configError{fmt.Errorf("%s: %q is not a URL; write http(s)://HOST[:PORT]: %w", setting, shown, err)}
 	case u.User != nil:
-		return configError{fmt.Errorf("%s: an endpoint must not carry credentials (%q); take them out of git config, which keeps them in plain text, and rotate them: %s", setting, shown, credentialsGo)}
+		return configError{fmt.Errorf("%s: an endpoint must not carry credentials (%q); take them out of %s, which keeps them in plain text, and rotate them: %s", setting, shown, source, credentialsGo)}
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return configError{fmt.Errorf("%s: %q has a query or a fragment, where a credential could hide; write http(s)://HOST[:PORT][/PATH]: %s", setting, shown, credentialsGo)}
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -215,6 +288,9 @@ func ParseURL(raw string) (Location, error) {
 // with no dds.remote to choose between them. Commands that merely consult
 // a remote (status, the hooks' summaries) go without one then.
 func OpenDefault(ctx context.Context, cfg GitConfig) (*Remote, error) {
+	if err := CheckTeam(cfg); err != nil {
+		return nil, err
+	}
 	names := Names(cfg)
 	if len(names) == 0 || len(names) > 1 && cfg.ConfigValue("dds", "remote") == "" {
 		return nil, nil
@@ -226,6 +302,19 @@ func OpenDefault(ctx context.Context, cfg GitConfig) (*Remote, error) {
 // remote pushTo, as SelectForPush does) and opens it with the settings git
 // config gives: dds.leaseSeconds for the lease's lifetime.
 func OpenConfigured(ctx context.Context, cfg GitConfig, name, pushTo string) (*Remote, error) {
+	return openConfigured(ctx, cfg, name, pushTo, false)
+}
+
+// OpenForPush is OpenConfigured for a push (git dds push, git push's
+// hook), the one use that creates a folder remote's missing folder.
+func OpenForPush(ctx context.Context, cfg GitConfig, name, pushTo string) (*Remote, error) {
+	return openConfigured(ctx, cfg, name, pushTo, true)
+}
+
+func openConfigured(ctx context.Context, cfg GitConfig, name, pushTo string, push bool) (*Remote, error) {
+	if err := CheckTeam(cfg); err != nil {
+		return nil, err
+	}
 	var c Config
 	var err error
 	if pushTo != "" {
@@ -236,7 +325,7 @@ func OpenConfigured(ctx context.Context, cfg GitConfig, name, pushTo string) (*R
 	if err != nil {
 		return nil, err
 	}
-	r, err := Open(ctx, c)
+	r, err := open(ctx, c, push)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +333,7 @@ func OpenConfigured(ctx context.Context, cfg GitConfig, name, pushTo string) (*R
 		s, err := strconv.Atoi(v)
 		if err != nil || s < 1 || s > int(MaxLeaseTTL/time.Second) {
 			r.Close()
-			return nil, configError{fmt.Errorf("git config dds.leaseSeconds is %q; it takes a whole number of seconds, 1 to %d", v, int(MaxLeaseTTL/time.Second))}
+			return nil, configError{fmt.Errorf("%s dds.leaseSeconds is %q; it takes a whole number of seconds, 1 to %d", sourceOf(cfg, "dds", "leaseSeconds"), v, int(MaxLeaseTTL/time.Second))}
 		}
 		r.LeaseTTL = time.Duration(s) * time.Second
 	}

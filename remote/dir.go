@@ -30,9 +30,35 @@ type dirBackend struct {
 	root string
 }
 
-func newDirBackend(root string) (*dirBackend, error) {
-	if info, err := os.Stat(root); err == nil && !info.IsDir() {
+// ErrMissingFolder marks a folder remote whose folder does not exist.
+var ErrMissingFolder = errors.New("missing remote folder")
+
+// missingFolderError says which folder is missing and how to make it.
+type missingFolderError struct{ root string }
+
+func (e missingFolderError) Error() string {
+	return fmt.Sprintf("the folder %s does not exist (a mistyped path, or a share that is not mounted?); create it with mkdir -p %s, or git dds push creates it", e.root, e.root)
+}
+
+func (e missingFolderError) Is(target error) bool { return target == ErrMissingFolder }
+
+// newDirBackend opens the folder remote at root. A folder that does not
+// exist is refused unless create is set (a push, which makes it): a
+// mistyped path or a share that is not mounted must not pass for an empty
+// remote.
+func newDirBackend(root string, create bool) (*dirBackend, error) {
+	info, err := os.Stat(root)
+	switch {
+	case err == nil && !info.IsDir():
 		return nil, configError{fmt.Errorf("%s is a file, not a folder; point the remote's url at a folder", root)}
+	case errors.Is(err, fs.ErrNotExist) && create:
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			return nil, err
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, missingFolderError{root}
+	case err != nil:
+		return nil, err
 	}
 	return &dirBackend{root: root}, nil
 }

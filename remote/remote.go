@@ -50,11 +50,22 @@ type Local struct {
 }
 
 // Open connects to the remote cfg describes. It does not reach the network
-// yet: an unreachable remote fails the first call that needs it.
+// yet: an unreachable remote fails the first call that needs it. A folder
+// remote's folder must exist.
 func Open(ctx context.Context, cfg Config) (*Remote, error) {
+	return open(ctx, cfg, false)
+}
+
+// OpenToPush is Open for a push, which creates a folder remote's folder
+// when it does not exist yet.
+func OpenToPush(ctx context.Context, cfg Config) (*Remote, error) {
+	return open(ctx, cfg, true)
+}
+
+func open(ctx context.Context, cfg Config, create bool) (*Remote, error) {
 	loc, err := ParseURL(cfg.URL)
 	if err != nil {
-		return nil, configError{fmt.Errorf("git config dds.remote.%s.url: %w", cfg.Name, err)}
+		return nil, configError{fmt.Errorf("%s dds.remote.%s.url: %w", from(cfg.urlFrom), cfg.Name, err)}
 	}
 	if err := checkEndpoint(cfg); err != nil {
 		return nil, err
@@ -62,9 +73,9 @@ func Open(ctx context.Context, cfg Config) (*Remote, error) {
 	var b Backend
 	if loc.Scheme == "file" {
 		if cfg.Endpoint != "" {
-			return nil, configError{fmt.Errorf("git config dds.remote.%s.endpoint applies to s3:// remotes only", cfg.Name)}
+			return nil, configError{fmt.Errorf("%s dds.remote.%s.endpoint applies to s3:// remotes only", from(cfg.endpointFrom), cfg.Name)}
 		}
-		b, err = newDirBackend(filepath.FromSlash(loc.Prefix))
+		b, err = newDirBackend(filepath.FromSlash(loc.Prefix), create)
 	} else {
 		b, err = openBlob(ctx, loc, cfg)
 	}

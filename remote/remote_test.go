@@ -172,7 +172,7 @@ func newClone(t *testing.T) *testClone {
 func newFolderRemote(t *testing.T) (*Remote, string) {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "remote")
-	r, err := Open(context.Background(), Config{Name: "team", URL: "file://" + filepath.ToSlash(root)})
+	r, err := OpenToPush(context.Background(), Config{Name: "team", URL: "file://" + filepath.ToSlash(root)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +348,7 @@ func TestPresentRemembersWhatItFound(t *testing.T) {
 
 func TestFolderCreateHasOneWinner(t *testing.T) {
 	_, root := newFolderRemote(t)
-	d, err := newDirBackend(root)
+	d, err := newDirBackend(root, true)
 	if err != nil {
 		t.Fatal(err)
 	}

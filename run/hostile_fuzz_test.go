@@ -151,7 +151,7 @@ func FuzzHostileRemote(f *testing.F) {
 			t.Fatal(err)
 		}
 		ws.Store.SetDurable(false)
-		r, err := remote.Open(ctx, remote.Config{Name: "origin", URL: (&url.URL{Scheme: "file", Path: filepath.ToSlash(remoteDir)}).String()})
+		r, err := remote.OpenToPush(ctx, remote.Config{Name: "origin", URL: (&url.URL{Scheme: "file", Path: filepath.ToSlash(remoteDir)}).String()})
 		if err != nil {
 			t.Fatal(err)
 		}

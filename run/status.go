@@ -43,9 +43,14 @@ type StageStatus struct {
 	Why []string `json:"-"`
 	// Record is the computation behind a non-stale state.
 	Record *sigindex.Record `json:"-"`
-	// Last is, for a stale stage, the newest computation of the stage: what
+	// Last is, for a stale stage, the last computation of the stage on the
+	// current branch's history, else the newest on any branch: what
 	// Changed and Why are measured against, and an estimate of a run.
 	Last *sigindex.Record `json:"-"`
+	// LastOnBranch says Last was found on the current branch's history,
+	// at the commit LastCommit.
+	LastOnBranch bool   `json:"-"`
+	LastCommit   string `json:"-"`
 }
 
 // Status reports every stage of view against the index, the store and the
@@ -53,12 +58,13 @@ type StageStatus struct {
 func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageStatus, error) {
 	rows := make([]StageStatus, len(view.Stages))
 	refresh := make([][]sigindex.Output, len(view.Stages))
+	hist := &branchHistory{w: w, view: view}
 	err := w.WithIndexRead(ctx, func(ix *sigindex.Index) error {
 		// Each stage is a few look-ups, stats and a record to decode: in a
 		// pipeline of thousands, worth every core.
 		return parallel.ForEach(ctx, len(view.Stages), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
 			var err error
-			rows[i], refresh[i], err = w.stageStatus(ctx, ix, view.Stages[i])
+			rows[i], refresh[i], err = w.stageStatus(ctx, ix, hist, view.Stages[i])
 			return err
 		})
 	})
@@ -74,7 +80,7 @@ func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageSt
 
 // stageStatus reports one stage; refresh lists the outputs whose notes no
 // longer match their stat data though they hold what git dds placed.
-func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv namespace.StageView) (row StageStatus, refresh []sigindex.Output, err error) {
+func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, hist *branchHistory, sv namespace.StageView) (row StageStatus, refresh []sigindex.Output, err error) {
 	row = StageStatus{Name: sv.Stage.Name, Signature: sv.Signature, Outputs: sv.Stage.Outs, Changed: []string{}}
 	rec, ok, err := ix.Get(sv.Signature)
 	if err != nil {
@@ -93,10 +99,10 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, sv name
 	}
 	if !ok {
 		row.State = Stale
-		if last, found, err := ix.Last(sv.Stage.Name); err != nil {
+		if last, commit, onBranch, err := hist.last(ctx, ix, sv); err != nil {
 			return row, nil, err
-		} else if found {
-			row.Last = last
+		} else if last != nil {
+			row.Last, row.LastCommit, row.LastOnBranch = last, commit, onBranch
 			row.Changed = sigindex.Changed(last.Inputs, sv.Inputs)
 			row.Why = sigindex.Describe(last.Inputs, sv.Inputs)
 		}

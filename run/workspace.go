@@ -64,6 +64,11 @@ type openedIndex struct {
 
 // NewWorkspace opens the store of repo.
 func NewWorkspace(repo *gitref.Repo, link store.LinkMode, stderr io.Writer) (*Workspace, error) {
+	// A credential in the committed .ddsconfig is refused by every
+	// command, not only those that consult a remote.
+	if err := remote.CheckTeam(repo); err != nil {
+		return nil, err
+	}
 	st, err := store.Open(repo.DDSDir())
 	if err != nil {
 		return nil, err

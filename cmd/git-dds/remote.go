@@ -111,7 +111,11 @@ func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, t
 	if err != nil {
 		return err
 	}
-	r, err := remote.OpenConfigured(ctx, ws.Repo, name, "")
+	open := remote.OpenConfigured
+	if tc.push {
+		open = remote.OpenForPush
+	}
+	r, err := open(ctx, ws.Repo, name, "")
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,7 @@ Exit status: 0 success; 1 the answer is "no" (status --exit-code with a stage th
 		newMergePreviewCommand(opts),
 		newGraphCommand(opts),
 		newLogCommand(opts),
+		newInitCommand(opts),
 		newInstallCommand(opts),
 		newUninstallCommand(opts),
 		newHookCommand(opts),

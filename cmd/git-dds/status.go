@@ -164,6 +164,16 @@ func printStatus(w io.Writer, ws *run.Workspace, view *namespace.View, rows []ru
 			why = "edited by hand: " + strings.Join(r.Edited, ", ")
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.State, short(r.Signature), why)
+		if verbose && r.State == run.Stale && r.Last != nil {
+			switch {
+			case r.LastOnBranch && r.LastCommit == "":
+				fmt.Fprintf(tw, "  \t\t\t  against the computation made before the first commit\n")
+			case r.LastOnBranch:
+				fmt.Fprintf(tw, "  \t\t\t  against the computation at %s on this branch\n", short(r.LastCommit))
+			default:
+				fmt.Fprintf(tw, "  \t\t\t  against the newest computation, on another branch\n")
+			}
+		}
 		if verbose {
 			for _, line := range r.Why {
 				fmt.Fprintf(tw, "  \t\t\t  %s\n", line)
