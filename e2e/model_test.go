@@ -913,7 +913,7 @@ func (m *model) bisectReset(w *modelTree) opKind {
 	if w != m.trees[0] || !m.exists(w, ".git/BISECT_LOG") {
 		return kindSkip
 	}
-	m.git(w, "bisect", "reset", "-q")
+	m.git(w, "bisect", "reset")
 	return kindSync
 }
 
@@ -1213,7 +1213,9 @@ func (m *model) checkOutput(w *modelTree, out, stage, state, cur, want string, u
 		}
 		return
 	}
-	restores := kind == kindSync || kind == kindCheckout || kind == kindRun
+	// A run that failed (on an edit it would not overwrite) skips the
+	// stages after it.
+	restores := kind == kindSync || kind == kindCheckout || kind == kindRun && m.lastCode == 0
 	switch {
 	case cur == want:
 		// The bytes the working tree's code gives, whatever status says.
@@ -1300,6 +1302,9 @@ func (m *model) report(steps int, took time.Duration) {
 		fmt.Fprintf(&b, "  found %-50s %d\n", c, classes[c])
 	}
 	m.t.Log(b.String())
+	if !m.stopAtFirst && len(m.findings) > 0 {
+		m.t.Errorf("model: %d findings (the log above has each one's transcript)", len(m.findings))
+	}
 	if path := os.Getenv("DDS_MODEL_REPORT"); path != "" {
 		rep := modelReport{Seed: m.seed, Steps: steps, Seconds: took.Seconds(), Ops: m.counts, Findings: m.findings}
 		data, err := json.MarshalIndent(rep, "", "  ")
