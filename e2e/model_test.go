@@ -135,7 +135,8 @@ var modelOps = []modelOp{
 	{"switch dirty", 3, (*model).switchDirty},
 	{"switch -c", 3, (*model).switchNew},
 	{"switch -c dirty", 3, (*model).switchNewDirty},
-	{"checkout --detach", 2, (*model).detach},
+	{"checkout --detach", 2, func(m *model, w *modelTree) opKind { return m.detach(w, false) }},
+	{"checkout --detach dirty", 1, func(m *model, w *modelTree) opKind { return m.detach(w, true) }},
 	{"merge", 3, func(m *model, w *modelTree) opKind { return m.merge(w, "") }},
 	{"merge --no-ff", 2, func(m *model, w *modelTree) opKind { return m.merge(w, "--no-ff") }},
 	{"merge --squash", 2, func(m *model, w *modelTree) opKind { return m.merge(w, "--squash") }},
@@ -193,15 +194,13 @@ type model struct {
 
 	oracle map[string]map[string]string // inputs -> output -> digest
 
-	ops      []modelOp
-	only     map[string]bool
-	skip     map[int]bool
+	cfg      modelConfig
 	counts   map[string]int
+	known    int // findings of modelKnownBroken, each followed by a fresh repository
 	findings []modelFinding
-	// stopAtFirst is false in DDS_MODEL_CONTINUE mode.
-	stopAtFirst bool
-	keep        string
-	episode     int
+	// failed is the finding that stopped the campaign.
+	failed  *modelFinding
+	episode int
 }
 
 // modelFinding is one break of the rule.
@@ -217,73 +216,190 @@ type modelFinding struct {
 // TestModel runs DDS_MODEL_STEPS steps (300 by default) with seed
 // DDS_MODEL_SEED (1 by default, so that make test is repeatable; a long
 // run draws its own). DDS_MODEL_OPS limits the ops drawn (comma-separated
-// names), DDS_MODEL_BROKEN=1 draws the known-broken ones too,
-// DDS_MODEL_SKIP skips steps (3,10-20: each step draws from its own
-// generator, so the others draw what they drew) to cut a failing sequence
-// down, DDS_MODEL_CONTINUE=1 records a finding and goes on in a fresh
+// names), DDS_MODEL_BROKEN=1 draws the known-broken ones too and fails on
+// their findings, DDS_MODEL_SKIP skips steps (3,10-20: each step draws
+// from its own generator, so the others draw what they drew),
+// DDS_MODEL_MINIMIZE=1 cuts a failing sequence down to the steps it needs,
+// DDS_MODEL_CONTINUE=1 records a finding and goes on in a fresh
 // repository, DDS_MODEL_REPORT names a JSON file for the figures, and
 // DDS_MODEL_KEEP a folder for the transcript and repository of a failure.
 func TestModel(t *testing.T) {
-	steps := 300
+	cfg := modelConfig{steps: 300, seed: 1, stopAtFirst: os.Getenv("DDS_MODEL_CONTINUE") != "1", keep: os.Getenv("DDS_MODEL_KEEP")}
 	if v := os.Getenv("DDS_MODEL_STEPS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			t.Fatalf("DDS_MODEL_STEPS is %q; it takes a number of steps", v)
 		}
-		steps = n
+		cfg.steps = n
 	}
-	seed := uint64(1)
 	if v := os.Getenv("DDS_MODEL_SEED"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
 			t.Fatalf("DDS_MODEL_SEED is %q; it takes a number", v)
 		}
-		seed = n
+		cfg.seed = n
 	}
-	m := &model{
-		t:           t,
-		s:           newSandbox(t),
-		seed:        seed,
-		oracle:      map[string]map[string]string{},
-		counts:      map[string]int{},
-		stopAtFirst: os.Getenv("DDS_MODEL_CONTINUE") != "1",
-		keep:        os.Getenv("DDS_MODEL_KEEP"),
-	}
-	m.s.env = append(m.s.env, "GIT_EDITOR=true")
+	var only map[string]bool
 	if v := os.Getenv("DDS_MODEL_OPS"); v != "" {
-		m.only = map[string]bool{}
+		only = map[string]bool{}
 		for _, name := range strings.Split(v, ",") {
-			m.only[strings.TrimSpace(name)] = true
+			only[strings.TrimSpace(name)] = true
 		}
 	}
 	skip, err := parseSteps(os.Getenv("DDS_MODEL_SKIP"))
 	if err != nil {
 		t.Fatalf("DDS_MODEL_SKIP: %v", err)
 	}
-	m.skip = skip
-	broken := os.Getenv("DDS_MODEL_BROKEN") == "1"
-	for _, op := range modelOps {
-		if _, known := modelKnownBroken[op.name]; known && !broken {
-			t.Logf("model: not drawing %q, known broken: %s", op.name, modelKnownBroken[op.name])
-			continue
-		}
-		if m.only != nil && !m.only[op.name] && op.weight > 0 {
-			continue
-		}
-		m.ops = append(m.ops, op)
+	cfg.skip = skip
+	cfg.known = map[string]string{}
+	if os.Getenv("DDS_MODEL_BROKEN") != "1" {
+		cfg.known = modelKnownBroken
 	}
-	t.Logf("model: %d steps, seed %d (DDS_MODEL_SEED=%d draws the same steps)", steps, seed, seed)
+	for _, op := range modelOps {
+		if reason, known := cfg.known[op.name]; known {
+			t.Logf("model: not drawing %q, known broken: %s", op.name, reason)
+			continue
+		}
+		if only != nil && !only[op.name] && op.weight > 0 {
+			continue
+		}
+		cfg.ops = append(cfg.ops, op)
+	}
+	t.Logf("model: %d steps, seed %d (DDS_MODEL_SEED=%d draws the same steps)", cfg.steps, cfg.seed, cfg.seed)
+	m := runModel(t, cfg)
+	if m.failed != nil && os.Getenv("DDS_MODEL_MINIMIZE") == "1" {
+		minimizeModel(t, cfg, m)
+	}
+}
+
+// modelConfig is what a campaign draws from.
+type modelConfig struct {
+	steps       int
+	seed        uint64
+	ops         []modelOp
+	skip        map[int]bool
+	known       map[string]string
+	stopAtFirst bool
+	keep        string
+	// quiet campaigns are the trials of a minimization: they report
+	// nothing.
+	quiet bool
+}
+
+// runModel runs one campaign in a sandbox of its own.
+func runModel(t *testing.T, cfg modelConfig) *model {
+	m := &model{
+		t:      t,
+		s:      newSandbox(t),
+		cfg:    cfg,
+		seed:   cfg.seed,
+		oracle: map[string]map[string]string{},
+		counts: map[string]int{},
+	}
+	m.s.env = append(m.s.env, "GIT_EDITOR=true")
 	started := time.Now()
 	m.setUp()
-	for m.step = 1; m.step <= steps; m.step++ {
-		if m.skip[m.step] {
+	for m.step = 1; m.step <= cfg.steps; m.step++ {
+		if cfg.skip[m.step] {
 			continue
 		}
-		if !m.runStep() && m.stopAtFirst {
+		if !m.runStep() && cfg.stopAtFirst {
 			break
 		}
 	}
-	m.report(steps, time.Since(started))
+	if !cfg.quiet {
+		m.report(time.Since(started))
+	}
+	return m
+}
+
+// minimizeModel cuts the steps of a failing campaign down, a chunk at a
+// time, to a sequence that still fails the same way after the same op,
+// and prints it.
+func minimizeModel(t *testing.T, cfg modelConfig, failing *model) {
+	want := failing.failed
+	var kept []int
+	for i := 1; i <= want.Step; i++ {
+		if !cfg.skip[i] {
+			kept = append(kept, i)
+		}
+	}
+	trials := 0
+	last := failing
+	try := func(steps []int) bool {
+		trials++
+		trial := cfg
+		trial.quiet, trial.stopAtFirst, trial.keep = true, true, ""
+		trial.steps = steps[len(steps)-1]
+		trial.skip = map[int]bool{}
+		in := map[int]bool{}
+		for _, s := range steps {
+			in[s] = true
+		}
+		for i := 1; i <= trial.steps; i++ {
+			trial.skip[i] = !in[i]
+		}
+		m := runModel(t, trial)
+		if m.failed == nil || m.failed.Op != want.Op || m.failed.Class != want.Class {
+			return false
+		}
+		last = m
+		return true
+	}
+	for chunk := max(len(kept)/2, 1); chunk >= 1 && trials < 300; {
+		cut := false
+		for at := 0; at < len(kept) && trials < 300; at += chunk {
+			candidate := append(slices.Clone(kept[:at]), kept[min(at+chunk, len(kept)):]...)
+			if len(candidate) > 0 && try(candidate) {
+				kept = candidate
+				// The failure may now come sooner.
+				kept = slices.DeleteFunc(kept, func(s int) bool { return s > last.failed.Step })
+				cut = true
+				break
+			}
+		}
+		if !cut {
+			if chunk == 1 {
+				break
+			}
+			chunk /= 2
+		}
+	}
+	var skipped []string
+	in := map[int]bool{}
+	for _, s := range kept {
+		in[s] = true
+	}
+	for i := 1; i <= last.failed.Step; i++ {
+		if !in[i] {
+			skipped = append(skipped, strconv.Itoa(i))
+		}
+	}
+	t.Errorf("model: minimized in %d trials to %d steps (DDS_MODEL_SEED=%d DDS_MODEL_STEPS=%d DDS_MODEL_SKIP=%s):\n  %s: %s\n%s",
+		trials, len(kept), cfg.seed, last.failed.Step, compressSteps(skipped), last.failed.Class, last.failed.What, last.failed.Transcript)
+}
+
+// compressSteps writes step numbers as ranges: 1,2,3,7 is 1-3,7.
+func compressSteps(steps []string) string {
+	var parts []string
+	for i := 0; i < len(steps); {
+		j := i
+		for j+1 < len(steps) {
+			a, _ := strconv.Atoi(steps[j])
+			b, _ := strconv.Atoi(steps[j+1])
+			if b != a+1 {
+				break
+			}
+			j++
+		}
+		if j > i {
+			parts = append(parts, steps[i]+"-"+steps[j])
+		} else {
+			parts = append(parts, steps[i])
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
 }
 
 // parseSteps reads "3,10-20".
@@ -316,6 +432,7 @@ func parseSteps(v string) (map[int]bool, error) {
 // hooks installed, nothing computed. The transcript starts here.
 func (m *model) setUp() {
 	m.episode++
+	m.trees = nil
 	m.repo = "repo"
 	if m.episode > 1 {
 		m.repo = fmt.Sprintf("repo%d", m.episode)
@@ -386,18 +503,20 @@ func (m *model) runStep() bool {
 			continue
 		}
 		m.counts[op.name]++
-		ok := true
+		episode := m.episode
 		for _, tree := range m.trees {
 			k := kind
-			if tree != w && kind != kindSkip {
+			if tree != w {
 				k = kindGit // the other tree's files did not move
 			}
 			if !m.check(tree, op.name, k) {
-				ok = false
-				break
+				return false
+			}
+			if m.episode != episode {
+				break // a known break: the campaign goes on in a fresh repository
 			}
 		}
-		return ok
+		return true
 	}
 	return true
 }
@@ -408,7 +527,7 @@ func (m *model) draw(w *modelTree) modelOp {
 	bisecting := w == m.trees[0] && m.exists(w, ".git/BISECT_LOG")
 	var pool []modelOp
 	total := 0
-	for _, op := range m.ops {
+	for _, op := range m.cfg.ops {
 		weight := op.weight
 		if bisecting {
 			switch op.name {
@@ -731,7 +850,10 @@ func (m *model) switchNewTo(w *modelTree, wantDirty bool) opKind {
 func (m *model) switchNew(w *modelTree) opKind      { return m.switchNewTo(w, false) }
 func (m *model) switchNewDirty(w *modelTree) opKind { return m.switchNewTo(w, true) }
 
-func (m *model) detach(w *modelTree) opKind {
+func (m *model) detach(w *modelTree, wantDirty bool) opKind {
+	if m.dirty(w) != wantDirty {
+		return kindSkip
+	}
 	revs := m.commits(w, 12, "--all")
 	m.git(w, "checkout", "-q", "--detach", m.pick(revs))
 	return kindSync
@@ -1148,16 +1270,24 @@ func (m *model) check(w *modelTree, op string, kind opKind) bool {
 		fail("hook warning", "%s", warn)
 	}
 	if kind == kindSync || kind == kindCheckout {
+		// A hook's summary is one line, or two: "promoted N artifacts (…);
+		// M to compute", then the stages by name.
 		summaries := 0
+		afterSummary := false
 		for _, line := range strings.Split(m.lastErr, "\n") {
+			continues := afterSummary
+			afterSummary = false
 			if sm := summaryCount.FindStringSubmatch(line); sm != nil {
 				summaries++
+				afterSummary = true
 				if n, _ := strconv.Atoi(sm[1]); n != len(toCompute) {
 					fail("message contradicts status", "the hook said %q; status has %d stages to compute", line, len(toCompute))
 				}
 			}
 			if sm := staleNames.FindStringSubmatch(line); sm != nil {
-				summaries++
+				if !continues {
+					summaries++
+				}
 				names := strings.Split(sm[2], ", ")
 				sort.Strings(names)
 				var have []string
@@ -1173,7 +1303,7 @@ func (m *model) check(w *modelTree, op string, kind opKind) bool {
 		if summaries == 0 && len(toCompute) > 0 && strings.Contains(m.lastErr, "git dds:") && !strings.Contains(m.lastErr, "edited by hand") {
 			fail("message contradicts status", "the hook said %q; status has to compute: %v", strings.TrimSpace(m.lastErr), keys(toCompute))
 		}
-		if summaries > 2 {
+		if summaries > 1 {
 			fail("several summaries", "one git command printed %d summaries:\n%s", summaries, m.lastErr)
 		}
 	}
@@ -1246,30 +1376,49 @@ func (m *model) checkOutput(w *modelTree, out, stage, state, cur, want string, u
 }
 
 // found records the step's problems; it reports whether there were none.
+// Problems modelKnownBroken lists are logged, and the campaign goes on in
+// a fresh repository, as it does after any problem in
+// DDS_MODEL_CONTINUE mode.
 func (m *model) found(w *modelTree, op string, problems []string, status string) bool {
 	if len(problems) == 0 {
 		return true
 	}
 	transcript := strings.Join(m.transcript, "\n") + "\n"
+	var fresh []modelFinding
 	for _, p := range problems {
 		class, what, _ := strings.Cut(p, ": ")
-		m.findings = append(m.findings, modelFinding{Seed: m.seed, Step: m.step, Op: op, Class: class, What: what, Transcript: transcript})
+		if _, known := m.cfg.known[op+": "+class]; !known {
+			fresh = append(fresh, modelFinding{Seed: m.seed, Step: m.step, Op: op, Class: class, What: what, Transcript: transcript})
+		}
 	}
-	msg := fmt.Sprintf("model: seed %d, step %d (%s in %s) breaks the rule:\n  %s\nstatus:\n%s\nthe steps so far, as a shell transcript:\n%s",
+	if len(fresh) == 0 {
+		m.known++
+		if !m.cfg.quiet {
+			m.t.Logf("model: step %d (%s in %s), known broken: %s; going on in a fresh repository", m.step, op, w.dir, strings.Join(problems, "; "))
+		}
+		m.setUp()
+		return true
+	}
+	m.findings = append(m.findings, fresh...)
+	if m.cfg.quiet {
+		m.failed = &fresh[0]
+		return false
+	}
+	msg := fmt.Sprintf("model: seed %d, step %d (%s in %s) breaks the rule:\n  %s\nstatus:\n%s\nthe steps so far, as a shell transcript (DDS_MODEL_MINIMIZE=1 cuts it down):\n%s",
 		m.seed, m.step, op, w.dir, strings.Join(problems, "\n  "), status, transcript)
-	if m.keep != "" {
-		dir := filepath.Join(m.keep, fmt.Sprintf("seed-%d-step-%d", m.seed, m.step))
+	if m.cfg.keep != "" {
+		dir := filepath.Join(m.cfg.keep, fmt.Sprintf("seed-%d-step-%d", m.seed, m.step))
 		if err := os.MkdirAll(dir, 0o755); err == nil {
 			_ = os.WriteFile(filepath.Join(dir, "transcript.sh"), []byte(transcript), 0o755)
 			_ = exec.Command("cp", "-a", m.s.path(m.repo), dir).Run()
 		}
 	}
-	if m.stopAtFirst {
+	if m.cfg.stopAtFirst {
+		m.failed = &fresh[0]
 		m.t.Error(msg)
 		return false
 	}
 	m.t.Log(msg)
-	m.trees = nil
 	m.setUp()
 	return false
 }
@@ -1280,17 +1429,19 @@ type modelReport struct {
 	Steps    int            `json:"steps"`
 	Seconds  float64        `json:"seconds"`
 	Ops      map[string]int `json:"ops"`
+	Known    int            `json:"known_broken"`
 	Findings []modelFinding `json:"findings"`
 }
 
-func (m *model) report(steps int, took time.Duration) {
+func (m *model) report(took time.Duration) {
+	steps := m.step - 1
 	names := make([]string, 0, len(m.counts))
 	for name := range m.counts {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	fmt.Fprintf(&b, "model: seed %d, %d steps in %s (%s a step), %d findings; ops done:\n", m.seed, m.step-1, took.Round(time.Second), (took / time.Duration(max(m.step-1, 1))).Round(time.Millisecond), len(m.findings))
+	fmt.Fprintf(&b, "model: seed %d, %d steps in %s (%s a step), %d findings, %d known broken; ops done:\n", m.seed, steps, took.Round(time.Second), (took / time.Duration(max(steps, 1))).Round(time.Millisecond), len(m.findings), m.known)
 	for _, name := range names {
 		fmt.Fprintf(&b, "  %-22s %d\n", name, m.counts[name])
 	}
@@ -1302,11 +1453,11 @@ func (m *model) report(steps int, took time.Duration) {
 		fmt.Fprintf(&b, "  found %-50s %d\n", c, classes[c])
 	}
 	m.t.Log(b.String())
-	if !m.stopAtFirst && len(m.findings) > 0 {
+	if !m.cfg.stopAtFirst && len(m.findings) > 0 {
 		m.t.Errorf("model: %d findings (the log above has each one's transcript)", len(m.findings))
 	}
 	if path := os.Getenv("DDS_MODEL_REPORT"); path != "" {
-		rep := modelReport{Seed: m.seed, Steps: steps, Seconds: took.Seconds(), Ops: m.counts, Findings: m.findings}
+		rep := modelReport{Seed: m.seed, Steps: steps, Seconds: took.Seconds(), Ops: m.counts, Known: m.known, Findings: m.findings}
 		data, err := json.MarshalIndent(rep, "", "  ")
 		if err == nil {
 			err = os.WriteFile(path, append(data, '\n'), 0o644)
