@@ -215,6 +215,7 @@ type model struct {
 	lastCode   int
 
 	oracle map[string]map[string]string // inputs -> output -> digest
+	texts  map[string]string            // digest -> the bytes, for a failure's diff
 
 	cfg      modelConfig
 	counts   map[string]int
@@ -316,6 +317,7 @@ func runModel(t *testing.T, cfg modelConfig) *model {
 		cfg:    cfg,
 		seed:   cfg.seed,
 		oracle: map[string]map[string]string{},
+		texts:  map[string]string{},
 		counts: map[string]int{},
 	}
 	m.s.env = append(m.s.env, "GIT_EDITOR=true")
@@ -1180,6 +1182,7 @@ func (m *model) expected(w *modelTree, stages []modelStage) map[string]string {
 		}
 		for _, o := range st.outs {
 			want[o] = digest(m.s.path(scratch + "/" + o))
+			m.texts[want[o]] = render(m.s.path(scratch + "/" + o))
 		}
 	}
 	if err := os.RemoveAll(m.s.path(scratch)); err != nil {
@@ -1249,7 +1252,11 @@ func (m *model) check(w *modelTree, op string, kind opKind) bool {
 			prev, seen := w.before[o]
 			wasWrong := w.wrong[o]
 			w.before[o], w.wrong[o] = cur, cur != "" && cur != want[o]
+			before := len(problems)
 			m.checkOutput(w, o, st.name, state, cur, want[o], seen && prev == cur, wasWrong, kind, fail)
+			if len(problems) > before && cur != "" && cur != want[o] {
+				problems[len(problems)-1] += fmt.Sprintf("\n      want %q\n      got  %q", m.texts[want[o]], render(m.s.path(w.dir+"/"+o)))
+			}
 		}
 		if state == "modified" && !slices.ContainsFunc(st.outs, func(o string) bool { _, ok := w.edited[o]; return ok }) {
 			fail("modified without an edit", "status calls stage %s modified; the test edited none of its outputs", st.name)
@@ -1341,6 +1348,28 @@ func (m *model) check(w *modelTree, op string, kind opKind) bool {
 		}
 	}
 	return m.found(w, op, problems, statusText.String())
+}
+
+// render gives a file's bytes, or each file of a folder, named.
+func render(path string) string {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "(absent)"
+	}
+	if !info.IsDir() {
+		data, _ := os.ReadFile(path)
+		return string(data)
+	}
+	var b strings.Builder
+	_ = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(path, p)
+			data, _ := os.ReadFile(p)
+			fmt.Fprintf(&b, "[%s] %s", rel, data)
+		}
+		return nil
+	})
+	return b.String()
 }
 
 func keys(set map[string]bool) []string {
