@@ -208,6 +208,9 @@ type model struct {
 	// focus, when an op sets it, is the tree the op moved (worktree add
 	// moves the new one).
 	focus *modelTree
+	// moved is the tree the step's git commands ran in: their messages
+	// are about it.
+	moved *modelTree
 
 	transcript []string
 	lastErr    string   // stderr of the step's last git command
@@ -329,6 +332,9 @@ func runModel(t *testing.T, cfg modelConfig) *model {
 		}
 		if !m.runStep() && cfg.stopAtFirst {
 			break
+		}
+		if !cfg.quiet && m.step%1000 == 0 {
+			m.t.Logf("model: step %d, %s, %d findings, %d known broken", m.step, time.Since(started).Round(time.Second), len(m.findings), m.known)
 		}
 	}
 	if !cfg.quiet {
@@ -497,6 +503,7 @@ func (m *model) setUp() {
 	if m.lastCode != 0 || m.dirty(w) {
 		m.t.Fatalf("setting up the model's repository failed:\n%s", m.lastErr)
 	}
+	m.moved = w
 	m.check(w, "set up", kindGit)
 }
 
@@ -533,6 +540,7 @@ func (m *model) runStep() bool {
 		}
 		m.counts[op.name]++
 		episode := m.episode
+		m.moved = w
 		for _, tree := range m.trees {
 			k := kind
 			if tree != w {
@@ -1309,7 +1317,7 @@ func (m *model) check(w *modelTree, op string, kind opKind) bool {
 	for _, warn := range m.warnings {
 		fail("hook warning", "%s", warn)
 	}
-	if kind == kindSync || kind == kindCheckout {
+	if w == m.moved && kind != kindRun {
 		// A hook's summary is one line, or two: "promoted N artifacts (…);
 		// M to compute", then the stages by name.
 		summaries := 0
