@@ -105,13 +105,18 @@ var modelKnownBroken = map[string]string{
 	"switch -c dirty":         "as switch dirty",
 	"checkout --detach dirty": "as switch dirty",
 	// History rewriting and single-commit moves.
-	"cherry-pick: not restored":           "post-commit binds the new commit but does not bring the outputs in step",
-	"revert: not restored":                "as cherry-pick",
-	"merge --squash: not restored":        "the squash's commit runs post-commit only, which does not bring the outputs in step",
-	"merge: not restored":                 "a conflicted merge is ended by git commit: post-merge does not run",
-	"merge --no-ff: not restored":         "as merge",
-	"rebase: not restored":                "a rebase that fast-forwards runs no post-rewrite, and post-checkout waits for it",
-	"rebase -i squash: several summaries": "git commit inside the rebase prints a summary of its own",
+	"cherry-pick: not restored":                    "post-commit binds the new commit but does not bring the outputs in step",
+	"revert: not restored":                         "as cherry-pick",
+	"merge --squash: not restored":                 "the squash's commit runs post-commit only, which does not bring the outputs in step",
+	"merge: not restored":                          "a conflicted merge is ended by git commit: post-merge does not run",
+	"merge --no-ff: not restored":                  "as merge",
+	"rebase: not restored":                         "a rebase that fast-forwards runs no post-rewrite, and post-checkout waits for it",
+	"rebase -i squash: several summaries":          "git commit inside the rebase prints a summary of its own",
+	"rebase -i squash: message contradicts status": "the summary at the end counts the stages to compute before the squash",
+	// Detached HEAD and git bisect.
+	"bisect start: not restored": "post-checkout does nothing while a bisect is under way: the outputs stay those of the commit the bisect started from",
+	"bisect step: not restored":  "as bisect start",
+	"bisect reset: not restored": "as bisect start: the last step's outputs stay",
 	// A stale stage's outputs: the rule says absent; the hooks leave the
 	// previous commit's bytes.
 	"*: stale output kept": "the hooks leave a stale stage's outputs of the previous commit in place",
