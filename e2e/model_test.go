@@ -21,7 +21,7 @@ import (
 // The model-based test drives a real repository, with git dds install
 // done, through seeded random sequences of git operations, edits of
 // params, data and code, git dds run and git dds checkout. After every
-// step it checks the rule of docs/hooks.md against an oracle: each stage
+// step it checks the rule docs/reliability.md states against an oracle: each stage
 // command run by hand in a scratch folder holding the working tree's
 // tracked files, as git commit -a would record them. See
 // docs/reliability.md for what it checks and how to run it long.
@@ -206,10 +206,9 @@ type model struct {
 	step int
 	// repo is the folder of the current repository; a finding in
 	// DDS_MODEL_CONTINUE mode starts the next one afresh.
-	repo   string
-	trees  []*modelTree
-	names  int
-	stashN int
+	repo  string
+	trees []*modelTree
+	names int
 	// focus, when an op sets it, is the tree the op moved (worktree add
 	// moves the new one).
 	focus *modelTree
@@ -474,7 +473,6 @@ func (m *model) setUp() {
 	}
 	m.trees = []*modelTree{newModelTree(m.repo)}
 	m.names = 0
-	m.stashN = 0
 	m.transcript = []string{
 		"#!/bin/sh",
 		fmt.Sprintf("# git dds model test, seed %d: replay in an empty folder, git-dds on PATH", m.seed),
