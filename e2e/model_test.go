@@ -21,10 +21,10 @@ import (
 // The model-based test drives a real repository, with git dds install
 // done, through seeded random sequences of git operations, edits of
 // params, data and code, git dds run and git dds checkout. After every
-// step it checks the rule docs/reliability.md states against an oracle: each stage
-// command run by hand in a scratch folder holding the working tree's
-// tracked files, as git commit -a would record them. See
-// docs/reliability.md for what it checks and how to run it long.
+// step it checks the rule docs/reliability.md states against an oracle:
+// each stage command run by hand in a scratch folder holding the working
+// tree's tracked files, as git commit -a would record them. That page
+// says what it checks and how to run it long.
 
 // modelStage is one stage of the model's pipeline. The oracle runs cmd
 // itself, so the commands are cheap and read only their deps and params.
