@@ -215,6 +215,9 @@ type model struct {
 	// moved is the tree the step's git commands ran in: their messages
 	// are about it.
 	moved *modelTree
+	// settingUp is true while the fresh repository is checked: a break
+	// then is fatal, not a reason to start afresh again.
+	settingUp bool
 
 	transcript []string
 	lastErr    string   // stderr of the step's last git command
@@ -507,7 +510,9 @@ func (m *model) setUp() {
 		m.t.Fatalf("setting up the model's repository failed:\n%s", m.lastErr)
 	}
 	m.moved = w
+	m.settingUp = true
 	m.check(w, "set up", kindGit)
+	m.settingUp = false
 }
 
 func newModelTree(dir string) *modelTree {
@@ -1457,6 +1462,9 @@ func (m *model) found(w *modelTree, op string, problems []string, status string)
 		return true
 	}
 	transcript := strings.Join(m.transcript, "\n") + "\n"
+	if m.settingUp {
+		m.t.Fatalf("model: the fresh repository breaks the rule before any step:\n  %s\nstatus:\n%s\n%s", strings.Join(problems, "\n  "), status, transcript)
+	}
 	var fresh []modelFinding
 	for _, p := range problems {
 		class, what, _ := strings.Cut(p, ": ")
