@@ -470,6 +470,7 @@ func parseSteps(v string) (map[int]bool, error) {
 func (m *model) setUp() {
 	m.episode++
 	m.trees = nil
+	m.lastErr, m.lastCode, m.warnings = "", 0, nil
 	m.repo = "repo"
 	if m.episode > 1 {
 		m.repo = fmt.Sprintf("repo%d", m.episode)
