@@ -383,9 +383,12 @@ func minimizeModel(t *testing.T, cfg modelConfig, failing *model) {
 		last = m
 		return true
 	}
-	for chunk := max(len(kept)/2, 1); chunk >= 1 && trials < 300; {
+	// Past its budget, it prints the shortest sequence it has.
+	deadline := time.Now().Add(15 * time.Minute)
+	within := func() bool { return trials < 300 && time.Now().Before(deadline) }
+	for chunk := max(len(kept)/2, 1); chunk >= 1 && within(); {
 		cut := false
-		for at := 0; at < len(kept) && trials < 300; at += chunk {
+		for at := 0; at < len(kept) && within(); at += chunk {
 			candidate := append(slices.Clone(kept[:at]), kept[min(at+chunk, len(kept)):]...)
 			if len(candidate) > 0 && try(candidate) {
 				kept = candidate
@@ -412,8 +415,14 @@ func minimizeModel(t *testing.T, cfg modelConfig, failing *model) {
 			skipped = append(skipped, strconv.Itoa(i))
 		}
 	}
-	t.Errorf("model: minimized in %d trials to %d steps (DDS_MODEL_SEED=%d DDS_MODEL_STEPS=%d DDS_MODEL_SKIP=%s):\n  %s: %s\n%s",
-		trials, len(kept), cfg.seed, last.failed.Step, compressSteps(skipped), last.failed.Class, last.failed.What, last.failed.Transcript)
+	settings := fmt.Sprintf("DDS_MODEL_SEED=%d DDS_MODEL_STEPS=%d DDS_MODEL_SKIP=%s", cfg.seed, last.failed.Step, compressSteps(skipped))
+	for _, name := range []string{"DDS_MODEL_OPS", "DDS_MODEL_BROKEN"} {
+		if v := os.Getenv(name); v != "" {
+			settings += " " + name + "=" + shellQuote(v)
+		}
+	}
+	t.Errorf("model: minimized in %d trials to %d steps (%s):\n  %s: %s\n%s",
+		trials, len(kept), settings, last.failed.Class, last.failed.What, last.failed.Transcript)
 }
 
 // compressSteps writes step numbers as ranges: 1,2,3,7 is 1-3,7.
