@@ -100,29 +100,12 @@ func modelCode(tr string) string {
 // the list. Delete an entry once its fix is in, and the model test checks
 // it again.
 var modelKnownBroken = map[string]string{
-	// A switch with uncommitted changes that were already run.
-	"switch dirty":            "the hook evaluates HEAD's commit, not the working tree: it restores the commit's outputs over the working tree's and reports the commit's stages to compute",
-	"switch -c dirty":         "as switch dirty",
-	"checkout --detach dirty": "as switch dirty",
-	// History rewriting and single-commit moves.
-	"cherry-pick: not restored":                    "post-commit binds the new commit but does not bring the outputs in step",
-	"revert: not restored":                         "as cherry-pick",
-	"merge --squash: not restored":                 "the squash's commit runs post-commit only, which does not bring the outputs in step",
-	"merge: not restored":                          "a conflicted merge is ended by git commit: post-merge does not run",
-	"merge --no-ff: not restored":                  "as merge",
-	"rebase: not restored":                         "a rebase that fast-forwards runs no post-rewrite, and post-checkout waits for it",
-	"rebase -i squash: several summaries":          "git commit inside the rebase prints a summary of its own",
-	"rebase -i squash: message contradicts status": "the summary at the end counts the stages to compute before the squash",
-	// Detached HEAD and git bisect.
-	"bisect start: not restored": "post-checkout does nothing while a bisect is under way: the outputs stay those of the commit the bisect started from",
-	"bisect step: not restored":  "as bisect start",
-	"bisect reset: not restored": "as bisect start: the last step's outputs stay",
-	// A stale stage's outputs: the rule says absent; the hooks leave the
-	// previous commit's bytes.
-	"*: stale output kept": "the hooks leave a stale stage's outputs of the previous commit in place",
-	// Outputs no longer declared stay behind, and git sees them.
-	"*: stray file":            "an output dds.yaml no longer declares stays in the working tree",
-	"*: output visible to git": "an output dds.yaml no longer declares stays in the working tree, and the .gitignore block no longer lists it",
+	// git runs no post-rewrite after a rebase that only fast-forwards, and
+	// post-checkout waits for post-rewrite during a rebase.
+	"rebase: not restored":          "a rebase that fast-forwards leaves the outputs of the commit it left",
+	"rebase: stale output kept":     "as rebase: not restored",
+	"rebase: stray file":            "as rebase: not restored",
+	"rebase: output visible to git": "as rebase: not restored",
 }
 
 // opKind says what an op may leave in the working tree, which decides
@@ -221,8 +204,11 @@ type model struct {
 
 	transcript []string
 	lastErr    string   // stderr of the step's last git command
-	warnings   []string // git dds warnings printed during the step
-	lastCode   int
+	warnings   []string // git dds warnings the step's last git command printed
+	// midWarnings counts the warnings of the commands before a step's
+	// last.
+	midWarnings int
+	lastCode    int
 
 	oracle map[string]map[string]string // inputs -> output -> digest
 	texts  map[string]string            // digest -> the bytes, for a failure's diff
@@ -662,6 +648,11 @@ func (m *model) gitEnv(w *modelTree, env []string, args ...string) string {
 	}
 	m.log(line)
 	m.lastErr, m.lastCode = stderr.String(), code
+	// The rule holds after the step's last command; a warning before it
+	// came from a hook that ran while a conflict was being resolved, with
+	// the markers in the files: counted, not a break.
+	m.midWarnings += len(m.warnings)
+	m.warnings = nil
 	for _, l := range strings.Split(m.lastErr, "\n") {
 		if strings.HasPrefix(l, "git dds: warning:") {
 			m.warnings = append(m.warnings, l)
@@ -1520,12 +1511,15 @@ func (m *model) found(w *modelTree, op string, problems []string, status string)
 
 // modelReport is what DDS_MODEL_REPORT receives.
 type modelReport struct {
-	Seed     uint64         `json:"seed"`
-	Steps    int            `json:"steps"`
-	Seconds  float64        `json:"seconds"`
-	Ops      map[string]int `json:"ops"`
-	Known    int            `json:"known_broken"`
-	Findings []modelFinding `json:"findings"`
+	Seed    uint64         `json:"seed"`
+	Steps   int            `json:"steps"`
+	Seconds float64        `json:"seconds"`
+	Ops     map[string]int `json:"ops"`
+	Known   int            `json:"known_broken"`
+	// MidWarnings counts the hook warnings printed while a conflict was
+	// being resolved.
+	MidWarnings int            `json:"warnings_during_conflicts"`
+	Findings    []modelFinding `json:"findings"`
 }
 
 func (m *model) report(took time.Duration) {
@@ -1547,12 +1541,13 @@ func (m *model) report(took time.Duration) {
 	for _, c := range keys(boolSet(classes)) {
 		fmt.Fprintf(&b, "  found %-50s %d\n", c, classes[c])
 	}
+	fmt.Fprintf(&b, "  hook warnings while a conflict was being resolved: %d\n", m.midWarnings)
 	m.t.Log(b.String())
 	if !m.cfg.stopAtFirst && len(m.findings) > 0 {
 		m.t.Errorf("model: %d findings (the log above has each one's transcript)", len(m.findings))
 	}
 	if path := os.Getenv("DDS_MODEL_REPORT"); path != "" {
-		rep := modelReport{Seed: m.seed, Steps: steps, Seconds: took.Seconds(), Ops: m.counts, Known: m.known, Findings: m.findings}
+		rep := modelReport{Seed: m.seed, Steps: steps, Seconds: took.Seconds(), Ops: m.counts, Known: m.known, MidWarnings: m.midWarnings, Findings: m.findings}
 		data, err := json.MarshalIndent(rep, "", "  ")
 		if err == nil {
 			err = os.WriteFile(path, append(data, '\n'), 0o644)
