@@ -99,14 +99,7 @@ func modelCode(tr string) string {
 // the campaign goes on in a fresh repository. DDS_MODEL_BROKEN=1 ignores
 // the list. Delete an entry once its fix is in, and the model test checks
 // it again.
-var modelKnownBroken = map[string]string{
-	// git runs no post-rewrite after a rebase that only fast-forwards, and
-	// post-checkout waits for post-rewrite during a rebase.
-	"rebase: not restored":          "a rebase that fast-forwards leaves the outputs of the commit it left",
-	"rebase: stale output kept":     "as rebase: not restored",
-	"rebase: stray file":            "as rebase: not restored",
-	"rebase: output visible to git": "as rebase: not restored",
-}
+var modelKnownBroken = map[string]string{}
 
 // opKind says what an op may leave in the working tree, which decides
 // what the check after it allows.
