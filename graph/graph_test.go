@@ -353,10 +353,10 @@ func TestFromStatus(t *testing.T) {
 	g := FromStatus("title", p, rows)
 	want := []Node{
 		{Name: "clean", Class: "modified", Signature: rec.Signature, Outputs: []string{"out/clean.csv"}, Upstream: []string{},
-			Summary: "modified · 4.2 kB · 1.5s",
+			Summary: "modified · 4.1 KiB · 1.5s",
 			Details: []string{"computed at commit ddddddd on 2025-03-04 05:06", "edited by hand: out/clean.csv"}},
 		{Name: "train", Class: "stale", Outputs: []string{"out/model.bin"}, Upstream: []string{"clean"},
-			Summary: "stale · last 1.2 MB · 2s",
+			Summary: "stale · last 1.1 MiB · 2s",
 			Details: []string{"last computed before the first commit on 2025-03-04 05:06, as eeeeeeeeeeee", "changed: upstream stage clean changed"}},
 		{Name: "new", Class: "stale", Outputs: []string{"out/new.txt"}, Upstream: []string{"train"},
 			Summary: "stale · never computed", Details: []string{"never computed"}},
@@ -383,7 +383,7 @@ func TestFromPreview(t *testing.T) {
 		t.Errorf("title %q, class label %q", g.Title, g.ClassLabel)
 	}
 	want := []Node{
-		{Name: "a", Class: "promote", Outputs: []string{"o/a"}, Upstream: []string{}, Summary: "promote · 2.0 kB · 3s saved",
+		{Name: "a", Class: "promote", Outputs: []string{"o/a"}, Upstream: []string{}, Summary: "promote · 2.0 KiB · 3s saved",
 			Details: []string{"available: local", "saves 3s of compute"}},
 		{Name: "b", Class: "compute", Outputs: []string{"o/b"}, Upstream: []string{"a"}, Summary: "compute · conflict",
 			Details: []string{"estimate: ~10 B · ~250ms", "conflict in params.yaml"}},
