@@ -26,7 +26,7 @@ func newInitCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init [--remote URL [--remote-name NAME] [--endpoint URL]]",
 		Short: "Set a repository up: a starter dds.yaml, the hooks, and the team's remote in .ddsconfig",
-		Long: `Init sets git dds up in the current repository (run git init first for a new one):
+		Long: `Init sets git dds up in the current repository (a new one needs git's own init first):
 it writes a commented starter dds.yaml when there is none (never over one), installs
 the hooks (as git dds install does), and git-ignores the pipeline's outputs in
 .git/info/exclude. With --remote it writes the remote into .ddsconfig, the team's
