@@ -555,6 +555,10 @@ const executionMark = "DDS_EXECUTION"
 // returned, to let the processes it started finish on their own.
 const leftoverGrace = 2 * time.Second
 
+// leftoverRecheck is how long apart two looks must both find no process
+// left.
+const leftoverRecheck = 30 * time.Millisecond
+
 // endLeftovers waits up to leftoverGrace for the processes holding mark to
 // end, then kills those left, and names them. A process still running
 // after its stage's command returned may write an output after it was
@@ -564,7 +568,12 @@ func endLeftovers(mark string) []int {
 	for {
 		left := marked(mark)
 		if len(left) == 0 {
-			return nil
+			// A process in the middle of an exec shows no environment
+			// for an instant: none seen twice in a row is none.
+			time.Sleep(leftoverRecheck)
+			if left = marked(mark); len(left) == 0 {
+				return nil
+			}
 		}
 		if time.Now().After(deadline) {
 			for _, pid := range left {
