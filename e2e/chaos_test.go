@@ -360,6 +360,12 @@ func (c *chaosCampaign) removeSomeOutputs() {
 // working tree is on computed, so that the push has everything to send.
 func (c *chaosCampaign) freshRemote() {
 	c.remote = fmt.Sprintf("push-remote-%d", c.trials)
+	// The folder exists, as a team's shared folder would: a push killed
+	// before its first write leaves an empty remote, not a missing one,
+	// which every command but a push refuses.
+	if err := os.MkdirAll(c.s.path(c.remote), 0o755); err != nil {
+		c.t.Fatal(err)
+	}
 	c.s.must("chaos", "git", "config", "dds.remote.origin.url", "file://"+filepath.ToSlash(c.s.path(c.remote)))
 	c.s.must("chaos", "git", "dds", "run")
 }
