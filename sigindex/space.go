@@ -90,7 +90,7 @@ func allocateLogs(dir string) error {
 		}
 		err = allocate(f)
 		if err := errors.Join(err, f.Close()); err != nil {
-			return err
+			return fmt.Errorf("allocating the blocks of %s: %w", path, err)
 		}
 	}
 	return nil

@@ -31,6 +31,12 @@ func allocate(f *os.File) error {
 	if err != nil {
 		return err
 	}
+	if info.Size() == 0 {
+		// Nothing to give blocks to, and fallocate refuses a zero
+		// length (EINVAL): a kill can leave a log badger had created but
+		// not yet sized.
+		return nil
+	}
 	err = unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_KEEP_SIZE, 0, info.Size())
 	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS) {
 		return nil
