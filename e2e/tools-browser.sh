@@ -12,13 +12,10 @@ set -euo pipefail
 : "${TOOLS:?set TOOLS to the tools folder (make tools-browser does)}"
 : "${MERMAID_VERSION:?set MERMAID_VERSION (make tools-browser does)}"
 
-fail_or_warn() {
-	if [ "${CI:-}" = true ]; then
-		echo "tools-browser: $1" >&2
-		exit 1
-	fi
-	echo "tools-browser: $1; the graph checks will skip" >&2
-}
+tool_name=tools-browser
+tool_checks="the graph checks"
+# shellcheck source=e2e/tools-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tools-lib.sh"
 
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
@@ -27,16 +24,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list 2>/dev/null | head -n 1)" ]; then
 	missing+=(fonts-dejavu-core)
 fi
-if [ "${#missing[@]}" -gt 0 ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "tools-browser: installing ${missing[*]} from Debian"
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq
-		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	else
-		fail_or_warn "${missing[*]} missing; install them with: apt-get install ${missing[*]}"
-	fi
-fi
+apt_install "${missing[@]+"${missing[@]}"}"
 
 mermaid="$TOOLS/node_modules/mermaid"
 installed="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$mermaid/package.json" 2>/dev/null || true)"
