@@ -51,7 +51,7 @@ staticcheck: $(STATICCHECK)
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
-	$(GO) vet -tags gcs,azure ./remote/ # the bucket drivers a default build leaves out
+	$(GO) vet -tags gcs,azure ./internal/remote/ # the bucket drivers a default build leaves out
 	GOOS=darwin GOARCH=arm64 $(GO) vet ./... # macOS builds too (Windows does not yet: see README)
 
 # Unit tests, fuzz seed corpora (go test runs them as regular tests) and the

@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/gitref"
-	"github.com/git-dds/git-dds/pipeline"
-	"github.com/git-dds/git-dds/remote"
+	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/pipeline"
+	"github.com/git-dds/git-dds/internal/remote"
 )
 
 // The completion scripts plug into git's own completion, as git extensions

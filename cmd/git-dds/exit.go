@@ -5,14 +5,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/gitref"
-	"github.com/git-dds/git-dds/history"
-	"github.com/git-dds/git-dds/hooks"
-	"github.com/git-dds/git-dds/namespace"
-	"github.com/git-dds/git-dds/pipeline"
-	"github.com/git-dds/git-dds/remote"
-	"github.com/git-dds/git-dds/run"
-	"github.com/git-dds/git-dds/sigindex"
+	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/history"
+	"github.com/git-dds/git-dds/internal/hooks"
+	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/pipeline"
+	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 // Exit codes: 0 ok, 1 the answer is "no", 2 usage or input error, 3
@@ -66,21 +66,21 @@ func isSilent(err error) bool {
 func exitCode(err error) int {
 	var (
 		yamlErr  *pipeline.Error
-		unknown  *run.UnknownStageError
+		unknown  *workspace.UnknownStageError
 		usage    usageError
 		no       answerNo
-		stageErr *run.StageError
+		stageErr *workspace.StageError
 		target   *history.UnknownTargetError
 	)
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &no), errors.Is(err, run.ErrFailed), errors.Is(err, run.ErrEdited), errors.As(err, &stageErr),
+	case errors.As(err, &no), errors.Is(err, workspace.ErrFailed), errors.Is(err, workspace.ErrEdited), errors.As(err, &stageErr),
 		errors.Is(err, hooks.ErrRefused), errors.Is(err, remote.ErrCorrupt):
 		return exitAnswerNo
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
-		errors.Is(err, sigindex.ErrInput), errors.Is(err, run.ErrMergeConflict), errors.As(err, &target),
+		errors.Is(err, sigindex.ErrInput), errors.Is(err, workspace.ErrMergeConflict), errors.As(err, &target),
 		errors.Is(err, remote.ErrNoRemote), errors.Is(err, remote.ErrConfig), errors.Is(err, gitref.ErrTeamConfig), errors.Is(err, hooks.ErrHooksInTree):
 		return exitInput
 	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, sigindex.ErrBusy):

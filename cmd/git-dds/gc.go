@@ -7,10 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/maintenance"
-	"github.com/git-dds/git-dds/namespace"
-	"github.com/git-dds/git-dds/remote"
-	"github.com/git-dds/git-dds/run"
+	"github.com/git-dds/git-dds/internal/maintenance"
+	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 type gcOptions struct {
@@ -76,20 +76,20 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 		return g.printJSON(rep)
 	}
 	fmt.Fprintf(g.stdout, "kept %s and %s (%s) for %s and the working tree\n",
-		run.Count(rep.KeptRecords, "record"), run.Count(rep.KeptObjects, "object"), run.HumanBytes(rep.KeptBytes),
-		run.Count(rep.Commits, "commit"))
+		workspace.Count(rep.KeptRecords, "record"), workspace.Count(rep.KeptObjects, "object"), workspace.HumanBytes(rep.KeptBytes),
+		workspace.Count(rep.Commits, "commit"))
 	verb, freed := "removed", "freed"
 	if rep.DryRun {
 		verb, freed = "would remove", "would free"
 	}
-	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, run.Count(len(rep.DroppedRecords), "record"),
-		run.Count(rep.RemovedObjects, "object"), freed, run.HumanBytes(rep.FreedBytes))
+	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, workspace.Count(len(rep.DroppedRecords), "record"),
+		workspace.Count(rep.RemovedObjects, "object"), freed, workspace.HumanBytes(rep.FreedBytes))
 	if rep.RecentObjects > 0 {
 		fmt.Fprintf(g.stdout, "kept %s that changed as gc started (another git dds may be about to record them); the next gc takes them\n",
-			run.Count(rep.RecentObjects, "unneeded object"))
+			workspace.Count(rep.RecentObjects, "unneeded object"))
 	}
 	if rep.TempRemoved > 0 {
-		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", run.Count(rep.TempRemoved, "temporary or idle lock file"))
+		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", workspace.Count(rep.TempRemoved, "temporary or idle lock file"))
 	}
 	if rep.DryRun {
 		fmt.Fprintln(g.stdout, "dry run: nothing was deleted")
@@ -113,7 +113,7 @@ const remoteGCDanger = `a remote is shared: gc --remote keeps only what the refs
 	`and their owners must compute them again; and a push running meanwhile may record an object just as it goes ` +
 	`(objects written within --grace, an hour by default, are kept to narrow that)`
 
-func runGCRemote(ctx context.Context, g *globalOptions, ws *run.Workspace, opts *gcOptions) error {
+func runGCRemote(ctx context.Context, g *globalOptions, ws *workspace.Workspace, opts *gcOptions) error {
 	if !opts.force && !opts.dryRun {
 		return usageError{err: fmt.Errorf("gc --remote %s deletes for everyone: %s; see what would go with --dry-run, then add --force", opts.remote, remoteGCDanger)}
 	}
@@ -138,11 +138,11 @@ func runGCRemote(ctx context.Context, g *globalOptions, ws *run.Workspace, opts 
 		verb, freed = "would remove", "would free"
 	}
 	fmt.Fprintf(g.stdout, "remote %s: kept %s and %s for %s and the working tree\n", r.Name,
-		run.Count(col.KeptRecords, "record"), run.Count(col.KeptObjects, "object"), run.Count(rep.Commits, "commit"))
-	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, run.Count(len(col.DroppedRecords), "record"),
-		run.Count(col.RemovedObjects, "object"), freed, run.HumanBytes(col.FreedBytes))
+		workspace.Count(col.KeptRecords, "record"), workspace.Count(col.KeptObjects, "object"), workspace.Count(rep.Commits, "commit"))
+	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, workspace.Count(len(col.DroppedRecords), "record"),
+		workspace.Count(col.RemovedObjects, "object"), freed, workspace.HumanBytes(col.FreedBytes))
 	if col.RecentObjects > 0 {
-		fmt.Fprintf(g.stdout, "kept %s written in the last %s (a push may be about to record them)\n", run.Count(col.RecentObjects, "unneeded object"), opts.grace)
+		fmt.Fprintf(g.stdout, "kept %s written in the last %s (a push may be about to record them)\n", workspace.Count(col.RecentObjects, "unneeded object"), opts.grace)
 	}
 	if opts.dryRun {
 		fmt.Fprintln(g.stdout, "dry run: nothing was deleted")

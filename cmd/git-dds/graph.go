@@ -14,8 +14,8 @@ import (
 	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/graph"
-	"github.com/git-dds/git-dds/namespace"
+	"github.com/git-dds/git-dds/internal/graph"
+	"github.com/git-dds/git-dds/internal/namespace"
 )
 
 type graphOptions struct {

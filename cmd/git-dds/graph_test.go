@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/git-dds/git-dds/graph"
+	"github.com/git-dds/git-dds/internal/graph"
 )
 
 func TestGraphFormat(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/gitref"
-	"github.com/git-dds/git-dds/hooks"
+	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/hooks"
 )
 
 // hookRepo gives the hooks installer the repository's git and state. The

@@ -11,10 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/gitref"
-	"github.com/git-dds/git-dds/hooks"
-	"github.com/git-dds/git-dds/pipeline"
-	"github.com/git-dds/git-dds/remote"
+	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/hooks"
+	"github.com/git-dds/git-dds/internal/pipeline"
+	"github.com/git-dds/git-dds/internal/remote"
 )
 
 type initOptions struct {

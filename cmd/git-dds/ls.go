@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/gitref"
-	"github.com/git-dds/git-dds/namespace"
-	"github.com/git-dds/git-dds/sigindex"
+	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/sigindex"
 )
 
 type lsOptions struct {

@@ -10,7 +10,7 @@ import (
 	"runtime/debug"
 
 	"github.com/git-dds/git-dds/internal/interrupt"
-	"github.com/git-dds/git-dds/run"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 func main() {
@@ -27,7 +27,7 @@ func main() {
 	stop()
 	if ie := interrupt.Of(ctx); ie != nil && err != nil {
 		// The signal is the reason, whatever error it caused.
-		if !errors.Is(err, run.ErrInterrupted) {
+		if !errors.Is(err, workspace.ErrInterrupted) {
 			fmt.Fprintln(os.Stderr, "git dds: interrupted")
 		}
 		os.Exit(ie.ExitCode())

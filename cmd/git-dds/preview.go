@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/graph"
-	"github.com/git-dds/git-dds/run"
+	"github.com/git-dds/git-dds/internal/graph"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 type previewOptions struct {
@@ -84,15 +84,15 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 	}
 }
 
-func previewWhy(s run.PreviewStage) string {
+func previewWhy(s workspace.PreviewStage) string {
 	estimate := "no estimate: never computed"
 	if s.Known {
-		estimate = fmt.Sprintf("~%s, ~%s", run.HumanSeconds(s.EstimatedSeconds), run.HumanBytes(s.EstimatedBytes))
+		estimate = fmt.Sprintf("~%s, ~%s", workspace.HumanSeconds(s.EstimatedSeconds), workspace.HumanBytes(s.EstimatedBytes))
 	}
 	switch s.Action {
-	case run.Promote:
-		return fmt.Sprintf("computed (%s), %s of compute saved", s.Available, run.HumanSeconds(s.EstimatedSeconds))
-	case run.Compute:
+	case workspace.Promote:
+		return fmt.Sprintf("computed (%s), %s of compute saved", s.Available, workspace.HumanSeconds(s.EstimatedSeconds))
+	case workspace.Compute:
 		if len(s.Conflicts) > 0 {
 			return "conflict in " + strings.Join(s.Conflicts, ", ") + "; " + estimate
 		}
@@ -101,7 +101,7 @@ func previewWhy(s run.PreviewStage) string {
 	return ""
 }
 
-func printPreviewTable(w io.Writer, pv *run.Preview) {
+func printPreviewTable(w io.Writer, pv *workspace.Preview) {
 	fmt.Fprintf(w, "Merging %s into %s:\n", pv.Source, pv.Target)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, s := range pv.Stages {
@@ -111,7 +111,7 @@ func printPreviewTable(w io.Writer, pv *run.Preview) {
 	printPreviewTotals(w, pv)
 }
 
-func printPreviewMarkdown(w io.Writer, pv *run.Preview) {
+func printPreviewMarkdown(w io.Writer, pv *workspace.Preview) {
 	fmt.Fprintf(w, "### git dds: merging `%s` into `%s`\n\n", pv.Source, pv.Target)
 	fmt.Fprintln(w, "| stage | action | signature | available | estimate |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")
@@ -122,17 +122,17 @@ func printPreviewMarkdown(w io.Writer, pv *run.Preview) {
 	printPreviewTotals(w, pv)
 }
 
-func printPreviewTotals(w io.Writer, pv *run.Preview) {
+func printPreviewTotals(w io.Writer, pv *workspace.Preview) {
 	counts := map[string]int{}
 	var seconds float64
 	for _, s := range pv.Stages {
 		counts[s.Action]++
-		if s.Action == run.Compute {
+		if s.Action == workspace.Compute {
 			seconds += s.EstimatedSeconds
 		}
 	}
 	fmt.Fprintf(w, "%d to promote, %d to compute (~%s), %d unchanged, %d removed\n",
-		counts[run.Promote], counts[run.Compute], run.HumanSeconds(seconds), counts[run.Unchanged], counts[run.Remove])
+		counts[workspace.Promote], counts[workspace.Compute], workspace.HumanSeconds(seconds), counts[workspace.Unchanged], counts[workspace.Remove])
 	if len(pv.Conflicts) > 0 {
 		fmt.Fprintf(w, "conflicts: %s\n", strings.Join(pv.Conflicts, ", "))
 	}

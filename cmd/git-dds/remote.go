@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/namespace"
-	"github.com/git-dds/git-dds/remote"
-	"github.com/git-dds/git-dds/run"
+	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 type transferOptions struct {
@@ -26,13 +26,13 @@ type transferOptions struct {
 // choice of views, the same report.
 type transferCommand struct {
 	use, short, long string
-	transfer         func(ctx context.Context, ws *run.Workspace, r *remote.Remote, comps []run.Computation, opts *transferOptions, progress io.Writer) (*run.TransferResult, error)
+	transfer         func(ctx context.Context, ws *workspace.Workspace, r *remote.Remote, comps []workspace.Computation, opts *transferOptions, progress io.Writer) (*workspace.TransferResult, error)
 	// checkout puts the fetched outputs in the working tree (pull).
 	checkout bool
 	push     bool
 }
 
-func fetch(ctx context.Context, ws *run.Workspace, r *remote.Remote, comps []run.Computation, _ *transferOptions, progress io.Writer) (*run.TransferResult, error) {
+func fetch(ctx context.Context, ws *workspace.Workspace, r *remote.Remote, comps []workspace.Computation, _ *transferOptions, progress io.Writer) (*workspace.TransferResult, error) {
 	return ws.Fetch(ctx, r, comps, progress)
 }
 
@@ -44,7 +44,7 @@ func newPushCommand(g *globalOptions) *cobra.Command {
 view that the remote does not have yet: the objects first, then the record of each
 computation, so that a record in a remote always means the artifact is whole there.
 What is there already is not sent again; an interrupted push resumes where it stopped.`,
-		transfer: func(ctx context.Context, ws *run.Workspace, r *remote.Remote, comps []run.Computation, opts *transferOptions, progress io.Writer) (*run.TransferResult, error) {
+		transfer: func(ctx context.Context, ws *workspace.Workspace, r *remote.Remote, comps []workspace.Computation, opts *transferOptions, progress io.Writer) (*workspace.TransferResult, error) {
 			return ws.Push(ctx, r, comps, remote.PushOptions{Progress: progress, Again: opts.again})
 		},
 		push: true,
@@ -125,8 +125,8 @@ func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, t
 	if err != nil {
 		return err
 	}
-	res, err := tc.transfer(ctx, ws, r, run.Computations(views...), opts, g.progress())
-	var checkout *run.CheckoutResult
+	res, err := tc.transfer(ctx, ws, r, workspace.Computations(views...), opts, g.progress())
+	var checkout *workspace.CheckoutResult
 	if err == nil && tc.checkout {
 		checkout, err = ws.Checkout(ctx, views[0], false)
 	}
@@ -143,13 +143,13 @@ func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, t
 }
 
 type transferJSON struct {
-	*run.TransferResult
-	Checkout *run.CheckoutResult `json:"checkout,omitempty"`
+	*workspace.TransferResult
+	Checkout *workspace.CheckoutResult `json:"checkout,omitempty"`
 }
 
 // transferViews evaluates what a transfer covers: the working tree, one
 // revision, or every local branch.
-func transferViews(ctx context.Context, ws *run.Workspace, opts *transferOptions) ([]*namespace.View, error) {
+func transferViews(ctx context.Context, ws *workspace.Workspace, opts *transferOptions) ([]*namespace.View, error) {
 	loader := namespace.NewLoader(ws.Repo, ws.Env)
 	if !opts.all {
 		view, err := loader.Load(ctx, opts.rev)
@@ -176,26 +176,26 @@ func transferViews(ctx context.Context, ws *run.Workspace, opts *transferOptions
 	return views, nil
 }
 
-func printTransfer(g *globalOptions, res *run.TransferResult, checkout *run.CheckoutResult) {
+func printTransfer(g *globalOptions, res *workspace.TransferResult, checkout *workspace.CheckoutResult) {
 	out := g.summary()
 	for _, s := range res.Stages {
 		fmt.Fprintf(out, "%-12s %s  %s\n", s.Action, short(s.Signature), s.Name)
 	}
-	uploaded, downloaded := res.Count(run.Uploaded), res.Count(run.Downloaded)
+	uploaded, downloaded := res.Count(workspace.Uploaded), res.Count(workspace.Downloaded)
 	switch {
 	case uploaded > 0:
-		fmt.Fprintf(out, "uploaded %s to %s (%s in %s)", run.Count(uploaded, "artifact"), res.Remote, run.HumanBytes(res.Bytes), run.Count(res.Objects, "object"))
+		fmt.Fprintf(out, "uploaded %s to %s (%s in %s)", workspace.Count(uploaded, "artifact"), res.Remote, workspace.HumanBytes(res.Bytes), workspace.Count(res.Objects, "object"))
 	case downloaded > 0:
-		fmt.Fprintf(out, "downloaded %s from %s (%s in %s)", run.Count(downloaded, "artifact"), res.Remote, run.HumanBytes(res.Bytes), run.Count(res.Objects, "object"))
+		fmt.Fprintf(out, "downloaded %s from %s (%s in %s)", workspace.Count(downloaded, "artifact"), res.Remote, workspace.HumanBytes(res.Bytes), workspace.Count(res.Objects, "object"))
 	default:
 		fmt.Fprintf(out, "nothing to transfer with %s", res.Remote)
 	}
-	if n := res.Count(run.Uncomputed); n > 0 {
-		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", run.Count(n, "stage"))
+	if n := res.Count(workspace.Uncomputed); n > 0 {
+		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", workspace.Count(n, "stage"))
 	}
 	fmt.Fprintln(out)
 	if checkout != nil {
-		fmt.Fprintf(out, "restored %s, %d already in place\n", run.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
+		fmt.Fprintf(out, "restored %s, %d already in place\n", workspace.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
 	}
 }
 
@@ -203,7 +203,7 @@ func printTransfer(g *globalOptions, res *run.TransferResult, checkout *run.Chec
 // graph and merge-preview; the returned func closes it. There is none when
 // offline, with no remote configured, or with several and git config
 // dds.remote naming none of them.
-func useDefaultRemote(ctx context.Context, ws *run.Workspace, offline bool) (func(), error) {
+func useDefaultRemote(ctx context.Context, ws *workspace.Workspace, offline bool) (func(), error) {
 	if offline {
 		return func() {}, nil
 	}

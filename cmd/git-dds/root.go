@@ -16,10 +16,10 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/gitref"
-	"github.com/git-dds/git-dds/run"
-	"github.com/git-dds/git-dds/sigindex"
-	"github.com/git-dds/git-dds/store"
+	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/store"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 // globalOptions are the flags every command takes.
@@ -140,7 +140,7 @@ func usageArgs(cmd *cobra.Command) {
 }
 
 // openWorkspace finds the repository and its store.
-func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, error) {
+func openWorkspace(ctx context.Context, opts *globalOptions) (*workspace.Workspace, error) {
 	repo, err := gitref.Open(ctx, opts.dir)
 	if err != nil {
 		return nil, err
@@ -149,7 +149,7 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*run.Workspace, er
 	if err != nil {
 		return nil, usageError{err: fmt.Errorf("git config dds.link: %w", err), hint: configHint("link")}
 	}
-	ws, err := run.NewWorkspace(repo, link, opts.stderr)
+	ws, err := workspace.NewWorkspace(repo, link, opts.stderr)
 	if err != nil {
 		return nil, err
 	}

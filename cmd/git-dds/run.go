@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/interrupt"
-	"github.com/git-dds/git-dds/namespace"
-	"github.com/git-dds/git-dds/run"
+	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 type runOptions struct {
@@ -55,7 +55,7 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 	}
 	defer closeRemote()
 	ws.Progress = g.progress()
-	res, err := ws.Run(ctx, view, run.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.progress() != nil})
+	res, err := ws.Run(ctx, view, workspace.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.progress() != nil})
 	if res == nil || interrupt.Of(ctx) != nil {
 		return err
 	}
@@ -68,42 +68,42 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 	} else if !g.quiet {
 		printRunSummary(g, res)
 	}
-	if errors.Is(err, run.ErrFailed) {
+	if errors.Is(err, workspace.ErrFailed) {
 		return answerNo{}
 	}
 	return err
 }
 
-func printRunSummary(g *globalOptions, res *run.Result) {
-	counts := map[run.Action]int{}
+func printRunSummary(g *globalOptions, res *workspace.Result) {
+	counts := map[workspace.Action]int{}
 	var seconds float64
 	for _, s := range res.Stages {
 		counts[s.Action]++
 		seconds += s.Seconds
 	}
-	fmt.Fprintf(g.stdout, "executed %d, reused %d", counts[run.Executed], counts[run.Reused])
-	if counts[run.Pulled] > 0 {
-		fmt.Fprintf(g.stdout, ", pulled %d", counts[run.Pulled])
+	fmt.Fprintf(g.stdout, "executed %d, reused %d", counts[workspace.Executed], counts[workspace.Reused])
+	if counts[workspace.Pulled] > 0 {
+		fmt.Fprintf(g.stdout, ", pulled %d", counts[workspace.Pulled])
 	}
-	if counts[run.Failed] > 0 {
-		fmt.Fprintf(g.stdout, ", failed %d", counts[run.Failed])
+	if counts[workspace.Failed] > 0 {
+		fmt.Fprintf(g.stdout, ", failed %d", counts[workspace.Failed])
 	}
-	if counts[run.Skipped] > 0 {
-		fmt.Fprintf(g.stdout, ", not run %d", counts[run.Skipped])
+	if counts[workspace.Skipped] > 0 {
+		fmt.Fprintf(g.stdout, ", not run %d", counts[workspace.Skipped])
 	}
-	fmt.Fprintf(g.stdout, " (%s of compute)\n", run.HumanSeconds(seconds))
+	fmt.Fprintf(g.stdout, " (%s of compute)\n", workspace.HumanSeconds(seconds))
 }
 
-func printDryRun(g *globalOptions, res *run.Result) {
+func printDryRun(g *globalOptions, res *workspace.Result) {
 	var n int
 	var seconds float64
 	var bytes int64
 	unknown := 0
 	for _, s := range res.Stages {
-		if s.Action == run.WouldPull {
+		if s.Action == workspace.WouldPull {
 			fmt.Fprintf(g.stdout, "would pull    %-20s  (computed elsewhere, in the remote)\n", s.Name)
 		}
-		if s.Action != run.WouldExecute {
+		if s.Action != workspace.WouldExecute {
 			continue
 		}
 		n++
@@ -118,13 +118,13 @@ func printDryRun(g *globalOptions, res *run.Result) {
 		}
 		seconds += s.Estimate.Duration.Seconds()
 		bytes += size
-		fmt.Fprintf(g.stdout, "would execute %-20s  (last time ~%s, %s written)\n", s.Name, run.HumanDuration(s.Estimate.Duration), run.HumanBytes(size))
+		fmt.Fprintf(g.stdout, "would execute %-20s  (last time ~%s, %s written)\n", s.Name, workspace.HumanDuration(s.Estimate.Duration), workspace.HumanBytes(size))
 	}
 	if n == 0 {
 		fmt.Fprintln(g.stdout, "nothing to execute: every selected stage is computed")
 		return
 	}
-	fmt.Fprintf(g.stdout, "%s, ~%s, ~%s written", run.Count(n, "stage"), run.HumanSeconds(seconds), run.HumanBytes(bytes))
+	fmt.Fprintf(g.stdout, "%s, ~%s, ~%s written", workspace.Count(n, "stage"), workspace.HumanSeconds(seconds), workspace.HumanBytes(bytes))
 	if unknown > 0 {
 		fmt.Fprintf(g.stdout, " (%d without an estimate)", unknown)
 	}

@@ -12,11 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/gitref"
-	"github.com/git-dds/git-dds/namespace"
-	"github.com/git-dds/git-dds/pipeline"
-	"github.com/git-dds/git-dds/remote"
-	"github.com/git-dds/git-dds/run"
+	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/pipeline"
+	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 type statusOptions struct {
@@ -44,8 +44,8 @@ func newStatusCommand(g *globalOptions) *cobra.Command {
 }
 
 type statusJSON struct {
-	Rev    string            `json:"rev"`
-	Stages []run.StageStatus `json:"stages"`
+	Rev    string                  `json:"rev"`
+	Stages []workspace.StageStatus `json:"stages"`
 }
 
 func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error {
@@ -69,7 +69,7 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 	}
 	if opts.exitCode {
 		for _, r := range rows {
-			if r.State != run.Fresh {
+			if r.State != workspace.Fresh {
 				return answerNo{}
 			}
 		}
@@ -83,7 +83,7 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 // working tree's pipeline while its signatures are computed and the index
 // is read: each takes tens of milliseconds in a large repository, and
 // mostly one core.
-func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, alongside func(*pipeline.Pipeline, *gitref.Overlay)) (*run.Workspace, *namespace.View, []run.StageStatus, error) {
+func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, alongside func(*pipeline.Pipeline, *gitref.Overlay)) (*workspace.Workspace, *namespace.View, []workspace.StageStatus, error) {
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
 		return nil, nil, nil, err
@@ -108,7 +108,7 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, a
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if offline || !slices.ContainsFunc(rows, func(r run.StageStatus) bool { return r.State == run.Stale }) {
+	if offline || !slices.ContainsFunc(rows, func(r workspace.StageStatus) bool { return r.State == workspace.Stale }) {
 		return ws, view, rows, nil
 	}
 	closeRemote, err := useDefaultRemote(ctx, ws, false)
@@ -137,7 +137,7 @@ func remoteUnavailable(err error) bool {
 	return errors.As(err, &unreachable) || errors.As(err, &refused)
 }
 
-func printStatus(w io.Writer, ws *run.Workspace, view *namespace.View, rows []run.StageStatus, untracked []string, verbose bool) {
+func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, rows []workspace.StageStatus, untracked []string, verbose bool) {
 	ref, _, _ := ws.Repo.Head()
 	where := "the working tree"
 	if view.Rev != namespace.WorktreeRev {
@@ -150,21 +150,21 @@ func printStatus(w io.Writer, ws *run.Workspace, view *namespace.View, rows []ru
 	for _, r := range rows {
 		why := ""
 		switch r.State {
-		case run.Stale:
+		case workspace.Stale:
 			if len(r.Changed) > 0 {
 				why = "changed: " + strings.Join(r.Changed, ", ")
 			} else {
 				why = "never computed"
 			}
-		case run.Cached:
+		case workspace.Cached:
 			why = "git dds checkout restores it"
-		case run.Remote:
+		case workspace.Remote:
 			why = "in the remote: git dds pull restores it"
-		case run.Modified:
+		case workspace.Modified:
 			why = "edited by hand: " + strings.Join(r.Edited, ", ")
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.State, short(r.Signature), why)
-		if verbose && r.State == run.Stale && r.Last != nil {
+		if verbose && r.State == workspace.Stale && r.Last != nil {
 			switch {
 			case r.LastOnBranch && r.LastCommit == "":
 				fmt.Fprintf(tw, "  \t\t\t  against the computation made before the first commit\n")

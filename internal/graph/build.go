@@ -1,0 +1,151 @@
+package graph
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/git-dds/git-dds/internal/pipeline"
+	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/workspace"
+)
+
+// Remote is the state of a stage computed only in a remote. Status does not
+// report it yet; it has its colour already so that graphs keep their key.
+const Remote = "remote"
+
+// StateClasses are the colours of stage states, as status names them.
+func StateClasses() []Class {
+	return []Class{
+		{Name: string(workspace.Fresh), Meaning: "computed, and the working tree holds its outputs", Fill: "#dcfce7", Stroke: "#15803d"},
+		{Name: string(workspace.Cached), Meaning: "computed and in the local store: git dds checkout restores it", Fill: "#dbeafe", Stroke: "#1d4ed8"},
+		{Name: Remote, Meaning: "computed, only in a remote: git dds pull restores it", Fill: "#ede9fe", Stroke: "#6d28d9"},
+		{Name: string(workspace.Stale), Meaning: "computed nowhere: git dds run executes it", Fill: "#fef3c7", Stroke: "#b45309"},
+		{Name: string(workspace.Modified), Meaning: "an output was edited by hand: git dds checkout --force restores it", Fill: "#fee2e2", Stroke: "#b91c1c"},
+	}
+}
+
+// ActionClasses are the colours of merge-preview actions.
+func ActionClasses() []Class {
+	return []Class{
+		{Name: workspace.Unchanged, Meaning: "the merge keeps the target's signature", Fill: "#f3f4f6", Stroke: "#6b7280"},
+		{Name: workspace.Promote, Meaning: "already computed: the merge brings it with no run", Fill: "#dcfce7", Stroke: "#15803d"},
+		{Name: workspace.Compute, Meaning: "computed nowhere: needs a run after the merge", Fill: "#fef3c7", Stroke: "#b45309"},
+		{Name: workspace.Remove, Meaning: "the merge drops the stage", Fill: "#fee2e2", Stroke: "#b91c1c", Dashed: true},
+	}
+}
+
+// FromStatus draws the stages of a pipeline in their states: rows as
+// Workspace.Status gives them, p the pipeline they were read from.
+func FromStatus(title string, p *pipeline.Pipeline, rows []workspace.StageStatus) *Graph {
+	g := &Graph{Title: title, ClassLabel: "state", Classes: StateClasses(), Nodes: []Node{}}
+	for _, r := range rows {
+		n := Node{Name: r.Name, Class: string(r.State), Signature: r.Signature, Outputs: r.Outputs, Upstream: upstreamOf(p, r.Name)}
+		switch {
+		case r.Record != nil:
+			n.Summary = fmt.Sprintf("%s · %s", r.State, costOf(r.Record))
+			n.Details = append(n.Details, "computed "+provenance(r.Record))
+		case r.Last != nil:
+			n.Summary = fmt.Sprintf("%s · last %s", r.State, costOf(r.Last))
+			n.Details = append(n.Details, fmt.Sprintf("last computed %s, as %s", provenance(r.Last), shortID(r.Last.Signature)))
+		default:
+			n.Summary = fmt.Sprintf("%s · never computed", r.State)
+			n.Details = append(n.Details, "never computed")
+		}
+		for _, why := range r.Why {
+			n.Details = append(n.Details, "changed: "+why)
+		}
+		if len(r.Edited) > 0 {
+			n.Details = append(n.Details, "edited by hand: "+strings.Join(r.Edited, ", "))
+		}
+		g.Nodes = append(g.Nodes, n)
+	}
+	return g
+}
+
+// FromPreview draws the merged pipeline with what the merge does to each
+// stage. Edges come from pv.Pipeline, the merged dds.yaml.
+func FromPreview(pv *workspace.Preview) *Graph {
+	g := &Graph{Title: fmt.Sprintf("Merging %s into %s", pv.Source, pv.Target), ClassLabel: "action", Classes: ActionClasses(), Nodes: []Node{}}
+	for _, s := range pv.Stages {
+		n := Node{Name: s.Name, Class: s.Action, Signature: s.Signature, Upstream: upstreamOf(pv.Pipeline, s.Name)}
+		if pv.Pipeline != nil {
+			if st := pv.Pipeline.Stage(s.Name); st != nil && s.Action != workspace.Remove {
+				n.Outputs = st.Outs
+			}
+		}
+		estimate := "never computed"
+		if s.Known {
+			estimate = fmt.Sprintf("~%s · ~%s", workspace.HumanBytes(s.EstimatedBytes), workspace.HumanSeconds(s.EstimatedSeconds))
+		}
+		switch s.Action {
+		case workspace.Promote:
+			n.Summary = fmt.Sprintf("promote · %s · %s saved", workspace.HumanBytes(s.EstimatedBytes), workspace.HumanSeconds(s.EstimatedSeconds))
+		case workspace.Compute:
+			n.Summary = "compute · " + estimate
+			if len(s.Conflicts) > 0 {
+				n.Summary = "compute · conflict"
+			}
+		default:
+			n.Summary = s.Action
+		}
+		switch s.Action {
+		case workspace.Promote:
+			n.Details = append(n.Details, "available: "+s.Available, fmt.Sprintf("saves %s of compute", workspace.HumanSeconds(s.EstimatedSeconds)))
+		case workspace.Compute:
+			n.Details = append(n.Details, "estimate: "+estimate)
+		}
+		if len(s.Conflicts) > 0 {
+			n.Details = append(n.Details, "conflict in "+strings.Join(s.Conflicts, ", "))
+		}
+		g.Nodes = append(g.Nodes, n)
+	}
+	return g
+}
+
+func upstreamOf(p *pipeline.Pipeline, name string) []string {
+	names := []string{}
+	if p == nil {
+		return names
+	}
+	st := p.Stage(name)
+	if st == nil {
+		return names
+	}
+	for _, up := range p.Upstream(st) {
+		names = append(names, up.Name)
+	}
+	return names
+}
+
+// costOf is what a computation wrote and took.
+func costOf(rec *sigindex.Record) string {
+	return fmt.Sprintf("%s · %s", workspace.HumanBytes(recordBytes(rec)), workspace.HumanDuration(rec.Duration))
+}
+
+func recordBytes(rec *sigindex.Record) int64 {
+	var n int64
+	for _, o := range rec.Outputs {
+		n += o.Size
+	}
+	return n
+}
+
+// provenance says where and when a computation was made.
+func provenance(rec *sigindex.Record) string {
+	where := "before the first commit"
+	if rec.Commit != "" {
+		where = "at commit " + shortCommit(rec.Commit)
+	}
+	if rec.Time.IsZero() {
+		return where
+	}
+	return where + " on " + rec.Time.Format("2006-01-02 15:04")
+}
+
+// shortCommit abbreviates a commit id as git log --oneline does.
+func shortCommit(id string) string {
+	if len(id) > 7 {
+		return id[:7]
+	}
+	return id
+}

@@ -1,0 +1,187 @@
+package workspace
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"github.com/zeebo/blake3"
+
+	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/store"
+)
+
+// placed remembers what git dds last put at an output path of this working
+// tree, with stat data, the way git's index remembers a file: a matching
+// fingerprint means the content is still what we wrote, without rehashing.
+type placed struct {
+	ContentID   string `json:"content_id"`
+	Dir         bool   `json:"dir,omitempty"`
+	Fingerprint string `json:"fingerprint"`
+}
+
+// outputCondition is how a working-tree output compares with a record.
+type outputCondition int
+
+const (
+	outputMissing outputCondition = iota
+	outputMatches                 // holds exactly the recorded content
+	outputOther                   // holds other content that git dds placed: safe to replace
+	outputEdited                  // holds content git dds never placed: a user's edit
+)
+
+func (w *Workspace) placedKey(path string) string {
+	return "wt/" + w.worktreeKey() + "/" + path
+}
+
+// fingerprint summarizes the stat data of a file, or of every file under a
+// folder, cheaply enough to run on every status.
+func fingerprint(abs string) (string, error) {
+	info, err := os.Lstat(abs)
+	if err != nil {
+		return "", err
+	}
+	if !info.IsDir() {
+		return statLine("", info), nil
+	}
+	h := blake3.New()
+	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(abs, p)
+		fmt.Fprintln(h, statLine(rel, fi))
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return "d:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func statLine(rel string, fi fs.FileInfo) string {
+	var ino uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		ino = st.Ino
+	}
+	return fmt.Sprintf("%s %o %d %d %d", rel, fi.Mode(), fi.Size(), fi.ModTime().UnixNano(), ino)
+}
+
+// loadPlaced reads what git dds last placed at each path.
+func (w *Workspace) loadPlaced(ix *sigindex.Index, paths []string) (map[string]placed, error) {
+	out := make(map[string]placed, len(paths))
+	for _, p := range paths {
+		raw, ok, err := ix.GetRaw(w.placedKey(p))
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			// Written by an earlier version, under the old key.
+			if raw, ok, err = ix.GetRaw("wt/" + w.legacyWorktreeKey() + "/" + p); err != nil {
+				return nil, err
+			}
+		}
+		if !ok {
+			continue
+		}
+		var pl placed
+		if json.Unmarshal(raw, &pl) == nil {
+			out[p] = pl
+		}
+	}
+	return out, nil
+}
+
+// notePlaced records that path now holds contentID as git dds wrote it.
+func (w *Workspace) notePlaced(b *sigindex.Batch, path, contentID string, dir bool) error {
+	fp, err := fingerprint(filepath.Join(w.Repo.Root, filepath.FromSlash(path)))
+	if err != nil {
+		return fmt.Errorf("reading back %s: %w", path, err)
+	}
+	raw, _ := json.Marshal(placed{ContentID: contentID, Dir: dir, Fingerprint: fp})
+	if legacy := "wt/" + w.legacyWorktreeKey() + "/" + path; legacy != w.placedKey(path) {
+		// Superseded: left, it would keep its object from git dds gc.
+		if err := b.DeleteRaw(legacy); err != nil {
+			return err
+		}
+	}
+	return b.PutRaw(w.placedKey(path), raw)
+}
+
+// condition compares the working-tree output at path with want. stale is
+// set when the stat data no longer matched the note and the content had to
+// be hashed, but the file still holds what git dds placed: the note is
+// worth refreshing so that the next look needs no hashing (git refreshes
+// its index the same way).
+func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Output, last placed, known bool) (cond outputCondition, stale bool, err error) {
+	abs := filepath.Join(w.Repo.Root, filepath.FromSlash(path))
+	fp, err := fingerprint(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return outputMissing, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("reading %s: %w", path, err)
+	}
+	content := ""
+	if known && last.Fingerprint == fp {
+		content = last.ContentID
+	} else {
+		id, _, _, err := w.Store.HashPath(ctx, abs)
+		if errors.Is(err, store.ErrSymlink) {
+			// A symbolic link in place of the output, or inside a folder
+			// output, is not what git dds placed, and not a content to
+			// store: the user's edit, which checkout --force replaces.
+			return outputEdited, false, nil
+		}
+		if err != nil {
+			return 0, false, fmt.Errorf("hashing %s: %w", path, err)
+		}
+		content = id
+		stale = true
+	}
+	switch {
+	case content == want.ContentID:
+		return outputMatches, stale, nil
+	case known && content == last.ContentID:
+		return outputOther, stale, nil
+	case w.Store.Has(content):
+		// No note says git dds put it here (the note is lost, or under
+		// another worktree's key), but the store holds these very bytes:
+		// replacing them loses nothing, so they are no hand edit.
+		return outputOther, false, nil
+	default:
+		return outputEdited, false, nil
+	}
+}
+
+// placedNotes collects, across stages running side by side, the outputs
+// placed from the store, to be remembered in one batch.
+type placedNotes struct {
+	mu   sync.Mutex
+	outs []sigindex.Output
+}
+
+func (n *placedNotes) add(outs ...sigindex.Output) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.outs = append(n.outs, outs...)
+}
+
+func (n *placedNotes) take() []sigindex.Output {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	outs := n.outs
+	n.outs = nil
+	return outs
+}

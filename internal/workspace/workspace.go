@@ -1,0 +1,232 @@
+// Package run brings the working tree in line with a view: it executes
+// stale stages in DAG order, reuses recorded ones, materializes outputs from
+// the store and reports each stage's state.
+package workspace
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/zeebo/blake3"
+
+	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/store"
+)
+
+// Workspace is one working tree with its store and index.
+type Workspace struct {
+	Repo  *gitref.Repo
+	Store *store.Store
+	Link  store.LinkMode
+	// IndexOptions tells how long to wait for another git dds.
+	IndexOptions sigindex.Options
+	// Stderr receives stage output, progress and warnings.
+	Stderr io.Writer
+	// Progress, when set, shows the transfers a run makes with its remote:
+	// a bar on a terminal, a line anywhere else.
+	Progress io.Writer
+	// Env looks up environment variables that enter signatures.
+	Env sigindex.Env
+	// Remote, when set, is asked for a signature before run executes it,
+	// and holds the lease while it does: one computation per signature
+	// across everyone sharing it.
+	Remote *remote.Remote
+
+	// remoteDown is set once the remote failed during a run, which then
+	// goes on without it.
+	remoteDown atomic.Bool
+	// reclaimed is set once this process removed the temporary files of
+	// dead processes from the store.
+	reclaimed atomic.Bool
+
+	// indexMu serializes this process's goroutines on the index: badger
+	// admits one opener, and our file lock would make them wait anyway.
+	indexMu sync.Mutex
+	// early, when set, delivers the index HoldIndexRead is opening,
+	// read-only, once; held keeps it for the reads that follow.
+	early chan openedIndex
+	held  openedIndex
+}
+
+type openedIndex struct {
+	ix  *sigindex.Index
+	err error
+}
+
+// NewWorkspace opens the store of repo.
+func NewWorkspace(repo *gitref.Repo, link store.LinkMode, stderr io.Writer) (*Workspace, error) {
+	// A credential in the committed .ddsconfig is refused by every
+	// command, not only those that consult a remote.
+	if err := remote.CheckTeam(repo); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(repo.DDSDir())
+	if err != nil {
+		return nil, err
+	}
+	return &Workspace{
+		Repo:   repo,
+		Store:  st,
+		Link:   link,
+		Stderr: stderr,
+		Env:    os.LookupEnv,
+	}, nil
+}
+
+// WithIndex opens the index for the duration of fn only, so that no other
+// git dds waits on us longer than a metadata operation.
+func (w *Workspace) WithIndex(ctx context.Context, fn func(ix *sigindex.Index) error) error {
+	return w.withIndex(ctx, false, fn)
+}
+
+// WithIndexRead is WithIndex for an fn that only reads: the index opens
+// read-only, a fifth of the cost of a writable opening.
+func (w *Workspace) WithIndexRead(ctx context.Context, fn func(ix *sigindex.Index) error) error {
+	return w.withIndex(ctx, true, fn)
+}
+
+func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *sigindex.Index) error) error {
+	w.indexMu.Lock()
+	defer w.indexMu.Unlock()
+	if w.early != nil {
+		if readOnly {
+			if ix := w.heldIndex(); ix != nil {
+				return fn(ix) // held for the next reads: not closed
+			}
+		} else {
+			w.releaseHeld() // a writer needs its own opening
+		}
+	}
+	opts := w.IndexOptions
+	opts.ReadOnly = readOnly
+	ix, err := sigindex.Open(ctx, w.Repo.DDSDir(), opts)
+	if err != nil {
+		return err
+	}
+	if !readOnly && !w.reclaimed.Swap(true) {
+		w.reclaimDeadTemps()
+	}
+	if err := fn(ix); err != nil {
+		ix.Close()
+		return err
+	}
+	return ix.Close()
+}
+
+// HoldIndexRead starts opening the index read-only in the background, for
+// a command or hook that reads it several times and has work of its own to
+// do first (status evaluates the working tree meanwhile, tens of
+// milliseconds in a large repository). Every WithIndexRead then uses that
+// one opening; the first WithIndex closes it, as does the returned release,
+// which must be called once the caller is done reading. Other git dds wait
+// for the index meanwhile: hold it across no execution and no transfer.
+func (w *Workspace) HoldIndexRead(ctx context.Context) (release func()) {
+	w.indexMu.Lock()
+	defer w.indexMu.Unlock()
+	w.releaseHeld()
+	early := make(chan openedIndex, 1)
+	w.early = early
+	opts := w.IndexOptions
+	opts.ReadOnly = true
+	go func() {
+		ix, err := sigindex.Open(ctx, w.Repo.DDSDir(), opts)
+		early <- openedIndex{ix, err}
+	}()
+	return func() {
+		w.indexMu.Lock()
+		defer w.indexMu.Unlock()
+		if w.early == early {
+			w.releaseHeld()
+		}
+	}
+}
+
+// heldIndex waits for the held index to open, and gives nil if it could
+// not: the caller then opens one of its own, and reports what is wrong.
+// Callers hold indexMu.
+func (w *Workspace) heldIndex() *sigindex.Index {
+	if opened, ok := <-w.early; ok {
+		w.held = opened
+		close(w.early)
+	}
+	if w.held.err != nil {
+		w.early, w.held = nil, openedIndex{}
+		return nil
+	}
+	return w.held.ix
+}
+
+// releaseHeld closes the held index, if any. Callers hold indexMu.
+func (w *Workspace) releaseHeld() {
+	if w.early == nil {
+		return
+	}
+	if ix := w.heldIndex(); ix != nil {
+		ix.Close()
+	}
+	w.early, w.held = nil, openedIndex{}
+}
+
+// worktreeKey scopes index rows to this working tree: linked worktrees share
+// one index but each has its own materialized outputs. It names the
+// worktree's git folder relative to the store, which a repository moved or
+// copied whole (mv, cp -a) keeps, as git worktree move does: an absolute
+// path would lose every note in the new place, and each output there would
+// then look edited by hand.
+func (w *Workspace) worktreeKey() string {
+	id := w.Repo.GitDir
+	if rel, err := filepath.Rel(w.Repo.DDSDir(), w.Repo.GitDir); err == nil {
+		id = "rel:" + filepath.ToSlash(rel)
+	}
+	sum := blake3.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:8])
+}
+
+// legacyWorktreeKey is the key earlier versions used, from the absolute
+// path of the git folder: notes written under it are still read.
+func (w *Workspace) legacyWorktreeKey() string {
+	sum := blake3.Sum256([]byte(w.Repo.GitDir))
+	return hex.EncodeToString(sum[:8])
+}
+
+// reclaimDeadTemps removes from the store what processes that ended (a
+// kill, a crash, a power loss) left being stored. Their temporary files
+// are never read, so failing here fails nothing: the next command tries
+// again.
+func (w *Workspace) reclaimDeadTemps() {
+	if _, err := w.Store.RemoveDeadTemps(); err != nil {
+		fmt.Fprintf(w.Stderr, "git dds: warning: %v\n", err)
+	}
+}
+
+// removeDeadWorkTreeTemps removes, beside the output at abs, the temporary
+// names that processes which ended left while building it.
+func (w *Workspace) removeDeadWorkTreeTemps(abs string) {
+	temps, _ := filepath.Glob(filepath.Join(filepath.Dir(abs), "."+globEscape(filepath.Base(abs))+".dds-tmp-*"))
+	for _, tmp := range temps {
+		if w.Store.WorkTreeTempDead(tmp) {
+			_ = os.RemoveAll(tmp)
+		}
+	}
+}
+
+// globEscape quotes the characters filepath.Match gives a meaning to.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
