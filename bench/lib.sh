@@ -7,12 +7,17 @@ bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench_cache=$bench_root/.bench
 
 # build_tools builds git-dds and the generator into .bench/bin and puts
-# them first on PATH, so that `git dds` runs the checkout's own code.
+# them first on PATH, so that `git dds` runs the checkout's own code. With
+# DDS_BIN_DIR set (bench/compare.sh sets it), the git-dds in that folder
+# runs instead: another commit's build, measured by the same script.
 build_tools() {
 	mkdir -p "$bench_cache/bin"
 	(cd "$bench_root" && go build -o "$bench_cache/bin/git-dds" ./cmd/git-dds)
 	(cd "$bench_root" && go build -o "$bench_cache/bin/gen" ./bench/gen)
 	export PATH="$bench_cache/bin:$PATH"
+	if [ -n "${DDS_BIN_DIR:-}" ]; then
+		export PATH="$DDS_BIN_DIR:$PATH"
+	fi
 }
 
 # generated_repo STAGES FILES OUT_BYTES SEED prints the path of a generated
