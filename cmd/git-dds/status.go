@@ -195,10 +195,7 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 func untrackedUnderDeps(p *pipeline.Pipeline, overlay *gitref.Overlay) []string {
 	var dirs []string
 	for _, st := range p.Stages {
-		for _, d := range st.Deps {
-			if _, produced := p.Producer(d); produced {
-				continue
-			}
+		for _, d := range p.TrackedDeps(st) {
 			if overlay.TrackedDir(d) {
 				dirs = append(dirs, d)
 			}

@@ -291,29 +291,15 @@ func (w *walker) signatureAt(commit string) (string, error) {
 func inputsKey(tree gitref.Tree, p *pipeline.Pipeline, yamlID string, closure []*pipeline.Stage) (string, error) {
 	var b strings.Builder
 	b.WriteString(yamlID)
-	look := func(path string) error {
-		e, ok, err := tree.Lookup(path)
-		if err != nil {
-			return err
-		}
-		b.WriteString("\x00" + path + "\x00")
-		if ok {
-			b.WriteString(e.ID)
-		}
-		return nil
-	}
 	for _, st := range closure {
-		for _, d := range st.Deps {
-			if _, produced := p.Producer(d); produced {
-				continue
-			}
-			if err := look(d); err != nil {
+		for _, path := range p.TrackedReads(st) {
+			e, ok, err := tree.Lookup(path)
+			if err != nil {
 				return "", err
 			}
-		}
-		for _, pf := range st.Params {
-			if err := look(pf.File); err != nil {
-				return "", err
+			b.WriteString("\x00" + path + "\x00")
+			if ok {
+				b.WriteString(e.ID)
 			}
 		}
 	}

@@ -191,14 +191,7 @@ func prefetchDeps(tree gitref.Tree, p *pipeline.Pipeline) error {
 func trackedInputs(p *pipeline.Pipeline) []string {
 	var paths []string
 	for _, st := range p.Stages {
-		for _, d := range st.Deps {
-			if _, produced := p.Producer(d); !produced {
-				paths = append(paths, d)
-			}
-		}
-		for _, f := range st.Params {
-			paths = append(paths, f.File)
-		}
+		paths = append(paths, p.TrackedReads(st)...)
 	}
 	return paths
 }

@@ -138,3 +138,30 @@ func TestGraphQueries(t *testing.T) {
 		t.Errorf("Outs() = %q, want %q", got, want)
 	}
 }
+
+// What a stage reads: its deps and params files; of those, the ones read
+// from git's tree exclude another stage's outputs, also under a folder.
+func TestReads(t *testing.T) {
+	p := mustParse(t, doc(
+		"stages:",
+		"  prep: {cmd: make, outs: [out/prep]}",
+		"  train:",
+		"    cmd: make",
+		"    deps: [src/train.py, out/prep/part-0, data]",
+		"    params: {params.yaml: [lr], conf.yaml: [seed]}",
+		"    outs: [model.bin]",
+	))
+	st := p.Stage("train")
+	if got, want := st.Reads(), []string{"src/train.py", "out/prep/part-0", "data", "conf.yaml", "params.yaml"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Reads() = %q, want %q", got, want)
+	}
+	if got, want := p.TrackedDeps(st), []string{"src/train.py", "data"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("TrackedDeps() = %q, want %q", got, want)
+	}
+	if got, want := p.TrackedReads(st), []string{"src/train.py", "data", "conf.yaml", "params.yaml"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("TrackedReads() = %q, want %q", got, want)
+	}
+	if got := p.TrackedReads(p.Stage("prep")); len(got) != 0 {
+		t.Errorf("TrackedReads(prep) = %q, want none", got)
+	}
+}

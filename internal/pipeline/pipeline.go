@@ -48,6 +48,42 @@ type Pipeline struct {
 // Stage returns the stage called name, or nil.
 func (p *Pipeline) Stage(name string) *Stage { return p.byName[name] }
 
+// Reads lists the paths a stage's signature reads, in declared order: its
+// deps (a file, or a folder and everything under it), then its params
+// files.
+func (s *Stage) Reads() []string {
+	reads := make([]string, 0, len(s.Deps)+len(s.Params))
+	reads = append(reads, s.Deps...)
+	for _, pf := range s.Params {
+		reads = append(reads, pf.File)
+	}
+	return reads
+}
+
+// TrackedDeps lists the deps of st that no stage produces: the files and
+// folders its signature reads from git's tree rather than from an upstream
+// stage's signature.
+func (p *Pipeline) TrackedDeps(st *Stage) []string {
+	var deps []string
+	for _, d := range st.Deps {
+		if _, produced := p.Producer(d); !produced {
+			deps = append(deps, d)
+		}
+	}
+	return deps
+}
+
+// TrackedReads lists what st's signature reads from git's tree: its
+// tracked deps, then its params files (never an output: Parse refuses a
+// params file that a stage writes).
+func (p *Pipeline) TrackedReads(st *Stage) []string {
+	reads := p.TrackedDeps(st)
+	for _, pf := range st.Params {
+		reads = append(reads, pf.File)
+	}
+	return reads
+}
+
 // Producer returns the stage that writes repoPath (repository-relative,
 // slash-separated): one of its outputs is repoPath or a folder holding it.
 func (p *Pipeline) Producer(repoPath string) (*Stage, bool) {

@@ -205,10 +205,7 @@ func evaluateMerged(p *pipeline.Pipeline, tree gitref.Tree, conflicts []string, 
 // conflictingDeps names the conflicted paths that a stage reads: its deps
 // (a file, or anything under a folder) and its params files.
 func conflictingDeps(st *pipeline.Stage, conflicts []string) []string {
-	reads := append([]string{}, st.Deps...)
-	for _, pf := range st.Params {
-		reads = append(reads, pf.File)
-	}
+	reads := st.Reads()
 	var hit []string
 	for _, c := range conflicts {
 		for _, r := range reads {
