@@ -137,38 +137,20 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 	if err != nil {
 		return nil, err
 	}
-	if err := w.previewRemote(ctx, pv); err != nil {
+	// The stages to compute that someone else computed: a merge promotes
+	// those too, once pulled.
+	err = markInRemote(ctx, w, pv.Stages,
+		func(row *PreviewStage) string {
+			if row.Action != Compute || len(row.Conflicts) > 0 {
+				return ""
+			}
+			return row.Signature
+		},
+		func(row *PreviewStage) { row.Action, row.Available = Promote, "remote" })
+	if err != nil {
 		return nil, err
 	}
 	return pv, nil
-}
-
-// previewRemote finds, in the remote, the stages to compute that someone
-// else computed: a merge promotes those too, once pulled.
-func (w *Workspace) previewRemote(ctx context.Context, pv *Preview) error {
-	if w.Remote == nil {
-		return nil
-	}
-	var sigs []string
-	for _, row := range pv.Stages {
-		if row.Action == Compute && row.Signature != "" && len(row.Conflicts) == 0 {
-			sigs = append(sigs, row.Signature)
-		}
-	}
-	if len(sigs) == 0 {
-		return nil
-	}
-	present, err := w.Remote.Present(ctx, w.Local(), sigs)
-	if err != nil {
-		return err
-	}
-	for i, row := range pv.Stages {
-		if row.Action == Compute && present[row.Signature] {
-			pv.Stages[i].Action = Promote
-			pv.Stages[i].Available = "remote"
-		}
-	}
-	return nil
 }
 
 // ErrMergeConflict is a merge whose preview cannot be computed.

@@ -235,13 +235,27 @@ func (w *Workspace) Fetch(ctx context.Context, r *remote.Remote, comps []Computa
 // MarkRemote turns the stale rows whose signature w.Remote holds into
 // remote ones; without a remote it changes nothing.
 func (w *Workspace) MarkRemote(ctx context.Context, rows []StageStatus) error {
+	return markInRemote(ctx, w, rows,
+		func(row *StageStatus) string {
+			if row.State != Stale {
+				return ""
+			}
+			return row.Signature
+		},
+		func(row *StageStatus) { row.State = Remote })
+}
+
+// markInRemote asks w.Remote, in one request, which of the rows'
+// signatures it holds, and marks each row whose signature it does. sig
+// gives "" for a row not to ask about. Without a remote it does nothing.
+func markInRemote[Row any](ctx context.Context, w *Workspace, rows []Row, sig func(*Row) string, mark func(*Row)) error {
 	if w.Remote == nil {
 		return nil
 	}
 	var sigs []string
-	for _, row := range rows {
-		if row.State == Stale {
-			sigs = append(sigs, row.Signature)
+	for i := range rows {
+		if s := sig(&rows[i]); s != "" {
+			sigs = append(sigs, s)
 		}
 	}
 	if len(sigs) == 0 {
@@ -252,8 +266,8 @@ func (w *Workspace) MarkRemote(ctx context.Context, rows []StageStatus) error {
 		return err
 	}
 	for i := range rows {
-		if rows[i].State == Stale && present[rows[i].Signature] {
-			rows[i].State = Remote
+		if s := sig(&rows[i]); s != "" && present[s] {
+			mark(&rows[i])
 		}
 	}
 	return nil
