@@ -277,7 +277,7 @@ func (w *walker) signatureAt(commit string) (string, error) {
 	if sig, ok := w.sigs[key]; ok {
 		return sig, nil
 	}
-	sig, err := evaluate(tree, p, closure, w.env)
+	sig, err := lastSignature(tree, p, closure, w.env)
 	if err != nil {
 		return "", err
 	}
@@ -306,23 +306,16 @@ func inputsKey(tree gitref.Tree, p *pipeline.Pipeline, yamlID string, closure []
 	return b.String(), nil
 }
 
-// evaluate computes the signature of the last stage of closure, "" when
-// the commit's pipeline does not evaluate (a dep or params key missing).
-func evaluate(tree gitref.Tree, p *pipeline.Pipeline, closure []*pipeline.Stage, env sigindex.Env) (string, error) {
-	producer := p.ProducerName
-	eval := sigindex.NewEvaluator(tree, producer, env)
-	sigs := make(map[string]string, len(closure))
-	var sig string
-	for _, st := range closure {
-		var err error
-		sig, _, err = eval.Compute(st, sigs)
-		if errors.Is(err, sigindex.ErrInput) {
-			return "", nil
-		}
-		if err != nil {
-			return "", err
-		}
-		sigs[st.Name] = sig
+// lastSignature computes the signature of the last stage of closure, ""
+// when the commit's pipeline does not evaluate (a dep or params key
+// missing).
+func lastSignature(tree gitref.Tree, p *pipeline.Pipeline, closure []*pipeline.Stage, env sigindex.Env) (string, error) {
+	views, err := namespace.Signatures(p, closure, tree, env, nil)
+	if errors.Is(err, sigindex.ErrInput) {
+		return "", nil
 	}
-	return sig, nil
+	if err != nil || len(views) == 0 {
+		return "", err
+	}
+	return views[len(views)-1].Signature, nil
 }

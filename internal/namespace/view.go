@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/pipeline"
@@ -258,11 +259,24 @@ func validate(repo *gitref.Repo, tree gitref.Tree, p *pipeline.Pipeline) error {
 // Evaluate computes every stage's signature in topological order, each
 // stage seeing its upstream stages' signatures.
 func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env sigindex.Env) ([]StageView, error) {
-	sigs := make(map[string]string, len(p.Stages))
-	producer := p.ProducerName
-	out := make([]StageView, 0, len(p.Stages))
-	eval := sigindex.NewEvaluator(tree, producer, env)
-	for _, st := range p.Stages {
+	return Signatures(p, p.Stages, tree, env, nil)
+}
+
+// Signatures computes the signatures of stages, some of p's in an order
+// where each comes after its upstream stages (p.Stages, or p.Closure of
+// one), against tree: the one loop every evaluation of a pipeline goes
+// through. A stage for which unknown reports true gets no signature, and
+// so does every stage that reads from one without a signature: only a run
+// can tell what they will be.
+func Signatures(p *pipeline.Pipeline, stages []*pipeline.Stage, tree gitref.Tree, env sigindex.Env, unknown func(*pipeline.Stage) bool) ([]StageView, error) {
+	sigs := make(map[string]string, len(stages))
+	eval := sigindex.NewEvaluator(tree, p.ProducerName, env)
+	out := make([]StageView, 0, len(stages))
+	for _, st := range stages {
+		if unknown != nil && (unknown(st) || slices.ContainsFunc(p.Upstream(st), func(up *pipeline.Stage) bool { return sigs[up.Name] == "" })) {
+			out = append(out, StageView{Stage: st})
+			continue
+		}
 		sig, inputs, err := eval.Compute(st, sigs)
 		if err != nil {
 			return nil, err

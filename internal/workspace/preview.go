@@ -80,7 +80,11 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 	if err != nil {
 		return nil, fmt.Errorf("the merged %s: %w", source, err)
 	}
-	stages, err := evaluateMerged(p, merged, conflicts, w.Env)
+	// A stage that reads a conflicted file gets no signature: the file holds
+	// conflict markers until the user resolves it.
+	stages, err := namespace.Signatures(p, p.Stages, merged, w.Env, func(st *pipeline.Stage) bool {
+		return len(conflictingDeps(st, conflicts)) > 0
+	})
 	if err != nil {
 		return nil, fmt.Errorf("the merged %s: %w", source, err)
 	}
@@ -155,34 +159,6 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 
 // ErrMergeConflict is a merge whose preview cannot be computed.
 var ErrMergeConflict = errors.New("merge conflict")
-
-// evaluateMerged computes the signatures of the merged tree. A stage that
-// reads a conflicted file, or an upstream stage without a signature, gets
-// none: the file holds conflict markers until the user resolves it, so
-// only a run after the merge can tell.
-func evaluateMerged(p *pipeline.Pipeline, tree gitref.Tree, conflicts []string, env sigindex.Env) ([]namespace.StageView, error) {
-	producer := p.ProducerName
-	eval := sigindex.NewEvaluator(tree, producer, env)
-	sigs := map[string]string{}
-	var out []namespace.StageView
-	for _, st := range p.Stages {
-		unknown := len(conflictingDeps(st, conflicts)) > 0
-		for _, up := range p.Upstream(st) {
-			unknown = unknown || sigs[up.Name] == ""
-		}
-		if unknown {
-			out = append(out, namespace.StageView{Stage: st})
-			continue
-		}
-		sig, inputs, err := eval.Compute(st, sigs)
-		if err != nil {
-			return nil, err
-		}
-		sigs[st.Name] = sig
-		out = append(out, namespace.StageView{Stage: st, Signature: sig, Inputs: inputs})
-	}
-	return out, nil
-}
 
 // conflictingDeps names the conflicted paths that a stage reads: its deps
 // (a file, or anything under a folder) and its params files.
