@@ -9,10 +9,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -88,7 +89,7 @@ func gc(ctx context.Context, ws *workspace.Workspace, opts GCOptions, started ti
 			"whose refs gc cannot see: it also keeps every branch namespace their hooks saved, but what only their other commits need goes",
 			ws.Repo.DDSDir()))
 	}
-	err = ws.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err = ws.WithIndex(ctx, func(ix *index.Index) error {
 		if shared {
 			if err := savedNamespaces(ix, keep); err != nil {
 				return err
@@ -144,17 +145,17 @@ func keptSignatures(ctx context.Context, ws *workspace.Workspace, opts GCOptions
 // failure to read the repository.
 func isPipelineError(err error) bool {
 	var yamlErr *pipeline.Error
-	return errors.As(err, &yamlErr) || errors.Is(err, sigindex.ErrInput)
+	return errors.As(err, &yamlErr) || errors.Is(err, signature.ErrInput)
 }
 
 // collect decides and deletes; it runs under the index.
-func collect(ctx context.Context, ws *workspace.Workspace, ix *sigindex.Index, keep map[string]bool, started time.Time, rep *GCReport) error {
+func collect(ctx context.Context, ws *workspace.Workspace, ix *index.Index, keep map[string]bool, started time.Time, rep *GCReport) error {
 	needed := newNeededObjects(ws.Store)
 	placed, err := placedOutputs(ix, needed)
 	if err != nil {
 		return err
 	}
-	err = ix.ForEach(func(rec *sigindex.Record) error {
+	err = ix.ForEach(func(rec *signature.Record) error {
 		if !keep[rec.Signature] && !placed.holds(rec) {
 			rep.DroppedRecords = append(rep.DroppedRecords, refOf(rec))
 			return nil
@@ -225,7 +226,7 @@ func collect(ctx context.Context, ws *workspace.Workspace, ix *sigindex.Index, k
 // from the notes run leaves when it places an output.
 type placedSet map[string]map[string]bool
 
-func (p placedSet) holds(rec *sigindex.Record) bool {
+func (p placedSet) holds(rec *signature.Record) bool {
 	for _, o := range rec.Outputs {
 		if p[o.Path][o.ContentID] {
 			return true
@@ -237,7 +238,7 @@ func (p placedSet) holds(rec *sigindex.Record) bool {
 // placedOutputs reads every working tree's notes, and marks the objects
 // they name as needed: nothing placed in a working tree disappears from
 // under its user, even when no kept commit needs it.
-func placedOutputs(ix *sigindex.Index, needed *neededObjects) (placedSet, error) {
+func placedOutputs(ix *index.Index, needed *neededObjects) (placedSet, error) {
 	placed := placedSet{}
 	err := ix.ScanRaw(placedPrefix, func(key string, val []byte) error {
 		path, ok := placedPath(key)
@@ -258,7 +259,7 @@ func placedOutputs(ix *sigindex.Index, needed *neededObjects) (placedSet, error)
 // savedNamespaces keeps the signatures of every branch namespace saved in
 // the index, by this clone's hooks or by those of another clone sharing the
 // store.
-func savedNamespaces(ix *sigindex.Index, keep map[string]bool) error {
+func savedNamespaces(ix *index.Index, keep map[string]bool) error {
 	return ix.ScanRaw(namespacePrefix, func(_ string, val []byte) error {
 		var ns namespace.Namespace
 		if json.Unmarshal(val, &ns) != nil {

@@ -11,15 +11,15 @@ import (
 
 	"github.com/gofrs/flock"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
 )
 
 // moveIndexAside renames the index folder of ddsDir to
 // index.damaged-<UTC time>, so that the next open starts an empty index,
 // and returns the new name. It holds the index lock meanwhile, as
-// sigindex.Open does: a damaged index cannot be opened, so the lock is
+// index.Open does: a damaged index cannot be opened, so the lock is
 // taken here, on the same file.
-func moveIndexAside(ctx context.Context, ddsDir string, opts sigindex.Options) (string, error) {
+func moveIndexAside(ctx context.Context, ddsDir string, opts index.Options) (string, error) {
 	lock := flock.New(filepath.Join(ddsDir, "index.lock"))
 	ok, err := lock.TryLock()
 	if err != nil {
@@ -28,7 +28,7 @@ func moveIndexAside(ctx context.Context, ddsDir string, opts sigindex.Options) (
 	if !ok {
 		wait := opts.Wait
 		if wait < 0 {
-			return "", fmt.Errorf("%w: another git dds holds it; try again when it finishes", sigindex.ErrBusy)
+			return "", fmt.Errorf("%w: another git dds holds it; try again when it finishes", index.ErrBusy)
 		}
 		if wait == 0 {
 			wait = time.Minute
@@ -39,7 +39,7 @@ func moveIndexAside(ctx context.Context, ddsDir string, opts sigindex.Options) (
 		waitCtx, cancel := context.WithTimeout(ctx, wait)
 		defer cancel()
 		if ok, err = lock.TryLockContext(waitCtx, 50*time.Millisecond); !ok {
-			return "", fmt.Errorf("%w: another git dds holds it; try again when it finishes (%w)", sigindex.ErrBusy, err)
+			return "", fmt.Errorf("%w: another git dds holds it; try again when it finishes (%w)", index.ErrBusy, err)
 		}
 	}
 	defer lock.Unlock()

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -18,7 +18,7 @@ type RecordRef struct {
 	Signature string `json:"signature"`
 }
 
-func refOf(rec *sigindex.Record) RecordRef {
+func refOf(rec *signature.Record) RecordRef {
 	return RecordRef{Stage: rec.Stage, Signature: rec.Signature}
 }
 

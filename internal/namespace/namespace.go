@@ -11,7 +11,8 @@ import (
 	"github.com/zeebo/blake3"
 
 	"github.com/git-dds/git-dds/internal/gitref"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // Artifact is one output path of a namespace.
@@ -55,7 +56,7 @@ func key(repo *gitref.Repo, ref string) string {
 }
 
 // Save binds ref to ns in the index.
-func Save(b *sigindex.Batch, repo *gitref.Repo, ns *Namespace) error {
+func Save(b *index.Batch, repo *gitref.Repo, ns *Namespace) error {
 	raw, err := json.Marshal(ns)
 	if err != nil {
 		return fmt.Errorf("encoding the namespace of %s: %w", ns.Ref, err)
@@ -64,7 +65,7 @@ func Save(b *sigindex.Batch, repo *gitref.Repo, ns *Namespace) error {
 }
 
 // Saved returns the namespace last bound to ref, if any.
-func Saved(ix *sigindex.Index, repo *gitref.Repo, ref string) (*Namespace, bool, error) {
+func Saved(ix *index.Index, repo *gitref.Repo, ref string) (*Namespace, bool, error) {
 	raw, ok, err := ix.GetRaw(key(repo, ref))
 	if err != nil || !ok {
 		return nil, false, err
@@ -80,7 +81,7 @@ func Saved(ix *sigindex.Index, repo *gitref.Repo, ref string) (*Namespace, bool,
 // ForRef returns the namespace of ref at its current tip: the saved one
 // when it still reflects the tip, else one computed from the tip's tree (a
 // fetch or git update-ref moves a tip without any hook).
-func ForRef(ctx context.Context, repo *gitref.Repo, saved func(ref string) (*Namespace, bool, error), ref string, env sigindex.Env) (*Namespace, *View, error) {
+func ForRef(ctx context.Context, repo *gitref.Repo, saved func(ref string) (*Namespace, bool, error), ref string, env signature.Env) (*Namespace, *View, error) {
 	commit, err := repo.Resolve(ref)
 	if err != nil {
 		return nil, nil, err

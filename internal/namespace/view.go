@@ -11,7 +11,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/pipeline"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // WorktreeRev names the working tree where a revision is expected.
@@ -21,7 +21,7 @@ const WorktreeRev = "WORKTREE"
 type StageView struct {
 	Stage     *pipeline.Stage
 	Signature string
-	Inputs    []sigindex.Input
+	Inputs    []signature.Input
 }
 
 // View is every stage's signature in one tree.
@@ -48,7 +48,7 @@ var ErrNoPipeline = errors.New("no dds.yaml")
 
 // Load evaluates the pipeline of rev ("" or WorktreeRev for the working
 // tree as the next commit would record it).
-func Load(ctx context.Context, repo *gitref.Repo, rev string, env sigindex.Env) (*View, error) {
+func Load(ctx context.Context, repo *gitref.Repo, rev string, env signature.Env) (*View, error) {
 	return NewLoader(repo, env).Load(ctx, rev)
 }
 
@@ -57,7 +57,7 @@ func Load(ctx context.Context, repo *gitref.Repo, rev string, env sigindex.Env) 
 // meets the same file again and again.
 type Loader struct {
 	repo   *gitref.Repo
-	env    sigindex.Env
+	env    signature.Env
 	parsed map[string]*pipeline.Pipeline // by dds.yaml blob id
 
 	// WorktreeChecked, when set, is called as soon as the working tree's
@@ -68,7 +68,7 @@ type Loader struct {
 }
 
 // NewLoader prepares evaluations of repo's revisions.
-func NewLoader(repo *gitref.Repo, env sigindex.Env) *Loader {
+func NewLoader(repo *gitref.Repo, env signature.Env) *Loader {
 	return &Loader{repo: repo, env: env, parsed: map[string]*pipeline.Pipeline{}}
 }
 
@@ -264,11 +264,11 @@ func validate(repo *gitref.Repo, tree gitref.Tree, p *pipeline.Pipeline) error {
 
 // Evaluate computes every stage's signature in topological order, each
 // stage seeing its upstream stages' signatures.
-func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env sigindex.Env) ([]StageView, error) {
+func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env signature.Env) ([]StageView, error) {
 	sigs := make(map[string]string, len(p.Stages))
 	producer := p.ProducerName
 	out := make([]StageView, 0, len(p.Stages))
-	eval := sigindex.NewEvaluator(tree, producer, env)
+	eval := signature.NewEvaluator(tree, producer, env)
 	for _, st := range p.Stages {
 		sig, inputs, err := eval.Compute(st, sigs)
 		if err != nil {

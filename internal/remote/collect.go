@@ -12,7 +12,7 @@ import (
 
 	"github.com/zeebo/blake3"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -189,7 +189,7 @@ func (r *Remote) forgetAll(ctx context.Context, local Local) error {
 		return err
 	}
 	var keys []string
-	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err := local.WithIndex(ctx, func(ix *index.Index) error {
 		return ix.ScanRaw(r.cache, func(key string, _ []byte) error {
 			keys = append(keys, key)
 			return nil
@@ -198,5 +198,5 @@ func (r *Remote) forgetAll(ctx context.Context, local Local) error {
 	if err != nil {
 		return err
 	}
-	return inBatches(ctx, local, keys, (*sigindex.Batch).DeleteRaw)
+	return inBatches(ctx, local, keys, (*index.Batch).DeleteRaw)
 }

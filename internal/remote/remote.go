@@ -11,7 +11,7 @@ import (
 
 	"github.com/zeebo/blake3"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -44,7 +44,7 @@ type Remote struct {
 // transfer.
 type Local struct {
 	Store     *store.Store
-	WithIndex func(ctx context.Context, fn func(ix *sigindex.Index) error) error
+	WithIndex func(ctx context.Context, fn func(ix *index.Index) error) error
 	// Dir is the clone's dds folder, where tree marks live; "" for none.
 	Dir string
 }

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // manifestHeader opens every manifest; a new format gets a new version here.
@@ -102,8 +102,8 @@ func DecodeManifest(b []byte) (Manifest, error) {
 		if n := len(m.Entries); n > 0 && m.Entries[n-1].Path >= e.Path {
 			return Manifest{}, fmt.Errorf("manifest line %d: %q is out of order or repeated", lineNo, e.Path)
 		}
-		if total += e.Size; e.Size > sigindex.MaxOutputSize || total > sigindex.MaxOutputSize {
-			return Manifest{}, fmt.Errorf("manifest line %d: the folder's files add up to over %d bytes", lineNo, int64(sigindex.MaxOutputSize))
+		if total += e.Size; e.Size > signature.MaxOutputSize || total > signature.MaxOutputSize {
+			return Manifest{}, fmt.Errorf("manifest line %d: the folder's files add up to over %d bytes", lineNo, int64(signature.MaxOutputSize))
 		}
 		m.Entries = append(m.Entries, e)
 	}

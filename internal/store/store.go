@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 var (
@@ -327,7 +327,7 @@ func tempName(dir, prefix string) string {
 
 // HoldsOutputs reports whether the store holds everything the outputs of
 // a computation need: a record whose objects are all here can be used.
-func (s *Store) HoldsOutputs(outs []sigindex.Output) bool {
+func (s *Store) HoldsOutputs(outs []signature.Output) bool {
 	for _, o := range outs {
 		if !s.HoldsOutput(o.ContentID, o.Dir) {
 			return false

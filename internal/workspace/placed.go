@@ -14,7 +14,8 @@ import (
 
 	"github.com/zeebo/blake3"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -79,7 +80,7 @@ func statLine(rel string, fi fs.FileInfo) string {
 }
 
 // loadPlaced reads what git dds last placed at each path.
-func (w *Workspace) loadPlaced(ix *sigindex.Index, paths []string) (map[string]placed, error) {
+func (w *Workspace) loadPlaced(ix *index.Index, paths []string) (map[string]placed, error) {
 	out := make(map[string]placed, len(paths))
 	for _, p := range paths {
 		raw, ok, err := ix.GetRaw(w.placedKey(p))
@@ -104,7 +105,7 @@ func (w *Workspace) loadPlaced(ix *sigindex.Index, paths []string) (map[string]p
 }
 
 // notePlaced records that path now holds contentID as git dds wrote it.
-func (w *Workspace) notePlaced(b *sigindex.Batch, path, contentID string, dir bool) error {
+func (w *Workspace) notePlaced(b *index.Batch, path, contentID string, dir bool) error {
 	fp, err := fingerprint(filepath.Join(w.Repo.Root, filepath.FromSlash(path)))
 	if err != nil {
 		return fmt.Errorf("reading back %s: %w", path, err)
@@ -124,7 +125,7 @@ func (w *Workspace) notePlaced(b *sigindex.Batch, path, contentID string, dir bo
 // be hashed, but the file still holds what git dds placed: the note is
 // worth refreshing so that the next look needs no hashing (git refreshes
 // its index the same way).
-func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Output, last placed, known bool) (cond outputCondition, stale bool, err error) {
+func (w *Workspace) condition(ctx context.Context, path string, want signature.Output, last placed, known bool) (cond outputCondition, stale bool, err error) {
 	abs := filepath.Join(w.Repo.Root, filepath.FromSlash(path))
 	fp, err := fingerprint(abs)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -169,16 +170,16 @@ func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Ou
 // placed from the store, to be remembered in one batch.
 type placedNotes struct {
 	mu   sync.Mutex
-	outs []sigindex.Output
+	outs []signature.Output
 }
 
-func (n *placedNotes) add(outs ...sigindex.Output) {
+func (n *placedNotes) add(outs ...signature.Output) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.outs = append(n.outs, outs...)
 }
 
-func (n *placedNotes) take() []sigindex.Output {
+func (n *placedNotes) take() []signature.Output {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	outs := n.outs

@@ -8,9 +8,10 @@ import (
 	"strings"
 
 	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // Merge actions, as CONTRACT.md names them.
@@ -86,10 +87,10 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 	}
 
 	pv := &Preview{Source: source, Target: target, Conflicts: append([]string{}, conflicts...), Stages: []PreviewStage{}, Pipeline: p}
-	err = w.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err = w.WithIndex(ctx, func(ix *index.Index) error {
 		for _, sv := range stages {
 			row := PreviewStage{Name: sv.Stage.Name, Signature: sv.Signature, Available: "none"}
-			var rec *sigindex.Record
+			var rec *signature.Record
 			if sv.Signature != "" {
 				r, ok, err := ix.Get(sv.Signature)
 				if err != nil {
@@ -178,9 +179,9 @@ var ErrMergeConflict = errors.New("merge conflict")
 // reads a conflicted file, or an upstream stage without a signature, gets
 // none: the file holds conflict markers until the user resolves it, so
 // only a run after the merge can tell.
-func evaluateMerged(p *pipeline.Pipeline, tree gitref.Tree, conflicts []string, env sigindex.Env) ([]namespace.StageView, error) {
+func evaluateMerged(p *pipeline.Pipeline, tree gitref.Tree, conflicts []string, env signature.Env) ([]namespace.StageView, error) {
 	producer := p.ProducerName
-	eval := sigindex.NewEvaluator(tree, producer, env)
+	eval := signature.NewEvaluator(tree, producer, env)
 	sigs := map[string]string{}
 	var out []namespace.StageView
 	for _, st := range p.Stages {

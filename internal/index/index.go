@@ -1,9 +1,11 @@
-package sigindex
+// Package index keeps the badger index of computations under .git/dds:
+// one record per signature, lineage rows per stage. One process holds it
+// at a time (see Open).
+package index
 
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,6 +22,8 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/dgraph-io/badger/v4/table"
 	"github.com/dgraph-io/ristretto/v2/z"
+
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // ErrCorruptIndex reports an index that cannot be read back.
@@ -65,20 +69,11 @@ const (
 	lineagePrefix = "lin/" // lin/<stage>/<inverted time, 8 bytes>/<signature> → nothing
 	rawPrefix     = "kv/"  // kv/<key> → the value of PutRaw
 
-	recordVersion = 1
-
 	// rawValueMark opens every raw value. Badger answers a value it cannot
 	// read back from its value log with no bytes and no error; the mark
 	// makes that answer tell from a stored empty value.
 	rawValueMark = 0x01
 )
-
-// storedRecord is a Record as the index keeps it, with the version of its
-// encoding.
-type storedRecord struct {
-	Version int `json:"v"`
-	*Record
-}
 
 // Open opens the index in ddsDir/index, creating it if needed, after waiting
 // for any other process that holds it (see Options).
@@ -411,8 +406,8 @@ func (ix *Index) Close() error {
 }
 
 // Get gives the record of sig, if the index has one.
-func (ix *Index) Get(sig string) (*Record, bool, error) {
-	var rec *Record
+func (ix *Index) Get(sig string) (*signature.Record, bool, error) {
+	var rec *signature.Record
 	err := ix.db.View(func(txn *badger.Txn) error {
 		var err error
 		rec, err = getRecord(txn, sig)
@@ -426,7 +421,7 @@ func (ix *Index) Get(sig string) (*Record, bool, error) {
 
 // Put stores rec under its signature, replacing any record of it, with a
 // lineage row for its stage.
-func (ix *Index) Put(rec *Record) error {
+func (ix *Index) Put(rec *signature.Record) error {
 	return ix.Batch(func(b *Batch) error { return b.Put(rec) })
 }
 
@@ -438,8 +433,8 @@ func (ix *Index) Delete(sig string) error {
 
 // Lineage gives the records of stage, newest first, at most limit of them
 // (all when limit <= 0). It reads the stage's lineage rows only.
-func (ix *Index) Lineage(stage string, limit int) ([]*Record, error) {
-	var recs []*Record
+func (ix *Index) Lineage(stage string, limit int) ([]*signature.Record, error) {
+	var recs []*signature.Record
 	err := ix.db.View(func(txn *badger.Txn) error {
 		prefix := []byte(lineagePrefix + stage + "/")
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
@@ -472,7 +467,7 @@ func (ix *Index) Lineage(stage string, limit int) ([]*Record, error) {
 }
 
 // Last gives the newest record of stage.
-func (ix *Index) Last(stage string) (*Record, bool, error) {
+func (ix *Index) Last(stage string) (*signature.Record, bool, error) {
 	recs, err := ix.Lineage(stage, 1)
 	if err != nil || len(recs) == 0 {
 		return nil, false, err
@@ -482,7 +477,7 @@ func (ix *Index) Last(stage string) (*Record, bool, error) {
 
 // ForEach calls fn with every record, in signature order, stopping at the
 // first error. fn may write to the index.
-func (ix *Index) ForEach(fn func(*Record) error) error {
+func (ix *Index) ForEach(fn func(*signature.Record) error) error {
 	var fnErr error
 	err := ix.db.View(func(txn *badger.Txn) error {
 		prefix := []byte(sigPrefix)
@@ -607,23 +602,23 @@ type Batch struct {
 }
 
 // Put stores rec as Index.Put does.
-func (b *Batch) Put(rec *Record) error {
+func (b *Batch) Put(rec *signature.Record) error {
 	if err := checkRecordKeys(rec); err != nil {
 		return err
 	}
 	// No record that names a path outside the repository or an
 	// ill-formed object enters the index, whoever computed it.
-	if err := CheckRecord(rec); err != nil {
+	if err := signature.CheckRecord(rec); err != nil {
 		return fmt.Errorf("the record of %s cannot be stored: %w", rec.Signature, err)
 	}
-	val, err := EncodeRecord(rec)
+	val, err := signature.EncodeRecord(rec)
 	if err != nil {
 		return err
 	}
 	return indexError("writing the record of "+rec.Signature, b.put(rec, val))
 }
 
-func (b *Batch) put(rec *Record, val []byte) error {
+func (b *Batch) put(rec *signature.Record, val []byte) error {
 	old, err := getRecord(b.txn, rec.Signature)
 	if err != nil {
 		return err
@@ -678,7 +673,7 @@ func (b *Batch) DeleteRaw(key string) error {
 	return indexError("deleting "+key, b.txn.Delete([]byte(rawPrefix+key)))
 }
 
-func checkRecordKeys(rec *Record) error {
+func checkRecordKeys(rec *signature.Record) error {
 	if len(rec.Signature) != 64 || strings.Trim(rec.Signature, "0123456789abcdef") != "" {
 		return fmt.Errorf("record signature %q is not 64 lowercase hex digits", rec.Signature)
 	}
@@ -691,7 +686,7 @@ func checkRecordKeys(rec *Record) error {
 // lineageKey sorts a stage's rows newest first: the time is stored
 // inverted, big-endian, so that a forward prefix scan meets the newest row
 // first.
-func lineageKey(rec *Record) []byte {
+func lineageKey(rec *signature.Record) []byte {
 	key := []byte(lineagePrefix + rec.Stage + "/")
 	key = binary.BigEndian.AppendUint64(key, math.MaxUint64-unixNanos(rec.Time))
 	key = append(key, '/')
@@ -709,7 +704,7 @@ func unixNanos(t time.Time) uint64 {
 	return uint64(t.UnixNano())
 }
 
-func getRecord(txn *badger.Txn, sig string) (*Record, error) {
+func getRecord(txn *badger.Txn, sig string) (*signature.Record, error) {
 	item, err := txn.Get([]byte(sigPrefix + sig))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, nil
@@ -720,39 +715,17 @@ func getRecord(txn *badger.Txn, sig string) (*Record, error) {
 	return decodeRecord(item)
 }
 
-func decodeRecord(item *badger.Item) (*Record, error) {
-	var rec *Record
+func decodeRecord(item *badger.Item) (*signature.Record, error) {
+	var rec *signature.Record
 	err := item.Value(func(val []byte) error {
 		var err error
-		rec, err = DecodeRecord(val)
+		rec, err = signature.DecodeRecord(val)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: record %q: %w", ErrCorruptIndex, item.Key(), err)
 	}
 	return rec, nil
-}
-
-// EncodeRecord writes a record as the index stores it: JSON with the
-// version of its layout.
-func EncodeRecord(rec *Record) ([]byte, error) {
-	data, err := json.Marshal(storedRecord{Version: recordVersion, Record: rec})
-	if err != nil {
-		return nil, fmt.Errorf("encoding the record of %s: %w", rec.Signature, err)
-	}
-	return data, nil
-}
-
-// DecodeRecord reads a record written by EncodeRecord.
-func DecodeRecord(data []byte) (*Record, error) {
-	stored := storedRecord{Record: &Record{}}
-	if err := json.Unmarshal(data, &stored); err != nil {
-		return nil, fmt.Errorf("the record is not valid JSON: %w", err)
-	}
-	if stored.Version != recordVersion {
-		return nil, fmt.Errorf("the record has format version %d; this git dds reads version %d", stored.Version, recordVersion)
-	}
-	return stored.Record, nil
 }
 
 func getRaw(txn *badger.Txn, key string) ([]byte, bool, error) {

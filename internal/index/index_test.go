@@ -1,7 +1,6 @@
-package sigindex
+package index
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 func openTestIndex(t *testing.T, ddsDir string) *Index {
@@ -31,13 +32,13 @@ func openTestIndex(t *testing.T, ddsDir string) *Index {
 
 func sigN(n int) string { return fmt.Sprintf("%064x", n) }
 
-func testRecord(n int, stage string, at time.Time) *Record {
-	return &Record{
+func testRecord(n int, stage string, at time.Time) *signature.Record {
+	return &signature.Record{
 		Signature: sigN(n),
 		Stage:     stage,
-		Outputs:   []Output{{Path: "out/" + stage, ContentID: strings.Repeat("c", 64), Size: int64(n), Dir: n%2 == 0}},
+		Outputs:   []signature.Output{{Path: "out/" + stage, ContentID: strings.Repeat("c", 64), Size: int64(n), Dir: n%2 == 0}},
 		Duration:  time.Duration(n) * time.Second,
-		Inputs:    []Input{{Kind: KindCmd, Value: "make " + stage}, {Kind: KindEnv, Name: "SEED", Value: `"1"`}},
+		Inputs:    []signature.Input{{Kind: signature.KindCmd, Value: "make " + stage}, {Kind: signature.KindEnv, Name: "SEED", Value: `"1"`}},
 		Commit:    strings.Repeat("d", 40),
 		Host:      "build-1",
 		Time:      at,
@@ -66,7 +67,7 @@ func TestPutGet(t *testing.T) {
 
 func TestPutRejectsBadKeys(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
-	for _, rec := range []*Record{
+	for _, rec := range []*signature.Record{
 		{Signature: "abc", Stage: "clean"},
 		{Signature: strings.Repeat("A", 64), Stage: "clean"},
 		{Signature: sigN(1)},
@@ -91,7 +92,7 @@ func TestLineage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sigs := func(recs []*Record) []string {
+	sigs := func(recs []*signature.Record) []string {
 		var s []string
 		for _, r := range recs {
 			s = append(s, r.Signature)
@@ -162,7 +163,7 @@ func TestForEach(t *testing.T) {
 	}
 	// fn may write: here it deletes every record it sees.
 	var seen []string
-	err := ix.ForEach(func(r *Record) error {
+	err := ix.ForEach(func(r *signature.Record) error {
 		seen = append(seen, r.Signature)
 		return ix.Delete(r.Signature)
 	})
@@ -180,7 +181,7 @@ func TestForEach(t *testing.T) {
 	if err := ix.Put(testRecord(7, "clean", epoch)); err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.ForEach(func(*Record) error { return stop }); err != stop {
+	if err := ix.ForEach(func(*signature.Record) error { return stop }); err != stop {
 		t.Errorf("ForEach returned %v, want fn's own error", err)
 	}
 }
@@ -401,31 +402,6 @@ func TestCorruptIndex(t *testing.T) {
 			}
 		})
 	}
-}
-
-func FuzzDecodeRecord(f *testing.F) {
-	f.Add([]byte(`{"v":1,"signature":"ab","stage":"clean","outputs":[{"path":"o","content_id":"c","size":3}],"duration_ns":5,"inputs":[{"kind":"cmd","name":"","value":"x"}],"host":"h","time":"2025-03-01T12:00:00Z"}`))
-	f.Add([]byte(`{"v":2}`))
-	f.Add([]byte(`{"v":1,"time":"yesterday"}`))
-	f.Add([]byte(`{"v":1,"time":"2025-03-01T13:00:00.5+01:00","outputs":null,"inputs":[]}`))
-	f.Add([]byte(``))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		rec, err := DecodeRecord(data)
-		if err != nil {
-			return
-		}
-		again, err := EncodeRecord(rec)
-		if err != nil {
-			t.Fatalf("a decoded record does not encode: %v", err)
-		}
-		back, err := DecodeRecord(again)
-		if err != nil {
-			t.Fatalf("record %s does not decode: %v", again, err)
-		}
-		if third, _ := EncodeRecord(back); !bytes.Equal(third, again) {
-			t.Fatalf("record %s decodes and encodes again as %s", again, third)
-		}
-	})
 }
 
 func TestBatchTooBig(t *testing.T) {
