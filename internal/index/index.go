@@ -1,6 +1,8 @@
 // Package index keeps the badger index of computations under .git/dds:
-// one record per signature, lineage rows per stage. One process holds it
-// at a time (see Open).
+// one record per signature, lineage rows per stage, and what other packages
+// remember beside them (placed outputs, branch namespaces, the remote
+// cache) through typed accessors, under key layouts only this package
+// knows. One process holds it at a time (see Open).
 package index
 
 import (
@@ -62,12 +64,12 @@ type Index struct {
 	writes sync.Mutex
 }
 
-// Key layout. Records and lineage rows are ours; the raw keys of other
-// packages live under their own prefix so that they can never shadow them.
+// Key layout. Records and lineage rows come first; the raw keys of
+// keys.go live under their own prefix so that they can never shadow them.
 const (
 	sigPrefix     = "sig/" // sig/<signature> → record
 	lineagePrefix = "lin/" // lin/<stage>/<inverted time, 8 bytes>/<signature> → nothing
-	rawPrefix     = "kv/"  // kv/<key> → the value of PutRaw
+	rawPrefix     = "kv/"  // kv/<key> → the value of putRaw
 
 	// rawValueMark opens every raw value. Badger answers a value it cannot
 	// read back from its value log with no bytes and no error; the mark
@@ -503,13 +505,13 @@ func (ix *Index) ForEach(fn func(*signature.Record) error) error {
 	return nil
 }
 
-// GetRaw gives the value other packages stored at key.
-func (ix *Index) GetRaw(key string) ([]byte, bool, error) {
+// getRaw gives the value stored at the raw key key (see keys.go).
+func (ix *Index) getRaw(key string) ([]byte, bool, error) {
 	var val []byte
 	var found bool
 	err := ix.db.View(func(txn *badger.Txn) error {
 		var err error
-		val, found, err = getRaw(txn, key)
+		val, found, err = txnRaw(txn, key)
 		return err
 	})
 	if err != nil {
@@ -518,19 +520,19 @@ func (ix *Index) GetRaw(key string) ([]byte, bool, error) {
 	return val, found, nil
 }
 
-// PutRaw stores val at key.
-func (ix *Index) PutRaw(key string, val []byte) error {
-	return ix.Batch(func(b *Batch) error { return b.PutRaw(key, val) })
+// putRaw stores val at key.
+func (ix *Index) putRaw(key string, val []byte) error {
+	return ix.Batch(func(b *Batch) error { return b.putRaw(key, val) })
 }
 
-// DeleteRaw removes key; a missing key is no error.
-func (ix *Index) DeleteRaw(key string) error {
-	return ix.Batch(func(b *Batch) error { return b.DeleteRaw(key) })
+// deleteRaw removes key; a missing key is no error.
+func (ix *Index) deleteRaw(key string) error {
+	return ix.Batch(func(b *Batch) error { return b.deleteRaw(key) })
 }
 
-// ScanRaw calls fn with every raw key that starts with prefix, in key order,
+// scanRaw calls fn with every raw key that starts with prefix, in key order,
 // stopping at the first error.
-func (ix *Index) ScanRaw(prefix string, fn func(key string, val []byte) error) error {
+func (ix *Index) scanRaw(prefix string, fn func(key string, val []byte) error) error {
 	var fnErr error
 	err := ix.db.View(func(txn *badger.Txn) error {
 		full := []byte(rawPrefix + prefix)
@@ -654,22 +656,22 @@ func (b *Batch) delete(sig string) error {
 	return b.txn.Delete([]byte(sigPrefix + sig))
 }
 
-// GetRaw reads key inside the transaction, seeing its own writes.
-func (b *Batch) GetRaw(key string) ([]byte, bool, error) {
-	val, ok, err := getRaw(b.txn, key)
+// getRaw reads key inside the transaction, seeing its own writes.
+func (b *Batch) getRaw(key string) ([]byte, bool, error) {
+	val, ok, err := txnRaw(b.txn, key)
 	return val, ok, indexError("reading "+key, err)
 }
 
-// PutRaw stores val at key.
-func (b *Batch) PutRaw(key string, val []byte) error {
+// putRaw stores val at key.
+func (b *Batch) putRaw(key string, val []byte) error {
 	if key == "" {
 		return errors.New("a raw index key cannot be empty")
 	}
 	return indexError("writing "+key, b.txn.Set([]byte(rawPrefix+key), append([]byte{rawValueMark}, val...)))
 }
 
-// DeleteRaw removes key.
-func (b *Batch) DeleteRaw(key string) error {
+// deleteRaw removes key.
+func (b *Batch) deleteRaw(key string) error {
 	return indexError("deleting "+key, b.txn.Delete([]byte(rawPrefix+key)))
 }
 
@@ -728,7 +730,7 @@ func decodeRecord(item *badger.Item) (*signature.Record, error) {
 	return rec, nil
 }
 
-func getRaw(txn *badger.Txn, key string) ([]byte, bool, error) {
+func txnRaw(txn *badger.Txn, key string) ([]byte, bool, error) {
 	item, err := txn.Get([]byte(rawPrefix + key))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, false, nil

@@ -158,7 +158,7 @@ func TestForEach(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := ix.PutRaw("ns/main", []byte("view")); err != nil {
+	if err := ix.putRaw("ns/main", []byte("view")); err != nil {
 		t.Fatal(err)
 	}
 	// fn may write: here it deletes every record it sees.
@@ -190,7 +190,7 @@ func TestRaw(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	puts := map[string]string{"ns/main": "m", "ns/feature/x": "f", "ns/": "", "stat/src/a.py": "s", "sig/looks-like-ours": "raw"}
 	for k, v := range puts {
-		if err := ix.PutRaw(k, []byte(v)); err != nil {
+		if err := ix.putRaw(k, []byte(v)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -198,7 +198,7 @@ func TestRaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, v := range puts {
-		got, ok, err := ix.GetRaw(k)
+		got, ok, err := ix.getRaw(k)
 		if err != nil || !ok || string(got) != v {
 			t.Errorf("GetRaw(%q) = %q, %v, %v; want %q", k, got, ok, err, v)
 		}
@@ -208,7 +208,7 @@ func TestRaw(t *testing.T) {
 	}
 	scan := func(prefix string) []string {
 		var got []string
-		err := ix.ScanRaw(prefix, func(k string, v []byte) error {
+		err := ix.scanRaw(prefix, func(k string, v []byte) error {
 			got = append(got, k+"="+string(v))
 			return nil
 		})
@@ -223,13 +223,13 @@ func TestRaw(t *testing.T) {
 	if got := scan(""); len(got) != len(puts) {
 		t.Errorf("ScanRaw(\"\") = %q, want only the %d raw keys", got, len(puts))
 	}
-	if err := ix.DeleteRaw("ns/main"); err != nil {
+	if err := ix.deleteRaw("ns/main"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := ix.GetRaw("ns/main"); ok || err != nil {
+	if _, ok, err := ix.getRaw("ns/main"); ok || err != nil {
 		t.Errorf("GetRaw after DeleteRaw = %v, %v", ok, err)
 	}
-	if err := ix.PutRaw("", []byte("x")); err == nil {
+	if err := ix.putRaw("", []byte("x")); err == nil {
 		t.Error("PutRaw with an empty key succeeded")
 	}
 }
@@ -240,11 +240,11 @@ func TestBatch(t *testing.T) {
 		if err := b.Put(testRecord(1, "clean", epoch)); err != nil {
 			return err
 		}
-		if err := b.PutRaw("ns/main", []byte("v1")); err != nil {
+		if err := b.putRaw("ns/main", []byte("v1")); err != nil {
 			return err
 		}
 		// A batch reads its own writes.
-		if v, ok, err := b.GetRaw("ns/main"); err != nil || !ok || string(v) != "v1" {
+		if v, ok, err := b.getRaw("ns/main"); err != nil || !ok || string(v) != "v1" {
 			return fmt.Errorf("GetRaw inside the batch = %q, %v, %v", v, ok, err)
 		}
 		return nil
@@ -258,7 +258,7 @@ func TestBatch(t *testing.T) {
 		if err := b.Delete(sigN(1)); err != nil {
 			return err
 		}
-		if err := b.DeleteRaw("ns/main"); err != nil {
+		if err := b.deleteRaw("ns/main"); err != nil {
 			return err
 		}
 		if err := b.Put(testRecord(2, "train", epoch)); err != nil {
@@ -272,7 +272,7 @@ func TestBatch(t *testing.T) {
 	if _, ok, _ := ix.Get(sigN(1)); !ok {
 		t.Error("a failed batch deleted a record")
 	}
-	if _, ok, _ := ix.GetRaw("ns/main"); !ok {
+	if _, ok, _ := ix.getRaw("ns/main"); !ok {
 		t.Error("a failed batch deleted a raw key")
 	}
 	if _, ok, _ := ix.Get(sigN(2)); ok {
@@ -289,7 +289,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err := ix.Put(testRecord(1, "clean", epoch)); err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.PutRaw("ns/main", []byte("v")); err != nil {
+	if err := ix.putRaw("ns/main", []byte("v")); err != nil {
 		t.Fatal(err)
 	}
 	if err := ix.Close(); err != nil {
@@ -306,7 +306,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if _, ok, err := ix.Get(sigN(1)); !ok || err != nil {
 		t.Errorf("after reopening, Get = %v, %v", ok, err)
 	}
-	if v, ok, err := ix.GetRaw("ns/main"); !ok || err != nil || string(v) != "v" {
+	if v, ok, err := ix.getRaw("ns/main"); !ok || err != nil || string(v) != "v" {
 		t.Errorf("after reopening, GetRaw = %q, %v, %v", v, ok, err)
 	}
 }
@@ -330,7 +330,7 @@ func TestCorruptIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ix.PutRaw("ns/big", []byte(strings.Repeat("x", 2<<20))); err != nil {
+		if err := ix.putRaw("ns/big", []byte(strings.Repeat("x", 2<<20))); err != nil {
 			t.Fatal(err)
 		}
 		if err := ix.Close(); err != nil {
@@ -368,7 +368,7 @@ func TestCorruptIndex(t *testing.T) {
 		{name: "a key registry cut in half", pattern: "KEYREGISTRY", size: half},
 		{name: "an emptied value log", pattern: "*.vlog", size: zero},
 		{name: "a value log cut in half", pattern: "*.vlog", size: half, read: func(ix *Index) error {
-			_, _, err := ix.GetRaw("ns/big")
+			_, _, err := ix.getRaw("ns/big")
 			return err
 		}},
 	}
@@ -408,7 +408,7 @@ func TestBatchTooBig(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	err := ix.Batch(func(b *Batch) error {
 		for i := range 50_000 {
-			if err := b.PutRaw(fmt.Sprintf("stat/%d", i), []byte(strings.Repeat("s", 64))); err != nil {
+			if err := b.putRaw(fmt.Sprintf("stat/%d", i), []byte(strings.Repeat("s", 64))); err != nil {
 				return err
 			}
 		}

@@ -2,7 +2,6 @@ package maintenance
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -223,7 +222,7 @@ func collect(ctx context.Context, ws *workspace.Workspace, ix *index.Index, keep
 }
 
 // placedSet is what the working trees hold: output path → content id,
-// from the notes run leaves when it places an output.
+// from the notes git dds leaves when it places an output.
 type placedSet map[string]map[string]bool
 
 func (p placedSet) holds(rec *signature.Record) bool {
@@ -240,10 +239,8 @@ func (p placedSet) holds(rec *signature.Record) bool {
 // under its user, even when no kept commit needs it.
 func placedOutputs(ix *index.Index, needed *neededObjects) (placedSet, error) {
 	placed := placedSet{}
-	err := ix.ScanRaw(placedPrefix, func(key string, val []byte) error {
-		path, ok := placedPath(key)
-		var note placedNote
-		if !ok || json.Unmarshal(val, &note) != nil || note.ContentID == "" {
+	err := ix.AllPlaced(func(path string, note index.Placed) error {
+		if note.ContentID == "" {
 			return nil // a note is a cache: one that does not decode names nothing
 		}
 		if placed[path] == nil {
@@ -260,11 +257,7 @@ func placedOutputs(ix *index.Index, needed *neededObjects) (placedSet, error) {
 // the index, by this clone's hooks or by those of another clone sharing the
 // store.
 func savedNamespaces(ix *index.Index, keep map[string]bool) error {
-	return ix.ScanRaw(namespacePrefix, func(_ string, val []byte) error {
-		var ns namespace.Namespace
-		if json.Unmarshal(val, &ns) != nil {
-			return nil // derived data: one that does not decode names nothing
-		}
+	return namespace.ForEachSaved(ix, func(ns *namespace.Namespace) error {
 		for _, a := range ns.Artifacts {
 			keep[a.Signature] = true
 		}

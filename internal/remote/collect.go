@@ -188,9 +188,9 @@ func (r *Remote) forgetAll(ctx context.Context, local Local) error {
 	if err := r.forgetMarks(local); err != nil {
 		return err
 	}
-	var keys []string
+	var keys []index.RemoteKey
 	err := local.WithIndex(ctx, func(ix *index.Index) error {
-		return ix.ScanRaw(r.cache, func(key string, _ []byte) error {
+		return ix.RemoteKeys(r.cacheID, func(key index.RemoteKey) error {
 			keys = append(keys, key)
 			return nil
 		})
@@ -198,5 +198,5 @@ func (r *Remote) forgetAll(ctx context.Context, local Local) error {
 	if err != nil {
 		return err
 	}
-	return inBatches(ctx, local, keys, (*index.Batch).DeleteRaw)
+	return inBatches(ctx, local, keys, (*index.Batch).ForgetRemoteHolds)
 }

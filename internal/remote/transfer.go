@@ -43,8 +43,7 @@ const cacheBatch = 2000
 // Remembers reports whether the index remembers the remote holding the
 // record of sig.
 func (r *Remote) Remembers(ix *index.Index, sig string) (bool, error) {
-	_, ok, err := ix.GetRaw(r.cacheRecordKey(sig))
-	return ok, err
+	return ix.RemoteHolds(r.cacheRecordKey(sig))
 }
 
 // Present reports which of sigs have a record in the remote. What the
@@ -70,7 +69,7 @@ func (r *Remote) Present(ctx context.Context, local Local, sigs []string) (map[s
 	if err != nil {
 		return nil, err
 	}
-	var seen []string
+	var seen []index.RemoteKey
 	for i, sig := range ask {
 		if found[i] {
 			present[sig] = true
@@ -83,14 +82,14 @@ func (r *Remote) Present(ctx context.Context, local Local, sigs []string) (map[s
 // remembered tells which of names the index remembers the remote holding,
 // key giving each name's index key, in one visit to the index (none for no
 // names).
-func (r *Remote) remembered(ctx context.Context, local Local, names []string, key func(string) string) (map[string]bool, error) {
+func (r *Remote) remembered(ctx context.Context, local Local, names []string, key func(string) index.RemoteKey) (map[string]bool, error) {
 	known := make(map[string]bool, len(names))
 	if len(names) == 0 {
 		return known, nil
 	}
 	err := local.WithIndex(ctx, func(ix *index.Index) error {
 		for _, name := range names {
-			_, ok, err := ix.GetRaw(key(name))
+			ok, err := ix.RemoteHolds(key(name))
 			if err != nil {
 				return err
 			}
@@ -103,8 +102,8 @@ func (r *Remote) remembered(ctx context.Context, local Local, names []string, ke
 
 // remember notes index keys saying what the remote holds. It is a cache:
 // losing it costs a look-up next time, never a wrong answer.
-func (r *Remote) remember(ctx context.Context, local Local, keys []string) error {
-	return inBatches(ctx, local, keys, func(b *index.Batch, key string) error { return b.PutRaw(key, nil) })
+func (r *Remote) remember(ctx context.Context, local Local, keys []index.RemoteKey) error {
+	return inBatches(ctx, local, keys, (*index.Batch).NoteRemoteHolds)
 }
 
 // forget drops what the index remembers of the remote holding sigs, which
@@ -116,16 +115,16 @@ func (r *Remote) forget(ctx context.Context, local Local, sigs []string) error {
 	if err := r.forgetMarks(local); err != nil {
 		return err
 	}
-	keys := make([]string, len(sigs))
+	keys := make([]index.RemoteKey, len(sigs))
 	for i, sig := range sigs {
 		keys[i] = r.cacheRecordKey(sig)
 	}
-	return inBatches(ctx, local, keys, (*index.Batch).DeleteRaw)
+	return inBatches(ctx, local, keys, (*index.Batch).ForgetRemoteHolds)
 }
 
 // inBatches applies op to every key in index transactions small enough
 // for badger (about 600 KiB each).
-func inBatches(ctx context.Context, local Local, keys []string, op func(b *index.Batch, key string) error) error {
+func inBatches(ctx context.Context, local Local, keys []index.RemoteKey, op func(b *index.Batch, key index.RemoteKey) error) error {
 	for len(keys) > 0 {
 		n := min(len(keys), cacheBatch)
 		chunk := keys[:n]
@@ -293,7 +292,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*signature.Record
 	if recErr != nil {
 		return t, errors.Join(objErr, recErr)
 	}
-	var seen []string
+	var seen []index.RemoteKey
 	for _, rec := range ready {
 		t.Moved = append(t.Moved, rec.Signature)
 		seen = append(seen, r.cacheRecordKey(rec.Signature))
@@ -357,7 +356,7 @@ func (r *Remote) missingObjects(ctx context.Context, local Local, ids []string, 
 	if err != nil {
 		return nil, err
 	}
-	missing, seen := send, []string(nil)
+	missing, seen := send, []index.RemoteKey(nil)
 	for i, id := range ask {
 		if there[i] {
 			seen = append(seen, r.cacheObjectKey(id))
@@ -549,7 +548,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 
 	// Whatever arrived whole is recorded, even when something else failed.
 	var whole []*signature.Record
-	var seen []string
+	var seen []index.RemoteKey
 	for _, rec := range found {
 		if local.Store.HoldsOutputs(rec.Outputs) {
 			whole = append(whole, rec)

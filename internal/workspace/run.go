@@ -82,7 +82,7 @@ type Result struct {
 type job struct {
 	view     namespace.StageView
 	record   *signature.Record
-	placed   map[string]placed // what git dds last put at each output path
+	placed   map[string]index.Placed // what git dds last put at each output path
 	upstream []*job
 	done     chan struct{}
 	ok       bool
@@ -421,7 +421,7 @@ func (w *Workspace) progress(opts Options, format string, args ...any) {
 
 // reuse puts a recorded computation's outputs in the working tree, unless
 // they are there already. An output edited by hand is never overwritten.
-func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *signature.Record, placedAt map[string]placed, notes *placedNotes) error {
+func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *signature.Record, placedAt map[string]index.Placed, notes *placedNotes) error {
 	var todo []signature.Output
 	for _, o := range rec.Outputs {
 		last, known := placedAt[o.Path]

@@ -2,13 +2,11 @@ package workspace
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"slices"
-	"strings"
 
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
@@ -155,20 +153,17 @@ func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied
 	}
 	type candidate struct {
 		path       string
-		note       placed
+		note       index.Placed
 		undeclared bool
 	}
 	var cands []candidate
-	prefix := w.placedKey("")
 	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
-		err := ix.ScanRaw(prefix, func(key string, val []byte) error {
-			p := strings.TrimPrefix(key, prefix)
+		err := ix.PlacedIn(w.worktreeKey(), func(p string, note index.Placed) error {
 			if isDeclared[p] {
 				return nil
 			}
-			var pl placed
-			_ = json.Unmarshal(val, &pl) // undecodable: never removed
-			cands = append(cands, candidate{path: p, note: pl, undeclared: true})
+			// A note that does not decode has no fingerprint: never removed.
+			cands = append(cands, candidate{path: p, note: note, undeclared: true})
 			return nil
 		})
 		if err != nil || len(stale) == 0 {
@@ -224,7 +219,7 @@ func (w *Workspace) forget(ix *index.Index, paths []string) error {
 	for chunk := range slices.Chunk(paths, perBatch) {
 		err := ix.Batch(func(b *index.Batch) error {
 			for _, p := range chunk {
-				if err := b.DeleteRaw(w.placedKey(p)); err != nil {
+				if err := b.DeletePlaced(w.worktreeKey(), p); err != nil {
 					return err
 				}
 			}
