@@ -28,6 +28,9 @@ import (
 	"github.com/git-dds/git-dds/internal/signature"
 )
 
+// dirName is the index's folder in the store's folder (ddsDir).
+const dirName = "index"
+
 // ErrCorruptIndex reports an index that cannot be read back.
 var ErrCorruptIndex = errors.New("the index is damaged")
 
@@ -93,7 +96,7 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 		}
 		return nil, err
 	}
-	dir := filepath.Join(ddsDir, "index")
+	dir := filepath.Join(ddsDir, dirName)
 	var db *badger.DB
 	switch {
 	case opts.ReadOnly && !exists(filepath.Join(dir, badger.ManifestFilename)):
