@@ -122,6 +122,17 @@ func (r *Remote) forget(ctx context.Context, local Local, sigs []string) error {
 	return inBatches(ctx, local, keys, (*index.Batch).ForgetRemoteHolds)
 }
 
+// holdsOutputs reports whether st holds every output whole, as
+// Store.HoldsOutput says: a record fetched is kept only then.
+func holdsOutputs(st *store.Store, outs []signature.Output) bool {
+	for _, o := range outs {
+		if !st.HoldsOutput(o.ContentID, o.Dir) {
+			return false
+		}
+	}
+	return true
+}
+
 // inBatches applies op to every key in index transactions small enough
 // for badger (about 600 KiB each).
 func inBatches(ctx context.Context, local Local, keys []index.RemoteKey, op func(b *index.Batch, key index.RemoteKey) error) error {
@@ -550,7 +561,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 	var whole []*signature.Record
 	var seen []index.RemoteKey
 	for _, rec := range found {
-		if local.Store.HoldsOutputs(rec.Outputs) {
+		if holdsOutputs(local.Store, rec.Outputs) {
 			whole = append(whole, rec)
 			seen = append(seen, r.cacheRecordKey(rec.Signature))
 		}

@@ -114,7 +114,7 @@ func (w *Workspace) Computed(ctx context.Context, comps []Computation) (map[stri
 				return err
 			}
 			// A damaged object is neither uploaded nor kept from a fetch.
-			if ok && w.Store.HoldsOutputs(rec.Outputs) && w.hasObjects(ctx, rec) {
+			if ok && w.hasObjects(ctx, rec) {
 				recs[c.Signature] = rec
 			}
 		}
@@ -153,7 +153,7 @@ func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computat
 				return err
 			}
 			// A damaged object is neither uploaded nor kept from a fetch.
-			if ok && w.Store.HoldsOutputs(rec.Outputs) && w.hasObjects(ctx, rec) {
+			if ok && w.hasObjects(ctx, rec) {
 				recs = append(recs, rec)
 			} else {
 				elsewhere = append(elsewhere, c.Signature)

@@ -670,8 +670,10 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 		// record's time is in doubt, and Store.Check rehashes it.
 		rec.Time = time.Now().UTC()
 		err := w.WithIndex(ctx, func(ix *index.Index) error {
-			if !w.Store.HoldsOutputs(rec.Outputs) {
-				return errCollected
+			for _, o := range rec.Outputs {
+				if !w.Store.HoldsOutput(o.ContentID, o.Dir) {
+					return errCollected
+				}
 			}
 			return ix.Batch(func(b *index.Batch) error {
 				if err := b.Put(rec); err != nil {

@@ -95,7 +95,7 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *index.Index, hist *bran
 	}
 	var damaged []string
 	if ok {
-		ok, damaged = w.checkObjects(ctx, rec)
+		ok, damaged = w.checkObjects(ctx, rec, false)
 		row.objectsLost = !ok
 	}
 	if !ok {
@@ -190,24 +190,34 @@ func (w *Workspace) lostStatus(ctx context.Context, ix *index.Index, row StageSt
 	return row, nil, nil
 }
 
-// hasObjects reports whether every object of rec is in the local store,
-// whole (see checkObjects).
+// hasObjects reports whether the local store holds every object of rec,
+// whole: every file of a folder too (see checkObjects).
 func (w *Workspace) hasObjects(ctx context.Context, rec *signature.Record) bool {
-	present, _ := w.checkObjects(ctx, rec)
+	present, _ := w.checkObjects(ctx, rec, true)
 	return present
 }
 
-// checkObjects reports whether every object of rec is in the local store
-// and still holds what was stored, and which outputs had a damaged object.
-// A damaged object is never served: it is quarantined, as git dds fsck
-// --repair does, and said so on stderr, once, since it is gone after.
-// Folders are looked into file by file in Hardlink mode only: copies
-// placed in the working tree cannot reach the store's objects.
-func (w *Workspace) checkObjects(ctx context.Context, rec *signature.Record) (present bool, damaged []string) {
+// checkObjects reports whether the local store holds every object of rec
+// and each still holds what was stored, and which outputs had a damaged
+// object. A damaged object is never served: it is quarantined, as git dds
+// fsck --repair does, and said so on stderr, once, since it is gone after.
+// A folder's files are checked for damage in Hardlink mode only: copies
+// placed in the working tree cannot reach the store's objects. In the
+// other modes, allFiles makes sure that the store holds each of them
+// (Store.HoldsOutput); without it, the folder's manifest stands for its
+// files. Status takes that cheap path: it looks at every stage on every
+// call, and reading every manifest and every file's object doubled the
+// time of a status over copy-mode folders. A file lost from under its
+// manifest then shows when the output is placed.
+func (w *Workspace) checkObjects(ctx context.Context, rec *signature.Record, allFiles bool) (present bool, damaged []string) {
 	present = true
 	for _, o := range rec.Outputs {
 		if o.Dir && w.Link != store.Hardlink {
-			present = present && w.Store.Has(o.ContentID)
+			if allFiles {
+				present = present && w.Store.HoldsOutput(o.ContentID, o.Dir)
+			} else {
+				present = present && w.Store.Has(o.ContentID)
+			}
 			continue
 		}
 		err := w.Store.Check(ctx, o.ContentID, o.Size, o.Dir, rec.Time)
