@@ -8,10 +8,11 @@ import (
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/history"
 	"github.com/git-dds/git-dds/internal/hooks"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -80,10 +81,10 @@ func exitCode(err error) int {
 		return exitAnswerNo
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
-		errors.Is(err, sigindex.ErrInput), errors.Is(err, workspace.ErrMergeConflict), errors.As(err, &target),
+		errors.Is(err, signature.ErrInput), errors.Is(err, workspace.ErrMergeConflict), errors.As(err, &target),
 		errors.Is(err, remote.ErrNoRemote), errors.Is(err, remote.ErrConfig), errors.Is(err, gitref.ErrTeamConfig), errors.Is(err, hooks.ErrHooksInTree):
 		return exitInput
-	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, sigindex.ErrBusy):
+	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, index.ErrBusy):
 		return exitEnvironment
 	default:
 		return exitEnvironment

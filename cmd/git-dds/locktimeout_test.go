@@ -33,7 +33,7 @@ func FuzzParseLockTimeout(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		got, err := parseLockTimeout(in)
 		if err == nil && got == 0 {
-			t.Fatalf("parseLockTimeout(%q) = 0, which sigindex reads as its default", in)
+			t.Fatalf("parseLockTimeout(%q) = 0, which the index reads as its default", in)
 		}
 	})
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
-	"github.com/git-dds/git-dds/internal/sigindex"
 )
 
 type lsOptions struct {
@@ -39,7 +39,7 @@ func runLs(ctx context.Context, g *globalOptions, opts *lsOptions) error {
 	}
 	refName := fullRefName(ws.Repo, opts.ref)
 	saved := func(ref string) (ns *namespace.Namespace, ok bool, err error) {
-		err = ws.WithIndexRead(ctx, func(ix *sigindex.Index) error {
+		err = ws.WithIndexRead(ctx, func(ix *index.Index) error {
 			ns, ok, err = namespace.Saved(ix, ws.Repo, refName)
 			return err
 		})

@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/gitref"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/store"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
@@ -160,7 +160,7 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*workspace.Workspa
 		}
 		ws.Store.SetDurable(durable)
 	}
-	ws.IndexOptions = sigindex.Options{Notify: func(msg string) { fmt.Fprintln(opts.stderr, "git dds: "+msg) }}
+	ws.IndexOptions = index.Options{Notify: func(msg string) { fmt.Fprintln(opts.stderr, "git dds: "+msg) }}
 	if v := repo.ConfigValue("dds", "lockTimeout"); v != "" {
 		wait, err := parseLockTimeout(v)
 		if err != nil {
@@ -186,7 +186,7 @@ func parseLockTimeout(v string) (time.Duration, error) {
 		return 0, fmt.Errorf("git config dds.lockTimeout is %q; it takes a number of milliseconds, 0 or more", v)
 	}
 	if ms == 0 {
-		return -1, nil // sigindex.Options: a negative wait means none
+		return -1, nil // index.Options: a negative wait means none
 	}
 	if ms > math.MaxInt64/int(time.Millisecond) {
 		return math.MaxInt64, nil // longer than anyone waits

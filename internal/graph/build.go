@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/git-dds/git-dds/internal/pipeline"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -118,11 +118,11 @@ func upstreamOf(p *pipeline.Pipeline, name string) []string {
 }
 
 // costOf is what a computation wrote and took.
-func costOf(rec *sigindex.Record) string {
+func costOf(rec *signature.Record) string {
 	return fmt.Sprintf("%s · %s", workspace.HumanBytes(recordBytes(rec)), workspace.HumanDuration(rec.Duration))
 }
 
-func recordBytes(rec *sigindex.Record) int64 {
+func recordBytes(rec *signature.Record) int64 {
 	var n int64
 	for _, o := range rec.Outputs {
 		n += o.Size
@@ -131,7 +131,7 @@ func recordBytes(rec *sigindex.Record) int64 {
 }
 
 // provenance says where and when a computation was made.
-func provenance(rec *sigindex.Record) string {
+func provenance(rec *signature.Record) string {
 	where := "before the first commit"
 	if rec.Commit != "" {
 		where = "at commit " + shortCommit(rec.Commit)

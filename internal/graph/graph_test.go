@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/git-dds/git-dds/internal/pipeline"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -341,10 +341,10 @@ func TestFromStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	when := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
-	rec := &sigindex.Record{Signature: strings.Repeat("c", 64), Commit: strings.Repeat("d", 40), Time: when,
-		Duration: 1500 * time.Millisecond, Outputs: []sigindex.Output{{Path: "out/clean.csv", Size: 4200}}}
-	last := &sigindex.Record{Signature: strings.Repeat("e", 64), Time: when, Duration: 2 * time.Second,
-		Outputs: []sigindex.Output{{Path: "out/model.bin", Size: 1_200_000}}}
+	rec := &signature.Record{Signature: strings.Repeat("c", 64), Commit: strings.Repeat("d", 40), Time: when,
+		Duration: 1500 * time.Millisecond, Outputs: []signature.Output{{Path: "out/clean.csv", Size: 4200}}}
+	last := &signature.Record{Signature: strings.Repeat("e", 64), Time: when, Duration: 2 * time.Second,
+		Outputs: []signature.Output{{Path: "out/model.bin", Size: 1_200_000}}}
 	rows := []workspace.StageStatus{
 		{Name: "clean", State: workspace.Modified, Signature: rec.Signature, Outputs: []string{"out/clean.csv"}, Record: rec, Edited: []string{"out/clean.csv"}},
 		{Name: "train", State: workspace.Stale, Outputs: []string{"out/model.bin"}, Last: last, Why: []string{"upstream stage clean changed"}},

@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -44,12 +45,12 @@ type Computation struct {
 	Commit    string `json:"commit"` // HEAD when first computed; empty before the first commit
 	// FirstCommit is the oldest commit of the branch's history whose tree
 	// gives the stage this signature; empty when none does (yet).
-	FirstCommit string            `json:"first_commit"`
-	Time        time.Time         `json:"time"`
-	Seconds     float64           `json:"seconds"`
-	Bytes       int64             `json:"bytes"`
-	Host        string            `json:"host"`
-	Outputs     []sigindex.Output `json:"outputs"`
+	FirstCommit string             `json:"first_commit"`
+	Time        time.Time          `json:"time"`
+	Seconds     float64            `json:"seconds"`
+	Bytes       int64              `json:"bytes"`
+	Host        string             `json:"host"`
+	Outputs     []signature.Output `json:"outputs"`
 	// Changed and Why say what differs from the next older computation
 	// listed; both are empty for the oldest.
 	Changed []string `json:"changed"`
@@ -104,8 +105,8 @@ func Read(ctx context.Context, ws *workspace.Workspace, target string, opts Opti
 		}
 	}
 
-	var records []*sigindex.Record
-	err = ws.WithIndex(ctx, func(ix *sigindex.Index) error {
+	var records []*signature.Record
+	err = ws.WithIndex(ctx, func(ix *index.Index) error {
 		name := log.Stage
 		if name == "" {
 			// A stage dds.yaml no longer declares still has its lineage.
@@ -141,7 +142,7 @@ func Read(ctx context.Context, ws *workspace.Workspace, target string, opts Opti
 		return committed || sig == current
 	}
 
-	var listed []*sigindex.Record
+	var listed []*signature.Record
 	for _, rec := range records {
 		if log.Path != "" && !produces(rec, log.Path) {
 			continue
@@ -163,8 +164,8 @@ func Read(ctx context.Context, ws *workspace.Workspace, target string, opts Opti
 		}
 		if i+1 < len(listed) {
 			older := listed[i+1]
-			c.Changed = append(c.Changed, sigindex.Changed(older.Inputs, rec.Inputs)...)
-			c.Why = append(c.Why, sigindex.Describe(older.Inputs, rec.Inputs)...)
+			c.Changed = append(c.Changed, signature.Changed(older.Inputs, rec.Inputs)...)
+			c.Why = append(c.Why, signature.Describe(older.Inputs, rec.Inputs)...)
 		}
 		log.Computations = append(log.Computations, c)
 	}
@@ -172,7 +173,7 @@ func Read(ctx context.Context, ws *workspace.Workspace, target string, opts Opti
 }
 
 // produces reports whether rec wrote p, itself or inside a folder output.
-func produces(rec *sigindex.Record, p string) bool {
+func produces(rec *signature.Record, p string) bool {
 	for _, o := range rec.Outputs {
 		if o.Path == p || strings.HasPrefix(p, o.Path+"/") {
 			return true
@@ -208,7 +209,7 @@ func repoPath(root, cwd, target string) string {
 // files the stage and its upstream stages read.
 type walker struct {
 	repo      *gitref.Repo
-	env       sigindex.Env
+	env       signature.Env
 	stage     string
 	pipelines map[string]*pipeline.Pipeline // dds.yaml blob id → pipeline; nil when it does not parse
 	sigs      map[string]string             // inputs key → signature; "" when it does not evaluate
@@ -309,9 +310,9 @@ func inputsKey(tree gitref.Tree, p *pipeline.Pipeline, yamlID string, closure []
 // lastSignature computes the signature of the last stage of closure, ""
 // when the commit's pipeline does not evaluate (a dep or params key
 // missing).
-func lastSignature(tree gitref.Tree, p *pipeline.Pipeline, closure []*pipeline.Stage, env sigindex.Env) (string, error) {
+func lastSignature(tree gitref.Tree, p *pipeline.Pipeline, closure []*pipeline.Stage, env signature.Env) (string, error) {
 	views, err := namespace.Signatures(p, closure, tree, env, nil)
-	if errors.Is(err, sigindex.ErrInput) {
+	if errors.Is(err, signature.ErrInput) {
 		return "", nil
 	}
 	if err != nil || len(views) == 0 {

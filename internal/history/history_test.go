@@ -3,7 +3,7 @@ package history
 import (
 	"testing"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 func TestRepoPath(t *testing.T) {
@@ -28,7 +28,7 @@ func TestRepoPath(t *testing.T) {
 }
 
 func TestProduces(t *testing.T) {
-	rec := &sigindex.Record{Outputs: []sigindex.Output{{Path: "out/model", Dir: true}, {Path: "out/clean.csv"}}}
+	rec := &signature.Record{Outputs: []signature.Output{{Path: "out/model", Dir: true}, {Path: "out/clean.csv"}}}
 	tests := map[string]bool{
 		"out/clean.csv":    true,
 		"out/model":        true,

@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -136,14 +137,14 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	}
 	saved := h.savedNamespace(ctx, ref)
 	previous := h.previousNamespace(ctx, loader, saved, previousRev)
-	var bind func(ix *sigindex.Index) error
+	var bind func(ix *index.Index) error
 	if ref != "" && commit != "" {
 		// The branch is bound to what its commit records, which differs
 		// from the working tree's view only when an input is uncommitted.
 		committed, err := loader.Committed(ctx, view, commit)
 		if err == nil {
 			if ns := namespace.FromView(ref, committed); saved == nil || !saved.Equal(ns) {
-				bind = func(ix *sigindex.Index) error { return h.save(ix, ns) }
+				bind = func(ix *index.Index) error { return h.save(ix, ns) }
 			}
 		}
 	}
@@ -193,7 +194,7 @@ func (h *Handler) savedNamespace(ctx context.Context, ref string) *namespace.Nam
 		return nil
 	}
 	var saved *namespace.Namespace
-	_ = h.WS.WithIndexRead(ctx, func(ix *sigindex.Index) error {
+	_ = h.WS.WithIndexRead(ctx, func(ix *index.Index) error {
 		ns, ok, err := namespace.Saved(ix, h.WS.Repo, ref)
 		if ok {
 			saved = ns
@@ -224,8 +225,8 @@ func (h *Handler) previousNamespace(ctx context.Context, loader *namespace.Loade
 	return namespace.FromView("", view)
 }
 
-func (h *Handler) save(ix *sigindex.Index, ns *namespace.Namespace) error {
-	return ix.Batch(func(b *sigindex.Batch) error { return namespace.Save(b, h.WS.Repo, ns) })
+func (h *Handler) save(ix *index.Index, ns *namespace.Namespace) error {
+	return ix.Batch(func(b *index.Batch) error { return namespace.Save(b, h.WS.Repo, ns) })
 }
 
 // report prints one summary line, and nothing when nothing happened. The
@@ -503,7 +504,7 @@ func (h *Handler) pushedComputations(ctx context.Context, loader *namespace.Load
 		}
 		var saved *namespace.Namespace
 		if strings.HasPrefix(p.LocalRef, "refs/heads/") {
-			err := h.WS.WithIndex(ctx, func(ix *sigindex.Index) error {
+			err := h.WS.WithIndex(ctx, func(ix *index.Index) error {
 				ns, ok, err := namespace.Saved(ix, h.WS.Repo, p.LocalRef)
 				if ok && ns.Commit == p.LocalSHA {
 					saved = ns
@@ -544,7 +545,7 @@ type unreadableTip struct {
 // params files), as opposed to one of the machine.
 func isInputError(err error) bool {
 	var yamlErr *pipeline.Error
-	return errors.As(err, &yamlErr) || errors.Is(err, sigindex.ErrInput)
+	return errors.As(err, &yamlErr) || errors.Is(err, signature.ErrInput)
 }
 
 // refName is a pushed ref as a user names it.

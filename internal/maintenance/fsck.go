@@ -11,7 +11,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
@@ -21,7 +22,7 @@ const (
 	CorruptObject = "corrupt-object" // its bytes no longer hash to its id, or cannot be read
 	MissingObject = "missing-object" // a record needs it and the store does not hold it
 	BadManifest   = "bad-manifest"   // a folder output's manifest does not decode
-	BadRecord     = "bad-record"     // a record fails the checks of sigindex.CheckRecord: not written by git dds
+	BadRecord     = "bad-record"     // a record fails the checks of signature.CheckRecord: not written by git dds
 	DamagedIndex  = "damaged-index"  // the index cannot be read
 )
 
@@ -101,7 +102,7 @@ func Fsck(ctx context.Context, ws *workspace.Workspace, opts FsckOptions) (*Fsck
 	if opts.Repair {
 		withIndex = ws.WithIndex
 	}
-	err = withIndex(ctx, func(ix *sigindex.Index) error {
+	err = withIndex(ctx, func(ix *index.Index) error {
 		check := newRecordCheck(ws.Store, objects)
 		if err := ix.ForEach(check.record); err != nil {
 			return err
@@ -118,7 +119,7 @@ func Fsck(ctx context.Context, ws *workspace.Workspace, opts FsckOptions) (*Fsck
 		}
 		return dropRecords(ix, check.broken, rep.Repaired)
 	})
-	if errors.Is(err, sigindex.ErrCorruptIndex) {
+	if errors.Is(err, index.ErrCorruptIndex) {
 		err = damagedIndex(ctx, ws, err, objects, rep, opts)
 	}
 	if err != nil {
@@ -168,7 +169,7 @@ func damagedIndex(ctx context.Context, ws *workspace.Workspace, cause error, obj
 	if !opts.Repair {
 		return nil
 	}
-	moved, err := moveIndexAside(ctx, ws.Repo.DDSDir(), ws.IndexOptions)
+	moved, err := index.MoveAside(ctx, ws.Repo.DDSDir(), ws.IndexOptions)
 	if err != nil {
 		return err
 	}
@@ -179,7 +180,7 @@ func damagedIndex(ctx context.Context, ws *workspace.Workspace, cause error, obj
 		return err
 	}
 	// Opening creates the empty index, and proves it works.
-	return ws.WithIndex(ctx, func(*sigindex.Index) error { return nil })
+	return ws.WithIndex(ctx, func(*index.Index) error { return nil })
 }
 
 func quarantineDir(ws *workspace.Workspace) string {
@@ -197,7 +198,7 @@ func quarantineAll(ws *workspace.Workspace, objects *verified, repaired *Repair)
 }
 
 // dropRecords deletes the records of broken, a few hundred per batch.
-func dropRecords(ix *sigindex.Index, broken map[string]RecordRef, repaired *Repair) error {
+func dropRecords(ix *index.Index, broken map[string]RecordRef, repaired *Repair) error {
 	refs := make([]RecordRef, 0, len(broken))
 	for _, r := range broken {
 		refs = append(refs, r)
@@ -212,10 +213,10 @@ func dropRecords(ix *sigindex.Index, broken map[string]RecordRef, repaired *Repa
 
 // deleteRecords removes refs from the index in batches small enough for
 // one transaction.
-func deleteRecords(ix *sigindex.Index, refs []RecordRef) error {
+func deleteRecords(ix *index.Index, refs []RecordRef) error {
 	const perBatch = 500
 	for chunk := range slices.Chunk(refs, perBatch) {
-		err := ix.Batch(func(b *sigindex.Batch) error {
+		err := ix.Batch(func(b *index.Batch) error {
 			for _, r := range chunk {
 				if err := b.Delete(r.Signature); err != nil {
 					return err
@@ -340,12 +341,12 @@ func newRecordCheck(st *store.Store, objects *verified) *recordCheck {
 	return &recordCheck{store: st, objects: objects, referenced: map[string]bool{}, broken: map[string]RecordRef{}}
 }
 
-func (c *recordCheck) record(rec *sigindex.Record) error {
+func (c *recordCheck) record(rec *signature.Record) error {
 	c.records++
 	// A record that names a path outside the repository, or an ill-formed
 	// object, came from outside git dds (an index edited, a shared store's
 	// index copied in): nothing it says is followed.
-	if err := sigindex.CheckRecord(rec); err != nil {
+	if err := signature.CheckRecord(rec); err != nil {
 		c.report(rec, Problem{Kind: BadRecord, Message: err.Error()})
 		return nil
 	}
@@ -370,7 +371,7 @@ func (c *recordCheck) record(rec *sigindex.Record) error {
 
 // object checks one object rec needs at path, and tells whether it is
 // whole.
-func (c *recordCheck) object(rec *sigindex.Record, path, id string) bool {
+func (c *recordCheck) object(rec *signature.Record, path, id string) bool {
 	c.referenced[id] = true
 	if why, bad := c.objects.corrupt[id]; bad {
 		c.report(rec, Problem{Kind: CorruptObject, Output: path, Object: id, Message: path + ": " + why})
@@ -385,7 +386,7 @@ func (c *recordCheck) object(rec *sigindex.Record, path, id string) bool {
 	return true
 }
 
-func (c *recordCheck) report(rec *sigindex.Record, p Problem) {
+func (c *recordCheck) report(rec *signature.Record, p Problem) {
 	p.Stage, p.Signature = rec.Stage, rec.Signature
 	c.problems = append(c.problems, p)
 	c.broken[rec.Signature] = refOf(rec)

@@ -2,17 +2,17 @@ package maintenance
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"time"
 
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -88,7 +88,7 @@ func gc(ctx context.Context, ws *workspace.Workspace, opts GCOptions, started ti
 			"whose refs gc cannot see: it also keeps every branch namespace their hooks saved, but what only their other commits need goes",
 			ws.Repo.DDSDir()))
 	}
-	err = ws.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err = ws.WithIndex(ctx, func(ix *index.Index) error {
 		if shared {
 			if err := savedNamespaces(ix, keep); err != nil {
 				return err
@@ -144,17 +144,17 @@ func keptSignatures(ctx context.Context, ws *workspace.Workspace, opts GCOptions
 // failure to read the repository.
 func isPipelineError(err error) bool {
 	var yamlErr *pipeline.Error
-	return errors.As(err, &yamlErr) || errors.Is(err, sigindex.ErrInput)
+	return errors.As(err, &yamlErr) || errors.Is(err, signature.ErrInput)
 }
 
 // collect decides and deletes; it runs under the index.
-func collect(ctx context.Context, ws *workspace.Workspace, ix *sigindex.Index, keep map[string]bool, started time.Time, rep *GCReport) error {
+func collect(ctx context.Context, ws *workspace.Workspace, ix *index.Index, keep map[string]bool, started time.Time, rep *GCReport) error {
 	needed := newNeededObjects(ws.Store)
 	placed, err := placedOutputs(ix, needed)
 	if err != nil {
 		return err
 	}
-	err = ix.ForEach(func(rec *sigindex.Record) error {
+	err = ix.ForEach(func(rec *signature.Record) error {
 		if !keep[rec.Signature] && !placed.holds(rec) {
 			rep.DroppedRecords = append(rep.DroppedRecords, refOf(rec))
 			return nil
@@ -222,10 +222,10 @@ func collect(ctx context.Context, ws *workspace.Workspace, ix *sigindex.Index, k
 }
 
 // placedSet is what the working trees hold: output path → content id,
-// from the notes run leaves when it places an output.
+// from the notes git dds leaves when it places an output.
 type placedSet map[string]map[string]bool
 
-func (p placedSet) holds(rec *sigindex.Record) bool {
+func (p placedSet) holds(rec *signature.Record) bool {
 	for _, o := range rec.Outputs {
 		if p[o.Path][o.ContentID] {
 			return true
@@ -237,12 +237,10 @@ func (p placedSet) holds(rec *sigindex.Record) bool {
 // placedOutputs reads every working tree's notes, and marks the objects
 // they name as needed: nothing placed in a working tree disappears from
 // under its user, even when no kept commit needs it.
-func placedOutputs(ix *sigindex.Index, needed *neededObjects) (placedSet, error) {
+func placedOutputs(ix *index.Index, needed *neededObjects) (placedSet, error) {
 	placed := placedSet{}
-	err := ix.ScanRaw(placedPrefix, func(key string, val []byte) error {
-		path, ok := placedPath(key)
-		var note placedNote
-		if !ok || json.Unmarshal(val, &note) != nil || note.ContentID == "" {
+	err := ix.AllPlaced(func(path string, note index.Placed) error {
+		if note.ContentID == "" {
 			return nil // a note is a cache: one that does not decode names nothing
 		}
 		if placed[path] == nil {
@@ -258,12 +256,8 @@ func placedOutputs(ix *sigindex.Index, needed *neededObjects) (placedSet, error)
 // savedNamespaces keeps the signatures of every branch namespace saved in
 // the index, by this clone's hooks or by those of another clone sharing the
 // store.
-func savedNamespaces(ix *sigindex.Index, keep map[string]bool) error {
-	return ix.ScanRaw(namespacePrefix, func(_ string, val []byte) error {
-		var ns namespace.Namespace
-		if json.Unmarshal(val, &ns) != nil {
-			return nil // derived data: one that does not decode names nothing
-		}
+func savedNamespaces(ix *index.Index, keep map[string]bool) error {
+	return namespace.ForEachSaved(ix, func(ns *namespace.Namespace) error {
 		for _, a := range ns.Artifacts {
 			keep[a.Signature] = true
 		}

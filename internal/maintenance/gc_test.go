@@ -12,8 +12,9 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -198,7 +199,7 @@ func TestGCKeeps(t *testing.T) {
 	}
 }
 
-func countRecords(recs map[string][]*sigindex.Record) int {
+func countRecords(recs map[string][]*signature.Record) int {
 	n := 0
 	for _, rs := range recs {
 		n += len(rs)
@@ -287,7 +288,7 @@ func TestGCBesideARun(t *testing.T) {
 	}
 	// Hold the index, then let the command finish: the run stores gen's
 	// output, then waits for the index, and gc goes first.
-	ix, err := sigindex.Open(ctx, r.ws.Repo.DDSDir(), sigindex.Options{})
+	ix, err := index.Open(ctx, r.ws.Repo.DDSDir(), index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

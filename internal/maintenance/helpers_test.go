@@ -10,8 +10,9 @@ import (
 	"testing"
 
 	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
@@ -155,11 +156,11 @@ func (r *testRepo) states() map[string]workspace.State {
 }
 
 // records gives every record of the index, by stage.
-func (r *testRepo) records() map[string][]*sigindex.Record {
+func (r *testRepo) records() map[string][]*signature.Record {
 	r.t.Helper()
-	recs := map[string][]*sigindex.Record{}
-	err := r.ws.WithIndex(context.Background(), func(ix *sigindex.Index) error {
-		return ix.ForEach(func(rec *sigindex.Record) error {
+	recs := map[string][]*signature.Record{}
+	err := r.ws.WithIndex(context.Background(), func(ix *index.Index) error {
+		return ix.ForEach(func(rec *signature.Record) error {
 			recs[rec.Stage] = append(recs[rec.Stage], rec)
 			return nil
 		})
@@ -171,11 +172,11 @@ func (r *testRepo) records() map[string][]*sigindex.Record {
 }
 
 // output gives the record of stage's output path in the current view.
-func (r *testRepo) output(stage string) sigindex.Output {
+func (r *testRepo) output(stage string) signature.Output {
 	r.t.Helper()
 	sv, _ := r.view(namespace.WorktreeRev).Stage(stage)
-	var out sigindex.Output
-	err := r.ws.WithIndex(context.Background(), func(ix *sigindex.Index) error {
+	var out signature.Output
+	err := r.ws.WithIndex(context.Background(), func(ix *index.Index) error {
 		rec, ok, err := ix.Get(sv.Signature)
 		if !ok || err != nil {
 			r.t.Fatalf("stage %s has no record (%v)", stage, err)

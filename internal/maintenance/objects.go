@@ -6,9 +6,8 @@ package maintenance
 
 import (
 	"sort"
-	"strings"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -18,7 +17,7 @@ type RecordRef struct {
 	Signature string `json:"signature"`
 }
 
-func refOf(rec *sigindex.Record) RecordRef {
+func refOf(rec *signature.Record) RecordRef {
 	return RecordRef{Stage: rec.Stage, Signature: rec.Signature}
 }
 
@@ -65,27 +64,4 @@ func (n *neededObjects) add(id string, dir bool) {
 	for _, f := range files {
 		n.ids[f] = true
 	}
-}
-
-// placedNote is what the run package remembers of an output it put in a
-// working tree, under the raw key "wt/<worktree>/<path>"; only the fields
-// that name content matter here.
-type placedNote struct {
-	ContentID string `json:"content_id"`
-	Dir       bool   `json:"dir,omitempty"`
-}
-
-const placedPrefix = "wt/"
-
-// namespacePrefix opens the raw keys of saved branch namespaces.
-const namespacePrefix = "ns/"
-
-// placedPath gives the output path of a note's raw key.
-func placedPath(key string) (string, bool) {
-	rest, ok := strings.CutPrefix(key, placedPrefix)
-	if !ok {
-		return "", false
-	}
-	_, path, ok := strings.Cut(rest, "/")
-	return path, ok && path != ""
 }

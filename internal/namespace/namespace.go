@@ -2,16 +2,14 @@ package namespace
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 
-	"github.com/zeebo/blake3"
-
 	"github.com/git-dds/git-dds/internal/gitref"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // Artifact is one output path of a namespace.
@@ -47,25 +45,20 @@ func (ns *Namespace) Equal(other *Namespace) bool {
 	return ns.Ref == other.Ref && ns.Commit == other.Commit && slices.Equal(ns.Artifacts, other.Artifacts)
 }
 
-// key scopes a ref's namespace to its repository: clones that share one
-// store (git config dds.dir) each have their own refs/heads/main.
-func key(repo *gitref.Repo, ref string) string {
-	sum := blake3.Sum256([]byte(repo.CommonDir))
-	return "ns/" + hex.EncodeToString(sum[:8]) + "/" + ref
-}
-
-// Save binds ref to ns in the index.
-func Save(b *sigindex.Batch, repo *gitref.Repo, ns *Namespace) error {
+// Save binds ref to ns in the index, for ns's repository only: clones that
+// share one store (git config dds.dir) each have their own
+// refs/heads/main.
+func Save(b *index.Batch, repo *gitref.Repo, ns *Namespace) error {
 	raw, err := json.Marshal(ns)
 	if err != nil {
 		return fmt.Errorf("encoding the namespace of %s: %w", ns.Ref, err)
 	}
-	return b.PutRaw(key(repo, ns.Ref), raw)
+	return b.PutNamespace(repo.CommonDir, ns.Ref, raw)
 }
 
 // Saved returns the namespace last bound to ref, if any.
-func Saved(ix *sigindex.Index, repo *gitref.Repo, ref string) (*Namespace, bool, error) {
-	raw, ok, err := ix.GetRaw(key(repo, ref))
+func Saved(ix *index.Index, repo *gitref.Repo, ref string) (*Namespace, bool, error) {
+	raw, ok, err := ix.Namespace(repo.CommonDir, ref)
 	if err != nil || !ok {
 		return nil, false, err
 	}
@@ -77,10 +70,23 @@ func Saved(ix *sigindex.Index, repo *gitref.Repo, ref string) (*Namespace, bool,
 	return &ns, true, nil
 }
 
+// ForEachSaved calls fn with every namespace saved in the index, by this
+// clone's hooks or by those of another clone sharing the store. One that
+// does not decode is derived data, and names nothing: it is skipped.
+func ForEachSaved(ix *index.Index, fn func(*Namespace) error) error {
+	return ix.ForEachNamespace(func(raw []byte) error {
+		var ns Namespace
+		if json.Unmarshal(raw, &ns) != nil {
+			return nil
+		}
+		return fn(&ns)
+	})
+}
+
 // ForRef returns the namespace of ref at its current tip: the saved one
 // when it still reflects the tip, else one computed from the tip's tree (a
 // fetch or git update-ref moves a tip without any hook).
-func ForRef(ctx context.Context, repo *gitref.Repo, saved func(ref string) (*Namespace, bool, error), ref string, env sigindex.Env) (*Namespace, *View, error) {
+func ForRef(ctx context.Context, repo *gitref.Repo, saved func(ref string) (*Namespace, bool, error), ref string, env signature.Env) (*Namespace, *View, error) {
 	commit, err := repo.Resolve(ref)
 	if err != nil {
 		return nil, nil, err

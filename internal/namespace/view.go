@@ -12,7 +12,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/pipeline"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // WorktreeRev names the working tree where a revision is expected.
@@ -22,7 +22,7 @@ const WorktreeRev = "WORKTREE"
 type StageView struct {
 	Stage     *pipeline.Stage
 	Signature string
-	Inputs    []sigindex.Input
+	Inputs    []signature.Input
 }
 
 // View is every stage's signature in one tree.
@@ -49,7 +49,7 @@ var ErrNoPipeline = errors.New("no dds.yaml")
 
 // Load evaluates the pipeline of rev ("" or WorktreeRev for the working
 // tree as the next commit would record it).
-func Load(ctx context.Context, repo *gitref.Repo, rev string, env sigindex.Env) (*View, error) {
+func Load(ctx context.Context, repo *gitref.Repo, rev string, env signature.Env) (*View, error) {
 	return NewLoader(repo, env).Load(ctx, rev)
 }
 
@@ -58,7 +58,7 @@ func Load(ctx context.Context, repo *gitref.Repo, rev string, env sigindex.Env) 
 // meets the same file again and again.
 type Loader struct {
 	repo   *gitref.Repo
-	env    sigindex.Env
+	env    signature.Env
 	parsed map[string]*pipeline.Pipeline // by dds.yaml blob id
 
 	// WorktreeChecked, when set, is called as soon as the working tree's
@@ -69,7 +69,7 @@ type Loader struct {
 }
 
 // NewLoader prepares evaluations of repo's revisions.
-func NewLoader(repo *gitref.Repo, env sigindex.Env) *Loader {
+func NewLoader(repo *gitref.Repo, env signature.Env) *Loader {
 	return &Loader{repo: repo, env: env, parsed: map[string]*pipeline.Pipeline{}}
 }
 
@@ -258,7 +258,7 @@ func validate(repo *gitref.Repo, tree gitref.Tree, p *pipeline.Pipeline) error {
 
 // Evaluate computes every stage's signature in topological order, each
 // stage seeing its upstream stages' signatures.
-func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env sigindex.Env) ([]StageView, error) {
+func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env signature.Env) ([]StageView, error) {
 	return Signatures(p, p.Stages, tree, env, nil)
 }
 
@@ -268,9 +268,9 @@ func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env sigindex.Env) ([]Stage
 // through. A stage for which unknown reports true gets no signature, and
 // so does every stage that reads from one without a signature: only a run
 // can tell what they will be.
-func Signatures(p *pipeline.Pipeline, stages []*pipeline.Stage, tree gitref.Tree, env sigindex.Env, unknown func(*pipeline.Stage) bool) ([]StageView, error) {
+func Signatures(p *pipeline.Pipeline, stages []*pipeline.Stage, tree gitref.Tree, env signature.Env, unknown func(*pipeline.Stage) bool) ([]StageView, error) {
 	sigs := make(map[string]string, len(stages))
-	eval := sigindex.NewEvaluator(tree, p.ProducerName, env)
+	eval := signature.NewEvaluator(tree, p.ProducerName, env)
 	out := make([]StageView, 0, len(stages))
 	for _, st := range stages {
 		if unknown != nil && (unknown(st) || slices.ContainsFunc(p.Upstream(st), func(up *pipeline.Stage) bool { return sigs[up.Name] == "" })) {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/zeebo/blake3"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -188,9 +188,9 @@ func (r *Remote) forgetAll(ctx context.Context, local Local) error {
 	if err := r.forgetMarks(local); err != nil {
 		return err
 	}
-	var keys []string
-	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
-		return ix.ScanRaw(r.cache, func(key string, _ []byte) error {
+	var keys []index.RemoteKey
+	err := local.WithIndex(ctx, func(ix *index.Index) error {
+		return ix.RemoteKeys(r.cacheID, func(key index.RemoteKey) error {
 			keys = append(keys, key)
 			return nil
 		})
@@ -198,5 +198,5 @@ func (r *Remote) forgetAll(ctx context.Context, local Local) error {
 	if err != nil {
 		return err
 	}
-	return inBatches(ctx, local, keys, (*sigindex.Batch).DeleteRaw)
+	return inBatches(ctx, local, keys, (*index.Batch).ForgetRemoteHolds)
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/zeebo/blake3"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -30,9 +30,8 @@ type Remote struct {
 	Config
 	backend Backend
 	// cacheID names what this clone remembers of the remote: one per URL
-	// and endpoint, so two names for one bucket share it. cache prefixes
-	// its index keys.
-	cacheID, cache string
+	// and endpoint, so two names for one bucket share it.
+	cacheID string
 	// Jobs is how many transfers run at once.
 	Jobs int
 	// LeaseTTL is how long a lease holds without being refreshed.
@@ -44,7 +43,7 @@ type Remote struct {
 // transfer.
 type Local struct {
 	Store     *store.Store
-	WithIndex func(ctx context.Context, fn func(ix *sigindex.Index) error) error
+	WithIndex func(ctx context.Context, fn func(ix *index.Index) error) error
 	// Dir is the clone's dds folder, where tree marks live; "" for none.
 	Dir string
 }
@@ -93,7 +92,6 @@ func NewWithBackend(cfg Config, b Backend) *Remote {
 		Config:   cfg,
 		backend:  b,
 		cacheID:  id,
-		cache:    "remote/" + id + "/",
 		Jobs:     DefaultJobs,
 		LeaseTTL: DefaultLeaseTTL,
 	}
@@ -171,8 +169,11 @@ func recordKey(sig string) string { return "records/" + sig }
 func leaseKey(sig string) string  { return "leases/" + sig }
 
 // cacheRecordKey and cacheObjectKey are the index keys saying that the
-// remote was seen holding a record or an object. Nothing in a remote is
-// ever rewritten under the same key with other content, so a key seen
-// once stays true until someone deletes it there.
-func (r *Remote) cacheRecordKey(sig string) string { return r.cache + "r/" + sig }
-func (r *Remote) cacheObjectKey(id string) string  { return r.cache + "o/" + id }
+// remote was seen holding a record or an object.
+func (r *Remote) cacheRecordKey(sig string) index.RemoteKey {
+	return index.RemoteRecord(r.cacheID, sig)
+}
+
+func (r *Remote) cacheObjectKey(id string) index.RemoteKey {
+	return index.RemoteObject(r.cacheID, id)
+}

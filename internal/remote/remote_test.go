@@ -16,7 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -155,10 +156,10 @@ func newClone(t *testing.T) *testClone {
 	}
 	st.SetDurable(false)
 	var mu sync.Mutex
-	return &testClone{dir: dir, local: Local{Store: st, WithIndex: func(ctx context.Context, fn func(ix *sigindex.Index) error) error {
+	return &testClone{dir: dir, local: Local{Store: st, WithIndex: func(ctx context.Context, fn func(ix *index.Index) error) error {
 		mu.Lock()
 		defer mu.Unlock()
-		ix, err := sigindex.Open(ctx, dir, sigindex.Options{})
+		ix, err := index.Open(ctx, dir, index.Options{})
 		if err != nil {
 			return err
 		}
@@ -181,7 +182,7 @@ func newFolderRemote(t *testing.T) (*Remote, string) {
 
 // compute stores a file output and a folder output in c and records them
 // under sig, as run does.
-func (c *testClone) compute(t *testing.T, sig, content string) *sigindex.Record {
+func (c *testClone) compute(t *testing.T, sig, content string) *signature.Record {
 	t.Helper()
 	ctx := context.Background()
 	work := t.TempDir()
@@ -207,11 +208,11 @@ func (c *testClone) compute(t *testing.T, sig, content string) *sigindex.Record 
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &sigindex.Record{Signature: sig, Stage: "s", Host: "h", Time: time.Now().UTC(), Outputs: []sigindex.Output{
+	rec := &signature.Record{Signature: sig, Stage: "s", Host: "h", Time: time.Now().UTC(), Outputs: []signature.Output{
 		{Path: "out.txt", ContentID: fid, Size: fsize},
 		{Path: "parts", ContentID: did, Size: dsize, Dir: true},
 	}}
-	if err := c.local.WithIndex(ctx, func(ix *sigindex.Index) error { return ix.Put(rec) }); err != nil {
+	if err := c.local.WithIndex(ctx, func(ix *index.Index) error { return ix.Put(rec) }); err != nil {
 		t.Fatal(err)
 	}
 	return rec
@@ -234,14 +235,14 @@ func TestPushThenFetch(t *testing.T) {
 	a, b := newClone(t), newClone(t)
 	rec := a.compute(t, sig(1), "hello")
 
-	tr, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{})
+	tr, err := r.Push(ctx, a.local, []*signature.Record{rec}, PushOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(tr.Moved) != 1 || tr.Objects != 4 {
 		t.Fatalf("first push moved %v in %d objects; want the record in 4 (file, manifest, two parts)", tr.Moved, tr.Objects)
 	}
-	tr, err = r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{})
+	tr, err = r.Push(ctx, a.local, []*signature.Record{rec}, PushOptions{})
 	if err != nil || len(tr.Already) != 1 || tr.Objects != 0 {
 		t.Fatalf("second push: %+v, %v; want it already there, nothing sent", tr, err)
 	}
@@ -258,7 +259,7 @@ func TestPushThenFetch(t *testing.T) {
 			t.Errorf("after fetch, b's store lacks %s", o.Path)
 		}
 	}
-	err = b.local.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err = b.local.WithIndex(ctx, func(ix *index.Index) error {
 		got, ok, err := ix.Get(sig(1))
 		if err == nil && (!ok || got.Outputs[1].ContentID != rec.Outputs[1].ContentID) {
 			err = fmt.Errorf("b's index has %+v, %v; want a's record", got, ok)
@@ -272,12 +273,12 @@ func TestPushThenFetch(t *testing.T) {
 
 // pushedOne has clone a compute sig 1 and push it to a folder remote; b is
 // a clone with nothing.
-func pushedOne(t *testing.T) (r *Remote, root string, a, b *testClone, rec *sigindex.Record) {
+func pushedOne(t *testing.T) (r *Remote, root string, a, b *testClone, rec *signature.Record) {
 	t.Helper()
 	r, root = newFolderRemote(t)
 	a, b = newClone(t), newClone(t)
 	rec = a.compute(t, sig(1), "hello")
-	if _, err := r.Push(context.Background(), a.local, []*sigindex.Record{rec}, PushOptions{}); err != nil {
+	if _, err := r.Push(context.Background(), a.local, []*signature.Record{rec}, PushOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return r, root, a, b, rec
@@ -300,7 +301,7 @@ func TestFetchRefusesTamperedObjects(t *testing.T) {
 	if b.local.Store.Has(rec.Outputs[0].ContentID) {
 		t.Error("the tampered object reached the store")
 	}
-	err = b.local.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err = b.local.WithIndex(ctx, func(ix *index.Index) error {
 		if _, ok, err := ix.Get(sig(1)); err != nil || ok {
 			return fmt.Errorf("b's index has the record (%v, %v); a record without its objects must not be written", ok, err)
 		}
@@ -475,7 +476,7 @@ func TestPushSendsNoDamagedObject(t *testing.T) {
 	if err := os.WriteFile(obj, []byte("damaged"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := r.Push(ctx, a.local, []*sigindex.Record{bad, good}, PushOptions{})
+	tr, err := r.Push(ctx, a.local, []*signature.Record{bad, good}, PushOptions{})
 	if !errors.Is(err, store.ErrCorrupt) {
 		t.Fatalf("push of a damaged object: %v; want store.ErrCorrupt", err)
 	}
@@ -523,7 +524,7 @@ func TestFolderRemoteStaysInside(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(root, "objects")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Push(ctx, a.local, []*sigindex.Record{rec}, PushOptions{Again: true}); err == nil {
+	if _, err := r.Push(ctx, a.local, []*signature.Record{rec}, PushOptions{Again: true}); err == nil {
 		t.Error("push through an objects folder linked outside the remote succeeded")
 	}
 	entries, err := os.ReadDir(outside)
@@ -599,7 +600,7 @@ func TestFetchRefusesHostileRecords(t *testing.T) {
 			if !strings.Contains(err.Error(), "remote team") || !strings.Contains(err.Error(), "key records/"+sig(1)) {
 				t.Errorf("the refusal does not name the remote and the key: %v", err)
 			}
-			err = b.local.WithIndex(ctx, func(ix *sigindex.Index) error {
+			err = b.local.WithIndex(ctx, func(ix *index.Index) error {
 				if _, ok, err := ix.Get(sig(1)); err != nil || ok {
 					return fmt.Errorf("the index has the record (%v, %v)", ok, err)
 				}
@@ -632,7 +633,7 @@ func FuzzCheckRecord(f *testing.F) {
 			if o.Path != out && o.Path != "parts" {
 				t.Fatalf("accepted output %q, not asked for", o.Path)
 			}
-			if sigindex.CheckOutputPath(o.Path) != nil || !store.ValidID(o.ContentID) || o.Size < 0 {
+			if signature.CheckOutputPath(o.Path) != nil || !store.ValidID(o.ContentID) || o.Size < 0 {
 				t.Fatalf("accepted output %+v", o)
 			}
 			root := "/repo"

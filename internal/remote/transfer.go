@@ -17,8 +17,9 @@ import (
 
 	"github.com/zeebo/blake3"
 
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/parallel"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -41,9 +42,8 @@ const cacheBatch = 2000
 
 // Remembers reports whether the index remembers the remote holding the
 // record of sig.
-func (r *Remote) Remembers(ix *sigindex.Index, sig string) (bool, error) {
-	_, ok, err := ix.GetRaw(r.cacheRecordKey(sig))
-	return ok, err
+func (r *Remote) Remembers(ix *index.Index, sig string) (bool, error) {
+	return ix.RemoteHolds(r.cacheRecordKey(sig))
 }
 
 // Present reports which of sigs have a record in the remote. What the
@@ -69,7 +69,7 @@ func (r *Remote) Present(ctx context.Context, local Local, sigs []string) (map[s
 	if err != nil {
 		return nil, err
 	}
-	var seen []string
+	var seen []index.RemoteKey
 	for i, sig := range ask {
 		if found[i] {
 			present[sig] = true
@@ -82,14 +82,14 @@ func (r *Remote) Present(ctx context.Context, local Local, sigs []string) (map[s
 // remembered tells which of names the index remembers the remote holding,
 // key giving each name's index key, in one visit to the index (none for no
 // names).
-func (r *Remote) remembered(ctx context.Context, local Local, names []string, key func(string) string) (map[string]bool, error) {
+func (r *Remote) remembered(ctx context.Context, local Local, names []string, key func(string) index.RemoteKey) (map[string]bool, error) {
 	known := make(map[string]bool, len(names))
 	if len(names) == 0 {
 		return known, nil
 	}
-	err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err := local.WithIndex(ctx, func(ix *index.Index) error {
 		for _, name := range names {
-			_, ok, err := ix.GetRaw(key(name))
+			ok, err := ix.RemoteHolds(key(name))
 			if err != nil {
 				return err
 			}
@@ -102,8 +102,8 @@ func (r *Remote) remembered(ctx context.Context, local Local, names []string, ke
 
 // remember notes index keys saying what the remote holds. It is a cache:
 // losing it costs a look-up next time, never a wrong answer.
-func (r *Remote) remember(ctx context.Context, local Local, keys []string) error {
-	return inBatches(ctx, local, keys, func(b *sigindex.Batch, key string) error { return b.PutRaw(key, nil) })
+func (r *Remote) remember(ctx context.Context, local Local, keys []index.RemoteKey) error {
+	return inBatches(ctx, local, keys, (*index.Batch).NoteRemoteHolds)
 }
 
 // forget drops what the index remembers of the remote holding sigs, which
@@ -115,22 +115,33 @@ func (r *Remote) forget(ctx context.Context, local Local, sigs []string) error {
 	if err := r.forgetMarks(local); err != nil {
 		return err
 	}
-	keys := make([]string, len(sigs))
+	keys := make([]index.RemoteKey, len(sigs))
 	for i, sig := range sigs {
 		keys[i] = r.cacheRecordKey(sig)
 	}
-	return inBatches(ctx, local, keys, (*sigindex.Batch).DeleteRaw)
+	return inBatches(ctx, local, keys, (*index.Batch).ForgetRemoteHolds)
+}
+
+// holdsOutputs reports whether st holds every output whole, as
+// Store.HoldsOutput says: a record fetched is kept only then.
+func holdsOutputs(st *store.Store, outs []signature.Output) bool {
+	for _, o := range outs {
+		if !st.HoldsOutput(o.ContentID, o.Dir) {
+			return false
+		}
+	}
+	return true
 }
 
 // inBatches applies op to every key in index transactions small enough
 // for badger (about 600 KiB each).
-func inBatches(ctx context.Context, local Local, keys []string, op func(b *sigindex.Batch, key string) error) error {
+func inBatches(ctx context.Context, local Local, keys []index.RemoteKey, op func(b *index.Batch, key index.RemoteKey) error) error {
 	for len(keys) > 0 {
 		n := min(len(keys), cacheBatch)
 		chunk := keys[:n]
 		keys = keys[n:]
-		err := local.WithIndex(ctx, func(ix *sigindex.Index) error {
-			return ix.Batch(func(b *sigindex.Batch) error {
+		err := local.WithIndex(ctx, func(ix *index.Index) error {
+			return ix.Batch(func(b *index.Batch) error {
 				for _, k := range chunk {
 					if err := op(b, k); err != nil {
 						return err
@@ -159,7 +170,7 @@ type PushOptions struct {
 // store: every object first, then each record whose objects all arrived.
 // An interrupted push leaves whole objects and no record without its
 // objects; the next push sends only the rest.
-func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record, opts PushOptions) (*Transfer, error) {
+func (r *Remote) Push(ctx context.Context, local Local, recs []*signature.Record, opts PushOptions) (*Transfer, error) {
 	sigs := make([]string, len(recs))
 	for i, rec := range recs {
 		sigs[i] = rec.Signature
@@ -172,7 +183,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record,
 		}
 	}
 	t := &Transfer{}
-	var todo []*sigindex.Record
+	var todo []*signature.Record
 	for _, rec := range recs {
 		if present[rec.Signature] {
 			t.Already = append(t.Already, rec.Signature)
@@ -273,7 +284,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record,
 
 	// A record goes up only once every object it names is confirmed in
 	// the remote: uploaded now, or found there before.
-	var ready []*sigindex.Record
+	var ready []*signature.Record
 	for _, rec := range todo {
 		if !slices.ContainsFunc(needs[rec.Signature], func(id string) bool { return !confirmed[id] }) {
 			ready = append(ready, rec)
@@ -283,7 +294,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record,
 		ready = nil // interrupted: the user asked to stop
 	}
 	recErr := r.each(ctx, len(ready), func(ctx context.Context, i int) error {
-		data, err := sigindex.EncodeRecord(ready[i])
+		data, err := signature.EncodeRecord(ready[i])
 		if err != nil {
 			return err
 		}
@@ -292,7 +303,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record,
 	if recErr != nil {
 		return t, errors.Join(objErr, recErr)
 	}
-	var seen []string
+	var seen []index.RemoteKey
 	for _, rec := range ready {
 		t.Moved = append(t.Moved, rec.Signature)
 		seen = append(seen, r.cacheRecordKey(rec.Signature))
@@ -308,7 +319,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record,
 
 // outputObjects lists the objects an output needs: its own and, for a
 // folder, its files'.
-func outputObjects(st *store.Store, o sigindex.Output) ([]string, error) {
+func outputObjects(st *store.Store, o signature.Output) ([]string, error) {
 	if !o.Dir {
 		return []string{o.ContentID}, nil
 	}
@@ -356,7 +367,7 @@ func (r *Remote) missingObjects(ctx context.Context, local Local, ids []string, 
 	if err != nil {
 		return nil, err
 	}
-	missing, seen := send, []string(nil)
+	missing, seen := send, []index.RemoteKey(nil)
 	for i, id := range ask {
 		if there[i] {
 			seen = append(seen, r.cacheObjectKey(id))
@@ -419,7 +430,7 @@ type Want struct {
 // store lacks, checks every record against its want and every object
 // against its id and size, and records each computation in the local index
 // once all its objects are stored.
-func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress io.Writer) (_ *Transfer, _ []*sigindex.Record, fetchErr error) {
+func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress io.Writer) (_ *Transfer, _ []*signature.Record, fetchErr error) {
 	outsOf := make(map[string][]string, len(wants))
 	for _, w := range wants {
 		if _, ok := outsOf[w.Signature]; !ok {
@@ -427,7 +438,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 		}
 	}
 	sigs := slices.Sorted(maps.Keys(outsOf))
-	recs := make([]*sigindex.Record, len(sigs))
+	recs := make([]*signature.Record, len(sigs))
 	// A refused record spoils only its own computation: the others are
 	// fetched, and the refusals reported at the end.
 	refused := make([]error, len(sigs))
@@ -447,7 +458,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 		return nil, nil, err
 	}
 	t := &Transfer{}
-	var found []*sigindex.Record
+	var found []*signature.Record
 	for i, rec := range recs {
 		switch {
 		case refused[i] != nil:
@@ -467,7 +478,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 	}
 
 	// Outputs' own objects first: a folder's manifest says what else to get.
-	var outs []sigindex.Output
+	var outs []signature.Output
 	var total int64
 	moving := map[string]bool{} // the signatures with something to download
 	for _, rec := range found {
@@ -547,17 +558,17 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 	bar.finish(err == nil)
 
 	// Whatever arrived whole is recorded, even when something else failed.
-	var whole []*sigindex.Record
-	var seen []string
+	var whole []*signature.Record
+	var seen []index.RemoteKey
 	for _, rec := range found {
-		if local.Store.HoldsOutputs(rec.Outputs) {
+		if holdsOutputs(local.Store, rec.Outputs) {
 			whole = append(whole, rec)
 			seen = append(seen, r.cacheRecordKey(rec.Signature))
 		}
 	}
 	if len(whole) > 0 {
-		werr := local.WithIndex(ctx, func(ix *sigindex.Index) error {
-			return ix.Batch(func(b *sigindex.Batch) error {
+		werr := local.WithIndex(ctx, func(ix *index.Index) error {
+			return ix.Batch(func(b *index.Batch) error {
 				for _, rec := range whole {
 					if err := b.Put(rec); err != nil {
 						return err
@@ -585,7 +596,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 // output paths the stage of sig declares, which the record must name
 // exactly; without them (a collection, which only reads what records
 // name) the record is checked on its own.
-func (r *Remote) record(ctx context.Context, sig string, outs []string) (*sigindex.Record, error) {
+func (r *Remote) record(ctx context.Context, sig string, outs []string) (*signature.Record, error) {
 	key := recordKey(sig)
 	rc, err := r.backend.Open(ctx, key)
 	if errors.Is(err, ErrNotExist) {
@@ -609,23 +620,23 @@ func (r *Remote) record(ctx context.Context, sig string, outs []string) (*sigind
 
 // checkRecord decodes the bytes of a record fetched as the record of sig
 // and checks them: their size, the signature, what the record says on its
-// own (sigindex.CheckRecord), and, when outs is not nil, that its outputs
+// own (signature.CheckRecord), and, when outs is not nil, that its outputs
 // are exactly outs.
-func checkRecord(data []byte, sig string, outs []string) (*sigindex.Record, error) {
+func checkRecord(data []byte, sig string, outs []string) (*signature.Record, error) {
 	if len(data) > maxRecordSize {
 		return nil, fmt.Errorf("it is over %d bytes", maxRecordSize)
 	}
-	rec, err := sigindex.DecodeRecord(data)
+	rec, err := signature.DecodeRecord(data)
 	if err != nil {
 		return nil, err
 	}
 	if rec.Signature != sig {
 		return nil, fmt.Errorf("it is the record of signature %.80q", rec.Signature)
 	}
-	if err := sigindex.CheckRecord(rec); err != nil {
+	if err := signature.CheckRecord(rec); err != nil {
 		return nil, err
 	}
-	if err := sigindex.CheckForeignInputs(rec.Inputs); err != nil {
+	if err := signature.CheckForeignInputs(rec.Inputs); err != nil {
 		return nil, err
 	}
 	if outs == nil {

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/git-dds/git-dds/internal/sigindex"
 )
 
 // manifestHeader opens every manifest; a new format gets a new version here.
@@ -102,8 +100,8 @@ func DecodeManifest(b []byte) (Manifest, error) {
 		if n := len(m.Entries); n > 0 && m.Entries[n-1].Path >= e.Path {
 			return Manifest{}, fmt.Errorf("manifest line %d: %q is out of order or repeated", lineNo, e.Path)
 		}
-		if total += e.Size; e.Size > sigindex.MaxOutputSize || total > sigindex.MaxOutputSize {
-			return Manifest{}, fmt.Errorf("manifest line %d: the folder's files add up to over %d bytes", lineNo, int64(sigindex.MaxOutputSize))
+		if total += e.Size; e.Size > MaxFolderSize || total > MaxFolderSize {
+			return Manifest{}, fmt.Errorf("manifest line %d: the folder's files add up to over %d bytes", lineNo, int64(MaxFolderSize))
 		}
 		m.Entries = append(m.Entries, e)
 	}
@@ -182,6 +180,10 @@ func checkEntryPath(p string) error {
 const (
 	// MaxManifestSize bounds a manifest's bytes.
 	MaxManifestSize = 512 << 20
+	// MaxFolderSize bounds the bytes of a folder's files (1 PiB), as
+	// records bound an output's (signature.MaxOutputSize), so that sums of
+	// sizes cannot overflow.
+	MaxFolderSize = 1 << 50
 	// MaxManifestEntries bounds its files and empty folders.
 	MaxManifestEntries = 4 << 20
 	// maxEntryPath is the longest path inside a folder (PATH_MAX).

@@ -19,8 +19,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/git-dds/git-dds/internal/sigindex"
 )
 
 var (
@@ -325,19 +323,10 @@ func tempName(dir, prefix string) string {
 	return filepath.Join(dir, prefix+rand.Text())
 }
 
-// HoldsOutputs reports whether the store holds everything the outputs of
-// a computation need: a record whose objects are all here can be used.
-func (s *Store) HoldsOutputs(outs []sigindex.Output) bool {
-	for _, o := range outs {
-		if !s.HoldsOutput(o.ContentID, o.Dir) {
-			return false
-		}
-	}
-	return true
-}
-
 // HoldsOutput reports whether the store holds everything an output needs:
-// its object and, for a folder (dir), every file its manifest lists.
+// its object and, for a folder (dir), every file its manifest lists. A
+// record whose outputs it holds can be used. It only looks: Check also
+// tells whether the objects still hold what was stored.
 func (s *Store) HoldsOutput(id string, dir bool) bool {
 	if !s.Has(id) {
 		return false

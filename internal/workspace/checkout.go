@@ -9,8 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // ErrEdited means an output holds a user's edit that an operation would
@@ -43,7 +44,7 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 		}
 		declared = view.Pipeline.Outs()
 	}
-	var todo []sigindex.Output
+	var todo []signature.Output
 	var staleOuts []string
 	for _, st := range statuses {
 		switch st.State {
@@ -126,7 +127,7 @@ func (w *Workspace) refetchLost(ctx context.Context, view *namespace.View, statu
 
 // materialize writes outputs from the store into the working tree and
 // remembers what it placed.
-func (w *Workspace) materialize(ctx context.Context, outs []sigindex.Output) error {
+func (w *Workspace) materialize(ctx context.Context, outs []signature.Output) error {
 	if err := w.place(ctx, outs); err != nil {
 		return err
 	}
@@ -134,7 +135,7 @@ func (w *Workspace) materialize(ctx context.Context, outs []sigindex.Output) err
 }
 
 // place writes outputs from the store into the working tree.
-func (w *Workspace) place(ctx context.Context, outs []sigindex.Output) error {
+func (w *Workspace) place(ctx context.Context, outs []signature.Output) error {
 	for _, o := range outs {
 		dest, err := w.outputDest(o.Path)
 		if err != nil {
@@ -157,19 +158,19 @@ func (w *Workspace) place(ctx context.Context, outs []sigindex.Output) error {
 }
 
 // notePlacedAll remembers, in one visit to the index, what was placed.
-func (w *Workspace) notePlacedAll(ctx context.Context, outs []sigindex.Output) error {
+func (w *Workspace) notePlacedAll(ctx context.Context, outs []signature.Output) error {
 	if len(outs) == 0 {
 		return nil
 	}
-	return w.WithIndex(ctx, func(ix *sigindex.Index) error { return w.writeNotes(ix, outs) })
+	return w.WithIndex(ctx, func(ix *index.Index) error { return w.writeNotes(ix, outs) })
 }
 
 // writeNotes records the stat data of outputs that hold what git dds placed.
-func (w *Workspace) writeNotes(ix *sigindex.Index, outs []sigindex.Output) error {
+func (w *Workspace) writeNotes(ix *index.Index, outs []signature.Output) error {
 	// A batch holds a few hundred KiB: a note is about 200 bytes.
 	const perBatch = 1000
 	for chunk := range slices.Chunk(outs, perBatch) {
-		err := ix.Batch(func(b *sigindex.Batch) error {
+		err := ix.Batch(func(b *index.Batch) error {
 			for _, o := range chunk {
 				if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {
 					return err

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // ErrUnsafeOutput marks an output path that would place content outside
@@ -24,7 +24,7 @@ var ErrUnsafeOutput = errors.New("output path leaves the working tree")
 // git's folder or the store. Records were checked when they arrived; this
 // is the second line, for what a tampered index or store may hold.
 func (w *Workspace) outputDest(p string) (string, error) {
-	if err := sigindex.CheckOutputPath(p); err != nil {
+	if err := signature.CheckOutputPath(p); err != nil {
 		return "", fmt.Errorf("%w: %v; the record naming it was not written by git dds: git dds fsck --repair drops it", ErrUnsafeOutput, err)
 	}
 	root := w.Repo.Root

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/git-dds/git-dds/internal/gitref"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -75,7 +76,7 @@ func TestPlaceStaysInTheWorkingTree(t *testing.T) {
 				}
 			}
 			before := snapshot(t, top, w.Repo.Root)
-			err := w.place(context.Background(), []sigindex.Output{{Path: p, ContentID: id, Size: 23}})
+			err := w.place(context.Background(), []signature.Output{{Path: p, ContentID: id, Size: 23}})
 			if err == nil {
 				t.Fatalf("placing %q succeeded", p)
 			}
@@ -102,7 +103,7 @@ func TestPlaceFollowsLinksThatStayInside(t *testing.T) {
 	if err := os.Symlink("data", filepath.Join(w.Repo.Root, "current")); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.place(context.Background(), []sigindex.Output{{Path: "current/x", ContentID: id, Size: 23}}); err != nil {
+	if err := w.place(context.Background(), []signature.Output{{Path: "current/x", ContentID: id, Size: 23}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(w.Repo.Root, "data", "x")); err != nil {
@@ -151,8 +152,8 @@ func TestTidyStaysInTheWorkingTree(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(w.Repo.Root, "link")); err != nil {
 		t.Fatal(err)
 	}
-	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
-		return ix.Batch(func(b *sigindex.Batch) error {
+	err := w.WithIndex(ctx, func(ix *index.Index) error {
+		return ix.Batch(func(b *index.Batch) error {
 			for _, p := range []string{"../outside/victim", "link/victim"} {
 				if err := w.notePlaced(b, p, id, false); err != nil {
 					return err

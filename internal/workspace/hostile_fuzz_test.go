@@ -18,9 +18,9 @@ import (
 	"github.com/zeebo/blake3"
 
 	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/remote"
-	"github.com/git-dds/git-dds/internal/sigindex"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -303,7 +303,7 @@ func checkStore(t *testing.T, st *store.Store) {
 func checkPlaced(t *testing.T, ws *Workspace, view *namespace.View) {
 	t.Helper()
 	ctx := context.Background()
-	err := ws.WithIndexRead(ctx, func(ix *sigindex.Index) error {
+	err := ws.WithIndexRead(ctx, func(ix *index.Index) error {
 		for _, sv := range view.Stages {
 			rec, ok, err := ix.Get(sv.Signature)
 			if err != nil {

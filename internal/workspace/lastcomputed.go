@@ -6,8 +6,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 const (
@@ -63,7 +64,7 @@ func (h *branchHistory) load(ctx context.Context) {
 // inputs differ least from the current ones wins, then the newest. It
 // gives the record, the commit it was made at, and whether it is on this
 // branch.
-func (h *branchHistory) last(ctx context.Context, ix *sigindex.Index, sv namespace.StageView) (rec *sigindex.Record, commit string, onBranch bool, err error) {
+func (h *branchHistory) last(ctx context.Context, ix *index.Index, sv namespace.StageView) (rec *signature.Record, commit string, onBranch bool, err error) {
 	h.load(ctx)
 	recs, err := ix.Lineage(sv.Stage.Name, maxLineage)
 	if err != nil || len(recs) == 0 {
@@ -75,7 +76,7 @@ func (h *branchHistory) last(ctx context.Context, ix *sigindex.Index, sv namespa
 		if !ok {
 			continue
 		}
-		n := len(sigindex.Changed(r.Inputs, sv.Inputs))
+		n := len(signature.Changed(r.Inputs, sv.Inputs))
 		if best < 0 || p < bestPos || p == bestPos && n < bestChanged {
 			best, bestPos, bestChanged = i, p, n
 		}

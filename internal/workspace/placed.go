@@ -3,7 +3,6 @@ package workspace
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,18 +13,10 @@ import (
 
 	"github.com/zeebo/blake3"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 )
-
-// placed remembers what git dds last put at an output path of this working
-// tree, with stat data, the way git's index remembers a file: a matching
-// fingerprint means the content is still what we wrote, without rehashing.
-type placed struct {
-	ContentID   string `json:"content_id"`
-	Dir         bool   `json:"dir,omitempty"`
-	Fingerprint string `json:"fingerprint"`
-}
 
 // outputCondition is how a working-tree output compares with a record.
 type outputCondition int
@@ -36,10 +27,6 @@ const (
 	outputOther                   // holds other content that git dds placed: safe to replace
 	outputEdited                  // holds content git dds never placed: a user's edit
 )
-
-func (w *Workspace) placedKey(path string) string {
-	return "wt/" + w.worktreeKey() + "/" + path
-}
 
 // fingerprint summarizes the stat data of a file, or of every file under a
 // folder, cheaply enough to run on every status.
@@ -79,44 +66,34 @@ func statLine(rel string, fi fs.FileInfo) string {
 }
 
 // loadPlaced reads what git dds last placed at each path.
-func (w *Workspace) loadPlaced(ix *sigindex.Index, paths []string) (map[string]placed, error) {
-	out := make(map[string]placed, len(paths))
+func (w *Workspace) loadPlaced(ix *index.Index, paths []string) (map[string]index.Placed, error) {
+	out := make(map[string]index.Placed, len(paths))
 	for _, p := range paths {
-		raw, ok, err := ix.GetRaw(w.placedKey(p))
+		// An earlier version wrote its notes under the legacy key.
+		note, ok, err := ix.PlacedAt(p, w.worktreeKey(), w.legacyWorktreeKey())
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			// Written by an earlier version, under the old key.
-			if raw, ok, err = ix.GetRaw("wt/" + w.legacyWorktreeKey() + "/" + p); err != nil {
-				return nil, err
-			}
-		}
-		if !ok {
-			continue
-		}
-		var pl placed
-		if json.Unmarshal(raw, &pl) == nil {
-			out[p] = pl
+		if ok {
+			out[p] = note
 		}
 	}
 	return out, nil
 }
 
 // notePlaced records that path now holds contentID as git dds wrote it.
-func (w *Workspace) notePlaced(b *sigindex.Batch, path, contentID string, dir bool) error {
+func (w *Workspace) notePlaced(b *index.Batch, path, contentID string, dir bool) error {
 	fp, err := fingerprint(filepath.Join(w.Repo.Root, filepath.FromSlash(path)))
 	if err != nil {
 		return fmt.Errorf("reading back %s: %w", path, err)
 	}
-	raw, _ := json.Marshal(placed{ContentID: contentID, Dir: dir, Fingerprint: fp})
-	if legacy := "wt/" + w.legacyWorktreeKey() + "/" + path; legacy != w.placedKey(path) {
+	if legacy := w.legacyWorktreeKey(); legacy != w.worktreeKey() {
 		// Superseded: left, it would keep its object from git dds gc.
-		if err := b.DeleteRaw(legacy); err != nil {
+		if err := b.DeletePlaced(legacy, path); err != nil {
 			return err
 		}
 	}
-	return b.PutRaw(w.placedKey(path), raw)
+	return b.PutPlaced(w.worktreeKey(), path, index.Placed{ContentID: contentID, Dir: dir, Fingerprint: fp})
 }
 
 // condition compares the working-tree output at path with want. stale is
@@ -124,7 +101,7 @@ func (w *Workspace) notePlaced(b *sigindex.Batch, path, contentID string, dir bo
 // be hashed, but the file still holds what git dds placed: the note is
 // worth refreshing so that the next look needs no hashing (git refreshes
 // its index the same way).
-func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Output, last placed, known bool) (cond outputCondition, stale bool, err error) {
+func (w *Workspace) condition(ctx context.Context, path string, want signature.Output, last index.Placed, known bool) (cond outputCondition, stale bool, err error) {
 	abs := filepath.Join(w.Repo.Root, filepath.FromSlash(path))
 	fp, err := fingerprint(abs)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -169,16 +146,16 @@ func (w *Workspace) condition(ctx context.Context, path string, want sigindex.Ou
 // placed from the store, to be remembered in one batch.
 type placedNotes struct {
 	mu   sync.Mutex
-	outs []sigindex.Output
+	outs []signature.Output
 }
 
-func (n *placedNotes) add(outs ...sigindex.Output) {
+func (n *placedNotes) add(outs ...signature.Output) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.outs = append(n.outs, outs...)
 }
 
-func (n *placedNotes) take() []sigindex.Output {
+func (n *placedNotes) take() []signature.Output {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	outs := n.outs

@@ -8,9 +8,10 @@ import (
 	"strings"
 
 	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // Merge actions, as CONTRACT.md names them.
@@ -90,10 +91,10 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 	}
 
 	pv := &Preview{Source: source, Target: target, Conflicts: append([]string{}, conflicts...), Stages: []PreviewStage{}, Pipeline: p}
-	err = w.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err = w.WithIndex(ctx, func(ix *index.Index) error {
 		for _, sv := range stages {
 			row := PreviewStage{Name: sv.Stage.Name, Signature: sv.Signature, Available: "none"}
-			var rec *sigindex.Record
+			var rec *signature.Record
 			if sv.Signature != "" {
 				r, ok, err := ix.Get(sv.Signature)
 				if err != nil {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"syscall"
 
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/index"
 )
 
 // errCollected means an object of a record about to be written was taken
@@ -23,8 +23,8 @@ func (w *Workspace) storingError(stage, out string, err error) error {
 		return fmt.Errorf("stage %s: storing %s: %w; free space on the disk holding %s (or point git config dds.dir at a larger one) and run git dds run again",
 			stage, out, err, w.Repo.DDSDir())
 	}
-	if sigindex.IsNotWritable(err) {
-		return fmt.Errorf("stage %s: storing %s: %w", stage, out, sigindex.NotWritable(w.Repo.DDSDir(), err))
+	if index.IsNotWritable(err) {
+		return fmt.Errorf("stage %s: storing %s: %w", stage, out, index.NotWritable(w.Repo.DDSDir(), err))
 	}
 	return fmt.Errorf("stage %s: storing %s: %w", stage, out, err)
 }

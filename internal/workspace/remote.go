@@ -7,9 +7,10 @@ import (
 	"io"
 	"slices"
 
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/remote"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // Remote is the state of a stage computed only in the remote: git dds pull
@@ -104,16 +105,16 @@ func NamespaceComputations(ns *namespace.Namespace) []Computation {
 
 // Computed gives the records of comps that this clone holds whole: every
 // object there, none changed since it was stored.
-func (w *Workspace) Computed(ctx context.Context, comps []Computation) (map[string]*sigindex.Record, error) {
-	recs := map[string]*sigindex.Record{}
-	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+func (w *Workspace) Computed(ctx context.Context, comps []Computation) (map[string]*signature.Record, error) {
+	recs := map[string]*signature.Record{}
+	err := w.WithIndex(ctx, func(ix *index.Index) error {
 		for _, c := range comps {
 			rec, ok, err := ix.Get(c.Signature)
 			if err != nil {
 				return err
 			}
 			// A damaged object is neither uploaded nor kept from a fetch.
-			if ok && w.Store.HoldsOutputs(rec.Outputs) && w.hasObjects(ctx, rec) {
+			if ok && w.hasObjects(ctx, rec) {
 				recs[c.Signature] = rec
 			}
 		}
@@ -133,9 +134,9 @@ func newTransferResult(r *remote.Remote) *TransferResult {
 // pre-push hook of a push with no new data costs.
 func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computation, opts remote.PushOptions) (*TransferResult, error) {
 	remembered := map[string]bool{}
-	var recs []*sigindex.Record
+	var recs []*signature.Record
 	var elsewhere []string
-	err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err := w.WithIndex(ctx, func(ix *index.Index) error {
 		for _, c := range comps {
 			if !opts.Again {
 				known, err := r.Remembers(ix, c.Signature)
@@ -152,7 +153,7 @@ func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computat
 				return err
 			}
 			// A damaged object is neither uploaded nor kept from a fetch.
-			if ok && w.Store.HoldsOutputs(rec.Outputs) && w.hasObjects(ctx, rec) {
+			if ok && w.hasObjects(ctx, rec) {
 				recs = append(recs, rec)
 			} else {
 				elsewhere = append(elsewhere, c.Signature)
@@ -277,7 +278,7 @@ func markInRemote[Row any](ctx context.Context, w *Workspace, rows []Row, sig fu
 // remote has it; otherwise it takes the lease on sig, so that nobody else
 // sharing the remote computes it meanwhile. It returns the record pulled,
 // or the lease to release once the computation is recorded and uploaded.
-func (w *Workspace) fromRemote(ctx context.Context, r *remote.Remote, sv namespace.StageView) (*sigindex.Record, *remote.Lease, error) {
+func (w *Workspace) fromRemote(ctx context.Context, r *remote.Remote, sv namespace.StageView) (*signature.Record, *remote.Lease, error) {
 	for {
 		_, recs, err := r.Fetch(ctx, w.Local(), []remote.Want{{Signature: sv.Signature, Outs: sv.Stage.Outs}}, w.Progress)
 		if err != nil || len(recs) == 1 {
@@ -293,7 +294,7 @@ func (w *Workspace) fromRemote(ctx context.Context, r *remote.Remote, sv namespa
 	}
 }
 
-func first(recs []*sigindex.Record) *sigindex.Record {
+func first(recs []*signature.Record) *signature.Record {
 	if len(recs) == 0 {
 		return nil
 	}

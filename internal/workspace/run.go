@@ -16,11 +16,12 @@ import (
 	"time"
 
 	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/interrupt"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // ErrFailed means at least one stage failed; each failure was reported.
@@ -65,7 +66,7 @@ type StageResult struct {
 	Seconds   float64 `json:"seconds"`
 	Error     string  `json:"error,omitempty"`
 	// Estimate is the last computation of the stage, for --dry-run.
-	Estimate *sigindex.Record `json:"-"`
+	Estimate *signature.Record `json:"-"`
 	// EstimatedSeconds and EstimatedBytes, with --dry-run, are what the
 	// last computation of a stage that would execute took and wrote; absent
 	// when the stage was never computed.
@@ -80,8 +81,8 @@ type Result struct {
 
 type job struct {
 	view     namespace.StageView
-	record   *sigindex.Record
-	placed   map[string]placed // what git dds last put at each output path
+	record   *signature.Record
+	placed   map[string]index.Placed // what git dds last put at each output path
 	upstream []*job
 	done     chan struct{}
 	ok       bool
@@ -195,8 +196,8 @@ func (w *Workspace) checkWritable(jobs []*job) error {
 			continue
 		}
 		if err := w.Store.CheckWritable(); err != nil {
-			if sigindex.IsNotWritable(err) {
-				return sigindex.NotWritable(w.Repo.DDSDir(), err)
+			if index.IsNotWritable(err) {
+				return index.NotWritable(w.Repo.DDSDir(), err)
 			}
 			return fmt.Errorf("the store in %s: %w", w.Repo.DDSDir(), err)
 		}
@@ -229,7 +230,7 @@ func (e *UnknownStageError) Error() string {
 func (w *Workspace) plan(ctx context.Context, view *namespace.View, selected []*pipeline.Stage) ([]*job, error) {
 	byName := make(map[string]*job, len(selected))
 	jobs := make([]*job, 0, len(selected))
-	err := w.WithIndexRead(ctx, func(ix *sigindex.Index) error {
+	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
 		for _, st := range selected {
 			sv, _ := view.Stage(st.Name)
 			j := &job{view: sv, done: make(chan struct{})}
@@ -242,7 +243,9 @@ func (w *Workspace) plan(ctx context.Context, view *namespace.View, selected []*
 			if err != nil {
 				return err
 			}
-			if ok && w.hasObjects(ctx, rec) {
+			// The cheap check, as status makes: a run with nothing to do
+			// must cost what a status does, and agree with it.
+			if ok && w.holdsCheaply(ctx, rec) {
 				j.record = rec
 			} else if last, found, err := ix.Last(st.Name); err != nil {
 				return err
@@ -334,10 +337,10 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	// Another process may have recorded it since we planned: its lock says
 	// so, which spares every other stage a visit to the index.
 	if lock.recordedByOther {
-		var rec *sigindex.Record
-		if err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
+		var rec *signature.Record
+		if err := w.WithIndex(ctx, func(ix *index.Index) error {
 			r, ok, err := ix.Get(j.view.Signature)
-			if ok && w.hasObjects(ctx, r) {
+			if ok && w.holdsCheaply(ctx, r) {
 				rec = r
 			}
 			return err
@@ -403,7 +406,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	w.progress(opts, "%s: executed in %s", st.Name, HumanDuration(elapsed))
 	if lease != nil {
 		// Those waiting on the lease pull this result.
-		if _, err := w.Remote.Push(ctx, w.Local(), []*sigindex.Record{rec}, remote.PushOptions{Progress: w.Progress}); err != nil {
+		if _, err := w.Remote.Push(ctx, w.Local(), []*signature.Record{rec}, remote.PushOptions{Progress: w.Progress}); err != nil {
 			fmt.Fprintf(w.Stderr, "git dds: warning: stage %s was computed here but not uploaded: %v; git dds push retries\n", st.Name, err)
 		}
 	}
@@ -420,8 +423,8 @@ func (w *Workspace) progress(opts Options, format string, args ...any) {
 
 // reuse puts a recorded computation's outputs in the working tree, unless
 // they are there already. An output edited by hand is never overwritten.
-func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *sigindex.Record, placedAt map[string]placed, notes *placedNotes) error {
-	var todo []sigindex.Output
+func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *signature.Record, placedAt map[string]index.Placed, notes *placedNotes) error {
+	var todo []signature.Output
 	for _, o := range rec.Outputs {
 		last, known := placedAt[o.Path]
 		cond, _, err := w.condition(ctx, o.Path, o, last, known)
@@ -628,22 +631,22 @@ func (w *Workspace) checkOutput(out string) error {
 // record ingests the outputs and writes the computation, after checking
 // that no input moved while the command ran: an output must never be
 // recorded under a signature it does not match.
-func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespace.StageView, sigs map[string]string, elapsed time.Duration) (*sigindex.Record, error) {
+func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespace.StageView, sigs map[string]string, elapsed time.Duration) (*signature.Record, error) {
 	st := sv.Stage
 	overlay, err := w.freshOverlay(ctx, view)
 	if err != nil {
 		return nil, err
 	}
 	producer := view.Pipeline.ProducerName
-	after, inputs, err := sigindex.Compute(st, overlay, producer, sigs, w.Env)
+	after, inputs, err := signature.Compute(st, overlay, producer, sigs, w.Env)
 	if err != nil {
 		return nil, fmt.Errorf("stage %s: re-reading its inputs after it ran: %w", st.Name, err)
 	}
 	if after != sv.Signature {
 		return nil, fmt.Errorf("stage %s: its inputs changed while it ran (%s); nothing was recorded; run git dds run again",
-			st.Name, strings.Join(sigindex.Changed(sv.Inputs, inputs), ", "))
+			st.Name, strings.Join(signature.Changed(sv.Inputs, inputs), ", "))
 	}
-	rec := &sigindex.Record{
+	rec := &signature.Record{
 		Signature: sv.Signature,
 		Stage:     st.Name,
 		Duration:  elapsed,
@@ -663,16 +666,18 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 			if err != nil {
 				return nil, w.storingError(st.Name, out, err)
 			}
-			rec.Outputs = append(rec.Outputs, sigindex.Output{Path: out, ContentID: id, Size: size, Dir: dir})
+			rec.Outputs = append(rec.Outputs, signature.Output{Path: out, ContentID: id, Size: size, Dir: dir})
 		}
 		// After the objects are written: an object modified after its
 		// record's time is in doubt, and Store.Check rehashes it.
 		rec.Time = time.Now().UTC()
-		err := w.WithIndex(ctx, func(ix *sigindex.Index) error {
-			if !w.Store.HoldsOutputs(rec.Outputs) {
-				return errCollected
+		err := w.WithIndex(ctx, func(ix *index.Index) error {
+			for _, o := range rec.Outputs {
+				if !w.Store.HoldsOutput(o.ContentID, o.Dir) {
+					return errCollected
+				}
 			}
-			return ix.Batch(func(b *sigindex.Batch) error {
+			return ix.Batch(func(b *index.Batch) error {
 				if err := b.Put(rec); err != nil {
 					return err
 				}

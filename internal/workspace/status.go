@@ -7,9 +7,10 @@ import (
 	"runtime"
 	"slices"
 
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/parallel"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -42,11 +43,11 @@ type StageStatus struct {
 	// Why says in words what changed since the last computation.
 	Why []string `json:"-"`
 	// Record is the computation behind a non-stale state.
-	Record *sigindex.Record `json:"-"`
+	Record *signature.Record `json:"-"`
 	// Last is, for a stale stage, the last computation of the stage on the
 	// current branch's history, else the newest on any branch: what
 	// Changed and Why are measured against, and an estimate of a run.
-	Last *sigindex.Record `json:"-"`
+	Last *signature.Record `json:"-"`
 	// LastOnBranch says Last was found on the current branch's history,
 	// at the commit LastCommit.
 	LastOnBranch bool   `json:"-"`
@@ -57,9 +58,9 @@ type StageStatus struct {
 // working tree.
 func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageStatus, error) {
 	rows := make([]StageStatus, len(view.Stages))
-	refresh := make([][]sigindex.Output, len(view.Stages))
+	refresh := make([][]signature.Output, len(view.Stages))
 	hist := &branchHistory{w: w, view: view}
-	err := w.WithIndexRead(ctx, func(ix *sigindex.Index) error {
+	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
 		// Each stage is a few look-ups, stats and a record to decode: in a
 		// pipeline of thousands, worth every core.
 		return parallel.ForEach(ctx, len(view.Stages), runtime.GOMAXPROCS(0), func(ctx context.Context, i int) error {
@@ -73,14 +74,14 @@ func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageSt
 	}
 	if notes := slices.Concat(refresh...); len(notes) > 0 {
 		// Best effort: a note that is not refreshed costs a hash next time.
-		_ = w.WithIndex(ctx, func(ix *sigindex.Index) error { return w.writeNotes(ix, notes) })
+		_ = w.WithIndex(ctx, func(ix *index.Index) error { return w.writeNotes(ix, notes) })
 	}
 	return rows, nil
 }
 
 // stageStatus reports one stage; refresh lists the outputs whose notes no
 // longer match their stat data though they hold what git dds placed.
-func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, hist *branchHistory, sv namespace.StageView) (row StageStatus, refresh []sigindex.Output, err error) {
+func (w *Workspace) stageStatus(ctx context.Context, ix *index.Index, hist *branchHistory, sv namespace.StageView) (row StageStatus, refresh []signature.Output, err error) {
 	row = StageStatus{Name: sv.Stage.Name, Signature: sv.Signature, Outputs: sv.Stage.Outs, Changed: []string{}}
 	rec, ok, err := ix.Get(sv.Signature)
 	if err != nil {
@@ -94,7 +95,7 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, hist *b
 	}
 	var damaged []string
 	if ok {
-		ok, damaged = w.checkObjects(ctx, rec)
+		ok, damaged = w.checkObjects(ctx, rec, false)
 		row.objectsLost = !ok
 	}
 	if !ok {
@@ -103,8 +104,8 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, hist *b
 			return row, nil, err
 		} else if last != nil {
 			row.Last, row.LastCommit, row.LastOnBranch = last, commit, onBranch
-			row.Changed = sigindex.Changed(last.Inputs, sv.Inputs)
-			row.Why = sigindex.Describe(last.Inputs, sv.Inputs)
+			row.Changed = signature.Changed(last.Inputs, sv.Inputs)
+			row.Why = signature.Describe(last.Inputs, sv.Inputs)
 		}
 		if row.objectsLost {
 			return w.lostStatus(ctx, ix, row, rec, damaged)
@@ -141,7 +142,7 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *sigindex.Index, hist *b
 
 // namesExactly reports whether the outputs of rec are exactly outs, in any
 // order.
-func namesExactly(rec *sigindex.Record, outs []string) bool {
+func namesExactly(rec *signature.Record, outs []string) bool {
 	if len(rec.Outputs) != len(outs) {
 		return false
 	}
@@ -153,7 +154,7 @@ func namesExactly(rec *sigindex.Record, outs []string) bool {
 	return !hasDuplicatePaths(rec.Outputs)
 }
 
-func hasDuplicatePaths(outs []sigindex.Output) bool {
+func hasDuplicatePaths(outs []signature.Output) bool {
 	seen := make(map[string]bool, len(outs))
 	for _, o := range outs {
 		if seen[o.Path] {
@@ -169,7 +170,7 @@ func hasDuplicatePaths(outs []sigindex.Output) bool {
 // nothing here can restore it, or modified when a working-tree copy differs
 // from what was recorded. In Hardlink mode that copy may be the damaged
 // object itself, edited in place, in this worktree or another: never fresh.
-func (w *Workspace) lostStatus(ctx context.Context, ix *sigindex.Index, row StageStatus, rec *sigindex.Record, damaged []string) (StageStatus, []sigindex.Output, error) {
+func (w *Workspace) lostStatus(ctx context.Context, ix *index.Index, row StageStatus, rec *signature.Record, damaged []string) (StageStatus, []signature.Output, error) {
 	row.Damaged = damaged
 	placedAt, err := w.loadPlaced(ix, row.Outputs)
 	if err != nil {
@@ -189,24 +190,41 @@ func (w *Workspace) lostStatus(ctx context.Context, ix *sigindex.Index, row Stag
 	return row, nil, nil
 }
 
-// hasObjects reports whether every object of rec is in the local store,
-// whole (see checkObjects).
-func (w *Workspace) hasObjects(ctx context.Context, rec *sigindex.Record) bool {
-	present, _ := w.checkObjects(ctx, rec)
+// hasObjects reports whether the local store holds every object of rec,
+// whole: every file of a folder too (see checkObjects).
+func (w *Workspace) hasObjects(ctx context.Context, rec *signature.Record) bool {
+	present, _ := w.checkObjects(ctx, rec, true)
 	return present
 }
 
-// checkObjects reports whether every object of rec is in the local store
-// and still holds what was stored, and which outputs had a damaged object.
-// A damaged object is never served: it is quarantined, as git dds fsck
-// --repair does, and said so on stderr, once, since it is gone after.
-// Folders are looked into file by file in Hardlink mode only: copies
-// placed in the working tree cannot reach the store's objects.
-func (w *Workspace) checkObjects(ctx context.Context, rec *sigindex.Record) (present bool, damaged []string) {
+// holdsCheaply is hasObjects with a folder's manifest standing for its
+// files in copy mode: what status and the planning of a run ask.
+func (w *Workspace) holdsCheaply(ctx context.Context, rec *signature.Record) bool {
+	present, _ := w.checkObjects(ctx, rec, false)
+	return present
+}
+
+// checkObjects reports whether the local store holds every object of rec
+// and each still holds what was stored, and which outputs had a damaged
+// object. A damaged object is never served: it is quarantined, as git dds
+// fsck --repair does, and said so on stderr, once, since it is gone after.
+// A folder's files are checked for damage in Hardlink mode only: copies
+// placed in the working tree cannot reach the store's objects. In the
+// other modes, allFiles makes sure that the store holds each of them
+// (Store.HoldsOutput); without it, the folder's manifest stands for its
+// files. Status takes that cheap path: it looks at every stage on every
+// call, and reading every manifest and every file's object doubled the
+// time of a status over copy-mode folders. A file lost from under its
+// manifest then shows when the output is placed.
+func (w *Workspace) checkObjects(ctx context.Context, rec *signature.Record, allFiles bool) (present bool, damaged []string) {
 	present = true
 	for _, o := range rec.Outputs {
 		if o.Dir && w.Link != store.Hardlink {
-			present = present && w.Store.Has(o.ContentID)
+			if allFiles {
+				present = present && w.Store.HoldsOutput(o.ContentID, o.Dir)
+			} else {
+				present = present && w.Store.Has(o.ContentID)
+			}
 			continue
 		}
 		err := w.Store.Check(ctx, o.ContentID, o.Size, o.Dir, rec.Time)

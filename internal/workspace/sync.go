@@ -2,16 +2,15 @@ package workspace
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"slices"
-	"strings"
 
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // SyncResult says what bringing the working tree to a view did.
@@ -50,7 +49,7 @@ type SyncResult struct {
 // is what the hooks run after git moved the working tree. then, when not
 // nil, runs in the same visit to the index as Sync's own writes (the hooks
 // bind the branch's namespace there): one writable opening rather than two.
-func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *namespace.Namespace, then func(ix *sigindex.Index) error) (*SyncResult, error) {
+func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *namespace.Namespace, then func(ix *index.Index) error) (*SyncResult, error) {
 	res := &SyncResult{Promoted: []namespace.Artifact{}, Stale: []string{}, Edited: []string{}, Removed: []string{}, Undeclared: []string{}}
 	var rows []StageStatus
 	var declared []string
@@ -67,7 +66,7 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 			before[a.Path] = a.Signature
 		}
 	}
-	var todo []sigindex.Output
+	var todo []signature.Output
 	var staleOuts []string
 	for _, r := range rows {
 		switch r.State {
@@ -109,7 +108,7 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 	if len(todo) == 0 && len(t.forget) == 0 && then == nil {
 		return res, nil
 	}
-	err = w.WithIndex(ctx, func(ix *sigindex.Index) error {
+	err = w.WithIndex(ctx, func(ix *index.Index) error {
 		if err := w.writeNotes(ix, todo); err != nil {
 			return err
 		}
@@ -154,20 +153,17 @@ func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied
 	}
 	type candidate struct {
 		path       string
-		note       placed
+		note       index.Placed
 		undeclared bool
 	}
 	var cands []candidate
-	prefix := w.placedKey("")
-	err := w.WithIndexRead(ctx, func(ix *sigindex.Index) error {
-		err := ix.ScanRaw(prefix, func(key string, val []byte) error {
-			p := strings.TrimPrefix(key, prefix)
+	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
+		err := ix.PlacedIn(w.worktreeKey(), func(p string, note index.Placed) error {
 			if isDeclared[p] {
 				return nil
 			}
-			var pl placed
-			_ = json.Unmarshal(val, &pl) // undecodable: never removed
-			cands = append(cands, candidate{path: p, note: pl, undeclared: true})
+			// A note that does not decode has no fingerprint: never removed.
+			cands = append(cands, candidate{path: p, note: note, undeclared: true})
 			return nil
 		})
 		if err != nil || len(stale) == 0 {
@@ -218,12 +214,12 @@ func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied
 }
 
 // forget drops the placed notes of paths.
-func (w *Workspace) forget(ix *sigindex.Index, paths []string) error {
+func (w *Workspace) forget(ix *index.Index, paths []string) error {
 	const perBatch = 1000
 	for chunk := range slices.Chunk(paths, perBatch) {
-		err := ix.Batch(func(b *sigindex.Batch) error {
+		err := ix.Batch(func(b *index.Batch) error {
 			for _, p := range chunk {
-				if err := b.DeleteRaw(w.placedKey(p)); err != nil {
+				if err := b.DeletePlaced(w.worktreeKey(), p); err != nil {
 					return err
 				}
 			}
@@ -243,5 +239,5 @@ func (w *Workspace) TidyAll(ctx context.Context, declared, stale []string) (*Tid
 	if err != nil || len(t.forget) == 0 {
 		return t, err
 	}
-	return t, w.WithIndex(ctx, func(ix *sigindex.Index) error { return w.forget(ix, t.forget) })
+	return t, w.WithIndex(ctx, func(ix *index.Index) error { return w.forget(ix, t.forget) })
 }

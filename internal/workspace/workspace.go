@@ -17,8 +17,9 @@ import (
 	"github.com/zeebo/blake3"
 
 	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/remote"
-	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -28,14 +29,14 @@ type Workspace struct {
 	Store *store.Store
 	Link  store.LinkMode
 	// IndexOptions tells how long to wait for another git dds.
-	IndexOptions sigindex.Options
+	IndexOptions index.Options
 	// Stderr receives stage output, progress and warnings.
 	Stderr io.Writer
 	// Progress, when set, shows the transfers a run makes with its remote:
 	// a bar on a terminal, a line anywhere else.
 	Progress io.Writer
 	// Env looks up environment variables that enter signatures.
-	Env sigindex.Env
+	Env signature.Env
 	// Remote, when set, is asked for a signature before run executes it,
 	// and holds the lease while it does: one computation per signature
 	// across everyone sharing it.
@@ -58,7 +59,7 @@ type Workspace struct {
 }
 
 type openedIndex struct {
-	ix  *sigindex.Index
+	ix  *index.Index
 	err error
 }
 
@@ -84,17 +85,17 @@ func NewWorkspace(repo *gitref.Repo, link store.LinkMode, stderr io.Writer) (*Wo
 
 // WithIndex opens the index for the duration of fn only, so that no other
 // git dds waits on us longer than a metadata operation.
-func (w *Workspace) WithIndex(ctx context.Context, fn func(ix *sigindex.Index) error) error {
+func (w *Workspace) WithIndex(ctx context.Context, fn func(ix *index.Index) error) error {
 	return w.withIndex(ctx, false, fn)
 }
 
 // WithIndexRead is WithIndex for an fn that only reads: the index opens
 // read-only, a fifth of the cost of a writable opening.
-func (w *Workspace) WithIndexRead(ctx context.Context, fn func(ix *sigindex.Index) error) error {
+func (w *Workspace) WithIndexRead(ctx context.Context, fn func(ix *index.Index) error) error {
 	return w.withIndex(ctx, true, fn)
 }
 
-func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *sigindex.Index) error) error {
+func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *index.Index) error) error {
 	w.indexMu.Lock()
 	defer w.indexMu.Unlock()
 	if w.early != nil {
@@ -108,7 +109,7 @@ func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *si
 	}
 	opts := w.IndexOptions
 	opts.ReadOnly = readOnly
-	ix, err := sigindex.Open(ctx, w.Repo.DDSDir(), opts)
+	ix, err := index.Open(ctx, w.Repo.DDSDir(), opts)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func (w *Workspace) HoldIndexRead(ctx context.Context) (release func()) {
 	opts := w.IndexOptions
 	opts.ReadOnly = true
 	go func() {
-		ix, err := sigindex.Open(ctx, w.Repo.DDSDir(), opts)
+		ix, err := index.Open(ctx, w.Repo.DDSDir(), opts)
 		early <- openedIndex{ix, err}
 	}()
 	return func() {
@@ -153,7 +154,7 @@ func (w *Workspace) HoldIndexRead(ctx context.Context) (release func()) {
 // heldIndex waits for the held index to open, and gives nil if it could
 // not: the caller then opens one of its own, and reports what is wrong.
 // Callers hold indexMu.
-func (w *Workspace) heldIndex() *sigindex.Index {
+func (w *Workspace) heldIndex() *index.Index {
 	if opened, ok := <-w.early; ok {
 		w.held = opened
 		close(w.early)

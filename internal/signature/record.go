@@ -1,8 +1,7 @@
-// Package sigindex computes stage signatures and keeps the badger index of
-// computations: one record per signature, lineage rows per stage.
-package sigindex
+package signature
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -179,4 +178,36 @@ func clip(s string) string {
 		return s[:longest] + "..."
 	}
 	return s
+}
+
+// recordVersion is the version of the layout EncodeRecord writes.
+const recordVersion = 1
+
+// storedRecord is a Record as the index keeps it, with the version of its
+// encoding.
+type storedRecord struct {
+	Version int `json:"v"`
+	*Record
+}
+
+// EncodeRecord writes a record as the index stores it: JSON with the
+// version of its layout.
+func EncodeRecord(rec *Record) ([]byte, error) {
+	data, err := json.Marshal(storedRecord{Version: recordVersion, Record: rec})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the record of %s: %w", rec.Signature, err)
+	}
+	return data, nil
+}
+
+// DecodeRecord reads a record written by EncodeRecord.
+func DecodeRecord(data []byte) (*Record, error) {
+	stored := storedRecord{Record: &Record{}}
+	if err := json.Unmarshal(data, &stored); err != nil {
+		return nil, fmt.Errorf("the record is not valid JSON: %w", err)
+	}
+	if stored.Version != recordVersion {
+		return nil, fmt.Errorf("the record has format version %d; this git dds reads version %d", stored.Version, recordVersion)
+	}
+	return stored.Record, nil
 }

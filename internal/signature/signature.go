@@ -1,4 +1,7 @@
-package sigindex
+// Package signature computes stage signatures from what a stage reads, and
+// defines the record of a computation: what a signature produced. It is
+// pure: the badger index that keeps the records is package index.
+package signature
 
 import (
 	"encoding/hex"

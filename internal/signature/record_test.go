@@ -1,6 +1,7 @@
-package sigindex
+package signature
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -48,4 +49,29 @@ func TestCheckRecord(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+func FuzzDecodeRecord(f *testing.F) {
+	f.Add([]byte(`{"v":1,"signature":"ab","stage":"clean","outputs":[{"path":"o","content_id":"c","size":3}],"duration_ns":5,"inputs":[{"kind":"cmd","name":"","value":"x"}],"host":"h","time":"2025-03-01T12:00:00Z"}`))
+	f.Add([]byte(`{"v":2}`))
+	f.Add([]byte(`{"v":1,"time":"yesterday"}`))
+	f.Add([]byte(`{"v":1,"time":"2025-03-01T13:00:00.5+01:00","outputs":null,"inputs":[]}`))
+	f.Add([]byte(``))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rec, err := DecodeRecord(data)
+		if err != nil {
+			return
+		}
+		again, err := EncodeRecord(rec)
+		if err != nil {
+			t.Fatalf("a decoded record does not encode: %v", err)
+		}
+		back, err := DecodeRecord(again)
+		if err != nil {
+			t.Fatalf("record %s does not decode: %v", again, err)
+		}
+		if third, _ := EncodeRecord(back); !bytes.Equal(third, again) {
+			t.Fatalf("record %s decodes and encodes again as %s", again, third)
+		}
+	})
 }

@@ -1,4 +1,4 @@
-package sigindex
+package signature
 
 import "errors"
 

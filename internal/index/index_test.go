@@ -1,7 +1,6 @@
-package sigindex
+package index
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 func openTestIndex(t *testing.T, ddsDir string) *Index {
@@ -31,13 +32,13 @@ func openTestIndex(t *testing.T, ddsDir string) *Index {
 
 func sigN(n int) string { return fmt.Sprintf("%064x", n) }
 
-func testRecord(n int, stage string, at time.Time) *Record {
-	return &Record{
+func testRecord(n int, stage string, at time.Time) *signature.Record {
+	return &signature.Record{
 		Signature: sigN(n),
 		Stage:     stage,
-		Outputs:   []Output{{Path: "out/" + stage, ContentID: strings.Repeat("c", 64), Size: int64(n), Dir: n%2 == 0}},
+		Outputs:   []signature.Output{{Path: "out/" + stage, ContentID: strings.Repeat("c", 64), Size: int64(n), Dir: n%2 == 0}},
 		Duration:  time.Duration(n) * time.Second,
-		Inputs:    []Input{{Kind: KindCmd, Value: "make " + stage}, {Kind: KindEnv, Name: "SEED", Value: `"1"`}},
+		Inputs:    []signature.Input{{Kind: signature.KindCmd, Value: "make " + stage}, {Kind: signature.KindEnv, Name: "SEED", Value: `"1"`}},
 		Commit:    strings.Repeat("d", 40),
 		Host:      "build-1",
 		Time:      at,
@@ -66,7 +67,7 @@ func TestPutGet(t *testing.T) {
 
 func TestPutRejectsBadKeys(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
-	for _, rec := range []*Record{
+	for _, rec := range []*signature.Record{
 		{Signature: "abc", Stage: "clean"},
 		{Signature: strings.Repeat("A", 64), Stage: "clean"},
 		{Signature: sigN(1)},
@@ -91,7 +92,7 @@ func TestLineage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sigs := func(recs []*Record) []string {
+	sigs := func(recs []*signature.Record) []string {
 		var s []string
 		for _, r := range recs {
 			s = append(s, r.Signature)
@@ -157,12 +158,12 @@ func TestForEach(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := ix.PutRaw("ns/main", []byte("view")); err != nil {
+	if err := ix.putRaw("ns/main", []byte("view")); err != nil {
 		t.Fatal(err)
 	}
 	// fn may write: here it deletes every record it sees.
 	var seen []string
-	err := ix.ForEach(func(r *Record) error {
+	err := ix.ForEach(func(r *signature.Record) error {
 		seen = append(seen, r.Signature)
 		return ix.Delete(r.Signature)
 	})
@@ -180,7 +181,7 @@ func TestForEach(t *testing.T) {
 	if err := ix.Put(testRecord(7, "clean", epoch)); err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.ForEach(func(*Record) error { return stop }); err != stop {
+	if err := ix.ForEach(func(*signature.Record) error { return stop }); err != stop {
 		t.Errorf("ForEach returned %v, want fn's own error", err)
 	}
 }
@@ -189,7 +190,7 @@ func TestRaw(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	puts := map[string]string{"ns/main": "m", "ns/feature/x": "f", "ns/": "", "stat/src/a.py": "s", "sig/looks-like-ours": "raw"}
 	for k, v := range puts {
-		if err := ix.PutRaw(k, []byte(v)); err != nil {
+		if err := ix.putRaw(k, []byte(v)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -197,7 +198,7 @@ func TestRaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, v := range puts {
-		got, ok, err := ix.GetRaw(k)
+		got, ok, err := ix.getRaw(k)
 		if err != nil || !ok || string(got) != v {
 			t.Errorf("GetRaw(%q) = %q, %v, %v; want %q", k, got, ok, err, v)
 		}
@@ -207,7 +208,7 @@ func TestRaw(t *testing.T) {
 	}
 	scan := func(prefix string) []string {
 		var got []string
-		err := ix.ScanRaw(prefix, func(k string, v []byte) error {
+		err := ix.scanRaw(prefix, func(k string, v []byte) error {
 			got = append(got, k+"="+string(v))
 			return nil
 		})
@@ -222,13 +223,13 @@ func TestRaw(t *testing.T) {
 	if got := scan(""); len(got) != len(puts) {
 		t.Errorf("ScanRaw(\"\") = %q, want only the %d raw keys", got, len(puts))
 	}
-	if err := ix.DeleteRaw("ns/main"); err != nil {
+	if err := ix.deleteRaw("ns/main"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := ix.GetRaw("ns/main"); ok || err != nil {
+	if _, ok, err := ix.getRaw("ns/main"); ok || err != nil {
 		t.Errorf("GetRaw after DeleteRaw = %v, %v", ok, err)
 	}
-	if err := ix.PutRaw("", []byte("x")); err == nil {
+	if err := ix.putRaw("", []byte("x")); err == nil {
 		t.Error("PutRaw with an empty key succeeded")
 	}
 }
@@ -239,11 +240,11 @@ func TestBatch(t *testing.T) {
 		if err := b.Put(testRecord(1, "clean", epoch)); err != nil {
 			return err
 		}
-		if err := b.PutRaw("ns/main", []byte("v1")); err != nil {
+		if err := b.putRaw("ns/main", []byte("v1")); err != nil {
 			return err
 		}
 		// A batch reads its own writes.
-		if v, ok, err := b.GetRaw("ns/main"); err != nil || !ok || string(v) != "v1" {
+		if v, ok, err := b.getRaw("ns/main"); err != nil || !ok || string(v) != "v1" {
 			return fmt.Errorf("GetRaw inside the batch = %q, %v, %v", v, ok, err)
 		}
 		return nil
@@ -257,7 +258,7 @@ func TestBatch(t *testing.T) {
 		if err := b.Delete(sigN(1)); err != nil {
 			return err
 		}
-		if err := b.DeleteRaw("ns/main"); err != nil {
+		if err := b.deleteRaw("ns/main"); err != nil {
 			return err
 		}
 		if err := b.Put(testRecord(2, "train", epoch)); err != nil {
@@ -271,7 +272,7 @@ func TestBatch(t *testing.T) {
 	if _, ok, _ := ix.Get(sigN(1)); !ok {
 		t.Error("a failed batch deleted a record")
 	}
-	if _, ok, _ := ix.GetRaw("ns/main"); !ok {
+	if _, ok, _ := ix.getRaw("ns/main"); !ok {
 		t.Error("a failed batch deleted a raw key")
 	}
 	if _, ok, _ := ix.Get(sigN(2)); ok {
@@ -288,7 +289,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err := ix.Put(testRecord(1, "clean", epoch)); err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.PutRaw("ns/main", []byte("v")); err != nil {
+	if err := ix.putRaw("ns/main", []byte("v")); err != nil {
 		t.Fatal(err)
 	}
 	if err := ix.Close(); err != nil {
@@ -305,7 +306,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if _, ok, err := ix.Get(sigN(1)); !ok || err != nil {
 		t.Errorf("after reopening, Get = %v, %v", ok, err)
 	}
-	if v, ok, err := ix.GetRaw("ns/main"); !ok || err != nil || string(v) != "v" {
+	if v, ok, err := ix.getRaw("ns/main"); !ok || err != nil || string(v) != "v" {
 		t.Errorf("after reopening, GetRaw = %q, %v, %v", v, ok, err)
 	}
 }
@@ -329,7 +330,7 @@ func TestCorruptIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ix.PutRaw("ns/big", []byte(strings.Repeat("x", 2<<20))); err != nil {
+		if err := ix.putRaw("ns/big", []byte(strings.Repeat("x", 2<<20))); err != nil {
 			t.Fatal(err)
 		}
 		if err := ix.Close(); err != nil {
@@ -367,7 +368,7 @@ func TestCorruptIndex(t *testing.T) {
 		{name: "a key registry cut in half", pattern: "KEYREGISTRY", size: half},
 		{name: "an emptied value log", pattern: "*.vlog", size: zero},
 		{name: "a value log cut in half", pattern: "*.vlog", size: half, read: func(ix *Index) error {
-			_, _, err := ix.GetRaw("ns/big")
+			_, _, err := ix.getRaw("ns/big")
 			return err
 		}},
 	}
@@ -403,36 +404,11 @@ func TestCorruptIndex(t *testing.T) {
 	}
 }
 
-func FuzzDecodeRecord(f *testing.F) {
-	f.Add([]byte(`{"v":1,"signature":"ab","stage":"clean","outputs":[{"path":"o","content_id":"c","size":3}],"duration_ns":5,"inputs":[{"kind":"cmd","name":"","value":"x"}],"host":"h","time":"2025-03-01T12:00:00Z"}`))
-	f.Add([]byte(`{"v":2}`))
-	f.Add([]byte(`{"v":1,"time":"yesterday"}`))
-	f.Add([]byte(`{"v":1,"time":"2025-03-01T13:00:00.5+01:00","outputs":null,"inputs":[]}`))
-	f.Add([]byte(``))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		rec, err := DecodeRecord(data)
-		if err != nil {
-			return
-		}
-		again, err := EncodeRecord(rec)
-		if err != nil {
-			t.Fatalf("a decoded record does not encode: %v", err)
-		}
-		back, err := DecodeRecord(again)
-		if err != nil {
-			t.Fatalf("record %s does not decode: %v", again, err)
-		}
-		if third, _ := EncodeRecord(back); !bytes.Equal(third, again) {
-			t.Fatalf("record %s decodes and encodes again as %s", again, third)
-		}
-	})
-}
-
 func TestBatchTooBig(t *testing.T) {
 	ix := openTestIndex(t, t.TempDir())
 	err := ix.Batch(func(b *Batch) error {
 		for i := range 50_000 {
-			if err := b.PutRaw(fmt.Sprintf("stat/%d", i), []byte(strings.Repeat("s", 64))); err != nil {
+			if err := b.putRaw(fmt.Sprintf("stat/%d", i), []byte(strings.Repeat("s", 64))); err != nil {
 				return err
 			}
 		}

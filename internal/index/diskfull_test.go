@@ -1,4 +1,4 @@
-package sigindex
+package index
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // TestDiskFillsWhileOpen opens the index on a small tmpfs, fills the disk
@@ -70,7 +72,7 @@ func TestDiskFillsWhileOpen(t *testing.T) {
 	}
 	defer ix.Close()
 	count := 0
-	if err := ix.ForEach(func(*Record) error { count++; return nil }); err != nil {
+	if err := ix.ForEach(func(*signature.Record) error { count++; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if count != n {

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package sigindex
+package index
 
 import "os"
 

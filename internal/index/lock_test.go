@@ -1,4 +1,4 @@
-package sigindex
+package index
 
 import (
 	"bufio"
@@ -19,7 +19,7 @@ func TestSecondOpenWaitsForTheFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := first.PutRaw("k", []byte("from the first")); err != nil {
+	if err := first.putRaw("k", []byte("from the first")); err != nil {
 		t.Fatal(err)
 	}
 	notified := make(chan string, 2)
@@ -48,7 +48,7 @@ func TestSecondOpenWaitsForTheFirst(t *testing.T) {
 		t.Fatalf("the second Open failed: %v", got.err)
 	}
 	defer got.ix.Close()
-	if v, _, err := got.ix.GetRaw("k"); err != nil || string(v) != "from the first" {
+	if v, _, err := got.ix.getRaw("k"); err != nil || string(v) != "from the first" {
 		t.Errorf("the second process reads %q, %v", v, err)
 	}
 	if len(notified) != 0 {
@@ -102,7 +102,7 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Println(err)
 		os.Exit(1)
 	}
-	if err := ix.PutRaw("helper", []byte("was here")); err != nil {
+	if err := ix.putRaw("helper", []byte("was here")); err != nil {
 		fmt.Println(err)
 		os.Exit(1)
 	}
@@ -166,7 +166,7 @@ func TestAnotherProcessHoldsTheIndex(t *testing.T) {
 		t.Fatalf("Open after the holder left: %v", err)
 	}
 	defer ix.Close()
-	if v, _, err := ix.GetRaw("helper"); err != nil || string(v) != "was here" {
+	if v, _, err := ix.getRaw("helper"); err != nil || string(v) != "was here" {
 		t.Errorf("GetRaw(helper) = %q, %v", v, err)
 	}
 }
@@ -181,7 +181,7 @@ func TestKilledHolderBlocksNobody(t *testing.T) {
 	}
 	_ = holder.Wait()
 	ix := openTestIndex(t, dir)
-	if v, _, err := ix.GetRaw("helper"); err != nil || string(v) != "was here" {
+	if v, _, err := ix.getRaw("helper"); err != nil || string(v) != "was here" {
 		t.Errorf("after the holder was killed, GetRaw(helper) = %q, %v", v, err)
 	}
 }

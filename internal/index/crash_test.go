@@ -1,4 +1,4 @@
-package sigindex
+package index
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // A kill of git dds while badger writes leaves files that badger itself
@@ -71,7 +73,7 @@ func TestOpenAfterAKill(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec := &Record{Signature: strings.Repeat("a", 64), Stage: "clean", Time: time.Unix(1, 0).UTC(), Host: "h"}
+			rec := &signature.Record{Signature: strings.Repeat("a", 64), Stage: "clean", Time: time.Unix(1, 0).UTC(), Host: "h"}
 			if err := ix.Put(rec); err != nil {
 				t.Fatal(err)
 			}

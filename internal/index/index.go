@@ -1,9 +1,13 @@
-package sigindex
+// Package index keeps the badger index of computations under .git/dds:
+// one record per signature, lineage rows per stage, and what other packages
+// remember beside them (placed outputs, branch namespaces, the remote
+// cache) through typed accessors, under key layouts only this package
+// knows. One process holds it at a time (see Open).
+package index
 
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,7 +24,12 @@ import (
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/dgraph-io/badger/v4/table"
 	"github.com/dgraph-io/ristretto/v2/z"
+
+	"github.com/git-dds/git-dds/internal/signature"
 )
+
+// dirName is the index's folder in the store's folder (ddsDir).
+const dirName = "index"
 
 // ErrCorruptIndex reports an index that cannot be read back.
 var ErrCorruptIndex = errors.New("the index is damaged")
@@ -58,27 +67,18 @@ type Index struct {
 	writes sync.Mutex
 }
 
-// Key layout. Records and lineage rows are ours; the raw keys of other
-// packages live under their own prefix so that they can never shadow them.
+// Key layout. Records and lineage rows come first; the raw keys of
+// keys.go live under their own prefix so that they can never shadow them.
 const (
 	sigPrefix     = "sig/" // sig/<signature> → record
 	lineagePrefix = "lin/" // lin/<stage>/<inverted time, 8 bytes>/<signature> → nothing
-	rawPrefix     = "kv/"  // kv/<key> → the value of PutRaw
-
-	recordVersion = 1
+	rawPrefix     = "kv/"  // kv/<key> → the value of putRaw
 
 	// rawValueMark opens every raw value. Badger answers a value it cannot
 	// read back from its value log with no bytes and no error; the mark
 	// makes that answer tell from a stored empty value.
 	rawValueMark = 0x01
 )
-
-// storedRecord is a Record as the index keeps it, with the version of its
-// encoding.
-type storedRecord struct {
-	Version int `json:"v"`
-	*Record
-}
 
 // Open opens the index in ddsDir/index, creating it if needed, after waiting
 // for any other process that holds it (see Options).
@@ -96,7 +96,7 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 		}
 		return nil, err
 	}
-	dir := filepath.Join(ddsDir, "index")
+	dir := filepath.Join(ddsDir, dirName)
 	var db *badger.DB
 	switch {
 	case opts.ReadOnly && !exists(filepath.Join(dir, badger.ManifestFilename)):
@@ -411,8 +411,8 @@ func (ix *Index) Close() error {
 }
 
 // Get gives the record of sig, if the index has one.
-func (ix *Index) Get(sig string) (*Record, bool, error) {
-	var rec *Record
+func (ix *Index) Get(sig string) (*signature.Record, bool, error) {
+	var rec *signature.Record
 	err := ix.db.View(func(txn *badger.Txn) error {
 		var err error
 		rec, err = getRecord(txn, sig)
@@ -426,7 +426,7 @@ func (ix *Index) Get(sig string) (*Record, bool, error) {
 
 // Put stores rec under its signature, replacing any record of it, with a
 // lineage row for its stage.
-func (ix *Index) Put(rec *Record) error {
+func (ix *Index) Put(rec *signature.Record) error {
 	return ix.Batch(func(b *Batch) error { return b.Put(rec) })
 }
 
@@ -438,8 +438,8 @@ func (ix *Index) Delete(sig string) error {
 
 // Lineage gives the records of stage, newest first, at most limit of them
 // (all when limit <= 0). It reads the stage's lineage rows only.
-func (ix *Index) Lineage(stage string, limit int) ([]*Record, error) {
-	var recs []*Record
+func (ix *Index) Lineage(stage string, limit int) ([]*signature.Record, error) {
+	var recs []*signature.Record
 	err := ix.db.View(func(txn *badger.Txn) error {
 		prefix := []byte(lineagePrefix + stage + "/")
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
@@ -472,7 +472,7 @@ func (ix *Index) Lineage(stage string, limit int) ([]*Record, error) {
 }
 
 // Last gives the newest record of stage.
-func (ix *Index) Last(stage string) (*Record, bool, error) {
+func (ix *Index) Last(stage string) (*signature.Record, bool, error) {
 	recs, err := ix.Lineage(stage, 1)
 	if err != nil || len(recs) == 0 {
 		return nil, false, err
@@ -482,7 +482,7 @@ func (ix *Index) Last(stage string) (*Record, bool, error) {
 
 // ForEach calls fn with every record, in signature order, stopping at the
 // first error. fn may write to the index.
-func (ix *Index) ForEach(fn func(*Record) error) error {
+func (ix *Index) ForEach(fn func(*signature.Record) error) error {
 	var fnErr error
 	err := ix.db.View(func(txn *badger.Txn) error {
 		prefix := []byte(sigPrefix)
@@ -508,13 +508,13 @@ func (ix *Index) ForEach(fn func(*Record) error) error {
 	return nil
 }
 
-// GetRaw gives the value other packages stored at key.
-func (ix *Index) GetRaw(key string) ([]byte, bool, error) {
+// getRaw gives the value stored at the raw key key (see keys.go).
+func (ix *Index) getRaw(key string) ([]byte, bool, error) {
 	var val []byte
 	var found bool
 	err := ix.db.View(func(txn *badger.Txn) error {
 		var err error
-		val, found, err = getRaw(txn, key)
+		val, found, err = txnRaw(txn, key)
 		return err
 	})
 	if err != nil {
@@ -523,19 +523,19 @@ func (ix *Index) GetRaw(key string) ([]byte, bool, error) {
 	return val, found, nil
 }
 
-// PutRaw stores val at key.
-func (ix *Index) PutRaw(key string, val []byte) error {
-	return ix.Batch(func(b *Batch) error { return b.PutRaw(key, val) })
+// putRaw stores val at key.
+func (ix *Index) putRaw(key string, val []byte) error {
+	return ix.Batch(func(b *Batch) error { return b.putRaw(key, val) })
 }
 
-// DeleteRaw removes key; a missing key is no error.
-func (ix *Index) DeleteRaw(key string) error {
-	return ix.Batch(func(b *Batch) error { return b.DeleteRaw(key) })
+// deleteRaw removes key; a missing key is no error.
+func (ix *Index) deleteRaw(key string) error {
+	return ix.Batch(func(b *Batch) error { return b.deleteRaw(key) })
 }
 
-// ScanRaw calls fn with every raw key that starts with prefix, in key order,
+// scanRaw calls fn with every raw key that starts with prefix, in key order,
 // stopping at the first error.
-func (ix *Index) ScanRaw(prefix string, fn func(key string, val []byte) error) error {
+func (ix *Index) scanRaw(prefix string, fn func(key string, val []byte) error) error {
 	var fnErr error
 	err := ix.db.View(func(txn *badger.Txn) error {
 		full := []byte(rawPrefix + prefix)
@@ -607,23 +607,23 @@ type Batch struct {
 }
 
 // Put stores rec as Index.Put does.
-func (b *Batch) Put(rec *Record) error {
+func (b *Batch) Put(rec *signature.Record) error {
 	if err := checkRecordKeys(rec); err != nil {
 		return err
 	}
 	// No record that names a path outside the repository or an
 	// ill-formed object enters the index, whoever computed it.
-	if err := CheckRecord(rec); err != nil {
+	if err := signature.CheckRecord(rec); err != nil {
 		return fmt.Errorf("the record of %s cannot be stored: %w", rec.Signature, err)
 	}
-	val, err := EncodeRecord(rec)
+	val, err := signature.EncodeRecord(rec)
 	if err != nil {
 		return err
 	}
 	return indexError("writing the record of "+rec.Signature, b.put(rec, val))
 }
 
-func (b *Batch) put(rec *Record, val []byte) error {
+func (b *Batch) put(rec *signature.Record, val []byte) error {
 	old, err := getRecord(b.txn, rec.Signature)
 	if err != nil {
 		return err
@@ -659,26 +659,26 @@ func (b *Batch) delete(sig string) error {
 	return b.txn.Delete([]byte(sigPrefix + sig))
 }
 
-// GetRaw reads key inside the transaction, seeing its own writes.
-func (b *Batch) GetRaw(key string) ([]byte, bool, error) {
-	val, ok, err := getRaw(b.txn, key)
+// getRaw reads key inside the transaction, seeing its own writes.
+func (b *Batch) getRaw(key string) ([]byte, bool, error) {
+	val, ok, err := txnRaw(b.txn, key)
 	return val, ok, indexError("reading "+key, err)
 }
 
-// PutRaw stores val at key.
-func (b *Batch) PutRaw(key string, val []byte) error {
+// putRaw stores val at key.
+func (b *Batch) putRaw(key string, val []byte) error {
 	if key == "" {
 		return errors.New("a raw index key cannot be empty")
 	}
 	return indexError("writing "+key, b.txn.Set([]byte(rawPrefix+key), append([]byte{rawValueMark}, val...)))
 }
 
-// DeleteRaw removes key.
-func (b *Batch) DeleteRaw(key string) error {
+// deleteRaw removes key.
+func (b *Batch) deleteRaw(key string) error {
 	return indexError("deleting "+key, b.txn.Delete([]byte(rawPrefix+key)))
 }
 
-func checkRecordKeys(rec *Record) error {
+func checkRecordKeys(rec *signature.Record) error {
 	if len(rec.Signature) != 64 || strings.Trim(rec.Signature, "0123456789abcdef") != "" {
 		return fmt.Errorf("record signature %q is not 64 lowercase hex digits", rec.Signature)
 	}
@@ -691,7 +691,7 @@ func checkRecordKeys(rec *Record) error {
 // lineageKey sorts a stage's rows newest first: the time is stored
 // inverted, big-endian, so that a forward prefix scan meets the newest row
 // first.
-func lineageKey(rec *Record) []byte {
+func lineageKey(rec *signature.Record) []byte {
 	key := []byte(lineagePrefix + rec.Stage + "/")
 	key = binary.BigEndian.AppendUint64(key, math.MaxUint64-unixNanos(rec.Time))
 	key = append(key, '/')
@@ -709,7 +709,7 @@ func unixNanos(t time.Time) uint64 {
 	return uint64(t.UnixNano())
 }
 
-func getRecord(txn *badger.Txn, sig string) (*Record, error) {
+func getRecord(txn *badger.Txn, sig string) (*signature.Record, error) {
 	item, err := txn.Get([]byte(sigPrefix + sig))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, nil
@@ -720,11 +720,11 @@ func getRecord(txn *badger.Txn, sig string) (*Record, error) {
 	return decodeRecord(item)
 }
 
-func decodeRecord(item *badger.Item) (*Record, error) {
-	var rec *Record
+func decodeRecord(item *badger.Item) (*signature.Record, error) {
+	var rec *signature.Record
 	err := item.Value(func(val []byte) error {
 		var err error
-		rec, err = DecodeRecord(val)
+		rec, err = signature.DecodeRecord(val)
 		return err
 	})
 	if err != nil {
@@ -733,29 +733,7 @@ func decodeRecord(item *badger.Item) (*Record, error) {
 	return rec, nil
 }
 
-// EncodeRecord writes a record as the index stores it: JSON with the
-// version of its layout.
-func EncodeRecord(rec *Record) ([]byte, error) {
-	data, err := json.Marshal(storedRecord{Version: recordVersion, Record: rec})
-	if err != nil {
-		return nil, fmt.Errorf("encoding the record of %s: %w", rec.Signature, err)
-	}
-	return data, nil
-}
-
-// DecodeRecord reads a record written by EncodeRecord.
-func DecodeRecord(data []byte) (*Record, error) {
-	stored := storedRecord{Record: &Record{}}
-	if err := json.Unmarshal(data, &stored); err != nil {
-		return nil, fmt.Errorf("the record is not valid JSON: %w", err)
-	}
-	if stored.Version != recordVersion {
-		return nil, fmt.Errorf("the record has format version %d; this git dds reads version %d", stored.Version, recordVersion)
-	}
-	return stored.Record, nil
-}
-
-func getRaw(txn *badger.Txn, key string) ([]byte, bool, error) {
+func txnRaw(txn *badger.Txn, key string) ([]byte, bool, error) {
 	item, err := txn.Get([]byte(rawPrefix + key))
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, false, nil
