@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/history"
-	"github.com/git-dds/git-dds/internal/workspace"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 type logOptions struct {
@@ -87,7 +87,7 @@ func printLog(w io.Writer, log *history.Log) {
 		fmt.Fprintln(w)
 		return
 	}
-	fmt.Fprintf(w, "%s of %s %s, newest first", workspace.Count(len(log.Computations), "computation"), what, where)
+	fmt.Fprintf(w, "%s of %s %s, newest first", ui.Count(len(log.Computations), "computation"), what, where)
 	if log.Truncated {
 		fmt.Fprintf(w, " (read the last %d commits)", log.Commits)
 	}
@@ -118,7 +118,7 @@ func printLog(w io.Writer, log *history.Log) {
 		// Fixed widths rather than a tabwriter: the lines of what changed
 		// sit between rows and would split its columns.
 		fmt.Fprintf(w, "  %-12s  %s  %-18s  %8s  %9s%s\n", short(c.Signature), c.Time.Format("2006-01-02 15:04:05"), commit,
-			workspace.HumanSeconds(c.Seconds), workspace.HumanBytes(c.Bytes), note)
+			ui.Seconds(c.Seconds), ui.Bytes(c.Bytes), note)
 		switch {
 		case i == len(log.Computations)-1:
 			fmt.Fprintln(w, "      the oldest listed")

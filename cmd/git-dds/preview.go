@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/graph"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -87,11 +88,11 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 func previewWhy(s workspace.PreviewStage) string {
 	estimate := "no estimate: never computed"
 	if s.Known {
-		estimate = fmt.Sprintf("~%s, ~%s", workspace.HumanSeconds(s.EstimatedSeconds), workspace.HumanBytes(s.EstimatedBytes))
+		estimate = fmt.Sprintf("~%s, ~%s", ui.Seconds(s.EstimatedSeconds), ui.Bytes(s.EstimatedBytes))
 	}
 	switch s.Action {
 	case workspace.Promote:
-		return fmt.Sprintf("computed (%s), %s of compute saved", s.Available, workspace.HumanSeconds(s.EstimatedSeconds))
+		return fmt.Sprintf("computed (%s), %s of compute saved", s.Available, ui.Seconds(s.EstimatedSeconds))
 	case workspace.Compute:
 		if len(s.Conflicts) > 0 {
 			return "conflict in " + strings.Join(s.Conflicts, ", ") + "; " + estimate
@@ -132,7 +133,7 @@ func printPreviewTotals(w io.Writer, pv *workspace.Preview) {
 		}
 	}
 	fmt.Fprintf(w, "%d to promote, %d to compute (~%s), %d unchanged, %d removed\n",
-		counts[workspace.Promote], counts[workspace.Compute], workspace.HumanSeconds(seconds), counts[workspace.Unchanged], counts[workspace.Remove])
+		counts[workspace.Promote], counts[workspace.Compute], ui.Seconds(seconds), counts[workspace.Unchanged], counts[workspace.Remove])
 	if len(pv.Conflicts) > 0 {
 		fmt.Fprintf(w, "conflicts: %s\n", strings.Join(pv.Conflicts, ", "))
 	}

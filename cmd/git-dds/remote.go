@@ -12,6 +12,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -184,18 +185,18 @@ func printTransfer(g *globalOptions, res *workspace.TransferResult, checkout *wo
 	uploaded, downloaded := res.Count(workspace.Uploaded), res.Count(workspace.Downloaded)
 	switch {
 	case uploaded > 0:
-		fmt.Fprintf(out, "uploaded %s to %s (%s in %s)", workspace.Count(uploaded, "artifact"), res.Remote, workspace.HumanBytes(res.Bytes), workspace.Count(res.Objects, "object"))
+		fmt.Fprintf(out, "uploaded %s to %s (%s in %s)", ui.Count(uploaded, "artifact"), res.Remote, ui.Bytes(res.Bytes), ui.Count(res.Objects, "object"))
 	case downloaded > 0:
-		fmt.Fprintf(out, "downloaded %s from %s (%s in %s)", workspace.Count(downloaded, "artifact"), res.Remote, workspace.HumanBytes(res.Bytes), workspace.Count(res.Objects, "object"))
+		fmt.Fprintf(out, "downloaded %s from %s (%s in %s)", ui.Count(downloaded, "artifact"), res.Remote, ui.Bytes(res.Bytes), ui.Count(res.Objects, "object"))
 	default:
 		fmt.Fprintf(out, "nothing to transfer with %s", res.Remote)
 	}
 	if n := res.Count(workspace.Uncomputed); n > 0 {
-		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", workspace.Count(n, "stage"))
+		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", ui.Count(n, "stage"))
 	}
 	fmt.Fprintln(out)
 	if checkout != nil {
-		fmt.Fprintf(out, "restored %s, %d already in place\n", workspace.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
+		fmt.Fprintf(out, "restored %s, %d already in place\n", ui.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
 	}
 }
 

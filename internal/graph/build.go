@@ -6,6 +6,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -75,11 +76,11 @@ func FromPreview(pv *workspace.Preview) *Graph {
 		}
 		estimate := "never computed"
 		if s.Known {
-			estimate = fmt.Sprintf("~%s · ~%s", workspace.HumanBytes(s.EstimatedBytes), workspace.HumanSeconds(s.EstimatedSeconds))
+			estimate = fmt.Sprintf("~%s · ~%s", ui.Bytes(s.EstimatedBytes), ui.Seconds(s.EstimatedSeconds))
 		}
 		switch s.Action {
 		case workspace.Promote:
-			n.Summary = fmt.Sprintf("promote · %s · %s saved", workspace.HumanBytes(s.EstimatedBytes), workspace.HumanSeconds(s.EstimatedSeconds))
+			n.Summary = fmt.Sprintf("promote · %s · %s saved", ui.Bytes(s.EstimatedBytes), ui.Seconds(s.EstimatedSeconds))
 		case workspace.Compute:
 			n.Summary = "compute · " + estimate
 			if len(s.Conflicts) > 0 {
@@ -90,7 +91,7 @@ func FromPreview(pv *workspace.Preview) *Graph {
 		}
 		switch s.Action {
 		case workspace.Promote:
-			n.Details = append(n.Details, "available: "+s.Available, fmt.Sprintf("saves %s of compute", workspace.HumanSeconds(s.EstimatedSeconds)))
+			n.Details = append(n.Details, "available: "+s.Available, fmt.Sprintf("saves %s of compute", ui.Seconds(s.EstimatedSeconds)))
 		case workspace.Compute:
 			n.Details = append(n.Details, "estimate: "+estimate)
 		}
@@ -119,7 +120,7 @@ func upstreamOf(p *pipeline.Pipeline, name string) []string {
 
 // costOf is what a computation wrote and took.
 func costOf(rec *sigindex.Record) string {
-	return fmt.Sprintf("%s · %s", workspace.HumanBytes(recordBytes(rec)), workspace.HumanDuration(rec.Duration))
+	return fmt.Sprintf("%s · %s", ui.Bytes(recordBytes(rec)), ui.Duration(rec.Duration))
 }
 
 func recordBytes(rec *sigindex.Record) int64 {

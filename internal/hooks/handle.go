@@ -16,6 +16,7 @@ import (
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
 	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -178,7 +179,7 @@ func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
 		var res *workspace.TransferResult
 		res, err = h.WS.Fetch(ctx, r, workspace.Computations(view), h.Progress)
 		if n := res.Count(workspace.Downloaded); n > 0 {
-			fmt.Fprintf(h.Stderr, "git dds: pulled %s from %s (%s)\n", workspace.Count(n, "artifact"), r.Name, workspace.HumanBytes(res.Bytes))
+			fmt.Fprintf(h.Stderr, "git dds: pulled %s from %s (%s)\n", ui.Count(n, "artifact"), r.Name, ui.Bytes(res.Bytes))
 		}
 	}
 	if err != nil {
@@ -242,22 +243,22 @@ func (h *Handler) report(ctx context.Context, ref, verb string, res *workspace.S
 			tail = fmt.Sprintf("%d not in the local store", len(missing.toCompute))
 		}
 		fmt.Fprintf(h.Stderr, "git dds: %s %s (%s, %s of compute saved); %s\n",
-			verb, workspace.Count(len(res.Promoted), "artifact"), workspace.HumanBytes(res.PromotedBytes), workspace.HumanSeconds(res.SavedSeconds), tail)
+			verb, ui.Count(len(res.Promoted), "artifact"), ui.Bytes(res.PromotedBytes), ui.Seconds(res.SavedSeconds), tail)
 	} else if res.Restored > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: restored %s of %s from the store\n", workspace.Count(res.Restored, "output"), branchName(ref))
+		fmt.Fprintf(h.Stderr, "git dds: restored %s of %s from the store\n", ui.Count(res.Restored, "output"), branchName(ref))
 	}
 	switch {
 	case missing.unknown:
 		fmt.Fprintf(h.Stderr, "git dds: %s not in the local store (%s): git dds status says which the remote has\n",
-			workspace.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
+			ui.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
 	default:
 		if len(missing.inRemote) > 0 {
 			fmt.Fprintf(h.Stderr, "git dds: %s in the remote (%s): git dds pull restores them\n",
-				workspace.Count(len(missing.inRemote), "stage"), strings.Join(missing.inRemote, ", "))
+				ui.Count(len(missing.inRemote), "stage"), strings.Join(missing.inRemote, ", "))
 		}
 		if len(missing.toCompute) > 0 {
 			fmt.Fprintf(h.Stderr, "git dds: %s to compute (%s): run git dds run\n",
-				workspace.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
+				ui.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
 		}
 	}
 	if len(res.Edited) > 0 {
@@ -418,7 +419,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 			return fmt.Errorf("%w: uploading the artifacts of the pushed commits to remote %s failed: %w\nrun git dds push to retry, then push again (git push --no-verify pushes the code alone)", ErrRefused, r.Name, err)
 		}
 		if n := res.Count(workspace.Uploaded); n > 0 {
-			fmt.Fprintf(h.Stderr, "git dds: uploaded %s to %s (%s)\n", workspace.Count(n, "artifact"), r.Name, workspace.HumanBytes(res.Bytes))
+			fmt.Fprintf(h.Stderr, "git dds: uploaded %s to %s (%s)\n", ui.Count(n, "artifact"), r.Name, ui.Bytes(res.Bytes))
 		}
 		for _, s := range res.Stages {
 			if s.Action == workspace.Uncomputed {

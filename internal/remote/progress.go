@@ -11,7 +11,7 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
-	"github.com/git-dds/git-dds/internal/human"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 // meter shows the bytes a transfer moves. On a terminal it draws a bar,
@@ -86,10 +86,10 @@ func (m *meter) finish(ok bool) {
 		moved := m.moved.Load()
 		took := time.Since(m.started)
 		if ok {
-			fmt.Fprintf(m.log, "git dds: %s %s %s in %s (%s/s)\n", m.dir.done, human.Bytes(moved), m.dir.where,
-				human.Duration(took), human.Bytes(int64(float64(moved)/max(took.Seconds(), 0.001))))
+			fmt.Fprintf(m.log, "git dds: %s %s %s in %s (%s/s)\n", m.dir.done, ui.Bytes(moved), m.dir.where,
+				ui.Duration(took), ui.Bytes(int64(float64(moved)/max(took.Seconds(), 0.001))))
 		} else {
-			fmt.Fprintf(m.log, "git dds: %s %s of %s %s, then stopped, in %s\n", m.dir.done, human.Bytes(moved), human.Bytes(m.total), m.dir.where, human.Duration(took))
+			fmt.Fprintf(m.log, "git dds: %s %s of %s %s, then stopped, in %s\n", m.dir.done, ui.Bytes(moved), ui.Bytes(m.total), m.dir.where, ui.Duration(took))
 		}
 		return
 	}

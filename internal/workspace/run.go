@@ -21,6 +21,7 @@ import (
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
 	"github.com/git-dds/git-dds/internal/sigindex"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 // ErrFailed means at least one stage failed; each failure was reported.
@@ -387,7 +388,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		if interrupt.Of(ctx) != nil {
 			w.removeOutputs(st)
 		} else {
-			w.progress(opts, "%s: failed after %s", st.Name, HumanDuration(time.Since(started)))
+			w.progress(opts, "%s: failed after %s", st.Name, ui.Duration(time.Since(started)))
 		}
 		return fail(err)
 	}
@@ -400,7 +401,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		return fail(err)
 	}
 	lock.markRecorded()
-	w.progress(opts, "%s: executed in %s", st.Name, HumanDuration(elapsed))
+	w.progress(opts, "%s: executed in %s", st.Name, ui.Duration(elapsed))
 	if lease != nil {
 		// Those waiting on the lease pull this result.
 		if _, err := w.Remote.Push(ctx, w.Local(), []*sigindex.Record{rec}, remote.PushOptions{Progress: w.Progress}); err != nil {
