@@ -185,9 +185,9 @@ func printTransfer(g *globalOptions, res *workspace.TransferResult, checkout *wo
 	uploaded, downloaded := res.Count(workspace.Uploaded), res.Count(workspace.Downloaded)
 	switch {
 	case uploaded > 0:
-		fmt.Fprintf(out, "uploaded %s to %s (%s in %s)", ui.Count(uploaded, "artifact"), res.Remote, ui.Bytes(res.Bytes), ui.Count(res.Objects, "object"))
+		fmt.Fprint(out, ui.TransferredObjects("uploaded", uploaded, "to "+res.Remote, res.Bytes, res.Objects))
 	case downloaded > 0:
-		fmt.Fprintf(out, "downloaded %s from %s (%s in %s)", ui.Count(downloaded, "artifact"), res.Remote, ui.Bytes(res.Bytes), ui.Count(res.Objects, "object"))
+		fmt.Fprint(out, ui.TransferredObjects("downloaded", downloaded, "from "+res.Remote, res.Bytes, res.Objects))
 	default:
 		fmt.Fprintf(out, "nothing to transfer with %s", res.Remote)
 	}

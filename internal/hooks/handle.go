@@ -179,7 +179,7 @@ func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
 		var res *workspace.TransferResult
 		res, err = h.WS.Fetch(ctx, r, workspace.Computations(view), h.Progress)
 		if n := res.Count(workspace.Downloaded); n > 0 {
-			fmt.Fprintf(h.Stderr, "git dds: pulled %s from %s (%s)\n", ui.Count(n, "artifact"), r.Name, ui.Bytes(res.Bytes))
+			fmt.Fprintf(h.Stderr, "git dds: %s\n", ui.Transferred("pulled", n, "from "+r.Name, res.Bytes))
 		}
 	}
 	if err != nil {
@@ -419,7 +419,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 			return fmt.Errorf("%w: uploading the artifacts of the pushed commits to remote %s failed: %w\nrun git dds push to retry, then push again (git push --no-verify pushes the code alone)", ErrRefused, r.Name, err)
 		}
 		if n := res.Count(workspace.Uploaded); n > 0 {
-			fmt.Fprintf(h.Stderr, "git dds: uploaded %s to %s (%s)\n", ui.Count(n, "artifact"), r.Name, ui.Bytes(res.Bytes))
+			fmt.Fprintf(h.Stderr, "git dds: %s\n", ui.Transferred("uploaded", n, "to "+r.Name, res.Bytes))
 		}
 		for _, s := range res.Stages {
 			if s.Action == workspace.Uncomputed {
