@@ -64,7 +64,7 @@ func printFsck(g *globalOptions, rep *maintenance.FsckReport) {
 		ui.Count(rep.Objects, "object"), ui.Bytes(rep.Bytes), ui.Count(rep.Records, "record"))
 	for _, p := range rep.Problems {
 		if p.Stage != "" {
-			fmt.Fprintf(g.stdout, "  stage %s (%s): %s\n", p.Stage, short(p.Signature), p.Message)
+			fmt.Fprintf(g.stdout, "  stage %s (%s): %s\n", p.Stage, ui.ShortID(p.Signature), p.Message)
 		} else {
 			fmt.Fprintf(g.stdout, "  %s\n", p.Message)
 		}
@@ -99,7 +99,7 @@ func printRepair(g *globalOptions, r *maintenance.Repair) {
 	if len(r.Dropped) > 0 {
 		fmt.Fprintf(g.stdout, "dropped %s; the next git dds run recomputes them:\n", ui.Count(len(r.Dropped), "record"))
 		for _, d := range r.Dropped {
-			fmt.Fprintf(g.stdout, "  %s (%s)\n", d.Stage, short(d.Signature))
+			fmt.Fprintf(g.stdout, "  %s (%s)\n", d.Stage, ui.ShortID(d.Signature))
 		}
 	}
 	if r.TempRemoved > 0 {

@@ -100,7 +100,7 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 
 func printSkipped(g *globalOptions, skipped []maintenance.SkippedCommit) {
 	for _, s := range skipped {
-		what := fmt.Sprintf("%s (%s)", s.Ref, short(s.Commit))
+		what := fmt.Sprintf("%s (%s)", s.Ref, ui.ShortID(s.Commit))
 		if s.Commit == namespace.WorktreeRev {
 			what = s.Ref
 		}

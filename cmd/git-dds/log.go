@@ -98,11 +98,11 @@ func printLog(w io.Writer, log *history.Log) {
 		commit := "before any commit"
 		switch {
 		case c.FirstCommit != "":
-			commit = "commit " + shortCommitID(c.FirstCommit)
+			commit = "commit " + ui.ShortCommit(c.FirstCommit)
 		case c.Current:
 			commit = "uncommitted"
 		case c.Commit != "":
-			commit = "at " + shortCommitID(c.Commit)
+			commit = "at " + ui.ShortCommit(c.Commit)
 		}
 		var notes []string
 		if c.Current {
@@ -117,7 +117,7 @@ func printLog(w io.Writer, log *history.Log) {
 		}
 		// Fixed widths rather than a tabwriter: the lines of what changed
 		// sit between rows and would split its columns.
-		fmt.Fprintf(w, "  %-12s  %s  %-18s  %8s  %9s%s\n", short(c.Signature), c.Time.Format("2006-01-02 15:04:05"), commit,
+		fmt.Fprintf(w, "  %-12s  %s  %-18s  %8s  %9s%s\n", ui.ShortID(c.Signature), c.Time.Format("2006-01-02 15:04:05"), commit,
 			ui.Seconds(c.Seconds), ui.Bytes(c.Bytes), note)
 		switch {
 		case i == len(log.Computations)-1:

@@ -106,7 +106,7 @@ func printPreviewTable(w io.Writer, pv *workspace.Preview) {
 	fmt.Fprintf(w, "Merging %s into %s:\n", pv.Source, pv.Target)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, s := range pv.Stages {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Name, s.Action, short(s.Signature), previewWhy(s))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Name, s.Action, ui.ShortID(s.Signature), previewWhy(s))
 	}
 	tw.Flush()
 	printPreviewTotals(w, pv)
@@ -117,7 +117,7 @@ func printPreviewMarkdown(w io.Writer, pv *workspace.Preview) {
 	fmt.Fprintln(w, "| stage | action | signature | available | estimate |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")
 	for _, s := range pv.Stages {
-		fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s |\n", s.Name, s.Action, short(s.Signature), s.Available, previewWhy(s))
+		fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s |\n", s.Name, s.Action, ui.ShortID(s.Signature), s.Available, previewWhy(s))
 	}
 	fmt.Fprintln(w)
 	printPreviewTotals(w, pv)

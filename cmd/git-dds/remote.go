@@ -180,7 +180,7 @@ func transferViews(ctx context.Context, ws *workspace.Workspace, opts *transferO
 func printTransfer(g *globalOptions, res *workspace.TransferResult, checkout *workspace.CheckoutResult) {
 	out := g.summary()
 	for _, s := range res.Stages {
-		fmt.Fprintf(out, "%-12s %s  %s\n", s.Action, short(s.Signature), s.Name)
+		fmt.Fprintf(out, "%-12s %s  %s\n", s.Action, ui.ShortID(s.Signature), s.Name)
 	}
 	uploaded, downloaded := res.Count(workspace.Uploaded), res.Count(workspace.Downloaded)
 	switch {

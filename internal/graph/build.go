@@ -47,7 +47,7 @@ func FromStatus(title string, p *pipeline.Pipeline, rows []workspace.StageStatus
 			n.Details = append(n.Details, "computed "+provenance(r.Record))
 		case r.Last != nil:
 			n.Summary = fmt.Sprintf("%s · last %s", r.State, costOf(r.Last))
-			n.Details = append(n.Details, fmt.Sprintf("last computed %s, as %s", provenance(r.Last), shortID(r.Last.Signature)))
+			n.Details = append(n.Details, fmt.Sprintf("last computed %s, as %s", provenance(r.Last), ui.ShortID(r.Last.Signature)))
 		default:
 			n.Summary = fmt.Sprintf("%s · never computed", r.State)
 			n.Details = append(n.Details, "never computed")
@@ -135,18 +135,10 @@ func recordBytes(rec *sigindex.Record) int64 {
 func provenance(rec *sigindex.Record) string {
 	where := "before the first commit"
 	if rec.Commit != "" {
-		where = "at commit " + shortCommit(rec.Commit)
+		where = "at commit " + ui.ShortCommit(rec.Commit)
 	}
 	if rec.Time.IsZero() {
 		return where
 	}
 	return where + " on " + rec.Time.Format("2006-01-02 15:04")
-}
-
-// shortCommit abbreviates a commit id as git log --oneline does.
-func shortCommit(id string) string {
-	if len(id) > 7 {
-		return id[:7]
-	}
-	return id
 }
