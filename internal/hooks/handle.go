@@ -401,7 +401,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	if len(unreadable) > 0 && mode == PrePushVerify {
 		var lines []string
 		for _, u := range unreadable {
-			lines = append(lines, fmt.Sprintf("  %s (%.12s): %v", u.name, u.sha, u.err))
+			lines = append(lines, fmt.Sprintf("  %s (%s): %v", u.name, ui.ShortID(u.sha), u.err))
 		}
 		return fmt.Errorf("%w: git dds cannot evaluate the dds.yaml of a pushed commit, so it cannot verify that the commit's data is computed:\n%s\nfix dds.yaml there, commit, and push again; or git push --no-verify pushes the code alone, without this check",
 			ErrRefused, strings.Join(lines, "\n"))
@@ -409,8 +409,8 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	for _, u := range unreadable {
 		// The other tips still get their data: a pipeline git dds cannot
 		// read should not hold up the rest of the push.
-		fmt.Fprintf(h.Stderr, "git dds: warning: %s (%.12s) is pushed without its data, since git dds cannot evaluate its dds.yaml: %v\ngit dds: fix dds.yaml on %s and commit; the next push, or git dds push, uploads its artifacts\n",
-			u.name, u.sha, u.err, u.name)
+		fmt.Fprintf(h.Stderr, "git dds: warning: %s (%s) is pushed without its data, since git dds cannot evaluate its dds.yaml: %v\ngit dds: fix dds.yaml on %s and commit; the next push, or git dds push, uploads its artifacts\n",
+			u.name, ui.ShortID(u.sha), u.err, u.name)
 	}
 	var missing []string
 	if r != nil {
@@ -423,7 +423,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 		}
 		for _, s := range res.Stages {
 			if s.Action == workspace.Uncomputed {
-				missing = append(missing, fmt.Sprintf("  stage %s (signature %.12s)", s.Name, s.Signature))
+				missing = append(missing, fmt.Sprintf("  stage %s (signature %s)", s.Name, ui.ShortID(s.Signature)))
 			}
 		}
 	} else {
@@ -568,7 +568,7 @@ func (h *Handler) uncomputed(ctx context.Context, comps []workspace.Computation)
 	var missing []string
 	for _, c := range comps {
 		if here[c.Signature] == nil {
-			missing = append(missing, fmt.Sprintf("  stage %s (signature %.12s)", c.Stage, c.Signature))
+			missing = append(missing, fmt.Sprintf("  stage %s (signature %s)", c.Stage, ui.ShortID(c.Signature)))
 		}
 	}
 	return missing, nil

@@ -193,7 +193,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*sigindex.Record,
 		for _, o := range rec.Outputs {
 			objs, err := outputObjects(local.Store, o)
 			if err != nil {
-				return t, fmt.Errorf("stage %s (signature %.12s): %w", rec.Stage, rec.Signature, err)
+				return t, fmt.Errorf("stage %s (signature %s): %w", rec.Stage, ui.ShortID(rec.Signature), err)
 			}
 			needs[rec.Signature] = append(needs[rec.Signature], objs...)
 			ids = append(ids, objs...)

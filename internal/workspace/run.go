@@ -320,7 +320,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 			return fail(err)
 		}
 		res.Action = Reused
-		w.progress(opts, "%s: reused (%.12s)", st.Name, j.view.Signature)
+		w.progress(opts, "%s: reused (%s)", st.Name, ui.ShortID(j.view.Signature))
 		return res, true
 	}
 
