@@ -69,7 +69,7 @@ func runGraph(ctx context.Context, g *globalOptions, opts *graphOptions) error {
 			title += " of " + strings.TrimPrefix(ref, "refs/heads/")
 		}
 	}
-	gr := graph.FromStatus(title, view.Pipeline, rows)
+	gr := statusGraph(title, view.Pipeline, rows)
 	if g.json {
 		return g.printJSON(gr)
 	}

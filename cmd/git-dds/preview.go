@@ -77,7 +77,7 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 	case g.json:
 		return g.printJSON(pv)
 	case isGraph:
-		return graph.Write(g.stdout, graph.FromPreview(pv), graphFormat)
+		return graph.Write(g.stdout, previewGraph(pv), graphFormat)
 	case opts.format == "markdown":
 		return g.report(func(w io.Writer) { printPreviewMarkdown(w, pv) })
 	default:
