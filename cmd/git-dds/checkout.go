@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/namespace"
-	"github.com/git-dds/git-dds/internal/workspace"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 type checkoutOptions struct {
@@ -61,12 +61,12 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 		return err
 	}
 	out := g.summary()
-	fmt.Fprintf(out, "restored %s, %d already in place", workspace.Count(len(res.Restored), "output"), len(res.Fresh))
+	fmt.Fprintf(out, "restored %s, %d already in place", ui.Count(len(res.Restored), "output"), len(res.Fresh))
 	if len(res.Stale) > 0 {
-		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", workspace.Count(len(res.Stale), "stage"))
+		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", ui.Count(len(res.Stale), "stage"))
 	}
 	if len(res.Removed) > 0 {
-		fmt.Fprintf(out, "; removed %s placed for other inputs or no longer declared", workspace.Count(len(res.Removed), "output"))
+		fmt.Fprintf(out, "; removed %s placed for other inputs or no longer declared", ui.Count(len(res.Removed), "output"))
 	}
 	fmt.Fprintln(out)
 	return err

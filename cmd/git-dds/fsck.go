@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/maintenance"
-	"github.com/git-dds/git-dds/internal/workspace"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 type fsckOptions struct {
@@ -61,16 +61,16 @@ func runFsck(ctx context.Context, g *globalOptions, opts *fsckOptions) error {
 
 func printFsck(g *globalOptions, rep *maintenance.FsckReport) {
 	fmt.Fprintf(g.stdout, "checked %s (%s) and %s\n",
-		workspace.Count(rep.Objects, "object"), workspace.HumanBytes(rep.Bytes), workspace.Count(rep.Records, "record"))
+		ui.Count(rep.Objects, "object"), ui.Bytes(rep.Bytes), ui.Count(rep.Records, "record"))
 	for _, p := range rep.Problems {
 		if p.Stage != "" {
-			fmt.Fprintf(g.stdout, "  stage %s (%s): %s\n", p.Stage, short(p.Signature), p.Message)
+			fmt.Fprintf(g.stdout, "  stage %s (%s): %s\n", p.Stage, ui.ShortID(p.Signature), p.Message)
 		} else {
 			fmt.Fprintf(g.stdout, "  %s\n", p.Message)
 		}
 	}
 	if rep.Unreferenced > 0 {
-		fmt.Fprintf(g.stdout, "%s no record needs (git dds gc removes them)\n", workspace.Count(rep.Unreferenced, "object"))
+		fmt.Fprintf(g.stdout, "%s no record needs (git dds gc removes them)\n", ui.Count(rep.Unreferenced, "object"))
 	}
 	r := rep.Repaired
 	switch {
@@ -81,10 +81,10 @@ func printFsck(g *globalOptions, rep *maintenance.FsckReport) {
 	case rep.Problems[0].Kind == maintenance.DamagedIndex:
 		fmt.Fprintf(g.stdout, "%s; git dds fsck --repair moves the damaged index aside and starts an empty one "+
 			"(its records are lost, the objects are kept, and the next git dds run recomputes every stage)\n",
-			workspace.Count(len(rep.Problems), "problem"))
+			ui.Count(len(rep.Problems), "problem"))
 	default:
 		fmt.Fprintf(g.stdout, "%s; git dds fsck --repair quarantines corrupt objects and drops the records that need them, "+
-			"so that the next git dds run recomputes exactly those\n", workspace.Count(len(rep.Problems), "problem"))
+			"so that the next git dds run recomputes exactly those\n", ui.Count(len(rep.Problems), "problem"))
 	}
 }
 
@@ -94,16 +94,16 @@ func printRepair(g *globalOptions, r *maintenance.Repair) {
 			"the next git dds run recomputes every stage, reusing nothing it cannot prove\n", r.IndexMovedTo)
 	}
 	if len(r.Quarantined) > 0 {
-		fmt.Fprintf(g.stdout, "moved %s to %s\n", workspace.Count(len(r.Quarantined), "corrupt object"), r.QuarantineDir)
+		fmt.Fprintf(g.stdout, "moved %s to %s\n", ui.Count(len(r.Quarantined), "corrupt object"), r.QuarantineDir)
 	}
 	if len(r.Dropped) > 0 {
-		fmt.Fprintf(g.stdout, "dropped %s; the next git dds run recomputes them:\n", workspace.Count(len(r.Dropped), "record"))
+		fmt.Fprintf(g.stdout, "dropped %s; the next git dds run recomputes them:\n", ui.Count(len(r.Dropped), "record"))
 		for _, d := range r.Dropped {
-			fmt.Fprintf(g.stdout, "  %s (%s)\n", d.Stage, short(d.Signature))
+			fmt.Fprintf(g.stdout, "  %s (%s)\n", d.Stage, ui.ShortID(d.Signature))
 		}
 	}
 	if r.TempRemoved > 0 {
-		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", workspace.Count(r.TempRemoved, "temporary or idle lock file"))
+		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", ui.Count(r.TempRemoved, "temporary or idle lock file"))
 	}
 	if r.IndexMovedTo == "" && len(r.Quarantined) == 0 && len(r.Dropped) == 0 && r.TempRemoved == 0 {
 		fmt.Fprintln(g.stdout, "nothing to repair")

@@ -10,6 +10,7 @@ import (
 	"github.com/git-dds/git-dds/internal/maintenance"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -76,20 +77,20 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 		return g.printJSON(rep)
 	}
 	fmt.Fprintf(g.stdout, "kept %s and %s (%s) for %s and the working tree\n",
-		workspace.Count(rep.KeptRecords, "record"), workspace.Count(rep.KeptObjects, "object"), workspace.HumanBytes(rep.KeptBytes),
-		workspace.Count(rep.Commits, "commit"))
+		ui.Count(rep.KeptRecords, "record"), ui.Count(rep.KeptObjects, "object"), ui.Bytes(rep.KeptBytes),
+		ui.Count(rep.Commits, "commit"))
 	verb, freed := "removed", "freed"
 	if rep.DryRun {
 		verb, freed = "would remove", "would free"
 	}
-	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, workspace.Count(len(rep.DroppedRecords), "record"),
-		workspace.Count(rep.RemovedObjects, "object"), freed, workspace.HumanBytes(rep.FreedBytes))
+	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, ui.Count(len(rep.DroppedRecords), "record"),
+		ui.Count(rep.RemovedObjects, "object"), freed, ui.Bytes(rep.FreedBytes))
 	if rep.RecentObjects > 0 {
 		fmt.Fprintf(g.stdout, "kept %s that changed as gc started (another git dds may be about to record them); the next gc takes them\n",
-			workspace.Count(rep.RecentObjects, "unneeded object"))
+			ui.Count(rep.RecentObjects, "unneeded object"))
 	}
 	if rep.TempRemoved > 0 {
-		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", workspace.Count(rep.TempRemoved, "temporary or idle lock file"))
+		fmt.Fprintf(g.stdout, "removed %s left by interrupted runs\n", ui.Count(rep.TempRemoved, "temporary or idle lock file"))
 	}
 	if rep.DryRun {
 		fmt.Fprintln(g.stdout, "dry run: nothing was deleted")
@@ -99,7 +100,7 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 
 func printSkipped(g *globalOptions, skipped []maintenance.SkippedCommit) {
 	for _, s := range skipped {
-		what := fmt.Sprintf("%s (%s)", s.Ref, short(s.Commit))
+		what := fmt.Sprintf("%s (%s)", s.Ref, ui.ShortID(s.Commit))
 		if s.Commit == namespace.WorktreeRev {
 			what = s.Ref
 		}
@@ -138,11 +139,11 @@ func runGCRemote(ctx context.Context, g *globalOptions, ws *workspace.Workspace,
 		verb, freed = "would remove", "would free"
 	}
 	fmt.Fprintf(g.stdout, "remote %s: kept %s and %s for %s and the working tree\n", r.Name,
-		workspace.Count(col.KeptRecords, "record"), workspace.Count(col.KeptObjects, "object"), workspace.Count(rep.Commits, "commit"))
-	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, workspace.Count(len(col.DroppedRecords), "record"),
-		workspace.Count(col.RemovedObjects, "object"), freed, workspace.HumanBytes(col.FreedBytes))
+		ui.Count(col.KeptRecords, "record"), ui.Count(col.KeptObjects, "object"), ui.Count(rep.Commits, "commit"))
+	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, ui.Count(len(col.DroppedRecords), "record"),
+		ui.Count(col.RemovedObjects, "object"), freed, ui.Bytes(col.FreedBytes))
 	if col.RecentObjects > 0 {
-		fmt.Fprintf(g.stdout, "kept %s written in the last %s (a push may be about to record them)\n", workspace.Count(col.RecentObjects, "unneeded object"), opts.grace)
+		fmt.Fprintf(g.stdout, "kept %s written in the last %s (a push may be about to record them)\n", ui.Count(col.RecentObjects, "unneeded object"), opts.grace)
 	}
 	if opts.dryRun {
 		fmt.Fprintln(g.stdout, "dry run: nothing was deleted")

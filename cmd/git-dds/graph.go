@@ -16,6 +16,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/graph"
 	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 type graphOptions struct {
@@ -61,14 +62,14 @@ func runGraph(ctx context.Context, g *globalOptions, opts *graphOptions) error {
 	if err != nil {
 		return err
 	}
-	title := "Stages of commit " + shortCommitID(view.Commit)
+	title := "Stages of commit " + ui.ShortCommit(view.Commit)
 	if view.Rev == namespace.WorktreeRev {
 		title = "Stages of the working tree"
 		if ref, _, err := ws.Repo.Head(); err == nil && ref != "" {
 			title += " of " + strings.TrimPrefix(ref, "refs/heads/")
 		}
 	}
-	gr := graph.FromStatus(title, view.Pipeline, rows)
+	gr := statusGraph(title, view.Pipeline, rows)
 	if g.json {
 		return g.printJSON(gr)
 	}
@@ -183,12 +184,4 @@ func openInBrowser(ctx context.Context, path string) (bool, error) {
 	case <-ctx.Done():
 	}
 	return true, nil
-}
-
-// shortCommitID abbreviates a commit id as git log --oneline does.
-func shortCommitID(id string) string {
-	if len(id) > 7 {
-		return id[:7]
-	}
-	return id
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/history"
-	"github.com/git-dds/git-dds/internal/workspace"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 type logOptions struct {
@@ -87,7 +87,7 @@ func printLog(w io.Writer, log *history.Log) {
 		fmt.Fprintln(w)
 		return
 	}
-	fmt.Fprintf(w, "%s of %s %s, newest first", workspace.Count(len(log.Computations), "computation"), what, where)
+	fmt.Fprintf(w, "%s of %s %s, newest first", ui.Count(len(log.Computations), "computation"), what, where)
 	if log.Truncated {
 		fmt.Fprintf(w, " (read the last %d commits)", log.Commits)
 	}
@@ -98,11 +98,11 @@ func printLog(w io.Writer, log *history.Log) {
 		commit := "before any commit"
 		switch {
 		case c.FirstCommit != "":
-			commit = "commit " + shortCommitID(c.FirstCommit)
+			commit = "commit " + ui.ShortCommit(c.FirstCommit)
 		case c.Current:
 			commit = "uncommitted"
 		case c.Commit != "":
-			commit = "at " + shortCommitID(c.Commit)
+			commit = "at " + ui.ShortCommit(c.Commit)
 		}
 		var notes []string
 		if c.Current {
@@ -117,8 +117,8 @@ func printLog(w io.Writer, log *history.Log) {
 		}
 		// Fixed widths rather than a tabwriter: the lines of what changed
 		// sit between rows and would split its columns.
-		fmt.Fprintf(w, "  %-12s  %s  %-18s  %8s  %9s%s\n", short(c.Signature), c.Time.Format("2006-01-02 15:04:05"), commit,
-			workspace.HumanSeconds(c.Seconds), workspace.HumanBytes(c.Bytes), note)
+		fmt.Fprintf(w, "  %-12s  %s  %-18s  %8s  %9s%s\n", ui.ShortID(c.Signature), c.Time.Format("2006-01-02 15:04:05"), commit,
+			ui.Seconds(c.Seconds), ui.Bytes(c.Bytes), note)
 		switch {
 		case i == len(log.Computations)-1:
 			fmt.Fprintln(w, "      the oldest listed")

@@ -12,6 +12,7 @@ import (
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 type lsOptions struct {
@@ -54,10 +55,10 @@ func runLs(ctx context.Context, g *globalOptions, opts *lsOptions) error {
 		return g.printJSON(ns)
 	}
 	return g.report(func(w io.Writer) {
-		fmt.Fprintf(w, "%s at %s\n", opts.ref, short(ns.Commit))
+		fmt.Fprintf(w, "%s at %s\n", opts.ref, ui.ShortID(ns.Commit))
 		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 		for _, a := range ns.Artifacts {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Path, a.Stage, short(a.Signature))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Path, a.Stage, ui.ShortID(a.Signature))
 		}
 		tw.Flush()
 	})

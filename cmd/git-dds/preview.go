@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/graph"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -76,7 +77,7 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 	case g.json:
 		return g.printJSON(pv)
 	case isGraph:
-		return graph.Write(g.stdout, graph.FromPreview(pv), graphFormat)
+		return graph.Write(g.stdout, previewGraph(pv), graphFormat)
 	case opts.format == "markdown":
 		return g.report(func(w io.Writer) { printPreviewMarkdown(w, pv) })
 	default:
@@ -87,11 +88,11 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 func previewWhy(s workspace.PreviewStage) string {
 	estimate := "no estimate: never computed"
 	if s.Known {
-		estimate = fmt.Sprintf("~%s, ~%s", workspace.HumanSeconds(s.EstimatedSeconds), workspace.HumanBytes(s.EstimatedBytes))
+		estimate = fmt.Sprintf("~%s, ~%s", ui.Seconds(s.EstimatedSeconds), ui.Bytes(s.EstimatedBytes))
 	}
 	switch s.Action {
 	case workspace.Promote:
-		return fmt.Sprintf("computed (%s), %s of compute saved", s.Available, workspace.HumanSeconds(s.EstimatedSeconds))
+		return fmt.Sprintf("computed (%s), %s of compute saved", s.Available, ui.Seconds(s.EstimatedSeconds))
 	case workspace.Compute:
 		if len(s.Conflicts) > 0 {
 			return "conflict in " + strings.Join(s.Conflicts, ", ") + "; " + estimate
@@ -105,7 +106,7 @@ func printPreviewTable(w io.Writer, pv *workspace.Preview) {
 	fmt.Fprintf(w, "Merging %s into %s:\n", pv.Source, pv.Target)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	for _, s := range pv.Stages {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Name, s.Action, short(s.Signature), previewWhy(s))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Name, s.Action, ui.ShortID(s.Signature), previewWhy(s))
 	}
 	tw.Flush()
 	printPreviewTotals(w, pv)
@@ -116,7 +117,7 @@ func printPreviewMarkdown(w io.Writer, pv *workspace.Preview) {
 	fmt.Fprintln(w, "| stage | action | signature | available | estimate |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")
 	for _, s := range pv.Stages {
-		fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s |\n", s.Name, s.Action, short(s.Signature), s.Available, previewWhy(s))
+		fmt.Fprintf(w, "| %s | %s | `%s` | %s | %s |\n", s.Name, s.Action, ui.ShortID(s.Signature), s.Available, previewWhy(s))
 	}
 	fmt.Fprintln(w)
 	printPreviewTotals(w, pv)
@@ -132,7 +133,7 @@ func printPreviewTotals(w io.Writer, pv *workspace.Preview) {
 		}
 	}
 	fmt.Fprintf(w, "%d to promote, %d to compute (~%s), %d unchanged, %d removed\n",
-		counts[workspace.Promote], counts[workspace.Compute], workspace.HumanSeconds(seconds), counts[workspace.Unchanged], counts[workspace.Remove])
+		counts[workspace.Promote], counts[workspace.Compute], ui.Seconds(seconds), counts[workspace.Unchanged], counts[workspace.Remove])
 	if len(pv.Conflicts) > 0 {
 		fmt.Fprintf(w, "conflicts: %s\n", strings.Join(pv.Conflicts, ", "))
 	}

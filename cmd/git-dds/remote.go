@@ -12,6 +12,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -179,23 +180,23 @@ func transferViews(ctx context.Context, ws *workspace.Workspace, opts *transferO
 func printTransfer(g *globalOptions, res *workspace.TransferResult, checkout *workspace.CheckoutResult) {
 	out := g.summary()
 	for _, s := range res.Stages {
-		fmt.Fprintf(out, "%-12s %s  %s\n", s.Action, short(s.Signature), s.Name)
+		fmt.Fprintf(out, "%-12s %s  %s\n", s.Action, ui.ShortID(s.Signature), s.Name)
 	}
 	uploaded, downloaded := res.Count(workspace.Uploaded), res.Count(workspace.Downloaded)
 	switch {
 	case uploaded > 0:
-		fmt.Fprintf(out, "uploaded %s to %s (%s in %s)", workspace.Count(uploaded, "artifact"), res.Remote, workspace.HumanBytes(res.Bytes), workspace.Count(res.Objects, "object"))
+		fmt.Fprint(out, ui.TransferredObjects("uploaded", uploaded, "to "+res.Remote, res.Bytes, res.Objects))
 	case downloaded > 0:
-		fmt.Fprintf(out, "downloaded %s from %s (%s in %s)", workspace.Count(downloaded, "artifact"), res.Remote, workspace.HumanBytes(res.Bytes), workspace.Count(res.Objects, "object"))
+		fmt.Fprint(out, ui.TransferredObjects("downloaded", downloaded, "from "+res.Remote, res.Bytes, res.Objects))
 	default:
 		fmt.Fprintf(out, "nothing to transfer with %s", res.Remote)
 	}
 	if n := res.Count(workspace.Uncomputed); n > 0 {
-		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", workspace.Count(n, "stage"))
+		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", ui.Count(n, "stage"))
 	}
 	fmt.Fprintln(out)
 	if checkout != nil {
-		fmt.Fprintf(out, "restored %s, %d already in place\n", workspace.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
+		fmt.Fprintf(out, "restored %s, %d already in place\n", ui.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
 	}
 }
 

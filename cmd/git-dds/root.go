@@ -13,12 +13,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/store"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -209,8 +209,7 @@ func (o *globalOptions) interactive() bool {
 	if o.json || o.quiet {
 		return false
 	}
-	f, ok := o.stderr.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+	return ui.IsTerminal(o.stderr)
 }
 
 // addQuiet gives cmd the -q flag of the commands that report progress and
@@ -261,12 +260,4 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return usageError{err: fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])}
 	}
 	return nil
-}
-
-// short abbreviates a signature or id for people.
-func short(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }

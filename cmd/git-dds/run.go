@@ -9,6 +9,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/interrupt"
 	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -91,7 +92,7 @@ func printRunSummary(g *globalOptions, res *workspace.Result) {
 	if counts[workspace.Skipped] > 0 {
 		fmt.Fprintf(g.stdout, ", not run %d", counts[workspace.Skipped])
 	}
-	fmt.Fprintf(g.stdout, " (%s of compute)\n", workspace.HumanSeconds(seconds))
+	fmt.Fprintf(g.stdout, " (%s of compute)\n", ui.Seconds(seconds))
 }
 
 func printDryRun(g *globalOptions, res *workspace.Result) {
@@ -118,13 +119,13 @@ func printDryRun(g *globalOptions, res *workspace.Result) {
 		}
 		seconds += s.Estimate.Duration.Seconds()
 		bytes += size
-		fmt.Fprintf(g.stdout, "would execute %-20s  (last time ~%s, %s written)\n", s.Name, workspace.HumanDuration(s.Estimate.Duration), workspace.HumanBytes(size))
+		fmt.Fprintf(g.stdout, "would execute %-20s  (last time ~%s, %s written)\n", s.Name, ui.Duration(s.Estimate.Duration), ui.Bytes(size))
 	}
 	if n == 0 {
 		fmt.Fprintln(g.stdout, "nothing to execute: every selected stage is computed")
 		return
 	}
-	fmt.Fprintf(g.stdout, "%s, ~%s, ~%s written", workspace.Count(n, "stage"), workspace.HumanSeconds(seconds), workspace.HumanBytes(bytes))
+	fmt.Fprintf(g.stdout, "%s, ~%s, ~%s written", ui.Count(n, "stage"), ui.Seconds(seconds), ui.Bytes(bytes))
 	if unknown > 0 {
 		fmt.Fprintf(g.stdout, " (%d without an estimate)", unknown)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -141,7 +142,7 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 	ref, _, _ := ws.Repo.Head()
 	where := "the working tree"
 	if view.Rev != namespace.WorktreeRev {
-		where = "commit " + short(view.Commit)
+		where = "commit " + ui.ShortID(view.Commit)
 	} else if ref != "" {
 		where = "the working tree of " + strings.TrimPrefix(ref, "refs/heads/")
 	}
@@ -163,13 +164,13 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 		case workspace.Modified:
 			why = "edited by hand: " + strings.Join(r.Edited, ", ")
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.State, short(r.Signature), why)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.State, ui.ShortID(r.Signature), why)
 		if verbose && r.State == workspace.Stale && r.Last != nil {
 			switch {
 			case r.LastOnBranch && r.LastCommit == "":
 				fmt.Fprintf(tw, "  \t\t\t  against the computation made before the first commit\n")
 			case r.LastOnBranch:
-				fmt.Fprintf(tw, "  \t\t\t  against the computation at %s on this branch\n", short(r.LastCommit))
+				fmt.Fprintf(tw, "  \t\t\t  against the computation at %s on this branch\n", ui.ShortID(r.LastCommit))
 			default:
 				fmt.Fprintf(tw, "  \t\t\t  against the newest computation, on another branch\n")
 			}

@@ -1,6 +1,9 @@
 // Package graph draws the stage DAG of a pipeline: as DOT for graphviz, as
 // Mermaid for GitHub and GitLab markdown, and as a self-contained HTML page
 // whose SVG it lays out itself, so that the page needs nothing to be viewed.
+//
+// It renders a plain Graph and nothing else: what a state or a merge action
+// means, and the words under each stage, are the caller's to fill in.
 package graph
 
 import (

@@ -5,16 +5,21 @@ import (
 	"encoding/xml"
 	"os/exec"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/git-dds/git-dds/internal/pipeline"
-	"github.com/git-dds/git-dds/internal/signature"
-	"github.com/git-dds/git-dds/internal/workspace"
 )
+
+// states is a palette like the one git dds graph draws states with.
+func states() []Class {
+	return []Class{
+		{Name: "fresh", Meaning: "computed, and the working tree holds its outputs", Fill: "#dcfce7", Stroke: "#15803d"},
+		{Name: "cached", Meaning: "computed and in the local store: git dds checkout restores it", Fill: "#dbeafe", Stroke: "#1d4ed8"},
+		{Name: "remote", Meaning: "computed, only in a remote: git dds pull restores it", Fill: "#ede9fe", Stroke: "#6d28d9"},
+		{Name: "stale", Meaning: "computed nowhere: git dds run executes it", Fill: "#fef3c7", Stroke: "#b45309"},
+		{Name: "modified", Meaning: "an output was edited by hand: git dds checkout --force restores it", Fill: "#fee2e2", Stroke: "#b91c1c"},
+	}
+}
 
 // sample is a small graph whose names and paths hold every character the
 // formats must escape.
@@ -22,7 +27,7 @@ func sample() *Graph {
 	return &Graph{
 		Title:      "Stages of the working tree of main",
 		ClassLabel: "state",
-		Classes:    StateClasses(),
+		Classes:    states(),
 		Nodes: []Node{
 			{Name: "clean", Class: "fresh", Signature: strings.Repeat("a", 64), Outputs: []string{"out/clean.csv"},
 				Upstream: []string{}, Summary: "fresh · 4.2 kB · 1.5s", Details: []string{"computed at commit 1234567"}},
@@ -321,82 +326,4 @@ func TestWriteHTML(t *testing.T) {
 			t.Errorf("SVG node %s shows %q first, want %q", n.ID, n.Texts, g.Nodes[i].Name)
 		}
 	}
-}
-
-func TestFromStatus(t *testing.T) {
-	p, err := pipeline.Parse("dds.yaml", []byte(`stages:
-  clean:
-    cmd: x
-    outs: [out/clean.csv]
-  train:
-    cmd: y
-    deps: [out/clean.csv]
-    outs: [out/model.bin]
-  new:
-    cmd: z
-    deps: [out/model.bin]
-    outs: [out/new.txt]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	when := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
-	rec := &signature.Record{Signature: strings.Repeat("c", 64), Commit: strings.Repeat("d", 40), Time: when,
-		Duration: 1500 * time.Millisecond, Outputs: []signature.Output{{Path: "out/clean.csv", Size: 4200}}}
-	last := &signature.Record{Signature: strings.Repeat("e", 64), Time: when, Duration: 2 * time.Second,
-		Outputs: []signature.Output{{Path: "out/model.bin", Size: 1_200_000}}}
-	rows := []workspace.StageStatus{
-		{Name: "clean", State: workspace.Modified, Signature: rec.Signature, Outputs: []string{"out/clean.csv"}, Record: rec, Edited: []string{"out/clean.csv"}},
-		{Name: "train", State: workspace.Stale, Outputs: []string{"out/model.bin"}, Last: last, Why: []string{"upstream stage clean changed"}},
-		{Name: "new", State: workspace.Stale, Outputs: []string{"out/new.txt"}},
-	}
-	g := FromStatus("title", p, rows)
-	want := []Node{
-		{Name: "clean", Class: "modified", Signature: rec.Signature, Outputs: []string{"out/clean.csv"}, Upstream: []string{},
-			Summary: "modified · 4.1 KiB · 1.5s",
-			Details: []string{"computed at commit ddddddd on 2025-03-04 05:06", "edited by hand: out/clean.csv"}},
-		{Name: "train", Class: "stale", Outputs: []string{"out/model.bin"}, Upstream: []string{"clean"},
-			Summary: "stale · last 1.1 MiB · 2s",
-			Details: []string{"last computed before the first commit on 2025-03-04 05:06, as eeeeeeeeeeee", "changed: upstream stage clean changed"}},
-		{Name: "new", Class: "stale", Outputs: []string{"out/new.txt"}, Upstream: []string{"train"},
-			Summary: "stale · never computed", Details: []string{"never computed"}},
-	}
-	for i := range want {
-		if !nodesEqual(g.Nodes[i], want[i]) {
-			t.Errorf("node %d = %+v\nwant %+v", i, g.Nodes[i], want[i])
-		}
-	}
-}
-
-func TestFromPreview(t *testing.T) {
-	p, err := pipeline.Parse("dds.yaml", []byte("stages:\n  a:\n    cmd: x\n    outs: [o/a]\n  b:\n    cmd: y\n    deps: [o/a]\n    outs: [o/b]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pv := &workspace.Preview{Source: "feature", Target: "main", Pipeline: p, Stages: []workspace.PreviewStage{
-		{Name: "a", Action: workspace.Promote, Available: "local", Known: true, EstimatedBytes: 2000, EstimatedSeconds: 3},
-		{Name: "b", Action: workspace.Compute, Known: true, EstimatedBytes: 10, EstimatedSeconds: 0.25, Conflicts: []string{"params.yaml"}},
-		{Name: "gone", Action: workspace.Remove},
-	}}
-	g := FromPreview(pv)
-	if g.Title != "Merging feature into main" || g.ClassLabel != "action" {
-		t.Errorf("title %q, class label %q", g.Title, g.ClassLabel)
-	}
-	want := []Node{
-		{Name: "a", Class: "promote", Outputs: []string{"o/a"}, Upstream: []string{}, Summary: "promote · 2.0 KiB · 3s saved",
-			Details: []string{"available: local", "saves 3s of compute"}},
-		{Name: "b", Class: "compute", Outputs: []string{"o/b"}, Upstream: []string{"a"}, Summary: "compute · conflict",
-			Details: []string{"estimate: ~10 B · ~250ms", "conflict in params.yaml"}},
-		{Name: "gone", Class: "remove", Upstream: []string{}, Summary: "remove"},
-	}
-	for i := range want {
-		if !nodesEqual(g.Nodes[i], want[i]) {
-			t.Errorf("node %d = %+v\nwant %+v", i, g.Nodes[i], want[i])
-		}
-	}
-}
-
-func nodesEqual(a, b Node) bool {
-	return a.Name == b.Name && a.Class == b.Class && a.Signature == b.Signature && a.Summary == b.Summary &&
-		slices.Equal(a.Outputs, b.Outputs) && slices.Equal(a.Upstream, b.Upstream) && slices.Equal(a.Details, b.Details)
 }

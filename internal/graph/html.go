@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 //go:embed page.html.tmpl
@@ -34,7 +36,7 @@ func WriteHTML(w io.Writer, g *Graph) error {
 	for _, n := range g.Nodes {
 		used[n.Class] = true
 		short := n
-		short.Signature = shortID(n.Signature)
+		short.Signature = ui.ShortID(n.Signature)
 		data.Rows = append(data.Rows, row{Node: short, Class: g.class(n.Class)})
 	}
 	for _, c := range g.Classes {
@@ -48,12 +50,4 @@ func WriteHTML(w io.Writer, g *Graph) error {
 	}
 	_, err = w.Write(buf.Bytes())
 	return err
-}
-
-// shortID abbreviates a signature as status prints it.
-func shortID(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
 }

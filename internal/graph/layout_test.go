@@ -26,7 +26,7 @@ func TestIsotonic(t *testing.T) {
 
 // dag builds a graph of n nodes and the given edges (from, to).
 func dag(n int, edges ...[2]int) *Graph {
-	g := &Graph{Classes: StateClasses()}
+	g := &Graph{Classes: states()}
 	for i := range n {
 		g.Nodes = append(g.Nodes, Node{Name: fmt.Sprintf("s%d", i), Class: "fresh", Outputs: []string{fmt.Sprintf("out/%d.csv", i)}})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/signature"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -237,7 +238,7 @@ func (w *walker) branchSignatures(ctx context.Context, max int) (sigs map[string
 		}
 		sig, err := w.signatureAt(id)
 		if err != nil {
-			return nil, 0, false, fmt.Errorf("commit %.7s: %w", id, err)
+			return nil, 0, false, fmt.Errorf("commit %s: %w", ui.ShortCommit(id), err)
 		}
 		if sig != "" {
 			sigs[sig] = id // newest first: the last one written is the oldest

@@ -17,6 +17,7 @@ import (
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
 	"github.com/git-dds/git-dds/internal/signature"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -179,7 +180,7 @@ func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
 		var res *workspace.TransferResult
 		res, err = h.WS.Fetch(ctx, r, workspace.Computations(view), h.Progress)
 		if n := res.Count(workspace.Downloaded); n > 0 {
-			fmt.Fprintf(h.Stderr, "git dds: pulled %s from %s (%s)\n", workspace.Count(n, "artifact"), r.Name, workspace.HumanBytes(res.Bytes))
+			fmt.Fprintf(h.Stderr, "git dds: %s\n", ui.Transferred("pulled", n, "from "+r.Name, res.Bytes))
 		}
 	}
 	if err != nil {
@@ -243,22 +244,22 @@ func (h *Handler) report(ctx context.Context, ref, verb string, res *workspace.S
 			tail = fmt.Sprintf("%d not in the local store", len(missing.toCompute))
 		}
 		fmt.Fprintf(h.Stderr, "git dds: %s %s (%s, %s of compute saved); %s\n",
-			verb, workspace.Count(len(res.Promoted), "artifact"), workspace.HumanBytes(res.PromotedBytes), workspace.HumanSeconds(res.SavedSeconds), tail)
+			verb, ui.Count(len(res.Promoted), "artifact"), ui.Bytes(res.PromotedBytes), ui.Seconds(res.SavedSeconds), tail)
 	} else if res.Restored > 0 {
-		fmt.Fprintf(h.Stderr, "git dds: restored %s of %s from the store\n", workspace.Count(res.Restored, "output"), branchName(ref))
+		fmt.Fprintf(h.Stderr, "git dds: restored %s of %s from the store\n", ui.Count(res.Restored, "output"), branchName(ref))
 	}
 	switch {
 	case missing.unknown:
 		fmt.Fprintf(h.Stderr, "git dds: %s not in the local store (%s): git dds status says which the remote has\n",
-			workspace.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
+			ui.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
 	default:
 		if len(missing.inRemote) > 0 {
 			fmt.Fprintf(h.Stderr, "git dds: %s in the remote (%s): git dds pull restores them\n",
-				workspace.Count(len(missing.inRemote), "stage"), strings.Join(missing.inRemote, ", "))
+				ui.Count(len(missing.inRemote), "stage"), strings.Join(missing.inRemote, ", "))
 		}
 		if len(missing.toCompute) > 0 {
 			fmt.Fprintf(h.Stderr, "git dds: %s to compute (%s): run git dds run\n",
-				workspace.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
+				ui.Count(len(missing.toCompute), "stage"), strings.Join(missing.toCompute, ", "))
 		}
 	}
 	if len(res.Edited) > 0 {
@@ -401,7 +402,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	if len(unreadable) > 0 && mode == PrePushVerify {
 		var lines []string
 		for _, u := range unreadable {
-			lines = append(lines, fmt.Sprintf("  %s (%.12s): %v", u.name, u.sha, u.err))
+			lines = append(lines, fmt.Sprintf("  %s (%s): %v", u.name, ui.ShortID(u.sha), u.err))
 		}
 		return fmt.Errorf("%w: git dds cannot evaluate the dds.yaml of a pushed commit, so it cannot verify that the commit's data is computed:\n%s\nfix dds.yaml there, commit, and push again; or git push --no-verify pushes the code alone, without this check",
 			ErrRefused, strings.Join(lines, "\n"))
@@ -409,8 +410,8 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	for _, u := range unreadable {
 		// The other tips still get their data: a pipeline git dds cannot
 		// read should not hold up the rest of the push.
-		fmt.Fprintf(h.Stderr, "git dds: warning: %s (%.12s) is pushed without its data, since git dds cannot evaluate its dds.yaml: %v\ngit dds: fix dds.yaml on %s and commit; the next push, or git dds push, uploads its artifacts\n",
-			u.name, u.sha, u.err, u.name)
+		fmt.Fprintf(h.Stderr, "git dds: warning: %s (%s) is pushed without its data, since git dds cannot evaluate its dds.yaml: %v\ngit dds: fix dds.yaml on %s and commit; the next push, or git dds push, uploads its artifacts\n",
+			u.name, ui.ShortID(u.sha), u.err, u.name)
 	}
 	var missing []string
 	if r != nil {
@@ -419,11 +420,11 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 			return fmt.Errorf("%w: uploading the artifacts of the pushed commits to remote %s failed: %w\nrun git dds push to retry, then push again (git push --no-verify pushes the code alone)", ErrRefused, r.Name, err)
 		}
 		if n := res.Count(workspace.Uploaded); n > 0 {
-			fmt.Fprintf(h.Stderr, "git dds: uploaded %s to %s (%s)\n", workspace.Count(n, "artifact"), r.Name, workspace.HumanBytes(res.Bytes))
+			fmt.Fprintf(h.Stderr, "git dds: %s\n", ui.Transferred("uploaded", n, "to "+r.Name, res.Bytes))
 		}
 		for _, s := range res.Stages {
 			if s.Action == workspace.Uncomputed {
-				missing = append(missing, fmt.Sprintf("  stage %s (signature %.12s)", s.Name, s.Signature))
+				missing = append(missing, fmt.Sprintf("  stage %s (signature %s)", s.Name, ui.ShortID(s.Signature)))
 			}
 		}
 	} else {
@@ -568,7 +569,7 @@ func (h *Handler) uncomputed(ctx context.Context, comps []workspace.Computation)
 	var missing []string
 	for _, c := range comps {
 		if here[c.Signature] == nil {
-			missing = append(missing, fmt.Sprintf("  stage %s (signature %.12s)", c.Stage, c.Signature))
+			missing = append(missing, fmt.Sprintf("  stage %s (signature %s)", c.Stage, ui.ShortID(c.Signature)))
 		}
 	}
 	return missing, nil

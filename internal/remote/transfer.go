@@ -21,6 +21,7 @@ import (
 	"github.com/git-dds/git-dds/internal/parallel"
 	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 // Transfer says what a push or a fetch did, by signature.
@@ -203,7 +204,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*signature.Record
 		for _, o := range rec.Outputs {
 			objs, err := outputObjects(local.Store, o)
 			if err != nil {
-				return t, fmt.Errorf("stage %s (signature %.12s): %w", rec.Stage, rec.Signature, err)
+				return t, fmt.Errorf("stage %s (signature %s): %w", rec.Stage, ui.ShortID(rec.Signature), err)
 			}
 			needs[rec.Signature] = append(needs[rec.Signature], objs...)
 			ids = append(ids, objs...)
@@ -232,7 +233,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*signature.Record
 		sizes[i] = size[id]
 		total += sizes[i]
 	}
-	bar := newMeter(opts.Progress, direction{"uploading", "uploaded", "to " + r.Name}, total)
+	bar := ui.NewMeter(opts.Progress, ui.Direction{Doing: "uploading", Done: "uploaded", Where: "to " + r.Name}, total)
 	// Every upload is tried, whatever failed before it, until too many
 	// have failed to hope for the rest; what was not confirmed uploaded
 	// counts as failed.
@@ -272,7 +273,7 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*signature.Record
 			firstErr = uploadErrs[i]
 		}
 	}
-	bar.finish(len(notUp) == 0 && cancelled == nil)
+	bar.Finish(len(notUp) == 0 && cancelled == nil)
 	var objErr error
 	switch {
 	case cancelled != nil:
@@ -386,14 +387,14 @@ const maxFailedUploads = 16
 // upload sends object id from the local store. Its bytes are hashed on
 // the way: a local object damaged on disk fails the upload, which is
 // aborted, rather than reach the remote under an id it does not have.
-func (r *Remote) upload(ctx context.Context, st *store.Store, id string, size int64, bar *meter) error {
+func (r *Remote) upload(ctx context.Context, st *store.Store, id string, size int64, bar *ui.Meter) error {
 	f, err := st.Open(id)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	src := &hashChecked{r: f, h: blake3.New(), id: id}
-	return r.fail("uploading object "+id, r.backend.Write(ctx, objectKey(id), bar.reader(src), size))
+	return r.fail("uploading object "+id, r.backend.Write(ctx, objectKey(id), bar.Reader(src), size))
 }
 
 // hashChecked hashes what it reads and, at the end, fails unless the bytes
@@ -490,7 +491,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 			}
 		}
 	}
-	bar := newMeter(progress, direction{"downloading", "downloaded", "from " + r.Name}, total)
+	bar := ui.NewMeter(progress, ui.Direction{Doing: "downloading", Done: "downloaded", Where: "from " + r.Name}, total)
 	var mu sync.Mutex
 	count := func(n int64) {
 		mu.Lock()
@@ -555,7 +556,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 			return batch.Commit(ctx)
 		})
 	}
-	bar.finish(err == nil)
+	bar.Finish(err == nil)
 
 	// Whatever arrived whole is recorded, even when something else failed.
 	var whole []*signature.Record
@@ -722,7 +723,7 @@ func (s *sizeChecked) Read(p []byte) (int, error) {
 
 // download stores object id from the remote, checked against its id and
 // its size limit.
-func (r *Remote) download(ctx context.Context, st receiver, id string, limit sizeLimit, bar *meter) (int64, error) {
+func (r *Remote) download(ctx context.Context, st receiver, id string, limit sizeLimit, bar *ui.Meter) (int64, error) {
 	rc, err := r.backend.Open(ctx, objectKey(id))
 	if err != nil {
 		if errors.Is(err, ErrNotExist) {
@@ -735,7 +736,7 @@ func (r *Remote) download(ctx context.Context, st receiver, id string, limit siz
 	if !limit.exact {
 		hint = 0
 	}
-	n, err := st.Receive(ctx, id, bar.reader(&sizeChecked{r: rc, limit: limit}), hint)
+	n, err := st.Receive(ctx, id, bar.Reader(&sizeChecked{r: rc, limit: limit}), hint)
 	if errors.Is(err, store.ErrCorrupt) || errors.Is(err, errWrongSize) {
 		return 0, fmt.Errorf("%w: object %s in remote %s (key %s) was changed or damaged there (%v); nothing was stored; mend it with git dds push --force from a clone that has it",
 			ErrCorrupt, id, r.Where(), objectKey(id), err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 // change is one input that differs between two input lists.
@@ -106,7 +108,7 @@ func (c change) sentence() string {
 		}
 		return fmt.Sprintf("upstream stage %s changed", c.name)
 	case KindDep:
-		return c.valueSentence(shortID(c.oldValue), shortID(c.newValue))
+		return c.valueSentence(ui.ShortCommit(c.oldValue), ui.ShortCommit(c.newValue))
 	case KindEnv:
 		// Never a value: it may be a token. A record written before
 		// values were hashed holds the quoted value; it is not shown either.
@@ -145,14 +147,6 @@ func (c change) verb() string {
 		return "removed"
 	}
 	return "changed"
-}
-
-// shortID abbreviates a git object id as git log --oneline does.
-func shortID(id string) string {
-	if len(id) > 7 {
-		return id[:7]
-	}
-	return id
 }
 
 const maxShownRunes = 60

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 // recordedMark is what a lock file says once its holder recorded the
@@ -53,7 +55,7 @@ func (w *Workspace) lockSignature(ctx context.Context, sig string, waiting func(
 				told = true
 			}
 			if _, err := l.lock.TryLockContext(ctx, 100*time.Millisecond); err != nil {
-				return nil, fmt.Errorf("waiting for the lock on signature %.12s: %w", sig, err)
+				return nil, fmt.Errorf("waiting for the lock on signature %s: %w", ui.ShortID(sig), err)
 			}
 		}
 		// git dds gc removes idle lock files: one removed while this

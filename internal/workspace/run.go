@@ -22,6 +22,7 @@ import (
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
 	"github.com/git-dds/git-dds/internal/signature"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 // ErrFailed means at least one stage failed; each failure was reported.
@@ -322,7 +323,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 			return fail(err)
 		}
 		res.Action = Reused
-		w.progress(opts, "%s: reused (%.12s)", st.Name, j.view.Signature)
+		w.progress(opts, "%s: reused (%s)", st.Name, ui.ShortID(j.view.Signature))
 		return res, true
 	}
 
@@ -390,7 +391,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		if interrupt.Of(ctx) != nil {
 			w.removeOutputs(st)
 		} else {
-			w.progress(opts, "%s: failed after %s", st.Name, HumanDuration(time.Since(started)))
+			w.progress(opts, "%s: failed after %s", st.Name, ui.Duration(time.Since(started)))
 		}
 		return fail(err)
 	}
@@ -403,7 +404,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		return fail(err)
 	}
 	lock.markRecorded()
-	w.progress(opts, "%s: executed in %s", st.Name, HumanDuration(elapsed))
+	w.progress(opts, "%s: executed in %s", st.Name, ui.Duration(elapsed))
 	if lease != nil {
 		// Those waiting on the lease pull this result.
 		if _, err := w.Remote.Push(ctx, w.Local(), []*signature.Record{rec}, remote.PushOptions{Progress: w.Progress}); err != nil {

@@ -1,10 +1,10 @@
-package workspace
+package ui
 
 import "testing"
 
 // Sizes are written in binary units, as the transfer bars draw them: a
 // summary and the bar before it must agree.
-func TestHumanBytesIEC(t *testing.T) {
+func TestBytesIEC(t *testing.T) {
 	for _, c := range []struct {
 		n    int64
 		want string
@@ -20,8 +20,8 @@ func TestHumanBytesIEC(t *testing.T) {
 		{3 << 40, "3.0 TiB"},
 		{1<<63 - 1, "8.0 EiB"},
 	} {
-		if got := HumanBytes(c.n); got != c.want {
-			t.Errorf("HumanBytes(%d) = %q, want %q", c.n, got, c.want)
+		if got := Bytes(c.n); got != c.want {
+			t.Errorf("Bytes(%d) = %q, want %q", c.n, got, c.want)
 		}
 	}
 }

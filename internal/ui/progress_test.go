@@ -1,4 +1,4 @@
-package remote
+package ui
 
 import (
 	"bytes"
@@ -14,11 +14,11 @@ import (
 // units of the bar, and never a redrawn bar.
 func TestMeterLogsOneLine(t *testing.T) {
 	var log bytes.Buffer
-	m := newMeter(&log, direction{"uploading", "uploaded", "to origin"}, 3<<20)
-	if _, err := io.Copy(io.Discard, m.reader(bytes.NewReader(make([]byte, 3<<20)))); err != nil {
+	m := NewMeter(&log, Direction{"uploading", "uploaded", "to origin"}, 3<<20)
+	if _, err := io.Copy(io.Discard, m.Reader(bytes.NewReader(make([]byte, 3<<20)))); err != nil {
 		t.Fatal(err)
 	}
-	m.finish(true)
+	m.Finish(true)
 	want := regexp.MustCompile(`^git dds: uploaded 3\.0 MiB to origin in [0-9.]+(ms|s) \([0-9.]+ [KMG]?i?B/s\)\n$`)
 	if !want.MatchString(log.String()) {
 		t.Errorf("the log says %q, want one line matching %s", log.String(), want)
@@ -28,11 +28,11 @@ func TestMeterLogsOneLine(t *testing.T) {
 // A terminal's bar shows the time left, and sizes in binary units.
 func TestBarShowsETA(t *testing.T) {
 	var out bytes.Buffer
-	m := newBar(&out, direction{"downloading", "downloaded", "from origin"}, 2<<20, mpb.WithAutoRefresh(), mpb.WithWidth(200)) // a terminal of 200 columns
-	if _, err := io.Copy(io.Discard, m.reader(bytes.NewReader(make([]byte, 1<<20)))); err != nil {
+	m := newBar(&out, Direction{"downloading", "downloaded", "from origin"}, 2<<20, mpb.WithAutoRefresh(), mpb.WithWidth(200)) // a terminal of 200 columns
+	if _, err := io.Copy(io.Discard, m.Reader(bytes.NewReader(make([]byte, 1<<20)))); err != nil {
 		t.Fatal(err)
 	}
-	m.finish(false)
+	m.Finish(false)
 	s := out.String()
 	for _, want := range []string{"git dds: downloading", "MiB", "ETA"} {
 		if !strings.Contains(s, want) {

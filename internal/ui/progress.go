@@ -1,4 +1,4 @@
-package remote
+package ui
 
 import (
 	"fmt"
@@ -10,59 +10,61 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
-
-	"github.com/git-dds/git-dds/internal/human"
 )
 
-// meter shows the bytes a transfer moves. On a terminal it draws a bar,
+// Meter shows the bytes a transfer moves. On a terminal it draws a bar,
 // with the rate and the time left; anywhere else (a CI log, a pipe) it
 // prints one line once the transfer ends, since a bar redrawn there is
-// noise. A nil meter (no writer, nothing to move) shows nothing.
-type meter struct {
+// noise. A nil Meter (no writer, nothing to move) shows nothing.
+type Meter struct {
 	progress *mpb.Progress
 	bar      *mpb.Bar
 
 	// A line instead of a bar: where to print it, and what to say.
 	log     io.Writer
-	dir     direction
+	dir     Direction
 	total   int64
 	moved   atomic.Int64
 	started time.Time
 }
 
-// direction words a transfer for people: "uploading", "uploaded" and
+// Direction words a transfer for people: "uploading", "uploaded" and
 // "to origin".
-type direction struct{ doing, done, where string }
+type Direction struct{ Doing, Done, Where string }
 
-func newMeter(w io.Writer, dir direction, total int64) *meter {
+// NewMeter shows a transfer of total bytes on w: a bar on a terminal, a
+// line at the end elsewhere, nothing for a nil w or nothing to move.
+func NewMeter(w io.Writer, dir Direction, total int64) *Meter {
 	if w == nil || total <= 0 {
 		return nil
 	}
-	if !isTerminal(w) {
-		return &meter{log: w, dir: dir, total: total, started: time.Now()}
+	if !IsTerminal(w) {
+		return &Meter{log: w, dir: dir, total: total, started: time.Now()}
 	}
 	return newBar(w, dir, total)
 }
 
-func newBar(w io.Writer, dir direction, total int64, opts ...mpb.ContainerOption) *meter {
+func newBar(w io.Writer, dir Direction, total int64, opts ...mpb.ContainerOption) *Meter {
 	p := mpb.New(append([]mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(32)}, opts...)...)
 	bar := p.AddBar(total,
-		mpb.PrependDecorators(decor.Name("git dds: "+dir.doing+" "), decor.CountersKibiByte("% .1f / % .1f")),
+		mpb.PrependDecorators(decor.Name("git dds: "+dir.Doing+" "), decor.CountersKibiByte("% .1f / % .1f")),
 		mpb.AppendDecorators(
 			decor.AverageSpeed(decor.SizeB1024(0), "% .1f"), decor.Name(" "), decor.Percentage(),
 			decor.Name(" ETA "), decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO), "done"),
 		),
 	)
-	return &meter{progress: p, bar: bar}
+	return &Meter{progress: p, bar: bar}
 }
 
-func isTerminal(w io.Writer) bool {
+// IsTerminal reports whether w is a terminal, where a bar redrawn in place
+// can be read.
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
 
-// reader counts what is read through it.
-func (m *meter) reader(r io.Reader) io.Reader {
+// Reader counts what is read through it.
+func (m *Meter) Reader(r io.Reader) io.Reader {
 	if m == nil {
 		return r
 	}
@@ -76,9 +78,9 @@ func (m *meter) reader(r io.Reader) io.Reader {
 	return proxy
 }
 
-// finish completes the bar, or leaves it where a failure stopped it; a
+// Finish completes the bar, or leaves it where a failure stopped it; a
 // meter without a bar says in one line what moved.
-func (m *meter) finish(ok bool) {
+func (m *Meter) Finish(ok bool) {
 	if m == nil {
 		return
 	}
@@ -86,10 +88,10 @@ func (m *meter) finish(ok bool) {
 		moved := m.moved.Load()
 		took := time.Since(m.started)
 		if ok {
-			fmt.Fprintf(m.log, "git dds: %s %s %s in %s (%s/s)\n", m.dir.done, human.Bytes(moved), m.dir.where,
-				human.Duration(took), human.Bytes(int64(float64(moved)/max(took.Seconds(), 0.001))))
+			fmt.Fprintf(m.log, "git dds: %s %s %s in %s (%s/s)\n", m.dir.Done, Bytes(moved), m.dir.Where,
+				Duration(took), Bytes(int64(float64(moved)/max(took.Seconds(), 0.001))))
 		} else {
-			fmt.Fprintf(m.log, "git dds: %s %s of %s %s, then stopped, in %s\n", m.dir.done, human.Bytes(moved), human.Bytes(m.total), m.dir.where, human.Duration(took))
+			fmt.Fprintf(m.log, "git dds: %s %s of %s %s, then stopped, in %s\n", m.dir.Done, Bytes(moved), Bytes(m.total), m.dir.Where, Duration(took))
 		}
 		return
 	}

@@ -1,6 +1,10 @@
-// Package human writes sizes and durations the way people read them, in
-// one unit system for every message, summary and progress bar.
-package human
+// Package ui is how git dds speaks to people: sizes, durations and counts
+// in one unit system, abbreviated ids, transfer bars and the summaries
+// that follow them. Commands and library packages alike word their
+// messages with it, so that every line agrees with the others.
+//
+// It sits at the bottom of the module: it imports no other package of it.
+package ui
 
 import (
 	"fmt"
@@ -32,4 +36,17 @@ func Duration(d time.Duration) string {
 	default:
 		return d.Round(time.Millisecond).String()
 	}
+}
+
+// Seconds writes a duration given in seconds, as Duration does.
+func Seconds(s float64) string {
+	return Duration(time.Duration(s * float64(time.Second)))
+}
+
+// Count writes "1 output" or "3 outputs".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
