@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -45,11 +44,8 @@ func (r *Repo) Resolve(rev string) (string, error) {
 	if err == nil {
 		return hash.String(), nil
 	}
-	out, gitErr := r.Git(context.Background(), "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
-	if gitErr == nil {
-		if id := strings.TrimSpace(string(out)); isObjectID(id) {
-			return id, nil
-		}
+	if id, ok := r.resolveWithGit(context.Background(), rev); ok {
+		return id, nil
 	}
 	return "", fmt.Errorf("%w %s: no branch, tag or commit has that name; git branch -a and git tag list them", ErrUnknownRevision, rev)
 }
