@@ -8,8 +8,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/zeebo/blake3"
-
+	"github.com/git-dds/git-dds/internal/blake3"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/sigindex"
 )

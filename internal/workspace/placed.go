@@ -12,8 +12,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/zeebo/blake3"
-
+	"github.com/git-dds/git-dds/internal/blake3"
 	"github.com/git-dds/git-dds/internal/sigindex"
 	"github.com/git-dds/git-dds/internal/store"
 )
