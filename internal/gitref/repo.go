@@ -11,12 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/go-git/go-billy/v5/osfs"
-	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/config"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
-	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
 )
 
 var (
@@ -42,7 +37,8 @@ type Repo struct {
 	CommonDir string
 
 	indexPath string
-	repo      *git.Repository
+	// storage reads objects and refs. Guarded by objects.
+	storage *filesystem.Storage
 
 	// objects serializes reads through go-git, whose storage is not
 	// documented as safe for concurrent use.
@@ -115,7 +111,7 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		return nil, err
 	}
 	config.addBelow(teamConfig)
-	repo, err := openGoGit(loc)
+	storage, err := openGoGit(loc)
 	if err != nil {
 		return nil, fmt.Errorf("opening repository %s: %w", loc.root, err)
 	}
@@ -124,7 +120,7 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		GitDir:    loc.gitDir,
 		CommonDir: loc.commonDir,
 		indexPath: loc.indexPath,
-		repo:      repo,
+		storage:   storage,
 		config:    config,
 	}, nil
 }
@@ -174,58 +170,6 @@ func parseRevParse(out, dir string) (location, error) {
 	return loc, nil
 }
 
-// openGoGit opens go-git on paths git resolved: go-git's own discovery
-// ignores GIT_DIR and friends.
-func openGoGit(loc location) (*git.Repository, error) {
-	dotGit := osfs.New(loc.gitDir)
-	repositoryFS := dotGit
-	if loc.gitDir != loc.commonDir {
-		// A linked worktree keeps HEAD and its index in its own git dir and
-		// everything else in the common one.
-		repositoryFS = dotgit.NewRepositoryFilesystem(dotGit, osfs.New(loc.commonDir))
-	}
-	storage := filesystem.NewStorageWithOptions(repositoryFS, cache.NewObjectLRUDefault(),
-		filesystem.Options{AlternatesFS: osfs.New("/")})
-	return git.Open(readableStorer{storage}, osfs.New(loc.root))
-}
-
-// readableStorer hides the repository extensions that change nothing for
-// reading objects and refs. go-git refuses to open a repository with any
-// extension it does not implement, and git itself sets worktreeConfig
-// (sparse checkout) and partialClone (clone --filter) in ordinary clones.
-type readableStorer struct {
-	*filesystem.Storage
-}
-
-// harmlessForReading reports whether a repository extension changes
-// nothing for reading objects and refs. A partial clone's missing objects
-// still fail when read, with go-git's error.
-func harmlessForReading(name, value string) bool {
-	switch strings.ToLower(name) {
-	case "worktreeconfig", "partialclone", "preciousobjects", "noop":
-		return true
-	case "objectformat":
-		return strings.EqualFold(value, "sha1")
-	}
-	return false
-}
-
-func (s readableStorer) Config() (*config.Config, error) {
-	cfg, err := s.Storage.Config()
-	if err != nil || cfg.Raw == nil || !cfg.Raw.HasSection("extensions") {
-		return cfg, err
-	}
-	section := cfg.Raw.Section("extensions")
-	kept := section.Options[:0:0]
-	for _, opt := range section.Options {
-		if !harmlessForReading(opt.Key, opt.Value) {
-			kept = append(kept, opt)
-		}
-	}
-	section.Options = kept
-	return cfg, nil
-}
-
 // DDSDir is where git dds keeps its store and index: inside the common git
 // directory, so linked worktrees share it, unless git config dds.dir names
 // another folder (relative to the working tree root), which several clones
@@ -241,48 +185,4 @@ func (r *Repo) DDSDir() string {
 		}
 	})
 	return r.ddsDir
-}
-
-// GoGit returns the go-git repository, for reads this package does not
-// offer. It ignores GIT_INDEX_FILE; use Worktree for the index.
-func (r *Repo) GoGit() *git.Repository {
-	return r.repo
-}
-
-// Git runs the real git in the working tree root with the repository's
-// paths made explicit, and returns its standard output. A failure names the
-// command and carries git's standard error; it wraps *exec.ExitError.
-func (r *Repo) Git(ctx context.Context, args ...string) ([]byte, error) {
-	out, err := r.runGit(ctx, nil, args...)
-	return out, err
-}
-
-// runGit is Git with an optional standard input. On failure it still
-// returns what git printed on standard output.
-func (r *Repo) runGit(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = r.Root
-	// Absolute paths, so a relative GIT_DIR inherited from a hook cannot
-	// point elsewhere once the working folder changes.
-	cmd.Env = append(os.Environ(),
-		"GIT_DIR="+r.GitDir,
-		"GIT_WORK_TREE="+r.Root,
-		"GIT_INDEX_FILE="+r.indexPath,
-	)
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return nil, errGitMissing(err)
-		}
-		return stdout.Bytes(), fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return stdout.Bytes(), nil
-}
-
-func errGitMissing(err error) error {
-	return fmt.Errorf("git is not installed or not on PATH; install git 2.38 or newer: %w", err)
 }

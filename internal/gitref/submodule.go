@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
-	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // A submodule is a commit id in its superproject's trees (a gitlink), and a
@@ -30,11 +30,11 @@ func submoduleHead(abs string) (id plumbing.Hash, ok bool, err error) {
 	} else if err != nil {
 		return plumbing.ZeroHash, false, err
 	}
-	repo, err := git.PlainOpenWithOptions(abs, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	storage, err := openGitDirOf(abs)
 	if err != nil {
 		return plumbing.ZeroHash, false, fmt.Errorf("opening the submodule's repository: %w", err)
 	}
-	head, err := repo.Head()
+	head, err := storer.ResolveReference(storage, plumbing.HEAD)
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
 		return plumbing.ZeroHash, false, nil
 	}
@@ -80,7 +80,7 @@ func (t *objectTree) enclosingSubmodule(p string) (plumbing.Hash, bool, error) {
 			return plumbing.ZeroHash, false, err
 		}
 		if ok {
-			return e.Hash, e.Mode == filemode.Submodule, nil
+			return e.id, e.mode == filemode.Submodule, nil
 		}
 	}
 	return plumbing.ZeroHash, false, nil

@@ -1,6 +1,3 @@
-// Package gitref reads everything git dds needs from git: refs, commits,
-// trees, the index, and a worktree overlay that gives the object ids the
-// next commit would have.
 package gitref
 
 // Entry is what a tree holds at one path.

@@ -224,11 +224,10 @@ func (w *walker) branchSignatures(ctx context.Context, max int) (sigs map[string
 	if _, head, err := w.repo.Head(); err != nil || head == "" {
 		return sigs, 0, false, err
 	}
-	out, err := w.repo.Git(ctx, "rev-list", "--first-parent", fmt.Sprintf("--max-count=%d", max+1), "HEAD")
+	ids, err := w.repo.RevList(ctx, "HEAD", gitref.RevListOptions{Max: max + 1, FirstParent: true})
 	if err != nil {
 		return nil, 0, false, fmt.Errorf("listing the history of HEAD: %w", err)
 	}
-	ids := strings.Fields(string(out))
 	if len(ids) > max {
 		ids, truncated = ids[:max], true
 	}

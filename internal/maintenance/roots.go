@@ -1,8 +1,6 @@
 package maintenance
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -37,7 +35,7 @@ func roots(ctx context.Context, repo *gitref.Repo, keep string, keepCommits int)
 	)
 	switch keep {
 	case KeepCurrent:
-		if head, ok := resolveCommit(ctx, repo, "HEAD"); ok {
+		if head, err := repo.Resolve("HEAD"); err == nil {
 			tips = append(tips, root{commit: head, name: "HEAD"})
 			branches = append(branches, "HEAD")
 		}
@@ -86,34 +84,14 @@ func dedupe(roots []root) []root {
 // branch, and the names of the local branches. A tag of a tree or a blob
 // has no view and is left out.
 func refTips(ctx context.Context, repo *gitref.Repo) (tips []root, branches []string, err error) {
-	out, err := repo.Git(ctx, "for-each-ref",
-		"--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)",
-		"refs/heads", "refs/tags", "refs/remotes")
+	refs, err := repo.Refs(ctx, "refs/heads", "refs/tags", "refs/remotes")
 	if err != nil {
-		return nil, nil, fmt.Errorf("listing refs: %w", err)
+		return nil, nil, err
 	}
-	for line := range strings.Lines(string(out)) {
-		fields := strings.SplitN(strings.TrimSuffix(line, "\n"), " ", 5)
-		if len(fields) != 5 {
-			continue
-		}
-		kind, id, peeledKind, peeled, name := fields[0], fields[1], fields[2], fields[3], fields[4]
-		switch {
-		case kind == "commit":
-		case kind == "tag" && peeledKind == "commit":
-			id = peeled
-		case kind == "tag" && peeledKind == "tag":
-			// A tag of a tag: rare enough to ask git once for each.
-			var ok bool
-			if id, ok = resolveCommit(ctx, repo, name); !ok {
-				continue
-			}
-		default:
-			continue
-		}
-		tips = append(tips, root{commit: id, name: name})
-		if strings.HasPrefix(name, "refs/heads/") {
-			branches = append(branches, name)
+	for _, ref := range refs {
+		tips = append(tips, root{commit: ref.Commit, name: ref.Name})
+		if strings.HasPrefix(ref.Name, "refs/heads/") {
+			branches = append(branches, ref.Name)
 		}
 	}
 	return tips, branches, nil
@@ -122,75 +100,40 @@ func refTips(ctx context.Context, repo *gitref.Repo) (tips []root, branches []st
 // worktreeHeads gives the HEAD of every working tree of the repository,
 // linked ones included, detached or not.
 func worktreeHeads(ctx context.Context, repo *gitref.Repo) ([]root, error) {
-	out, err := repo.Git(ctx, "worktree", "list", "--porcelain")
+	worktrees, err := repo.WorktreeHeads(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing worktrees: %w", err)
+		return nil, err
 	}
-	return parseWorktreeList(out), nil
-}
-
-// parseWorktreeList reads `git worktree list --porcelain`: blocks of
-// "worktree PATH", "HEAD ID" and more lines, separated by blank lines.
-// A worktree on a branch with no commit yet has an all-zero HEAD.
-func parseWorktreeList(out []byte) []root {
-	var heads []root
-	path := ""
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		key, value, _ := strings.Cut(sc.Text(), " ")
-		switch key {
-		case "worktree":
-			path = value
-		case "HEAD":
-			if len(value) == 40 && strings.Trim(value, "0") != "" {
-				heads = append(heads, root{commit: value, name: "HEAD of the worktree at " + path})
-			}
-		}
+	heads := make([]root, 0, len(worktrees))
+	for _, w := range worktrees {
+		heads = append(heads, root{commit: w.Commit, name: "HEAD of the worktree at " + w.Path})
 	}
-	return heads
+	return heads, nil
 }
 
 // stashEntries gives the commit of every stash entry, which records the
 // working tree as it was stashed.
 func stashEntries(ctx context.Context, repo *gitref.Repo) ([]root, error) {
-	if _, ok := resolveCommit(ctx, repo, "refs/stash"); !ok {
-		return nil, nil
-	}
-	out, err := repo.Git(ctx, "log", "--walk-reflogs", "--format=%H", "refs/stash", "--")
+	commits, err := repo.StashCommits(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing stash entries: %w", err)
+		return nil, err
 	}
-	var entries []root
-	n := 0
-	for line := range strings.Lines(string(out)) {
-		if id := strings.TrimSpace(line); id != "" {
-			entries = append(entries, root{commit: id, name: "stash@{" + strconv.Itoa(n) + "}"})
-			n++
-		}
+	entries := make([]root, 0, len(commits))
+	for n, id := range commits {
+		entries = append(entries, root{commit: id, name: "stash@{" + strconv.Itoa(n) + "}"})
 	}
 	return entries, nil
 }
 
 // lastCommits gives the last n commits reachable from rev, rev first.
 func lastCommits(ctx context.Context, repo *gitref.Repo, rev string, n int) ([]root, error) {
-	out, err := repo.Git(ctx, "rev-list", "--max-count="+strconv.Itoa(n), rev, "--")
+	commits, err := repo.RevList(ctx, rev, gitref.RevListOptions{Max: n})
 	if err != nil {
 		return nil, fmt.Errorf("listing the last %d commits of %s: %w", n, rev, err)
 	}
-	var history []root
-	i := 0
-	for line := range strings.Lines(string(out)) {
-		if id := strings.TrimSpace(line); id != "" {
-			history = append(history, root{commit: id, name: fmt.Sprintf("%s~%d", rev, i)})
-			i++
-		}
+	history := make([]root, 0, len(commits))
+	for i, id := range commits {
+		history = append(history, root{commit: id, name: fmt.Sprintf("%s~%d", rev, i)})
 	}
 	return history, nil
-}
-
-// resolveCommit gives the commit rev names, if it names one.
-func resolveCommit(ctx context.Context, repo *gitref.Repo, rev string) (string, bool) {
-	out, err := repo.Git(ctx, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
-	id := strings.TrimSpace(string(out))
-	return id, err == nil && len(id) == 40
 }

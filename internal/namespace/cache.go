@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/google/renameio/v2"
-	"github.com/zeebo/blake3"
 
+	"github.com/git-dds/git-dds/internal/blake3"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/pipeline"
 )

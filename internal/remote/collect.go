@@ -10,8 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zeebo/blake3"
-
+	"github.com/git-dds/git-dds/internal/blake3"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/store"
 )

@@ -9,8 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/zeebo/blake3"
-
+	"github.com/git-dds/git-dds/internal/blake3"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/store"
 )

@@ -15,8 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/zeebo/blake3"
-
+	"github.com/git-dds/git-dds/internal/blake3"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/parallel"
 	"github.com/git-dds/git-dds/internal/signature"

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/zeebo/blake3"
+	"github.com/git-dds/git-dds/internal/blake3"
 )
 
 // FormatVersion is the version of the signature encoding. Any change to what

@@ -12,9 +12,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/zeebo/blake3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/git-dds/git-dds/internal/blake3"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/pipeline"
 )

@@ -13,8 +13,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/git-dds/git-dds/internal/blake3par"
-	"github.com/zeebo/blake3"
+	"github.com/git-dds/git-dds/internal/blake3"
 )
 
 const (
@@ -78,7 +77,7 @@ func hashOpenFile(ctx context.Context, f *os.File, size int64) (string, int64, e
 	if size < parallelHashMin {
 		return hashCopy(ctx, f, nil, size)
 	}
-	sum, err := blake3par.Sum256(ctx, f, size, runtime.GOMAXPROCS(0))
+	sum, err := blake3.ParallelSum256(ctx, f, size, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return "", 0, err
 	}

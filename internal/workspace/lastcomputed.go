@@ -2,10 +2,9 @@ package workspace
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"sync"
 
+	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/signature"
@@ -44,12 +43,12 @@ func (h *branchHistory) load(ctx context.Context) {
 		}
 		// A failure leaves nothing to prefer: the newest computation on
 		// any branch is used then, and said to be from another branch.
-		out, err := h.w.Repo.Git(ctx, "rev-list", "--first-parent", fmt.Sprintf("--max-count=%d", maxHistoryCommits), commit)
+		ids, err := h.w.Repo.RevList(ctx, commit, gitref.RevListOptions{Max: maxHistoryCommits, FirstParent: true})
 		if err != nil {
 			return
 		}
 		h.pos = map[string]int{}
-		for i, id := range strings.Fields(string(out)) {
+		for i, id := range ids {
 			h.pos[id] = i
 		}
 	})

@@ -11,8 +11,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/zeebo/blake3"
-
+	"github.com/git-dds/git-dds/internal/blake3"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"

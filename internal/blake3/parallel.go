@@ -1,14 +1,10 @@
-// Package blake3par computes the BLAKE3-256 of a large file on several cores.
-//
+package blake3
+
 // BLAKE3 is a Merkle tree over 1 KiB chunks in which every chunk carries its
 // own index, so any aligned run of 2^h chunks can be hashed apart from the
-// rest and joined in afterwards. The Go BLAKE3 libraries hash one stream on
-// one core; this package cuts a file into such runs (pieces), hashes them on
-// a few goroutines with lukechampine.com/blake3/guts, and joins their
-// chaining values in order exactly as a streaming hasher would. The result
-// is the plain BLAKE3-256 of the bytes, the same as github.com/zeebo/blake3
-// gives (the tests check it against that library).
-package blake3par
+// rest and joined in afterwards. ParallelSum256 cuts a file into such runs
+// (pieces), hashes them on a few goroutines, and joins their chaining values
+// in order exactly as a streaming hasher would.
 
 import (
 	"context"
@@ -44,16 +40,17 @@ type piece struct {
 func (p piece) offset() int64 { return int64(p.first) * guts.ChunkSize }
 func (p piece) length() int   { return (1 << p.height) * guts.ChunkSize }
 
-// Sum256 returns the BLAKE3-256 of the size bytes r holds, reading them with
-// ReadAt on up to workers goroutines. It fails if r ends before size bytes.
-func Sum256(ctx context.Context, r io.ReaderAt, size int64, workers int) ([32]byte, error) {
+// ParallelSum256 returns the BLAKE3-256 of the size bytes r holds, reading
+// them with ReadAt on up to workers goroutines. It fails if r ends before
+// size bytes.
+func ParallelSum256(ctx context.Context, r io.ReaderAt, size int64, workers int) ([32]byte, error) {
 	return sum256(ctx, r, size, workers, batchPieces)
 }
 
-// sum256 is Sum256 handing out batch pieces at a time.
+// sum256 is ParallelSum256 handing out batch pieces at a time.
 func sum256(ctx context.Context, r io.ReaderAt, size int64, workers, batch int) ([32]byte, error) {
 	if size < 0 {
-		return [32]byte{}, fmt.Errorf("blake3par: negative size %d", size)
+		return [32]byte{}, fmt.Errorf("blake3: negative size %d", size)
 	}
 	// The last chunk, full or not, is kept back: the root is computed from it
 	// and the subtrees before it, as a streaming hasher does in Sum.
@@ -171,7 +168,12 @@ func (s *cvStack) push(cv [8]uint32, height int) {
 
 // root returns the hash of everything pushed followed by the last chunk.
 func (s *cvStack) root(lastChunk []byte) [32]byte {
-	node := guts.CompressChunk(lastChunk, &guts.IV, s.counter, 0)
+	return s.rootOf(guts.CompressChunk(lastChunk, &guts.IV, s.counter, 0))
+}
+
+// rootOf returns the hash of everything pushed followed by the subtree
+// whose node is node.
+func (s *cvStack) rootOf(node guts.Node) [32]byte {
 	for i := bits.TrailingZeros64(s.counter); i < bits.Len64(s.counter); i++ {
 		if s.counter&(1<<i) != 0 {
 			node = guts.ParentNode(s.cvs[i], guts.ChainingValue(node), &guts.IV, 0)

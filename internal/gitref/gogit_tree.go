@@ -3,11 +3,9 @@ package gitref
 import (
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // CommitTree returns the tree of commit (a full commit id, as Resolve gives).
@@ -16,12 +14,12 @@ func (r *Repo) CommitTree(commit string) (Tree, error) {
 		return nil, fmt.Errorf("%w %s: CommitTree needs a full commit id; call Resolve first", ErrUnknownRevision, commit)
 	}
 	r.objects.Lock()
-	c, err := r.repo.CommitObject(plumbing.NewHash(commit))
+	tree, err := r.commitTreeID(plumbing.NewHash(commit))
 	r.objects.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("reading commit %s: %w", commit, err)
 	}
-	return r.newObjectTree(c.TreeHash)
+	return r.newObjectTree(tree)
 }
 
 // TreeByID returns the tree object id, such as the tree MergeTree writes.
@@ -33,7 +31,7 @@ func (r *Repo) TreeByID(id string) (Tree, error) {
 }
 
 func (r *Repo) newObjectTree(root plumbing.Hash) (*objectTree, error) {
-	t := &objectTree{repo: r, root: root, dirs: make(map[string]map[string]object.TreeEntry)}
+	t := &objectTree{repo: r, root: root, dirs: make(map[string]map[string]treeEntry)}
 	r.objects.Lock()
 	defer r.objects.Unlock()
 	if _, err := t.dir(""); err != nil {
@@ -49,7 +47,7 @@ type objectTree struct {
 	root plumbing.Hash
 	// dirs maps a folder path to its entries by name. Guarded by
 	// repo.objects, which every read through go-git takes anyway.
-	dirs map[string]map[string]object.TreeEntry
+	dirs map[string]map[string]treeEntry
 }
 
 func (t *objectTree) Lookup(path string) (Entry, bool, error) {
@@ -74,7 +72,7 @@ func (t *objectTree) Lookup(path string) (Entry, bool, error) {
 		}
 		return Entry{ID: id.String()}, true, nil
 	}
-	return Entry{ID: e.Hash.String(), Dir: e.Mode == filemode.Dir}, true, nil
+	return Entry{ID: e.id.String(), Dir: e.mode == filemode.Dir}, true, nil
 }
 
 func (t *objectTree) ReadFile(path string) ([]byte, error) {
@@ -90,43 +88,25 @@ func (t *objectTree) ReadFile(path string) ([]byte, error) {
 		return nil, err
 	case !ok:
 		return nil, fmt.Errorf("reading %s from tree %s: %w", p, t.root, errNotInTree)
-	case !e.Mode.IsFile():
-		return nil, fmt.Errorf("reading %s from tree %s: it is not a file (mode %s)", p, t.root, e.Mode)
+	case !e.mode.IsFile():
+		return nil, fmt.Errorf("reading %s from tree %s: it is not a file (mode %s)", p, t.root, e.mode)
 	}
-	data, err := t.repo.readBlob(e.Hash)
+	data, err := t.repo.readBlob(e.id)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
 	return data, nil
 }
 
-// readBlob returns a blob's content. Callers hold r.objects.
-func (r *Repo) readBlob(id plumbing.Hash) ([]byte, error) {
-	blob, err := r.repo.BlobObject(id)
-	if err != nil {
-		return nil, fmt.Errorf("blob %s: %w", id, err)
-	}
-	rd, err := blob.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("blob %s: %w", id, err)
-	}
-	defer rd.Close()
-	data, err := io.ReadAll(rd)
-	if err != nil {
-		return nil, fmt.Errorf("blob %s: %w", id, err)
-	}
-	return data, nil
-}
-
 // entry finds the tree entry at a non-root path.
-func (t *objectTree) entry(path string) (object.TreeEntry, bool, error) {
+func (t *objectTree) entry(path string) (treeEntry, bool, error) {
 	parent, name := splitPath(path)
 	entries, err := t.dir(parent)
 	if errors.Is(err, errNotInTree) {
-		return object.TreeEntry{}, false, nil
+		return treeEntry{}, false, nil
 	}
 	if err != nil {
-		return object.TreeEntry{}, false, err
+		return treeEntry{}, false, err
 	}
 	e, ok := entries[name]
 	return e, ok, nil
@@ -134,7 +114,7 @@ func (t *objectTree) entry(path string) (object.TreeEntry, bool, error) {
 
 // dir returns the entries of the folder at path, reading the tree objects
 // on the way the first time.
-func (t *objectTree) dir(path string) (map[string]object.TreeEntry, error) {
+func (t *objectTree) dir(path string) (map[string]treeEntry, error) {
 	if entries, ok := t.dirs[path]; ok {
 		return entries, nil
 	}
@@ -144,18 +124,14 @@ func (t *objectTree) dir(path string) (map[string]object.TreeEntry, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !ok || e.Mode != filemode.Dir {
+		if !ok || e.mode != filemode.Dir {
 			return nil, errNotInTree
 		}
-		id = e.Hash
+		id = e.id
 	}
-	tree, err := t.repo.repo.TreeObject(id)
+	entries, err := t.repo.readTree(id)
 	if err != nil {
 		return nil, fmt.Errorf("reading tree %s (%s): %w", id, displayPath(path), err)
-	}
-	entries := make(map[string]object.TreeEntry, len(tree.Entries))
-	for _, e := range tree.Entries {
-		entries[e.Name] = e
 	}
 	t.dirs[path] = entries
 	return entries, nil
@@ -167,10 +143,10 @@ func (r *Repo) TreeID(commit string) (string, error) {
 		return "", fmt.Errorf("%w %s: TreeID needs a full commit id", ErrUnknownRevision, commit)
 	}
 	r.objects.Lock()
-	c, err := r.repo.CommitObject(plumbing.NewHash(commit))
+	tree, err := r.commitTreeID(plumbing.NewHash(commit))
 	r.objects.Unlock()
 	if err != nil {
 		return "", fmt.Errorf("reading commit %s: %w", commit, err)
 	}
-	return c.TreeHash.String(), nil
+	return tree.String(), nil
 }

@@ -1,4 +1,4 @@
-package blake3par
+package blake3
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/zeebo/blake3"
+	zeebo "github.com/zeebo/blake3"
 )
 
 func randomBytes(n int, seed uint64) []byte {
@@ -18,7 +18,7 @@ func randomBytes(n int, seed uint64) []byte {
 	return b
 }
 
-func TestSum256MatchesStreamingBLAKE3(t *testing.T) {
+func TestParallelSum256MatchesStreamingBLAKE3(t *testing.T) {
 	const chunk = 1024
 	const piece = chunk << pieceHeight
 	sizes := []int{
@@ -29,9 +29,9 @@ func TestSum256MatchesStreamingBLAKE3(t *testing.T) {
 	}
 	data := randomBytes(5*piece+12345, 1)
 	for _, size := range sizes {
-		want := blake3.Sum256(data[:size])
+		want := zeebo.Sum256(data[:size])
 		for _, workers := range []int{0, 1, 2, 3, 8} {
-			got, err := Sum256(context.Background(), bytes.NewReader(data[:size]), int64(size), workers)
+			got, err := ParallelSum256(context.Background(), bytes.NewReader(data[:size]), int64(size), workers)
 			if err != nil {
 				t.Fatalf("size %d, %d workers: %v", size, workers, err)
 			}
@@ -49,21 +49,21 @@ func TestSum256MatchesStreamingBLAKE3(t *testing.T) {
 	}
 }
 
-func TestSum256ShortInput(t *testing.T) {
+func TestParallelSum256ShortInput(t *testing.T) {
 	data := randomBytes(3<<20, 2)
 	for _, size := range []int64{10, 3 << 20, 3<<20 + 1, 5 << 20} {
-		_, err := Sum256(context.Background(), bytes.NewReader(data[:min(int(size), len(data))-1]), size, 2)
+		_, err := ParallelSum256(context.Background(), bytes.NewReader(data[:min(int(size), len(data))-1]), size, 2)
 		if !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("size %d from a shorter input: %v, want io.ErrUnexpectedEOF", size, err)
 		}
 	}
 }
 
-func TestSum256Cancelled(t *testing.T) {
+func TestParallelSum256Cancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	data := randomBytes(16<<20, 3)
-	if _, err := Sum256(ctx, bytes.NewReader(data), int64(len(data)), 2); !errors.Is(err, context.Canceled) {
+	if _, err := ParallelSum256(ctx, bytes.NewReader(data), int64(len(data)), 2); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v, want context.Canceled", err)
 	}
 }
@@ -93,14 +93,14 @@ func TestPiecesAreAlignedAndCover(t *testing.T) {
 	}
 }
 
-func FuzzSum256(f *testing.F) {
+func FuzzParallelSum256(f *testing.F) {
 	f.Add(uint32(0), uint8(2))
 	f.Add(uint32(1025), uint8(1))
 	f.Add(uint32(4<<20+1), uint8(3))
 	data := randomBytes(9<<20, 4)
 	f.Fuzz(func(t *testing.T, size uint32, workers uint8) {
 		n := int(size) % len(data)
-		want := blake3.Sum256(data[:n])
+		want := zeebo.Sum256(data[:n])
 		batch := 1 + int(workers/5)%4
 		got, err := sum256(context.Background(), bytes.NewReader(data[:n]), int64(n), int(workers%5), batch)
 		if err != nil || got != want {
@@ -109,12 +109,12 @@ func FuzzSum256(f *testing.F) {
 	})
 }
 
-func BenchmarkSum256(b *testing.B) {
+func BenchmarkParallelSum256(b *testing.B) {
 	data := randomBytes(256<<20, 5)
 	r := bytes.NewReader(data)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := Sum256(context.Background(), r, int64(len(data)), 2); err != nil {
+		if _, err := ParallelSum256(context.Background(), r, int64(len(data)), 2); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -124,7 +124,7 @@ func BenchmarkStreamingOneCore(b *testing.B) {
 	data := randomBytes(256<<20, 5)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		h := blake3.New()
+		h := New()
 		_, _ = h.Write(data)
 		h.Sum(nil)
 	}

@@ -1,0 +1,49 @@
+package gitref
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// Git runs the real git in the working tree root with the repository's
+// paths made explicit, and returns its standard output. A failure names the
+// command and carries git's standard error; it wraps *exec.ExitError.
+func (r *Repo) Git(ctx context.Context, args ...string) ([]byte, error) {
+	out, err := r.runGit(ctx, nil, args...)
+	return out, err
+}
+
+// runGit is Git with an optional standard input. On failure it still
+// returns what git printed on standard output.
+func (r *Repo) runGit(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = r.Root
+	// Absolute paths, so a relative GIT_DIR inherited from a hook cannot
+	// point elsewhere once the working folder changes.
+	cmd.Env = append(os.Environ(),
+		"GIT_DIR="+r.GitDir,
+		"GIT_WORK_TREE="+r.Root,
+		"GIT_INDEX_FILE="+r.indexPath,
+	)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return nil, errGitMissing(err)
+		}
+		return stdout.Bytes(), fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
+func errGitMissing(err error) error {
+	return fmt.Errorf("git is not installed or not on PATH; install git 2.38 or newer: %w", err)
+}
