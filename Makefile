@@ -11,6 +11,8 @@ MERMAID_VERSION := 11.17.2
 # (a Go module version: MinIO tags no semver releases).
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 BIN           := $(CURDIR)/bin
+# make cover writes its coverage profiles here (ignored).
+COVER         := $(CURDIR)/.cover
 # make install puts git-dds in $(DESTDIR)$(PREFIX)/bin, its manual pages in
 # $(DESTDIR)$(PREFIX)/share/man/man1, where man and git help find them, and
 # its completion where bash-completion and zsh look under $(PREFIX).
@@ -18,7 +20,7 @@ PREFIX        ?= /usr/local
 DESTDIR       ?=
 FUZZTIME      ?= 30s
 
-.PHONY: all build install test vet staticcheck unit e2e tools-browser tools-minio tools-shell docs-graph fuzz demo bench clean
+.PHONY: all build install test vet staticcheck unit e2e cover tools-browser tools-minio tools-shell docs-graph fuzz demo bench clean
 
 all: build
 
@@ -62,6 +64,16 @@ unit:
 e2e: tools-browser tools-minio tools-shell
 	DDS_MINIO=$(TOOLS)/bin/minio $(GO) test -count=1 ./e2e/...
 
+# Statement coverage of each package by the unit tests alone and with the
+# end-to-end tests, whose git-dds, a copy of the test binary, counts too.
+# Slower than unit and e2e, and no part of make test. go tool cover
+# -html=.cover/e2e.out shows what the end-to-end tests reach.
+cover: tools-browser tools-minio tools-shell
+	mkdir -p $(COVER)
+	$(GO) test -count=1 -coverpkg=./internal/... -coverprofile=$(COVER)/unit.out $$($(GO) list ./... | grep -v /e2e)
+	DDS_MINIO=$(TOOLS)/bin/minio $(GO) test -count=1 -coverpkg=./internal/... -coverprofile=$(COVER)/e2e.out ./e2e/...
+	awk -v module=$$($(GO) list -m) -f e2e/cover.awk $(COVER)/unit.out $(COVER)/e2e.out
+
 # graphviz, headless Chromium and mermaid, which the graph checks of the
 # end-to-end tests render with; installed once, then a no-op.
 tools-browser:
@@ -101,4 +113,4 @@ bench: build tools-minio
 	bash bench/remote.sh
 
 clean:
-	rm -rf $(BIN) .bench
+	rm -rf $(BIN) .bench $(COVER)

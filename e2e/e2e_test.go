@@ -1,8 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,42 +11,45 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-dds/git-dds/internal/cli"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/zeebo/blake3"
 )
 
-// gitDDSDir is the folder holding the git-dds binary built for this run.
-// TestMain is the only place that can build it once for every test, and a
+// gitDDSDir is the folder holding the git-dds that git finds on PATH: a
+// copy of this test binary, which runs the command tree in-process when it
+// starts as git-dds, so that the scripts' runs count in the coverage.
+// TestMain is the only place that can set it up once for every test, and a
 // package variable is its only channel to them: it is written before
 // m.Run and only read afterwards.
 var gitDDSDir string
 
+// update makes the scripts' cmp rewrite the expected file of the archive
+// when it differs: `go test ./e2e -run TestScript/NAME -update`.
+var update = flag.Bool("update", false, "rewrite the files of the scripts that cmp finds different")
+
 func TestMain(m *testing.M) {
-	os.Exit(buildAndRun(m))
+	// testscript copies this binary as git-dds into a folder it puts first
+	// on PATH, then runs gitDDSOnPath; started by that name, the copy runs
+	// cli.Main instead of the tests.
+	testscript.Main(gitDDSOnPath{m}, map[string]func(){"git-dds": cli.Main})
 }
 
-func buildAndRun(m *testing.M) int {
+// gitDDSOnPath runs the tests once git-dds is on PATH.
+type gitDDSOnPath struct{ m *testing.M }
+
+func (r gitDDSOnPath) Run() int {
 	if _, err := exec.LookPath("git"); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: the tests drive the real git, and git is not on PATH: install git.")
 		return 1
 	}
-	dir, err := os.MkdirTemp("", "git-dds-e2e-bin")
+	path, err := exec.LookPath("git-dds")
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: making a folder for the binary: %v\n", err)
+		fmt.Fprintf(os.Stderr, "e2e: git-dds is not on PATH: %v\n", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "git-dds"), "../cmd/git-dds")
-	var output bytes.Buffer
-	build.Stdout = &output
-	build.Stderr = &output
-	if err := build.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: building ./cmd/git-dds failed (%v):\n%s", err, output.String())
-		return 1
-	}
-	gitDDSDir = dir
-	return m.Run()
+	gitDDSDir = filepath.Dir(path)
+	return r.m.Run()
 }
 
 func TestScript(t *testing.T) {
@@ -57,6 +60,7 @@ func TestScript(t *testing.T) {
 		Condition:           toolCondition,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		UpdateScripts:       *update,
 	})
 }
 

@@ -91,6 +91,7 @@ func TestRemote(t *testing.T) {
 				Condition:           remoteCondition(backend),
 				RequireExplicitExec: true,
 				RequireUniqueNames:  true,
+				UpdateScripts:       *update,
 			})
 		})
 	}

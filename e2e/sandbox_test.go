@@ -40,6 +40,12 @@ func newSandbox(t *testing.T) *sandbox {
 		"TMPDIR=" + t.TempDir(),
 		"PATH=" + gitDDSDir + string(os.PathListSeparator) + os.Getenv("PATH"),
 	}
+	// go test -cover gives the tests a GOCOVERDIR, where the git-dds they
+	// run (copies of the test binary) write what they ran; without it
+	// each would warn on stderr.
+	if cover := os.Getenv("GOCOVERDIR"); cover != "" {
+		env = append(env, "GOCOVERDIR="+cover)
+	}
 	return &sandbox{t: t, dir: dir, env: env}
 }
 

@@ -2,44 +2,8 @@
 // `git dds`.
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"runtime/debug"
-
-	"github.com/git-dds/git-dds/internal/interrupt"
-	"github.com/git-dds/git-dds/internal/workspace"
-)
+import "github.com/git-dds/git-dds/internal/cli"
 
 func main() {
-	// A command lives for a fraction of a second and allocates mostly
-	// what it keeps (the git index, the pipeline): collecting less often
-	// saves a tenth of a large status. GOGC still decides when set.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-	ctx, stop := interrupt.NotifyContext(context.Background())
-	stopProfile := startProfile()
-	cmd, err := newRootCommand().ExecuteContextC(ctx)
-	stopProfile()
-	stop()
-	if ie := interrupt.Of(ctx); ie != nil && err != nil {
-		// The signal is the reason, whatever error it caused.
-		if !errors.Is(err, workspace.ErrInterrupted) {
-			fmt.Fprintln(os.Stderr, "git dds: interrupted")
-		}
-		os.Exit(ie.ExitCode())
-	}
-	if err != nil {
-		if !isSilent(err) {
-			msg := err.Error()
-			if hint := helpHint(err, cmd); hint != "" {
-				msg += "; " + hint
-			}
-			fmt.Fprintf(os.Stderr, "git dds: %s\n", msg)
-		}
-		os.Exit(exitCode(err))
-	}
+	cli.Main()
 }

@@ -1,6 +1,6 @@
 //go:build !profile
 
-package main
+package cli
 
 // startProfile does nothing in a default build; see profile.go.
 func startProfile() func() { return func() {} }
