@@ -27,33 +27,39 @@ var mayImport = map[string][]string{
 	// Helpers that know nothing of git dds.
 	"internal/parallel":  nil,
 	"internal/interrupt": nil,
-	"internal/human":     nil,
+	"internal/ui":        nil, // human wording: sizes, durations, ids, progress
 	"internal/mangen":    nil,
-	"internal/blake3par": {"internal/parallel"},
+	"internal/blake3":    {"internal/parallel"},
 
-	// What a repository holds: git, the pipeline, signatures, objects.
-	"internal/gitref":   {"internal/parallel"},
-	"internal/pipeline": nil,
-	"internal/sigindex": {"internal/gitref", "internal/pipeline"},
-	"internal/store":    {"internal/blake3par", "internal/sigindex"},
+	// What a repository holds: git, the pipeline, signatures, the index of
+	// computations, objects. The store knows files and ids, not records.
+	"internal/gitref":    {"internal/parallel"},
+	"internal/pipeline":  nil,
+	"internal/signature": {"internal/blake3", "internal/gitref", "internal/pipeline", "internal/ui"},
+	"internal/index":     {"internal/signature"},
+	"internal/store":     {"internal/blake3"},
 
 	// What git dds does with them.
-	"internal/namespace": {"internal/gitref", "internal/pipeline", "internal/sigindex"},
-	"internal/remote":    {"internal/human", "internal/parallel", "internal/sigindex", "internal/store"},
-	"internal/workspace": {"internal/gitref", "internal/human", "internal/interrupt", "internal/namespace",
-		"internal/parallel", "internal/pipeline", "internal/remote", "internal/sigindex", "internal/store"},
-	"internal/history": {"internal/gitref", "internal/namespace", "internal/pipeline", "internal/sigindex",
-		"internal/workspace"},
-	"internal/graph": {"internal/pipeline", "internal/sigindex", "internal/workspace"},
-	"internal/hooks": {"internal/gitref", "internal/namespace", "internal/pipeline", "internal/remote",
-		"internal/sigindex", "internal/workspace"},
-	"internal/maintenance": {"internal/gitref", "internal/namespace", "internal/pipeline", "internal/remote",
-		"internal/sigindex", "internal/store", "internal/workspace"},
+	"internal/namespace": {"internal/blake3", "internal/gitref", "internal/index", "internal/pipeline",
+		"internal/signature"},
+	"internal/remote": {"internal/blake3", "internal/index", "internal/parallel", "internal/signature",
+		"internal/store", "internal/ui"},
+	"internal/workspace": {"internal/blake3", "internal/gitref", "internal/index", "internal/interrupt",
+		"internal/namespace", "internal/parallel", "internal/pipeline", "internal/remote", "internal/signature",
+		"internal/store", "internal/ui"},
+	"internal/history": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
+		"internal/signature", "internal/ui", "internal/workspace"},
+	"internal/graph": {"internal/ui"}, // a renderer of its own plain input
+	"internal/hooks": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
+		"internal/remote", "internal/signature", "internal/ui", "internal/workspace"},
+	"internal/maintenance": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
+		"internal/remote", "internal/signature", "internal/store", "internal/workspace"},
 
 	// The commands and their tests.
 	"internal/cli": {"internal/gitref", "internal/graph", "internal/history", "internal/hooks",
-		"internal/interrupt", "internal/maintenance", "internal/mangen", "internal/namespace",
-		"internal/pipeline", "internal/remote", "internal/sigindex", "internal/store", "internal/workspace"},
+		"internal/index", "internal/interrupt", "internal/maintenance", "internal/mangen", "internal/namespace",
+		"internal/pipeline", "internal/remote", "internal/signature", "internal/store", "internal/ui",
+		"internal/workspace"},
 	"cmd/git-dds": {"internal/cli"},
 	"e2e":         {"internal/cli"},
 
@@ -67,7 +73,7 @@ var mayImport = map[string][]string{
 // it): the database of the index stays behind the index's API, and git
 // behind gitref's.
 var ownedBy = map[string][]string{
-	"github.com/dgraph-io/badger": {"internal/sigindex"},
+	"github.com/dgraph-io/badger": {"internal/index"},
 	"github.com/go-git/go-git":    {"internal/gitref"},
 }
 
