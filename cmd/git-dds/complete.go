@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/pipeline"
-	"github.com/git-dds/git-dds/internal/remote"
 )
 
 // The completion scripts plug into git's own completion, as git extensions
@@ -183,7 +183,7 @@ func completeRemotes(g *globalOptions) cobra.CompletionFunc {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var words []cobra.Completion
-		for _, name := range remote.Names(repo) {
+		for _, name := range config.Load(repo).RemoteNames() {
 			if strings.HasPrefix(name, toComplete) {
 				words = append(words, name)
 			}

@@ -115,7 +115,7 @@ func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, t
 	if tc.push {
 		open = remote.OpenForPush
 	}
-	r, err := open(ctx, ws.Repo, name, "")
+	r, err := open(ctx, ws.Settings, name, "")
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func useDefaultRemote(ctx context.Context, ws *workspace.Workspace, offline bool
 	if offline {
 		return func() {}, nil
 	}
-	r, err := remote.OpenDefault(ctx, ws.Repo)
+	r, err := remote.OpenDefault(ctx, ws.Settings)
 	if err != nil || r == nil {
 		return func() {}, err
 	}

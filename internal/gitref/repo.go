@@ -233,7 +233,7 @@ func (s readableStorer) Config() (*config.Config, error) {
 func (r *Repo) DDSDir() string {
 	r.ddsDirOnce.Do(func() {
 		r.ddsDir = filepath.Join(r.CommonDir, "dds")
-		if dir := r.ConfigValue("dds", "dir"); dir != "" {
+		if dir := r.configValue("dds", "dir"); dir != "" {
 			if !filepath.IsAbs(dir) {
 				dir = filepath.Join(r.Root, dir)
 			}

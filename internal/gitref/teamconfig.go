@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -155,24 +154,4 @@ func (c *gitConfig) addBelow(team gitConfig) {
 		}
 		c.fromTeam[key] = true
 	}
-	for section, subs := range team.subsections {
-		for _, sub := range subs {
-			if !slices.Contains(c.subsections[section], sub) {
-				c.subsections[section] = append(c.subsections[section], sub)
-			}
-		}
-	}
-}
-
-// ConfigSource names where the value of section.key comes from, for
-// messages: "git config" or ".ddsconfig".
-func (r *Repo) ConfigSource(section, key string) string {
-	sub := ""
-	if i := strings.IndexByte(section, '.'); i >= 0 {
-		section, sub = section[:i], section[i:]
-	}
-	if r.config.fromTeam[strings.ToLower(section)+sub+"."+strings.ToLower(key)] {
-		return TeamConfigFile
-	}
-	return "git config"
 }

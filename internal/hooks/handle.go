@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
@@ -156,15 +156,14 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	return nil
 }
 
-// autopullWanted reports whether git config dds.autopull is true and
-// there is a remote to pull from.
+// autopullWanted reports whether dds.autopull is true and there is a
+// remote to pull from.
 func (h *Handler) autopullWanted() bool {
-	v := h.WS.Repo.ConfigValue("dds", "autopull")
-	on, ok := gitref.ParseBool(v)
-	if !ok {
-		fmt.Fprintf(h.Stderr, "git dds: warning: git config dds.autopull is %q; it takes true or false\n", v)
+	on := h.WS.Settings.AutoPull
+	if on.Err != nil {
+		fmt.Fprintf(h.Stderr, "git dds: warning: %v\n", on.Err)
 	}
-	return on && len(remote.Names(h.WS.Repo)) > 0
+	return on.Value && len(h.WS.Settings.RemoteNames()) > 0
 }
 
 // autopull fetches the artifacts of view that only the default remote has,
@@ -172,7 +171,7 @@ func (h *Handler) autopullWanted() bool {
 // A failure is a warning: the outputs it could not bring stay to compute
 // or to pull.
 func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
-	r, err := remote.OpenConfigured(ctx, h.WS.Repo, "", "")
+	r, err := remote.OpenConfigured(ctx, h.WS.Settings, "", "")
 	if err == nil {
 		defer r.Close()
 		var res *workspace.TransferResult
@@ -285,7 +284,7 @@ type missingStages struct {
 func (h *Handler) askRemote(ctx context.Context, rows []workspace.StageStatus) missingStages {
 	ctx, cancel := context.WithTimeout(ctx, remoteWait)
 	defer cancel()
-	r, err := remote.OpenDefault(ctx, h.WS.Repo)
+	r, err := remote.OpenDefault(ctx, h.WS.Settings)
 	if err == nil && r != nil {
 		defer r.Close()
 		h.WS.Remote = r
@@ -342,13 +341,6 @@ func branchName(ref string) string {
 	return strings.TrimPrefix(ref, "refs/heads/")
 }
 
-// Pre-push modes, from git config dds.prepush.
-const (
-	PrePushUpload = "upload" // the default: send what the remote lacks
-	PrePushVerify = "verify" // refuse a tip with an artifact computed nowhere
-	PrePushOff    = "off"
-)
-
 // prePush: args are <remote name> <remote url>; stdin lists the refs to
 // update, one "<local ref> <local sha> <remote ref> <remote sha>" a line.
 // Every artifact of every pushed tip goes to the dds remote (the one named
@@ -357,15 +349,13 @@ const (
 // computed nowhere is refused; in upload mode it is a warning. A failed
 // upload refuses the push, as Git LFS does: git push --no-verify skips it.
 func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) error {
-	mode := h.WS.Repo.ConfigValue("dds", "prepush")
-	switch mode {
-	case "", PrePushUpload:
-		mode = PrePushUpload
-	case PrePushVerify:
-	case PrePushOff:
+	setting := h.WS.Settings.PrePush
+	if setting.Err != nil {
+		fmt.Fprintf(h.Stderr, "git dds: warning: %v\n", setting.Err)
 		return nil
-	default:
-		fmt.Fprintf(h.Stderr, "git dds: warning: git config dds.prepush is %q; it takes upload, verify or off\n", mode)
+	}
+	mode := setting.Value
+	if mode == config.PrePushOff {
 		return nil
 	}
 	gitRemote := "the remote"
@@ -377,13 +367,13 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 		return err
 	}
 	var r *remote.Remote
-	if len(remote.Names(h.WS.Repo)) > 0 {
-		r, err = remote.OpenForPush(ctx, h.WS.Repo, "", gitRemote)
+	if len(h.WS.Settings.RemoteNames()) > 0 {
+		r, err = remote.OpenForPush(ctx, h.WS.Settings, "", gitRemote)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrRefused, err)
 		}
 		defer r.Close()
-	} else if mode == PrePushUpload {
+	} else if mode == config.PrePushUpload {
 		return nil // nowhere to upload to
 	}
 
@@ -397,7 +387,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	if err != nil {
 		return err
 	}
-	if len(unreadable) > 0 && mode == PrePushVerify {
+	if len(unreadable) > 0 && mode == config.PrePushVerify {
 		var lines []string
 		for _, u := range unreadable {
 			lines = append(lines, fmt.Sprintf("  %s (%.12s): %v", u.name, u.sha, u.err))
@@ -437,7 +427,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 		}
 		return nil
 	}
-	if mode == PrePushUpload {
+	if mode == config.PrePushUpload {
 		fmt.Fprintf(h.Stderr, "git dds: warning: these stages of the pushed commits are computed nowhere, so %s gets code without their data:\n%s\ngit dds: run git dds run, then git dds push\n", gitRemote, strings.Join(missing, "\n"))
 		return nil
 	}

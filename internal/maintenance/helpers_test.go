@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/sigindex"
@@ -81,7 +82,7 @@ func newTestRepo(t *testing.T, k string) *testRepo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.ws, err = workspace.NewWorkspace(repo, store.Copy, io.Discard)
+	r.ws, err = workspace.NewWorkspace(repo, config.Load(repo), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

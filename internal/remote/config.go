@@ -20,9 +20,9 @@ import (
 	"net/url"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
+
+	"github.com/git-dds/git-dds/internal/config"
 )
 
 var (
@@ -46,85 +46,43 @@ type Config struct {
 	Region   string // dds.remote.NAME.region; AWS's own settings otherwise
 
 	// urlFrom and endpointFrom name where the URL and the endpoint were
-	// set, "git config" or ".ddsconfig", for the messages that refuse them.
-	urlFrom, endpointFrom string
+	// set, for the messages that refuse them; "" for git config.
+	urlFrom, endpointFrom config.Source
 }
 
-// sourced is a GitConfig that knows where each value comes from:
-// *gitref.Repo, which reads the committed .ddsconfig below git config.
-type sourced interface {
-	ConfigSource(section, key string) string
-}
-
-// sourceOf names where section.key is set: "git config" unless cfg says.
-func sourceOf(cfg GitConfig, section, key string) string {
-	if s, ok := cfg.(sourced); ok {
-		return s.ConfigSource(section, key)
-	}
-	return "git config"
-}
-
-func from(source string) string {
+func from(source config.Source) config.Source {
 	if source == "" {
-		return "git config"
+		return config.GitConfig
 	}
 	return source
 }
 
-// teamDefined lists the remotes with a setting from a file other than git
-// config: the committed one, which every command that consults a remote
-// checks whole, so that a credential written there is refused at once,
+// CheckTeam selects each remote with a setting in the committed
+// .ddsconfig, to refuse a setting there that cannot be used. Every command
+// checks it, so that a credential written there is refused at once,
 // whichever remote is in use.
-func teamDefined(cfg GitConfig) []string {
-	var names []string
-	for _, name := range Names(cfg) {
-		for _, key := range []string{"url", "endpoint", "region"} {
-			if cfg.ConfigValue("dds.remote."+name, key) != "" && sourceOf(cfg, "dds.remote."+name, key) != "git config" {
-				names = append(names, name)
+func CheckTeam(s *config.Settings) error {
+	for _, name := range s.RemoteNames() {
+		r, _ := s.Remote(name)
+		for _, v := range []config.Setting[string]{r.URL, r.Endpoint, r.Region} {
+			if v.Set() && v.Source == config.TeamFile {
+				if _, err := Select(s, name); err != nil {
+					return err
+				}
 				break
 			}
-		}
-	}
-	return names
-}
-
-// CheckTeam selects each remote the committed file defines, to refuse a
-// setting there that cannot be used.
-func CheckTeam(cfg GitConfig) error {
-	for _, name := range teamDefined(cfg) {
-		if _, err := Select(cfg, name); err != nil {
-			return err
 		}
 	}
 	return nil
 }
 
-// GitConfig reads git config; *gitref.Repo is one.
-type GitConfig interface {
-	ConfigValue(section, key string) string
-	ConfigSubsections(section string) []string
-}
-
-// Names lists the remotes configured as dds.remote.NAME.url.
-func Names(cfg GitConfig) []string {
-	var names []string
-	for _, sub := range cfg.ConfigSubsections("dds") {
-		name, ok := strings.CutPrefix(sub, "remote.")
-		if ok && name != "" && cfg.ConfigValue("dds."+sub, "url") != "" {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return slices.Compact(names)
-}
-
 // Select finds the remote called name, or the default one when name is
 // empty: dds.remote, else the only remote configured. It wraps ErrNoRemote
 // when there is none to use.
-func Select(cfg GitConfig, name string) (Config, error) {
-	names := Names(cfg)
+func Select(s *config.Settings, name string) (Config, error) {
+	names := s.RemoteNames()
 	if name == "" {
-		name = cfg.ConfigValue("dds", "remote")
+		name = s.DefaultRemote.Value
 	}
 	if name == "" {
 		switch len(names) {
@@ -136,16 +94,17 @@ func Select(cfg GitConfig, name string) (Config, error) {
 			return Config{}, fmt.Errorf("%w was chosen among %s; name one, or set the default with git config dds.remote NAME", ErrNoRemote, strings.Join(names, ", "))
 		}
 	}
+	r, ok := s.Remote(name)
+	if !ok {
+		return Config{}, fmt.Errorf("%w called %q: set git config dds.remote.%s.url", ErrNoRemote, name, name)
+	}
 	c := Config{
 		Name:         name,
-		URL:          cfg.ConfigValue("dds.remote."+name, "url"),
-		Endpoint:     cfg.ConfigValue("dds.remote."+name, "endpoint"),
-		Region:       cfg.ConfigValue("dds.remote."+name, "region"),
-		urlFrom:      sourceOf(cfg, "dds.remote."+name, "url"),
-		endpointFrom: sourceOf(cfg, "dds.remote."+name, "endpoint"),
-	}
-	if c.URL == "" {
-		return Config{}, fmt.Errorf("%w called %q: set git config dds.remote.%s.url", ErrNoRemote, name, name)
+		URL:          r.URL.Value,
+		Endpoint:     r.Endpoint.Value,
+		Region:       r.Region.Value,
+		urlFrom:      r.URL.Source,
+		endpointFrom: r.Endpoint.Source,
 	}
 	if _, err := ParseURL(c.URL); err != nil {
 		return Config{}, configError{fmt.Errorf("%s dds.remote.%s.url: %w", from(c.urlFrom), name, err)}
@@ -229,11 +188,11 @@ func Redact(raw string) string {
 
 // SelectForPush finds the remote that a git push to gitRemote should fill:
 // the dds remote of the same name when there is one, else the default.
-func SelectForPush(cfg GitConfig, gitRemote string) (Config, error) {
-	if gitRemote != "" && slices.Contains(Names(cfg), gitRemote) {
-		return Select(cfg, gitRemote)
+func SelectForPush(s *config.Settings, gitRemote string) (Config, error) {
+	if gitRemote != "" && slices.Contains(s.RemoteNames(), gitRemote) {
+		return Select(s, gitRemote)
 	}
-	return Select(cfg, "")
+	return Select(s, "")
 }
 
 // Location is a parsed remote URL.
@@ -287,40 +246,40 @@ func ParseURL(raw string) (Location, error) {
 // returns nil when there is none to use: no remote configured, or several
 // with no dds.remote to choose between them. Commands that merely consult
 // a remote (status, the hooks' summaries) go without one then.
-func OpenDefault(ctx context.Context, cfg GitConfig) (*Remote, error) {
-	if err := CheckTeam(cfg); err != nil {
+func OpenDefault(ctx context.Context, s *config.Settings) (*Remote, error) {
+	if err := CheckTeam(s); err != nil {
 		return nil, err
 	}
-	names := Names(cfg)
-	if len(names) == 0 || len(names) > 1 && cfg.ConfigValue("dds", "remote") == "" {
+	names := s.RemoteNames()
+	if len(names) == 0 || len(names) > 1 && !s.DefaultRemote.Set() {
 		return nil, nil
 	}
-	return OpenConfigured(ctx, cfg, "", "")
+	return OpenConfigured(ctx, s, "", "")
 }
 
 // OpenConfigured selects a remote as Select does (or, for a push to the git
 // remote pushTo, as SelectForPush does) and opens it with the settings git
 // config gives: dds.leaseSeconds for the lease's lifetime.
-func OpenConfigured(ctx context.Context, cfg GitConfig, name, pushTo string) (*Remote, error) {
-	return openConfigured(ctx, cfg, name, pushTo, false)
+func OpenConfigured(ctx context.Context, s *config.Settings, name, pushTo string) (*Remote, error) {
+	return openConfigured(ctx, s, name, pushTo, false)
 }
 
 // OpenForPush is OpenConfigured for a push (git dds push, git push's
 // hook), the one use that creates a folder remote's missing folder.
-func OpenForPush(ctx context.Context, cfg GitConfig, name, pushTo string) (*Remote, error) {
-	return openConfigured(ctx, cfg, name, pushTo, true)
+func OpenForPush(ctx context.Context, s *config.Settings, name, pushTo string) (*Remote, error) {
+	return openConfigured(ctx, s, name, pushTo, true)
 }
 
-func openConfigured(ctx context.Context, cfg GitConfig, name, pushTo string, push bool) (*Remote, error) {
-	if err := CheckTeam(cfg); err != nil {
+func openConfigured(ctx context.Context, s *config.Settings, name, pushTo string, push bool) (*Remote, error) {
+	if err := CheckTeam(s); err != nil {
 		return nil, err
 	}
 	var c Config
 	var err error
 	if pushTo != "" {
-		c, err = SelectForPush(cfg, pushTo)
+		c, err = SelectForPush(s, pushTo)
 	} else {
-		c, err = Select(cfg, name)
+		c, err = Select(s, name)
 	}
 	if err != nil {
 		return nil, err
@@ -329,13 +288,12 @@ func openConfigured(ctx context.Context, cfg GitConfig, name, pushTo string, pus
 	if err != nil {
 		return nil, err
 	}
-	if v := cfg.ConfigValue("dds", "leaseSeconds"); v != "" {
-		s, err := strconv.Atoi(v)
-		if err != nil || s < 1 || s > int(MaxLeaseTTL/time.Second) {
-			r.Close()
-			return nil, configError{fmt.Errorf("%s dds.leaseSeconds is %q; it takes a whole number of seconds, 1 to %d", sourceOf(cfg, "dds", "leaseSeconds"), v, int(MaxLeaseTTL/time.Second))}
-		}
-		r.LeaseTTL = time.Duration(s) * time.Second
+	if err := s.LeaseTTL.Err; err != nil {
+		r.Close()
+		return nil, err
+	}
+	if s.LeaseTTL.Set() {
+		r.LeaseTTL = s.LeaseTTL.Value
 	}
 	return r, nil
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/git-dds/git-dds/internal/config"
+	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/sigindex"
 	"github.com/git-dds/git-dds/internal/store"
 )
@@ -23,17 +25,13 @@ import (
 // fakeConfig is git config as a map: "section.sub key" → value.
 type fakeConfig map[string]string
 
-func (c fakeConfig) ConfigValue(section, key string) string { return c[section+" "+key] }
-
-func (c fakeConfig) ConfigSubsections(section string) []string {
-	var subs []string
-	for k := range c {
-		sec, _, _ := strings.Cut(k, " ")
-		if rest, ok := strings.CutPrefix(sec, section+"."); ok {
-			subs = append(subs, rest)
-		}
+func (c fakeConfig) settings() *config.Settings {
+	var entries []gitref.ConfigEntry
+	for k, v := range c {
+		section, key, _ := strings.Cut(k, " ")
+		entries = append(entries, gitref.ConfigEntry{Key: section + "." + strings.ToLower(key), Value: v})
 	}
-	return subs
+	return config.Parse(entries)
 }
 
 func TestSelect(t *testing.T) {
@@ -54,7 +52,7 @@ func TestSelect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Select(tt.cfg, tt.ask)
+			got, err := Select(tt.cfg.settings(), tt.ask)
 			if tt.wantErr {
 				if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 					t.Fatalf("Select = %v, %v; want an error starting %q", got, err, tt.want)
@@ -69,7 +67,7 @@ func TestSelect(t *testing.T) {
 }
 
 func TestSelectForPushPrefersTheGitRemotesName(t *testing.T) {
-	cfg := fakeConfig{"dds.remote.origin url": "s3://b/o", "dds.remote.backup url": "s3://b/b", "dds remote": "backup"}
+	cfg := fakeConfig{"dds.remote.origin url": "s3://b/o", "dds.remote.backup url": "s3://b/b", "dds remote": "backup"}.settings()
 	if got, err := SelectForPush(cfg, "origin"); err != nil || got.Name != "origin" {
 		t.Errorf("push to origin: %v, %v; want origin", got, err)
 	}
@@ -670,7 +668,7 @@ func TestSecretsInSettingsAreRefusedUnsaid(t *testing.T) {
 		if tt.endpoint != "" {
 			cfg["dds.remote.origin endpoint"] = tt.endpoint
 		}
-		c, err := Select(cfg, "")
+		c, err := Select(cfg.settings(), "")
 		if err == nil {
 			t.Errorf("url %q, endpoint %q: accepted as %+v", tt.url, tt.endpoint, c)
 			continue
@@ -686,12 +684,12 @@ func TestSecretsInSettingsAreRefusedUnsaid(t *testing.T) {
 
 func TestEndpoints(t *testing.T) {
 	for _, ok := range []string{"http://127.0.0.1:9000", "https://minio.internal", "https://s3.example.com/ceph/"} {
-		if _, err := Select(fakeConfig{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": ok}, ""); err != nil {
+		if _, err := Select(fakeConfig{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": ok}.settings(), ""); err != nil {
 			t.Errorf("endpoint %q: %v", ok, err)
 		}
 	}
 	for _, bad := range []string{"127.0.0.1:9000", "ftp://host", "http://", "http:///path"} {
-		_, err := Select(fakeConfig{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": bad}, "")
+		_, err := Select(fakeConfig{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": bad}.settings(), "")
 		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "dds.remote.o.endpoint") {
 			t.Errorf("endpoint %q: %v; want a setting error naming dds.remote.o.endpoint", bad, err)
 		}
@@ -748,7 +746,7 @@ func FuzzSettingSecrets(f *testing.F) {
 			{"dds.remote.o url": raw},
 			{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": raw},
 		} {
-			c, err := Select(cfg, "")
+			c, err := Select(cfg.settings(), "")
 			if err == nil {
 				if u, perr := url.Parse(c.URL); perr != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 					t.Fatalf("url %q accepted", c.URL)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/zeebo/blake3"
 
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/remote"
@@ -146,7 +147,7 @@ func FuzzHostileRemote(f *testing.F) {
 		// The template's repository, moved: no git to ask again.
 		git := filepath.Join(repoDir, ".git")
 		repo := &gitref.Repo{Root: repoDir, GitDir: git, CommonDir: git}
-		ws, err := NewWorkspace(repo, store.Copy, io.Discard)
+		ws, err := NewWorkspace(repo, config.Load(repo), io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}

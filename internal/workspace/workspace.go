@@ -16,6 +16,7 @@ import (
 
 	"github.com/zeebo/blake3"
 
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/remote"
 	"github.com/git-dds/git-dds/internal/sigindex"
@@ -24,9 +25,11 @@ import (
 
 // Workspace is one working tree with its store and index.
 type Workspace struct {
-	Repo  *gitref.Repo
-	Store *store.Store
-	Link  store.LinkMode
+	Repo *gitref.Repo
+	// Settings are the repository's dds.* settings.
+	Settings *config.Settings
+	Store    *store.Store
+	Link     store.LinkMode
 	// IndexOptions tells how long to wait for another git dds.
 	IndexOptions sigindex.Options
 	// Stderr receives stage output, progress and warnings.
@@ -62,11 +65,12 @@ type openedIndex struct {
 	err error
 }
 
-// NewWorkspace opens the store of repo.
-func NewWorkspace(repo *gitref.Repo, link store.LinkMode, stderr io.Writer) (*Workspace, error) {
+// NewWorkspace opens the store of repo, whose settings are settings. It
+// links outputs as settings.Link says; the caller refuses a bad value.
+func NewWorkspace(repo *gitref.Repo, settings *config.Settings, stderr io.Writer) (*Workspace, error) {
 	// A credential in the committed .ddsconfig is refused by every
 	// command, not only those that consult a remote.
-	if err := remote.CheckTeam(repo); err != nil {
+	if err := remote.CheckTeam(settings); err != nil {
 		return nil, err
 	}
 	st, err := store.Open(repo.DDSDir())
@@ -74,11 +78,12 @@ func NewWorkspace(repo *gitref.Repo, link store.LinkMode, stderr io.Writer) (*Wo
 		return nil, err
 	}
 	return &Workspace{
-		Repo:   repo,
-		Store:  st,
-		Link:   link,
-		Stderr: stderr,
-		Env:    os.LookupEnv,
+		Repo:     repo,
+		Settings: settings,
+		Store:    st,
+		Link:     settings.Link.Value,
+		Stderr:   stderr,
+		Env:      os.LookupEnv,
 	}, nil
 }
 
