@@ -157,13 +157,18 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 }
 
 // autopullWanted reports whether dds.autopull is true and there is a
-// remote to pull from.
+// remote to pull from. A remote that cannot be chosen counts: autopull
+// tells why, as a warning.
 func (h *Handler) autopullWanted() bool {
 	on := h.WS.Settings.AutoPull
 	if on.Err != nil {
 		fmt.Fprintf(h.Stderr, "git dds: warning: %v\n", on.Err)
 	}
-	return on.Value && len(h.WS.Settings.RemoteNames()) > 0
+	if !on.Value {
+		return false
+	}
+	name, err := remote.Choose(h.WS.Settings, remote.Request{Purpose: remote.IfConfigured})
+	return name != "" || err != nil
 }
 
 // autopull fetches the artifacts of view that only the default remote has,
@@ -171,8 +176,8 @@ func (h *Handler) autopullWanted() bool {
 // A failure is a warning: the outputs it could not bring stay to compute
 // or to pull.
 func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
-	r, err := remote.OpenConfigured(ctx, h.WS.Settings, "", "")
-	if err == nil {
+	r, err := h.WS.OpenRemote(ctx, remote.Request{Purpose: remote.IfConfigured})
+	if err == nil && r != nil {
 		defer r.Close()
 		var res *workspace.TransferResult
 		res, err = h.WS.Fetch(ctx, r, workspace.Computations(view), h.Progress)
@@ -284,13 +289,11 @@ type missingStages struct {
 func (h *Handler) askRemote(ctx context.Context, rows []workspace.StageStatus) missingStages {
 	ctx, cancel := context.WithTimeout(ctx, remoteWait)
 	defer cancel()
-	r, err := remote.OpenDefault(ctx, h.WS.Settings)
-	if err == nil && r != nil {
-		defer r.Close()
-		h.WS.Remote = r
+	closeRemote, err := h.WS.UseDefaultRemote(ctx, false)
+	if err == nil && h.WS.Remote != nil {
 		err = h.WS.MarkRemote(ctx, rows)
-		h.WS.Remote = nil
 	}
+	closeRemote()
 	var m missingStages
 	for _, row := range rows {
 		if err == nil && row.State == workspace.Remote {
@@ -366,12 +369,13 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	if err != nil {
 		return err
 	}
-	var r *remote.Remote
-	if len(h.WS.Settings.RemoteNames()) > 0 {
-		r, err = remote.OpenForPush(ctx, h.WS.Settings, "", gitRemote)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrRefused, err)
-		}
+	// The remote named like the git remote, else the default; none when
+	// no remote is configured.
+	r, err := h.WS.OpenRemote(ctx, remote.Request{GitRemote: gitRemote, Purpose: remote.IfConfigured, Push: true})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	if r != nil {
 		defer r.Close()
 	} else if mode == config.PrePushUpload {
 		return nil // nowhere to upload to

@@ -76,24 +76,79 @@ func CheckTeam(s *config.Settings) error {
 	return nil
 }
 
-// Select finds the remote called name, or the default one when name is
-// empty: dds.remote, else the only remote configured. It wraps ErrNoRemote
-// when there is none to use.
-func Select(s *config.Settings, name string) (Config, error) {
+// Purpose is what a command wants a remote for, which decides what it
+// gets when it names none.
+type Purpose int
+
+const (
+	// Required is for push, fetch, pull and gc --remote: without a name,
+	// the default remote, and an error saying why when there is none.
+	Required Purpose = iota
+	// IfConfigured is for the hooks' transfers (dds.autopull, pre-push):
+	// none when no remote is configured, else as Required.
+	IfConfigured
+	// Consulted is for the commands that merely ask a remote what it
+	// holds (status, run, graph, merge-preview, the hooks' summaries):
+	// none when no remote is configured, or several are and dds.remote
+	// chooses none of them; they go on without.
+	Consulted
+)
+
+// Request is what a command asks for when it wants a remote.
+type Request struct {
+	// Name is the remote the user named; "" for the default.
+	Name string
+	// GitRemote is, for git push, the git remote pushed to: the dds remote
+	// of the same name is filled when there is one, else the default.
+	GitRemote string
+	Purpose   Purpose
+	// Push creates a folder remote's missing folder: git dds push and the
+	// pre-push hook only.
+	Push bool
+}
+
+// Choose is the default-remote policy, the one place that decides which
+// remote a command uses: the one named, else (for git push) the one named
+// like the git remote, else dds.remote, else the only one configured. It
+// gives "" when req.Purpose goes without one, and wraps ErrNoRemote when
+// no remote can be chosen for a purpose that needs one.
+func Choose(s *config.Settings, req Request) (string, error) {
+	if req.Name != "" {
+		return req.Name, nil
+	}
 	names := s.RemoteNames()
-	if name == "" {
-		name = s.DefaultRemote.Value
+	if req.GitRemote != "" && slices.Contains(names, req.GitRemote) {
+		return req.GitRemote, nil
 	}
-	if name == "" {
-		switch len(names) {
-		case 0:
-			return Config{}, fmt.Errorf("%w is configured; add one with git config dds.remote.NAME.url s3://bucket/prefix (or file:///path)", ErrNoRemote)
-		case 1:
-			name = names[0]
-		default:
-			return Config{}, fmt.Errorf("%w was chosen among %s; name one, or set the default with git config dds.remote NAME", ErrNoRemote, strings.Join(names, ", "))
-		}
+	if req.Purpose != Required && len(names) == 0 {
+		return "", nil
 	}
+	if def := s.DefaultRemote.Value; def != "" {
+		return def, nil
+	}
+	switch {
+	case len(names) == 0:
+		return "", fmt.Errorf("%w is configured; add one with git config dds.remote.NAME.url s3://bucket/prefix (or file:///path)", ErrNoRemote)
+	case len(names) == 1:
+		return names[0], nil
+	case req.Purpose == Consulted:
+		return "", nil
+	}
+	return "", fmt.Errorf("%w was chosen among %s; name one, or set the default with git config dds.remote NAME", ErrNoRemote, strings.Join(names, ", "))
+}
+
+// Select finds the remote called name, or the default one when name is
+// empty (see Choose), and checks its settings. It wraps ErrNoRemote when
+// there is none to use.
+func Select(s *config.Settings, name string) (Config, error) {
+	name, err := Choose(s, Request{Name: name})
+	if err != nil {
+		return Config{}, err
+	}
+	return selectNamed(s, name)
+}
+
+func selectNamed(s *config.Settings, name string) (Config, error) {
 	r, ok := s.Remote(name)
 	if !ok {
 		return Config{}, fmt.Errorf("%w called %q: set git config dds.remote.%s.url", ErrNoRemote, name, name)
@@ -186,15 +241,6 @@ func Redact(raw string) string {
 	return s
 }
 
-// SelectForPush finds the remote that a git push to gitRemote should fill:
-// the dds remote of the same name when there is one, else the default.
-func SelectForPush(s *config.Settings, gitRemote string) (Config, error) {
-	if gitRemote != "" && slices.Contains(s.RemoteNames(), gitRemote) {
-		return Select(s, gitRemote)
-	}
-	return Select(s, "")
-}
-
 // Location is a parsed remote URL.
 type Location struct {
 	Scheme string // s3, gs, azblob or file
@@ -242,49 +288,22 @@ func ParseURL(raw string) (Location, error) {
 	}
 }
 
-// OpenDefault opens the default remote, the one Select("") finds, or
-// returns nil when there is none to use: no remote configured, or several
-// with no dds.remote to choose between them. Commands that merely consult
-// a remote (status, the hooks' summaries) go without one then.
-func OpenDefault(ctx context.Context, s *config.Settings) (*Remote, error) {
+// OpenWanted opens the remote Choose picks for req, with the settings
+// that apply to every remote (dds.leaseSeconds); nil when req.Purpose
+// goes without one.
+func OpenWanted(ctx context.Context, s *config.Settings, req Request) (*Remote, error) {
 	if err := CheckTeam(s); err != nil {
 		return nil, err
 	}
-	names := s.RemoteNames()
-	if len(names) == 0 || len(names) > 1 && !s.DefaultRemote.Set() {
-		return nil, nil
-	}
-	return OpenConfigured(ctx, s, "", "")
-}
-
-// OpenConfigured selects a remote as Select does (or, for a push to the git
-// remote pushTo, as SelectForPush does) and opens it with the settings git
-// config gives: dds.leaseSeconds for the lease's lifetime.
-func OpenConfigured(ctx context.Context, s *config.Settings, name, pushTo string) (*Remote, error) {
-	return openConfigured(ctx, s, name, pushTo, false)
-}
-
-// OpenForPush is OpenConfigured for a push (git dds push, git push's
-// hook), the one use that creates a folder remote's missing folder.
-func OpenForPush(ctx context.Context, s *config.Settings, name, pushTo string) (*Remote, error) {
-	return openConfigured(ctx, s, name, pushTo, true)
-}
-
-func openConfigured(ctx context.Context, s *config.Settings, name, pushTo string, push bool) (*Remote, error) {
-	if err := CheckTeam(s); err != nil {
+	name, err := Choose(s, req)
+	if err != nil || name == "" {
 		return nil, err
 	}
-	var c Config
-	var err error
-	if pushTo != "" {
-		c, err = SelectForPush(s, pushTo)
-	} else {
-		c, err = Select(s, name)
-	}
+	c, err := selectNamed(s, name)
 	if err != nil {
 		return nil, err
 	}
-	r, err := open(ctx, c, push)
+	r, err := open(ctx, c, req.Push)
 	if err != nil {
 		return nil, err
 	}

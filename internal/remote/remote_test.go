@@ -66,13 +66,48 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-func TestSelectForPushPrefersTheGitRemotesName(t *testing.T) {
-	cfg := fakeConfig{"dds.remote.origin url": "s3://b/o", "dds.remote.backup url": "s3://b/b", "dds remote": "backup"}.settings()
-	if got, err := SelectForPush(cfg, "origin"); err != nil || got.Name != "origin" {
-		t.Errorf("push to origin: %v, %v; want origin", got, err)
+// TestChoose is the default-remote policy, for every kind of command.
+func TestChoose(t *testing.T) {
+	none := fakeConfig{}
+	one := fakeConfig{"dds.remote.team url": "s3://b/p"}
+	two := fakeConfig{"dds.remote.origin url": "s3://b/o", "dds.remote.backup url": "s3://b/b"}
+	twoDefault := fakeConfig{"dds.remote.origin url": "s3://b/o", "dds.remote.backup url": "s3://b/b", "dds remote": "backup"}
+	noneDefault := fakeConfig{"dds remote": "gone"}
+	tests := []struct {
+		name string
+		cfg  fakeConfig
+		req  Request
+		want string // the remote chosen, "" for none, or "error"
+	}{
+		{"required, none", none, Request{Purpose: Required}, "error"},
+		{"required, the only one", one, Request{Purpose: Required}, "team"},
+		{"required, two", two, Request{Purpose: Required}, "error"},
+		{"required, the default", twoDefault, Request{Purpose: Required}, "backup"},
+		{"required, named", two, Request{Name: "origin", Purpose: Required}, "origin"},
+		{"required, a default that is no remote", noneDefault, Request{Purpose: Required}, "gone"},
+		{"if configured, none", none, Request{Purpose: IfConfigured}, ""},
+		{"if configured, a default but no remote", noneDefault, Request{Purpose: IfConfigured}, ""},
+		{"if configured, two", two, Request{Purpose: IfConfigured}, "error"},
+		{"if configured, the only one", one, Request{Purpose: IfConfigured}, "team"},
+		{"push, the git remote's namesake", twoDefault, Request{GitRemote: "origin", Purpose: IfConfigured}, "origin"},
+		{"push, no namesake", twoDefault, Request{GitRemote: "upstream", Purpose: IfConfigured}, "backup"},
+		{"consulted, none", none, Request{Purpose: Consulted}, ""},
+		{"consulted, a default but no remote", noneDefault, Request{Purpose: Consulted}, ""},
+		{"consulted, two", two, Request{Purpose: Consulted}, ""},
+		{"consulted, the default", twoDefault, Request{Purpose: Consulted}, "backup"},
+		{"consulted, the only one", one, Request{Purpose: Consulted}, "team"},
 	}
-	if got, err := SelectForPush(cfg, "upstream"); err != nil || got.Name != "backup" {
-		t.Errorf("push to upstream: %v, %v; want the default, backup", got, err)
+	for _, tt := range tests {
+		got, err := Choose(tt.cfg.settings(), tt.req)
+		if err != nil {
+			if !errors.Is(err, ErrNoRemote) {
+				t.Errorf("%s: %v does not wrap ErrNoRemote", tt.name, err)
+			}
+			got = "error"
+		}
+		if got != tt.want {
+			t.Errorf("%s: chose %q (%v), want %q", tt.name, got, err, tt.want)
+		}
 	}
 }
 

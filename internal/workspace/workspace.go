@@ -87,6 +87,32 @@ func NewWorkspace(repo *gitref.Repo, settings *config.Settings, stderr io.Writer
 	}, nil
 }
 
+// OpenRemote opens the remote req asks for, chosen by the one
+// default-remote policy (remote.Choose); nil when req goes without one.
+// Commands and hooks open every remote through it.
+func (w *Workspace) OpenRemote(ctx context.Context, req remote.Request) (*remote.Remote, error) {
+	return remote.OpenWanted(ctx, w.Settings, req)
+}
+
+// UseDefaultRemote sets w.Remote to the default remote, for the commands
+// and hooks that consult one (remote.Consulted); the returned func closes
+// it and unsets w.Remote. There is none when offline, with no remote
+// configured, or with several and dds.remote naming none of them.
+func (w *Workspace) UseDefaultRemote(ctx context.Context, offline bool) (func(), error) {
+	if offline {
+		return func() {}, nil
+	}
+	r, err := w.OpenRemote(ctx, remote.Request{Purpose: remote.Consulted})
+	if err != nil || r == nil {
+		return func() {}, err
+	}
+	w.Remote = r
+	return func() {
+		w.Remote = nil
+		r.Close()
+	}, nil
+}
+
 // WithIndex opens the index for the duration of fn only, so that no other
 // git dds waits on us longer than a metadata operation.
 func (w *Workspace) WithIndex(ctx context.Context, fn func(ix *sigindex.Index) error) error {
