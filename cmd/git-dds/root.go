@@ -136,13 +136,27 @@ func usageArgs(cmd *cobra.Command) {
 	}
 }
 
+// openRepo finds the repository and reads its settings. Every command
+// starts here, so that each refuses a .ddsconfig that sets what a team
+// does not share.
+func openRepo(ctx context.Context, dir string) (*gitref.Repo, *config.Settings, error) {
+	repo, err := gitref.Open(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	settings, err := config.Load(repo)
+	if err != nil {
+		return nil, nil, err
+	}
+	return repo, settings, nil
+}
+
 // openWorkspace finds the repository, its settings and its store.
 func openWorkspace(ctx context.Context, opts *globalOptions) (*workspace.Workspace, error) {
-	repo, err := gitref.Open(ctx, opts.dir)
+	repo, settings, err := openRepo(ctx, opts.dir)
 	if err != nil {
 		return nil, err
 	}
-	settings := config.Load(repo)
 	if err := settings.Link.Err; err != nil {
 		return nil, usageError{err: err, hint: configHint("link")}
 	}

@@ -1,7 +1,7 @@
 // Package config reads every dds.* setting once, from git config and the
-// team's committed .ddsconfig below it (gitref reads both), into typed
-// values that remember where each came from, so that a message about a bad
-// value names the place to fix it.
+// team's committed .ddsconfig below it, key by key (gitref reads both
+// files), into typed values that remember where each came from, so that a
+// message about a bad value names the place to fix it.
 //
 // A value that cannot be used is kept with its error rather than refused
 // at once: each setting is refused where it matters, as it always was (a
@@ -90,24 +90,35 @@ type Settings struct {
 	remotes map[string]*Remote
 }
 
-// Load reads the dds.* settings of repo.
-func Load(repo *gitref.Repo) *Settings {
-	return Parse(repo.ConfigSection("dds"))
+// Load reads the dds.* settings of repo. It refuses a .ddsconfig that
+// sets what a team does not share (wrapping gitref.ErrTeamConfig), so that
+// every command refuses it, whatever it reads.
+func Load(repo *gitref.Repo) (*Settings, error) {
+	return Parse(repo.ConfigSection("dds"), repo.TeamConfig())
 }
 
-// Parse reads dds.* settings from the entries gitref gives.
-func Parse(entries []gitref.ConfigEntry) *Settings {
+// Parse reads dds.* settings from git config's entries and, below them
+// key by key, those of .ddsconfig.
+func Parse(gitConfig, team []gitref.ConfigEntry) (*Settings, error) {
+	for _, e := range team {
+		if err := checkTeamKey(e.Key); err != nil {
+			return nil, err
+		}
+	}
 	s := &Settings{remotes: map[string]*Remote{}}
 	s.Fsync.Value = true
 	s.PrePush.Value = PrePushUpload
-	for _, e := range entries {
-		source := GitConfig
-		if e.FromTeam {
-			source = TeamFile
-		}
-		s.set(e.Key, e.Value, source)
+	set := map[string]bool{}
+	for _, e := range gitConfig {
+		set[e.Key] = true
+		s.set(e.Key, e.Value, GitConfig)
 	}
-	return s
+	for _, e := range team {
+		if !set[e.Key] {
+			s.set(e.Key, e.Value, TeamFile)
+		}
+	}
+	return s, nil
 }
 
 // set reads one entry; key is spelled as git spells it, section and name

@@ -16,8 +16,6 @@ type gitConfig struct {
 	// setting. Keys are as git spells them: section and name in lower case,
 	// a subsection as written.
 	values map[string]string
-	// fromTeam holds the keys whose value comes from .ddsconfig.
-	fromTeam map[string]bool
 }
 
 // parseConfigList reads the output of git config --list -z: entries ended
@@ -56,24 +54,35 @@ func (r *Repo) configValue(section, key string) string {
 	return v
 }
 
-// ConfigEntry is one setting as git config, and .ddsconfig below it, give it.
+// ConfigEntry is one setting of a configuration file.
 type ConfigEntry struct {
 	// Key is spelled as git spells it: section and name in lower case, a
 	// subsection as written ("dds.remote.Origin.url").
 	Key   string
 	Value string
-	// FromTeam is set for a value from .ddsconfig rather than git config.
-	FromTeam bool
 }
 
-// ConfigSection lists the settings of section ("dds"), sorted by key, with
-// the last value of each, as git reads a single-valued setting.
+// ConfigSection lists the settings git config gives in section ("dds"),
+// sorted by key, with the last value of each, as git reads a
+// single-valued setting.
 func (r *Repo) ConfigSection(section string) []ConfigEntry {
-	prefix := strings.ToLower(section) + "."
+	return r.config.entries(strings.ToLower(section) + ".")
+}
+
+// TeamConfig lists every setting of the committed .ddsconfig, sorted by
+// key, whatever its section: which of them git dds admits is not this
+// package's to say. None of them counts for the git settings this package
+// reads.
+func (r *Repo) TeamConfig() []ConfigEntry {
+	return r.team.entries("")
+}
+
+// entries lists the settings whose key starts with prefix, sorted.
+func (c gitConfig) entries(prefix string) []ConfigEntry {
 	var entries []ConfigEntry
-	for key, v := range r.config.values {
+	for key, v := range c.values {
 		if strings.HasPrefix(key, prefix) {
-			entries = append(entries, ConfigEntry{Key: key, Value: v, FromTeam: r.config.fromTeam[key]})
+			entries = append(entries, ConfigEntry{Key: key, Value: v})
 		}
 	}
 	slices.SortFunc(entries, func(a, b ConfigEntry) int { return strings.Compare(a.Key, b.Key) })

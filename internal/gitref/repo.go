@@ -52,6 +52,9 @@ type Repo struct {
 	ddsDir     string
 
 	config gitConfig
+	// team is the committed .ddsconfig, kept apart: git dds reads its own
+	// settings there, below git config, and git's settings never.
+	team gitConfig
 }
 
 // Open finds the repository whose working tree contains dir. It asks git
@@ -114,7 +117,6 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	config.addBelow(teamConfig)
 	repo, err := openGoGit(loc)
 	if err != nil {
 		return nil, fmt.Errorf("opening repository %s: %w", loc.root, err)
@@ -126,6 +128,7 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		indexPath: loc.indexPath,
 		repo:      repo,
 		config:    config,
+		team:      teamConfig,
 	}, nil
 }
 

@@ -82,7 +82,11 @@ func newTestRepo(t *testing.T, k string) *testRepo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.ws, err = workspace.NewWorkspace(repo, config.Load(repo), io.Discard)
+	settings, err := config.Load(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ws, err = workspace.NewWorkspace(repo, settings, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

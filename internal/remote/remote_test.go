@@ -31,7 +31,11 @@ func (c fakeConfig) settings() *config.Settings {
 		section, key, _ := strings.Cut(k, " ")
 		entries = append(entries, gitref.ConfigEntry{Key: section + "." + strings.ToLower(key), Value: v})
 	}
-	return config.Parse(entries)
+	s, err := config.Parse(entries, nil)
+	if err != nil {
+		panic(err) // git config's own settings are never refused
+	}
+	return s
 }
 
 func TestSelect(t *testing.T) {
