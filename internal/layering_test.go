@@ -36,27 +36,30 @@ var mayImport = map[string][]string{
 	"internal/gitref":    {"internal/parallel"},
 	"internal/pipeline":  nil,
 	"internal/signature": {"internal/blake3", "internal/gitref", "internal/pipeline", "internal/ui"},
-	"internal/index":     {"internal/signature"},
+	"internal/index":     {"internal/blake3", "internal/signature"},
 	"internal/store":     {"internal/blake3"},
+
+	// Every dds.* setting, read once from git config and .ddsconfig.
+	"internal/config": {"internal/gitref", "internal/store"},
 
 	// What git dds does with them.
 	"internal/namespace": {"internal/blake3", "internal/gitref", "internal/index", "internal/pipeline",
 		"internal/signature"},
-	"internal/remote": {"internal/blake3", "internal/index", "internal/parallel", "internal/signature",
-		"internal/store", "internal/ui"},
-	"internal/workspace": {"internal/blake3", "internal/gitref", "internal/index", "internal/interrupt",
+	"internal/remote": {"internal/blake3", "internal/config", "internal/gitref", "internal/index",
+		"internal/parallel", "internal/signature", "internal/store", "internal/ui"},
+	"internal/workspace": {"internal/blake3", "internal/config", "internal/gitref", "internal/index", "internal/interrupt",
 		"internal/namespace", "internal/parallel", "internal/pipeline", "internal/remote", "internal/signature",
 		"internal/store", "internal/ui"},
 	"internal/history": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/signature", "internal/ui", "internal/workspace"},
 	"internal/graph": {"internal/ui"}, // a renderer of its own plain input
-	"internal/hooks": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
+	"internal/hooks": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/remote", "internal/signature", "internal/ui", "internal/workspace"},
-	"internal/maintenance": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
+	"internal/maintenance": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/remote", "internal/signature", "internal/store", "internal/workspace"},
 
 	// The commands and their tests.
-	"internal/cli": {"internal/gitref", "internal/graph", "internal/history", "internal/hooks",
+	"internal/cli": {"internal/config", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
 		"internal/index", "internal/interrupt", "internal/maintenance", "internal/mangen", "internal/namespace",
 		"internal/pipeline", "internal/remote", "internal/signature", "internal/store", "internal/ui",
 		"internal/workspace"},

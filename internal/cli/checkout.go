@@ -44,7 +44,7 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 		return err
 	}
 	// A remote gives back what the store lost or found damaged.
-	closeRemote, rerr := useDefaultRemote(ctx, ws, false)
+	closeRemote, rerr := ws.UseDefaultRemote(ctx, false)
 	if rerr != nil {
 		fmt.Fprintf(g.stderr, "git dds: warning: %v\n", rerr)
 	} else {

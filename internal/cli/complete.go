@@ -10,9 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/pipeline"
-	"github.com/git-dds/git-dds/internal/remote"
 )
 
 // The completion scripts plug into git's own completion, as git extensions
@@ -111,7 +109,7 @@ func completeStages(g *globalOptions, outputs bool) cobra.CompletionFunc {
 		if outputs && len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		repo, err := gitref.Open(completionContext(cmd), g.dir)
+		repo, _, err := openRepo(completionContext(cmd), g.dir)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -157,7 +155,7 @@ func oneArg(fn cobra.CompletionFunc) cobra.CompletionFunc {
 // completeRefs offers the short names of the refs under the prefixes.
 func completeRefs(g *globalOptions, prefixes ...string) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		repo, err := gitref.Open(completionContext(cmd), g.dir)
+		repo, _, err := openRepo(completionContext(cmd), g.dir)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -178,12 +176,12 @@ func completeRefs(g *globalOptions, prefixes ...string) cobra.CompletionFunc {
 // completeRemotes offers the configured git dds remotes.
 func completeRemotes(g *globalOptions) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		repo, err := gitref.Open(completionContext(cmd), g.dir)
+		_, settings, err := openRepo(completionContext(cmd), g.dir)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var words []cobra.Completion
-		for _, name := range remote.Names(repo) {
+		for _, name := range settings.RemoteNames() {
 			if strings.HasPrefix(name, toComplete) {
 				words = append(words, name)
 			}

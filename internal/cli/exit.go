@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/history"
 	"github.com/git-dds/git-dds/internal/hooks"
@@ -82,7 +83,7 @@ func exitCode(err error) int {
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
 		errors.Is(err, signature.ErrInput), errors.Is(err, workspace.ErrMergeConflict), errors.As(err, &target),
-		errors.Is(err, remote.ErrNoRemote), errors.Is(err, remote.ErrConfig), errors.Is(err, gitref.ErrTeamConfig), errors.Is(err, hooks.ErrHooksInTree):
+		errors.Is(err, remote.ErrNoRemote), errors.Is(err, remote.ErrConfig), errors.Is(err, config.ErrInvalid), errors.Is(err, gitref.ErrTeamConfig), errors.Is(err, hooks.ErrHooksInTree):
 		return exitInput
 	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, index.ErrBusy):
 		return exitEnvironment

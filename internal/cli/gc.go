@@ -118,7 +118,7 @@ func runGCRemote(ctx context.Context, g *globalOptions, ws *workspace.Workspace,
 	if !opts.force && !opts.dryRun {
 		return usageError{err: fmt.Errorf("gc --remote %s deletes for everyone: %s; see what would go with --dry-run, then add --force", opts.remote, remoteGCDanger)}
 	}
-	r, err := remote.OpenConfigured(ctx, ws.Repo, opts.remote, "")
+	r, err := ws.OpenRemote(ctx, remote.Request{Name: opts.remote, Purpose: remote.Required})
 	if err != nil {
 		return err
 	}

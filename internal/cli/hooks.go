@@ -45,7 +45,7 @@ nothing; git dds uninstall restores exactly what was there.`,
 }
 
 func runInstall(ctx context.Context, g *globalOptions, opts *installOptions) error {
-	repo, err := gitref.Open(ctx, g.dir)
+	repo, _, err := openRepo(ctx, g.dir)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func newUninstallCommand(g *globalOptions) *cobra.Command {
 		Short: "Remove the git dds hooks and restore the hooks that were there before",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			repo, err := gitref.Open(cmd.Context(), g.dir)
+			repo, _, err := openRepo(cmd.Context(), g.dir)
 			if err != nil {
 				return err
 			}

@@ -57,7 +57,7 @@ func runInit(ctx context.Context, g *globalOptions, opts *initOptions) error {
 	if opts.remote == "" && (opts.endpoint != "" || opts.name != "origin") {
 		return usageError{err: errors.New("--remote-name and --endpoint go with --remote URL")}
 	}
-	repo, err := gitref.Open(ctx, g.dir)
+	repo, _, err := openRepo(ctx, g.dir)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 	if err != nil {
 		return err
 	}
-	closeRemote, err := useDefaultRemote(ctx, ws, opts.offline)
+	closeRemote, err := ws.UseDefaultRemote(ctx, opts.offline)
 	if err != nil {
 		return err
 	}

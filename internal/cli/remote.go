@@ -112,11 +112,7 @@ func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, t
 	if err != nil {
 		return err
 	}
-	open := remote.OpenConfigured
-	if tc.push {
-		open = remote.OpenForPush
-	}
-	r, err := open(ctx, ws.Repo, name, "")
+	r, err := ws.OpenRemote(ctx, remote.Request{Name: name, Purpose: remote.Required, Push: tc.push})
 	if err != nil {
 		return err
 	}
@@ -198,20 +194,4 @@ func printTransfer(g *globalOptions, res *workspace.TransferResult, checkout *wo
 	if checkout != nil {
 		fmt.Fprintf(out, "restored %s, %d already in place\n", ui.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
 	}
-}
-
-// useDefaultRemote sets ws.Remote to the default remote, for run, status,
-// graph and merge-preview; the returned func closes it. There is none when
-// offline, with no remote configured, or with several and git config
-// dds.remote naming none of them.
-func useDefaultRemote(ctx context.Context, ws *workspace.Workspace, offline bool) (func(), error) {
-	if offline {
-		return func() {}, nil
-	}
-	r, err := remote.OpenDefault(ctx, ws.Repo)
-	if err != nil || r == nil {
-		return func() {}, err
-	}
-	ws.Remote = r
-	return func() { r.Close() }, nil
 }

@@ -7,17 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
-	"github.com/git-dds/git-dds/internal/store"
 	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
@@ -139,35 +136,45 @@ func usageArgs(cmd *cobra.Command) {
 	}
 }
 
-// openWorkspace finds the repository and its store.
+// openRepo finds the repository and reads its settings. Every command
+// starts here, so that each refuses a .ddsconfig that sets what a team
+// does not share.
+func openRepo(ctx context.Context, dir string) (*gitref.Repo, *config.Settings, error) {
+	repo, err := gitref.Open(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	settings, err := config.Load(repo)
+	if err != nil {
+		return nil, nil, err
+	}
+	return repo, settings, nil
+}
+
+// openWorkspace finds the repository, its settings and its store.
 func openWorkspace(ctx context.Context, opts *globalOptions) (*workspace.Workspace, error) {
-	repo, err := gitref.Open(ctx, opts.dir)
+	repo, settings, err := openRepo(ctx, opts.dir)
 	if err != nil {
 		return nil, err
 	}
-	link, err := store.ParseLinkMode(repo.ConfigValue("dds", "link"))
-	if err != nil {
-		return nil, usageError{err: fmt.Errorf("git config dds.link: %w", err), hint: configHint("link")}
+	if err := settings.Link.Err; err != nil {
+		return nil, usageError{err: err, hint: configHint("link")}
 	}
-	ws, err := workspace.NewWorkspace(repo, link, opts.stderr)
+	ws, err := workspace.NewWorkspace(repo, settings, opts.stderr)
 	if err != nil {
 		return nil, err
 	}
-	if v := repo.ConfigValue("dds", "fsync"); v != "" {
-		durable, ok := gitref.ParseBool(v)
-		if !ok {
-			return nil, usageError{err: fmt.Errorf("git config dds.fsync is %q; it takes true or false", v), hint: configHint("fsync")}
-		}
-		ws.Store.SetDurable(durable)
+	if err := settings.Fsync.Err; err != nil {
+		return nil, usageError{err: err, hint: configHint("fsync")}
+	}
+	if settings.Fsync.Set() {
+		ws.Store.SetDurable(settings.Fsync.Value)
 	}
 	ws.IndexOptions = index.Options{Notify: func(msg string) { fmt.Fprintln(opts.stderr, "git dds: "+msg) }}
-	if v := repo.ConfigValue("dds", "lockTimeout"); v != "" {
-		wait, err := parseLockTimeout(v)
-		if err != nil {
-			return nil, usageError{err: err, hint: configHint("lockTimeout")}
-		}
-		ws.IndexOptions.Wait = wait
+	if err := settings.LockTimeout.Err; err != nil {
+		return nil, usageError{err: err, hint: configHint("lockTimeout")}
 	}
+	ws.IndexOptions.Wait = settings.LockTimeout.Value
 	return ws, nil
 }
 
@@ -175,23 +182,6 @@ func openWorkspace(ctx context.Context, opts *globalOptions) (*workspace.Workspa
 // describe git config.
 func configHint(key string) string {
 	return "git config --unset dds." + key + " goes back to the default"
-}
-
-// parseLockTimeout reads git config dds.lockTimeout: how many milliseconds
-// to wait for another git dds to release the index, 0 for not at all, as
-// git's core.filesRefLockTimeout.
-func parseLockTimeout(v string) (time.Duration, error) {
-	ms, err := strconv.Atoi(v)
-	if err != nil || ms < 0 {
-		return 0, fmt.Errorf("git config dds.lockTimeout is %q; it takes a number of milliseconds, 0 or more", v)
-	}
-	if ms == 0 {
-		return -1, nil // index.Options: a negative wait means none
-	}
-	if ms > math.MaxInt64/int(time.Millisecond) {
-		return math.MaxInt64, nil // longer than anyone waits
-	}
-	return time.Duration(ms) * time.Millisecond, nil
 }
 
 // progress is where a command reports its steps and transfers: stderr,

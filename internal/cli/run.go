@@ -50,7 +50,7 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 	if err != nil {
 		return err
 	}
-	closeRemote, err := useDefaultRemote(ctx, ws, opts.offline)
+	closeRemote, err := ws.UseDefaultRemote(ctx, opts.offline)
 	if err != nil {
 		return err
 	}

@@ -112,7 +112,7 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, a
 	if offline || !slices.ContainsFunc(rows, func(r workspace.StageStatus) bool { return r.State == workspace.Stale }) {
 		return ws, view, rows, nil
 	}
-	closeRemote, err := useDefaultRemote(ctx, ws, false)
+	closeRemote, err := ws.UseDefaultRemote(ctx, false)
 	if err == nil {
 		defer closeRemote()
 		err = ws.MarkRemote(ctx, rows)

@@ -16,17 +16,13 @@ type gitConfig struct {
 	// setting. Keys are as git spells them: section and name in lower case,
 	// a subsection as written.
 	values map[string]string
-	// subsections lists each section's subsections in order of appearance.
-	subsections map[string][]string
-	// fromTeam holds the keys whose value comes from .ddsconfig.
-	fromTeam map[string]bool
 }
 
 // parseConfigList reads the output of git config --list -z: entries ended
 // by NUL, each a key, then a newline and the value, or the key alone for a
 // setting written without "=", which git reads as true.
 func parseConfigList(out []byte) gitConfig {
-	c := gitConfig{values: map[string]string{}, subsections: map[string][]string{}}
+	c := gitConfig{values: map[string]string{}}
 	for entry := range bytes.SplitSeq(out, []byte{0}) {
 		if len(entry) == 0 {
 			continue
@@ -36,13 +32,6 @@ func parseConfigList(out []byte) gitConfig {
 			value = "true"
 		}
 		c.values[key] = value
-		first, last := strings.IndexByte(key, '.'), strings.LastIndexByte(key, '.')
-		if first > 0 && last > first+1 {
-			section, sub := key[:first], key[first+1:last]
-			if !slices.Contains(c.subsections[section], sub) {
-				c.subsections[section] = append(c.subsections[section], sub)
-			}
-		}
 	}
 	return c
 }
@@ -58,17 +47,46 @@ func (c gitConfig) lookup(section, name string) (string, bool) {
 	return v, ok
 }
 
-// ConfigValue returns the value of section.key from git config, or "" when
-// unset.
-func (r *Repo) ConfigValue(section, key string) string {
+// configValue returns the value of section.key from git config, or ""
+// when unset.
+func (r *Repo) configValue(section, key string) string {
 	v, _ := r.config.lookup(section, key)
 	return v
 }
 
-// ConfigSubsections lists the subsections of section that git config
-// defines, e.g. "remote.origin" for dds.remote.origin.url.
-func (r *Repo) ConfigSubsections(section string) []string {
-	return slices.Clone(r.config.subsections[strings.ToLower(section)])
+// ConfigEntry is one setting of a configuration file.
+type ConfigEntry struct {
+	// Key is spelled as git spells it: section and name in lower case, a
+	// subsection as written ("dds.remote.Origin.url").
+	Key   string
+	Value string
+}
+
+// ConfigSection lists the settings git config gives in section ("dds"),
+// sorted by key, with the last value of each, as git reads a
+// single-valued setting.
+func (r *Repo) ConfigSection(section string) []ConfigEntry {
+	return r.config.entries(strings.ToLower(section) + ".")
+}
+
+// TeamConfig lists every setting of the committed .ddsconfig, sorted by
+// key, whatever its section: which of them git dds admits is not this
+// package's to say. None of them counts for the git settings this package
+// reads.
+func (r *Repo) TeamConfig() []ConfigEntry {
+	return r.team.entries("")
+}
+
+// entries lists the settings whose key starts with prefix, sorted.
+func (c gitConfig) entries(prefix string) []ConfigEntry {
+	var entries []ConfigEntry
+	for key, v := range c.values {
+		if strings.HasPrefix(key, prefix) {
+			entries = append(entries, ConfigEntry{Key: key, Value: v})
+		}
+	}
+	slices.SortFunc(entries, func(a, b ConfigEntry) int { return strings.Compare(a.Key, b.Key) })
+	return entries
 }
 
 // configBool reads a git boolean, fallback when unset or not a boolean.

@@ -2,6 +2,7 @@ package gitref
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -30,8 +31,12 @@ func TestParseConfigList(t *testing.T) {
 			t.Errorf("%s.%s = %q, %v; want %q, %v", tt.section, tt.name, got, ok, tt.want, tt.set)
 		}
 	}
-	if got, want := c.subsections["dds"], []string{"remote.Team", "remote.origin"}; !slices.Equal(got, want) {
-		t.Errorf("subsections of dds: %q, want %q", got, want)
+	var keys []string
+	for _, e := range (&Repo{config: c}).ConfigSection("dds") {
+		keys = append(keys, e.Key)
+	}
+	if want := []string{"dds.link", "dds.remote.Team.region", "dds.remote.Team.url", "dds.remote.origin.url"}; !slices.Equal(keys, want) {
+		t.Errorf("the dds section: %q, want %q", keys, want)
 	}
 }
 
@@ -39,11 +44,9 @@ func FuzzParseConfigList(f *testing.F) {
 	f.Add([]byte("dds.link\nhardlink\x00flag.only\x00dds.remote.o.url\nx\x00"))
 	f.Fuzz(func(t *testing.T, out []byte) {
 		c := parseConfigList(out)
-		for section, subs := range c.subsections {
-			for _, sub := range subs {
-				if sub == "" || section == "" {
-					t.Fatalf("empty section or subsection from %q", out)
-				}
+		for _, e := range (&Repo{config: c}).ConfigSection("dds") {
+			if v, ok := c.values[e.Key]; !strings.HasPrefix(e.Key, "dds.") || !ok || v != e.Value {
+				t.Fatalf("the dds section of %q lists %q", out, e.Key)
 			}
 		}
 	})

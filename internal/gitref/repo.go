@@ -48,6 +48,9 @@ type Repo struct {
 	ddsDir     string
 
 	config gitConfig
+	// team is the committed .ddsconfig, kept apart: git dds reads its own
+	// settings there, below git config, and git's settings never.
+	team gitConfig
 }
 
 // Open finds the repository whose working tree contains dir. It asks git
@@ -110,7 +113,6 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	config.addBelow(teamConfig)
 	storage, err := openGoGit(loc)
 	if err != nil {
 		return nil, fmt.Errorf("opening repository %s: %w", loc.root, err)
@@ -122,6 +124,7 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		indexPath: loc.indexPath,
 		storage:   storage,
 		config:    config,
+		team:      teamConfig,
 	}, nil
 }
 
@@ -177,7 +180,7 @@ func parseRevParse(out, dir string) (location, error) {
 func (r *Repo) DDSDir() string {
 	r.ddsDirOnce.Do(func() {
 		r.ddsDir = filepath.Join(r.CommonDir, "dds")
-		if dir := r.ConfigValue("dds", "dir"); dir != "" {
+		if dir := r.configValue("dds", "dir"); dir != "" {
 			if !filepath.IsAbs(dir) {
 				dir = filepath.Join(r.Root, dir)
 			}

@@ -29,11 +29,11 @@ func (r *Repo) readWorktreeSettings(snap *indexSnapshot) worktreeSettings {
 		trustExecutableBit: r.configBool("core.fileMode", true),
 		hasSymlinks:        r.configBool("core.symlinks", true),
 		trustCtime:         r.configBool("core.trustCtime", true),
-		checkInode:         !strings.EqualFold(r.ConfigValue("core", "checkStat"), "minimal"),
+		checkInode:         !strings.EqualFold(r.configValue("core", "checkStat"), "minimal"),
 	}
-	autocrlf := strings.EqualFold(r.ConfigValue("core", "autocrlf"), "input") || r.configBool("core.autocrlf", false)
+	autocrlf := strings.EqualFold(r.configValue("core", "autocrlf"), "input") || r.configBool("core.autocrlf", false)
 	s.filtersEverywhere = autocrlf ||
-		r.ConfigValue("core", "attributesFile") != "" ||
+		r.configValue("core", "attributesFile") != "" ||
 		fileExists(filepath.Join(r.CommonDir, "info", "attributes")) ||
 		fileExists(userAttributesFile()) ||
 		indexHasAttributes(snap)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -80,13 +79,7 @@ func (t *teamConfigRead) wait() (gitConfig, error) {
 	if t.err != nil {
 		return gitConfig{}, t.err
 	}
-	c := parseConfigList(t.stdout.Bytes())
-	for key := range c.values {
-		if err := checkTeamKey(key); err != nil {
-			return gitConfig{}, err
-		}
-	}
-	return c, nil
+	return parseConfigList(t.stdout.Bytes()), nil
 }
 
 // readTeamConfig reads .ddsconfig from the working tree at root, using
@@ -101,78 +94,4 @@ func readTeamConfig(ctx context.Context, early *teamConfigRead, root string) (gi
 		_, _ = early.wait()
 	}
 	return startTeamConfig(ctx, root).wait()
-}
-
-// perClone are the dds settings that describe one clone or one machine,
-// with why they are not shared.
-var perClone = map[string]string{
-	"dds.dir":         "it is a folder on one machine, and would point every clone's store wherever the file says",
-	"dds.link":        "whether outputs are hard links into the store is each clone's choice, with its risks (docs/config.md)",
-	"dds.fsync":       "whether to flush to disk depends on each machine's disk",
-	"dds.locktimeout": "how long to wait for the index depends on each machine",
-}
-
-// checkTeamKey admits the settings a team shares: its remotes, the
-// default remote, the lease's lifetime and what the hooks do.
-func checkTeamKey(key string) error {
-	if why, ok := perClone[key]; ok {
-		return fmt.Errorf("%w: %s is a setting of one clone, not of the team: %s; remove it from %s and set it with git config %s in the clones that want it", ErrTeamConfig, key, why, TeamConfigFile, key)
-	}
-	switch key {
-	case "dds.remote", "dds.leaseseconds", "dds.prepush", "dds.autopull":
-		return nil
-	}
-	if rest, ok := strings.CutPrefix(key, "dds.remote."); ok {
-		name, setting, ok := cutLast(rest)
-		if ok && name != "" && (setting == "url" || setting == "endpoint" || setting == "region") {
-			return nil
-		}
-	}
-	if !strings.HasPrefix(key, "dds.") {
-		return fmt.Errorf("%w: %s is not a git dds setting; git dds reads only dds.* settings from %s (the team's remotes, dds.remote, dds.leaseSeconds, dds.prepush, dds.autopull): remove it", ErrTeamConfig, key, TeamConfigFile)
-	}
-	return fmt.Errorf("%w: %s is not a setting git dds reads from %s; it reads dds.remote.NAME.url, .endpoint and .region, dds.remote, dds.leaseSeconds, dds.prepush and dds.autopull there: remove it", ErrTeamConfig, key, TeamConfigFile)
-}
-
-func cutLast(s string) (before, after string, ok bool) {
-	i := strings.LastIndexByte(s, '.')
-	if i < 0 {
-		return "", "", false
-	}
-	return s[:i], s[i+1:], true
-}
-
-// addBelow adds the settings of team that c does not set: every source of
-// git config wins over the team's file, key by key.
-func (c *gitConfig) addBelow(team gitConfig) {
-	for key, v := range team.values {
-		if _, ok := c.values[key]; ok {
-			continue
-		}
-		c.values[key] = v
-		if c.fromTeam == nil {
-			c.fromTeam = map[string]bool{}
-		}
-		c.fromTeam[key] = true
-	}
-	for section, subs := range team.subsections {
-		for _, sub := range subs {
-			if !slices.Contains(c.subsections[section], sub) {
-				c.subsections[section] = append(c.subsections[section], sub)
-			}
-		}
-	}
-}
-
-// ConfigSource names where the value of section.key comes from, for
-// messages: "git config" or ".ddsconfig".
-func (r *Repo) ConfigSource(section, key string) string {
-	sub := ""
-	if i := strings.IndexByte(section, '.'); i >= 0 {
-		section, sub = section[:i], section[i:]
-	}
-	if r.config.fromTeam[strings.ToLower(section)+sub+"."+strings.ToLower(key)] {
-		return TeamConfigFile
-	}
-	return "git config"
 }

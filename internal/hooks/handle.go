@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/git-dds/git-dds/internal/gitref"
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
@@ -158,15 +158,19 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	return nil
 }
 
-// autopullWanted reports whether git config dds.autopull is true and
-// there is a remote to pull from.
+// autopullWanted reports whether dds.autopull is true and there is a
+// remote to pull from. A remote that cannot be chosen counts: autopull
+// tells why, as a warning.
 func (h *Handler) autopullWanted() bool {
-	v := h.WS.Repo.ConfigValue("dds", "autopull")
-	on, ok := gitref.ParseBool(v)
-	if !ok {
-		fmt.Fprintf(h.Stderr, "git dds: warning: git config dds.autopull is %q; it takes true or false\n", v)
+	on := h.WS.Settings.AutoPull
+	if on.Err != nil {
+		fmt.Fprintf(h.Stderr, "git dds: warning: %v\n", on.Err)
 	}
-	return on && len(remote.Names(h.WS.Repo)) > 0
+	if !on.Value {
+		return false
+	}
+	name, err := remote.Choose(h.WS.Settings, remote.Request{Purpose: remote.IfConfigured})
+	return name != "" || err != nil
 }
 
 // autopull fetches the artifacts of view that only the default remote has,
@@ -174,8 +178,8 @@ func (h *Handler) autopullWanted() bool {
 // A failure is a warning: the outputs it could not bring stay to compute
 // or to pull.
 func (h *Handler) autopull(ctx context.Context, view *namespace.View) {
-	r, err := remote.OpenConfigured(ctx, h.WS.Repo, "", "")
-	if err == nil {
+	r, err := h.WS.OpenRemote(ctx, remote.Request{Purpose: remote.IfConfigured})
+	if err == nil && r != nil {
 		defer r.Close()
 		var res *workspace.TransferResult
 		res, err = h.WS.Fetch(ctx, r, workspace.Computations(view), h.Progress)
@@ -287,13 +291,11 @@ type missingStages struct {
 func (h *Handler) askRemote(ctx context.Context, rows []workspace.StageStatus) missingStages {
 	ctx, cancel := context.WithTimeout(ctx, remoteWait)
 	defer cancel()
-	r, err := remote.OpenDefault(ctx, h.WS.Repo)
-	if err == nil && r != nil {
-		defer r.Close()
-		h.WS.Remote = r
+	closeRemote, err := h.WS.UseDefaultRemote(ctx, false)
+	if err == nil && h.WS.Remote != nil {
 		err = h.WS.MarkRemote(ctx, rows)
-		h.WS.Remote = nil
 	}
+	closeRemote()
 	var m missingStages
 	for _, row := range rows {
 		if err == nil && row.State == workspace.Remote {
@@ -344,13 +346,6 @@ func branchName(ref string) string {
 	return strings.TrimPrefix(ref, "refs/heads/")
 }
 
-// Pre-push modes, from git config dds.prepush.
-const (
-	PrePushUpload = "upload" // the default: send what the remote lacks
-	PrePushVerify = "verify" // refuse a tip with an artifact computed nowhere
-	PrePushOff    = "off"
-)
-
 // prePush: args are <remote name> <remote url>; stdin lists the refs to
 // update, one "<local ref> <local sha> <remote ref> <remote sha>" a line.
 // Every artifact of every pushed tip goes to the dds remote (the one named
@@ -359,15 +354,13 @@ const (
 // computed nowhere is refused; in upload mode it is a warning. A failed
 // upload refuses the push, as Git LFS does: git push --no-verify skips it.
 func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) error {
-	mode := h.WS.Repo.ConfigValue("dds", "prepush")
-	switch mode {
-	case "", PrePushUpload:
-		mode = PrePushUpload
-	case PrePushVerify:
-	case PrePushOff:
+	setting := h.WS.Settings.PrePush
+	if setting.Err != nil {
+		fmt.Fprintf(h.Stderr, "git dds: warning: %v\n", setting.Err)
 		return nil
-	default:
-		fmt.Fprintf(h.Stderr, "git dds: warning: git config dds.prepush is %q; it takes upload, verify or off\n", mode)
+	}
+	mode := setting.Value
+	if mode == config.PrePushOff {
 		return nil
 	}
 	gitRemote := "the remote"
@@ -378,14 +371,15 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	if err != nil {
 		return err
 	}
-	var r *remote.Remote
-	if len(remote.Names(h.WS.Repo)) > 0 {
-		r, err = remote.OpenForPush(ctx, h.WS.Repo, "", gitRemote)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrRefused, err)
-		}
+	// The remote named like the git remote, else the default; none when
+	// no remote is configured.
+	r, err := h.WS.OpenRemote(ctx, remote.Request{GitRemote: gitRemote, Purpose: remote.IfConfigured, Push: true})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	if r != nil {
 		defer r.Close()
-	} else if mode == PrePushUpload {
+	} else if mode == config.PrePushUpload {
 		return nil // nowhere to upload to
 	}
 
@@ -399,7 +393,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 	if err != nil {
 		return err
 	}
-	if len(unreadable) > 0 && mode == PrePushVerify {
+	if len(unreadable) > 0 && mode == config.PrePushVerify {
 		var lines []string
 		for _, u := range unreadable {
 			lines = append(lines, fmt.Sprintf("  %s (%s): %v", u.name, ui.ShortID(u.sha), u.err))
@@ -439,7 +433,7 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 		}
 		return nil
 	}
-	if mode == PrePushUpload {
+	if mode == config.PrePushUpload {
 		fmt.Fprintf(h.Stderr, "git dds: warning: these stages of the pushed commits are computed nowhere, so %s gets code without their data:\n%s\ngit dds: run git dds run, then git dds push\n", gitRemote, strings.Join(missing, "\n"))
 		return nil
 	}

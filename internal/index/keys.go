@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/zeebo/blake3"
+	"github.com/git-dds/git-dds/internal/blake3"
 )
 
 // What other packages keep in the index beside the records, each under a

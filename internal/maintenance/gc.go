@@ -82,7 +82,7 @@ func gc(ctx context.Context, ws *workspace.Workspace, opts GCOptions, started ti
 	if err != nil {
 		return nil, err
 	}
-	shared := ws.Repo.ConfigValue("dds", "dir") != ""
+	shared := ws.Settings.Dir.Set()
 	if shared {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the store in %s (git config dds.dir) may be shared with other clones, "+
 			"whose refs gc cannot see: it also keeps every branch namespace their hooks saved, but what only their other commits need goes",

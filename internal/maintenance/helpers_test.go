@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
@@ -82,7 +83,11 @@ func newTestRepo(t *testing.T, k string) *testRepo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.ws, err = workspace.NewWorkspace(repo, store.Copy, io.Discard)
+	settings, err := config.Load(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ws, err = workspace.NewWorkspace(repo, settings, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,9 +20,9 @@ import (
 	"net/url"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
+
+	"github.com/git-dds/git-dds/internal/config"
 )
 
 var (
@@ -46,106 +46,120 @@ type Config struct {
 	Region   string // dds.remote.NAME.region; AWS's own settings otherwise
 
 	// urlFrom and endpointFrom name where the URL and the endpoint were
-	// set, "git config" or ".ddsconfig", for the messages that refuse them.
-	urlFrom, endpointFrom string
+	// set, for the messages that refuse them; "" for git config.
+	urlFrom, endpointFrom config.Source
 }
 
-// sourced is a GitConfig that knows where each value comes from:
-// *gitref.Repo, which reads the committed .ddsconfig below git config.
-type sourced interface {
-	ConfigSource(section, key string) string
-}
-
-// sourceOf names where section.key is set: "git config" unless cfg says.
-func sourceOf(cfg GitConfig, section, key string) string {
-	if s, ok := cfg.(sourced); ok {
-		return s.ConfigSource(section, key)
-	}
-	return "git config"
-}
-
-func from(source string) string {
+func from(source config.Source) config.Source {
 	if source == "" {
-		return "git config"
+		return config.GitConfig
 	}
 	return source
 }
 
-// teamDefined lists the remotes with a setting from a file other than git
-// config: the committed one, which every command that consults a remote
-// checks whole, so that a credential written there is refused at once,
+// CheckTeam selects each remote with a setting in the committed
+// .ddsconfig, to refuse a setting there that cannot be used. Every command
+// checks it, so that a credential written there is refused at once,
 // whichever remote is in use.
-func teamDefined(cfg GitConfig) []string {
-	var names []string
-	for _, name := range Names(cfg) {
-		for _, key := range []string{"url", "endpoint", "region"} {
-			if cfg.ConfigValue("dds.remote."+name, key) != "" && sourceOf(cfg, "dds.remote."+name, key) != "git config" {
-				names = append(names, name)
+func CheckTeam(s *config.Settings) error {
+	for _, name := range s.RemoteNames() {
+		r, _ := s.Remote(name)
+		for _, v := range []config.Setting[string]{r.URL, r.Endpoint, r.Region} {
+			if v.Set() && v.Source == config.TeamFile {
+				if _, err := Select(s, name); err != nil {
+					return err
+				}
 				break
 			}
-		}
-	}
-	return names
-}
-
-// CheckTeam selects each remote the committed file defines, to refuse a
-// setting there that cannot be used.
-func CheckTeam(cfg GitConfig) error {
-	for _, name := range teamDefined(cfg) {
-		if _, err := Select(cfg, name); err != nil {
-			return err
 		}
 	}
 	return nil
 }
 
-// GitConfig reads git config; *gitref.Repo is one.
-type GitConfig interface {
-	ConfigValue(section, key string) string
-	ConfigSubsections(section string) []string
+// Purpose is what a command wants a remote for, which decides what it
+// gets when it names none.
+type Purpose int
+
+const (
+	// Required is for push, fetch, pull and gc --remote: without a name,
+	// the default remote, and an error saying why when there is none.
+	Required Purpose = iota
+	// IfConfigured is for the hooks' transfers (dds.autopull, pre-push):
+	// none when no remote is configured, else as Required.
+	IfConfigured
+	// Consulted is for the commands that merely ask a remote what it
+	// holds (status, run, graph, merge-preview, the hooks' summaries):
+	// none when no remote is configured, or several are and dds.remote
+	// chooses none of them; they go on without.
+	Consulted
+)
+
+// Request is what a command asks for when it wants a remote.
+type Request struct {
+	// Name is the remote the user named; "" for the default.
+	Name string
+	// GitRemote is, for git push, the git remote pushed to: the dds remote
+	// of the same name is filled when there is one, else the default.
+	GitRemote string
+	Purpose   Purpose
+	// Push creates a folder remote's missing folder: git dds push and the
+	// pre-push hook only.
+	Push bool
 }
 
-// Names lists the remotes configured as dds.remote.NAME.url.
-func Names(cfg GitConfig) []string {
-	var names []string
-	for _, sub := range cfg.ConfigSubsections("dds") {
-		name, ok := strings.CutPrefix(sub, "remote.")
-		if ok && name != "" && cfg.ConfigValue("dds."+sub, "url") != "" {
-			names = append(names, name)
-		}
+// Choose is the default-remote policy, the one place that decides which
+// remote a command uses: the one named, else (for git push) the one named
+// like the git remote, else dds.remote, else the only one configured. It
+// gives "" when req.Purpose goes without one, and wraps ErrNoRemote when
+// no remote can be chosen for a purpose that needs one.
+func Choose(s *config.Settings, req Request) (string, error) {
+	if req.Name != "" {
+		return req.Name, nil
 	}
-	slices.Sort(names)
-	return slices.Compact(names)
+	names := s.RemoteNames()
+	if req.GitRemote != "" && slices.Contains(names, req.GitRemote) {
+		return req.GitRemote, nil
+	}
+	if req.Purpose != Required && len(names) == 0 {
+		return "", nil
+	}
+	if def := s.DefaultRemote.Value; def != "" {
+		return def, nil
+	}
+	switch {
+	case len(names) == 0:
+		return "", fmt.Errorf("%w is configured; add one with git config dds.remote.NAME.url s3://bucket/prefix (or file:///path)", ErrNoRemote)
+	case len(names) == 1:
+		return names[0], nil
+	case req.Purpose == Consulted:
+		return "", nil
+	}
+	return "", fmt.Errorf("%w was chosen among %s; name one, or set the default with git config dds.remote NAME", ErrNoRemote, strings.Join(names, ", "))
 }
 
 // Select finds the remote called name, or the default one when name is
-// empty: dds.remote, else the only remote configured. It wraps ErrNoRemote
-// when there is none to use.
-func Select(cfg GitConfig, name string) (Config, error) {
-	names := Names(cfg)
-	if name == "" {
-		name = cfg.ConfigValue("dds", "remote")
+// empty (see Choose), and checks its settings. It wraps ErrNoRemote when
+// there is none to use.
+func Select(s *config.Settings, name string) (Config, error) {
+	name, err := Choose(s, Request{Name: name})
+	if err != nil {
+		return Config{}, err
 	}
-	if name == "" {
-		switch len(names) {
-		case 0:
-			return Config{}, fmt.Errorf("%w is configured; add one with git config dds.remote.NAME.url s3://bucket/prefix (or file:///path)", ErrNoRemote)
-		case 1:
-			name = names[0]
-		default:
-			return Config{}, fmt.Errorf("%w was chosen among %s; name one, or set the default with git config dds.remote NAME", ErrNoRemote, strings.Join(names, ", "))
-		}
+	return selectNamed(s, name)
+}
+
+func selectNamed(s *config.Settings, name string) (Config, error) {
+	r, ok := s.Remote(name)
+	if !ok {
+		return Config{}, fmt.Errorf("%w called %q: set git config dds.remote.%s.url", ErrNoRemote, name, name)
 	}
 	c := Config{
 		Name:         name,
-		URL:          cfg.ConfigValue("dds.remote."+name, "url"),
-		Endpoint:     cfg.ConfigValue("dds.remote."+name, "endpoint"),
-		Region:       cfg.ConfigValue("dds.remote."+name, "region"),
-		urlFrom:      sourceOf(cfg, "dds.remote."+name, "url"),
-		endpointFrom: sourceOf(cfg, "dds.remote."+name, "endpoint"),
-	}
-	if c.URL == "" {
-		return Config{}, fmt.Errorf("%w called %q: set git config dds.remote.%s.url", ErrNoRemote, name, name)
+		URL:          r.URL.Value,
+		Endpoint:     r.Endpoint.Value,
+		Region:       r.Region.Value,
+		urlFrom:      r.URL.Source,
+		endpointFrom: r.Endpoint.Source,
 	}
 	if _, err := ParseURL(c.URL); err != nil {
 		return Config{}, configError{fmt.Errorf("%s dds.remote.%s.url: %w", from(c.urlFrom), name, err)}
@@ -227,15 +241,6 @@ func Redact(raw string) string {
 	return s
 }
 
-// SelectForPush finds the remote that a git push to gitRemote should fill:
-// the dds remote of the same name when there is one, else the default.
-func SelectForPush(cfg GitConfig, gitRemote string) (Config, error) {
-	if gitRemote != "" && slices.Contains(Names(cfg), gitRemote) {
-		return Select(cfg, gitRemote)
-	}
-	return Select(cfg, "")
-}
-
 // Location is a parsed remote URL.
 type Location struct {
 	Scheme string // s3, gs, azblob or file
@@ -283,59 +288,31 @@ func ParseURL(raw string) (Location, error) {
 	}
 }
 
-// OpenDefault opens the default remote, the one Select("") finds, or
-// returns nil when there is none to use: no remote configured, or several
-// with no dds.remote to choose between them. Commands that merely consult
-// a remote (status, the hooks' summaries) go without one then.
-func OpenDefault(ctx context.Context, cfg GitConfig) (*Remote, error) {
-	if err := CheckTeam(cfg); err != nil {
+// OpenWanted opens the remote Choose picks for req, with the settings
+// that apply to every remote (dds.leaseSeconds); nil when req.Purpose
+// goes without one.
+func OpenWanted(ctx context.Context, s *config.Settings, req Request) (*Remote, error) {
+	if err := CheckTeam(s); err != nil {
 		return nil, err
 	}
-	names := Names(cfg)
-	if len(names) == 0 || len(names) > 1 && cfg.ConfigValue("dds", "remote") == "" {
-		return nil, nil
-	}
-	return OpenConfigured(ctx, cfg, "", "")
-}
-
-// OpenConfigured selects a remote as Select does (or, for a push to the git
-// remote pushTo, as SelectForPush does) and opens it with the settings git
-// config gives: dds.leaseSeconds for the lease's lifetime.
-func OpenConfigured(ctx context.Context, cfg GitConfig, name, pushTo string) (*Remote, error) {
-	return openConfigured(ctx, cfg, name, pushTo, false)
-}
-
-// OpenForPush is OpenConfigured for a push (git dds push, git push's
-// hook), the one use that creates a folder remote's missing folder.
-func OpenForPush(ctx context.Context, cfg GitConfig, name, pushTo string) (*Remote, error) {
-	return openConfigured(ctx, cfg, name, pushTo, true)
-}
-
-func openConfigured(ctx context.Context, cfg GitConfig, name, pushTo string, push bool) (*Remote, error) {
-	if err := CheckTeam(cfg); err != nil {
+	name, err := Choose(s, req)
+	if err != nil || name == "" {
 		return nil, err
 	}
-	var c Config
-	var err error
-	if pushTo != "" {
-		c, err = SelectForPush(cfg, pushTo)
-	} else {
-		c, err = Select(cfg, name)
-	}
+	c, err := selectNamed(s, name)
 	if err != nil {
 		return nil, err
 	}
-	r, err := open(ctx, c, push)
+	r, err := open(ctx, c, req.Push)
 	if err != nil {
 		return nil, err
 	}
-	if v := cfg.ConfigValue("dds", "leaseSeconds"); v != "" {
-		s, err := strconv.Atoi(v)
-		if err != nil || s < 1 || s > int(MaxLeaseTTL/time.Second) {
-			r.Close()
-			return nil, configError{fmt.Errorf("%s dds.leaseSeconds is %q; it takes a whole number of seconds, 1 to %d", sourceOf(cfg, "dds", "leaseSeconds"), v, int(MaxLeaseTTL/time.Second))}
-		}
-		r.LeaseTTL = time.Duration(s) * time.Second
+	if err := s.LeaseTTL.Err; err != nil {
+		r.Close()
+		return nil, err
+	}
+	if s.LeaseTTL.Set() {
+		r.LeaseTTL = s.LeaseTTL.Value
 	}
 	return r, nil
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/git-dds/git-dds/internal/config"
 )
 
 // DefaultLeaseTTL is how long a lease holds without a refresh: its holder
@@ -20,8 +22,8 @@ const DefaultLeaseTTL = 60 * time.Second
 // MaxLeaseTTL bounds a lease's lifetime. A lease in the remote that says
 // it holds for longer than that from now (a minute's clock skew aside) was
 // not written by git dds: it counts as lapsed, so that a forged lease
-// cannot stop every clone from computing.
-const MaxLeaseTTL = 24 * time.Hour
+// cannot stop every clone from computing. dds.leaseSeconds goes no higher.
+const MaxLeaseTTL = config.MaxLeaseSeconds * time.Second
 
 // clockSkew is how far the clocks of machines sharing a remote may differ.
 const clockSkew = time.Minute

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/git-dds/git-dds/internal/config"
+	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
@@ -24,17 +26,17 @@ import (
 // fakeConfig is git config as a map: "section.sub key" → value.
 type fakeConfig map[string]string
 
-func (c fakeConfig) ConfigValue(section, key string) string { return c[section+" "+key] }
-
-func (c fakeConfig) ConfigSubsections(section string) []string {
-	var subs []string
-	for k := range c {
-		sec, _, _ := strings.Cut(k, " ")
-		if rest, ok := strings.CutPrefix(sec, section+"."); ok {
-			subs = append(subs, rest)
-		}
+func (c fakeConfig) settings() *config.Settings {
+	var entries []gitref.ConfigEntry
+	for k, v := range c {
+		section, key, _ := strings.Cut(k, " ")
+		entries = append(entries, gitref.ConfigEntry{Key: section + "." + strings.ToLower(key), Value: v})
 	}
-	return subs
+	s, err := config.Parse(entries, nil)
+	if err != nil {
+		panic(err) // git config's own settings are never refused
+	}
+	return s
 }
 
 func TestSelect(t *testing.T) {
@@ -55,7 +57,7 @@ func TestSelect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Select(tt.cfg, tt.ask)
+			got, err := Select(tt.cfg.settings(), tt.ask)
 			if tt.wantErr {
 				if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 					t.Fatalf("Select = %v, %v; want an error starting %q", got, err, tt.want)
@@ -69,13 +71,48 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-func TestSelectForPushPrefersTheGitRemotesName(t *testing.T) {
-	cfg := fakeConfig{"dds.remote.origin url": "s3://b/o", "dds.remote.backup url": "s3://b/b", "dds remote": "backup"}
-	if got, err := SelectForPush(cfg, "origin"); err != nil || got.Name != "origin" {
-		t.Errorf("push to origin: %v, %v; want origin", got, err)
+// TestChoose is the default-remote policy, for every kind of command.
+func TestChoose(t *testing.T) {
+	none := fakeConfig{}
+	one := fakeConfig{"dds.remote.team url": "s3://b/p"}
+	two := fakeConfig{"dds.remote.origin url": "s3://b/o", "dds.remote.backup url": "s3://b/b"}
+	twoDefault := fakeConfig{"dds.remote.origin url": "s3://b/o", "dds.remote.backup url": "s3://b/b", "dds remote": "backup"}
+	noneDefault := fakeConfig{"dds remote": "gone"}
+	tests := []struct {
+		name string
+		cfg  fakeConfig
+		req  Request
+		want string // the remote chosen, "" for none, or "error"
+	}{
+		{"required, none", none, Request{Purpose: Required}, "error"},
+		{"required, the only one", one, Request{Purpose: Required}, "team"},
+		{"required, two", two, Request{Purpose: Required}, "error"},
+		{"required, the default", twoDefault, Request{Purpose: Required}, "backup"},
+		{"required, named", two, Request{Name: "origin", Purpose: Required}, "origin"},
+		{"required, a default that is no remote", noneDefault, Request{Purpose: Required}, "gone"},
+		{"if configured, none", none, Request{Purpose: IfConfigured}, ""},
+		{"if configured, a default but no remote", noneDefault, Request{Purpose: IfConfigured}, ""},
+		{"if configured, two", two, Request{Purpose: IfConfigured}, "error"},
+		{"if configured, the only one", one, Request{Purpose: IfConfigured}, "team"},
+		{"push, the git remote's namesake", twoDefault, Request{GitRemote: "origin", Purpose: IfConfigured}, "origin"},
+		{"push, no namesake", twoDefault, Request{GitRemote: "upstream", Purpose: IfConfigured}, "backup"},
+		{"consulted, none", none, Request{Purpose: Consulted}, ""},
+		{"consulted, a default but no remote", noneDefault, Request{Purpose: Consulted}, ""},
+		{"consulted, two", two, Request{Purpose: Consulted}, ""},
+		{"consulted, the default", twoDefault, Request{Purpose: Consulted}, "backup"},
+		{"consulted, the only one", one, Request{Purpose: Consulted}, "team"},
 	}
-	if got, err := SelectForPush(cfg, "upstream"); err != nil || got.Name != "backup" {
-		t.Errorf("push to upstream: %v, %v; want the default, backup", got, err)
+	for _, tt := range tests {
+		got, err := Choose(tt.cfg.settings(), tt.req)
+		if err != nil {
+			if !errors.Is(err, ErrNoRemote) {
+				t.Errorf("%s: %v does not wrap ErrNoRemote", tt.name, err)
+			}
+			got = "error"
+		}
+		if got != tt.want {
+			t.Errorf("%s: chose %q (%v), want %q", tt.name, got, err, tt.want)
+		}
 	}
 }
 
@@ -671,7 +708,7 @@ func TestSecretsInSettingsAreRefusedUnsaid(t *testing.T) {
 		if tt.endpoint != "" {
 			cfg["dds.remote.origin endpoint"] = tt.endpoint
 		}
-		c, err := Select(cfg, "")
+		c, err := Select(cfg.settings(), "")
 		if err == nil {
 			t.Errorf("url %q, endpoint %q: accepted as %+v", tt.url, tt.endpoint, c)
 			continue
@@ -687,12 +724,12 @@ func TestSecretsInSettingsAreRefusedUnsaid(t *testing.T) {
 
 func TestEndpoints(t *testing.T) {
 	for _, ok := range []string{"http://127.0.0.1:9000", "https://minio.internal", "https://s3.example.com/ceph/"} {
-		if _, err := Select(fakeConfig{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": ok}, ""); err != nil {
+		if _, err := Select(fakeConfig{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": ok}.settings(), ""); err != nil {
 			t.Errorf("endpoint %q: %v", ok, err)
 		}
 	}
 	for _, bad := range []string{"127.0.0.1:9000", "ftp://host", "http://", "http:///path"} {
-		_, err := Select(fakeConfig{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": bad}, "")
+		_, err := Select(fakeConfig{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": bad}.settings(), "")
 		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "dds.remote.o.endpoint") {
 			t.Errorf("endpoint %q: %v; want a setting error naming dds.remote.o.endpoint", bad, err)
 		}
@@ -749,7 +786,7 @@ func FuzzSettingSecrets(f *testing.F) {
 			{"dds.remote.o url": raw},
 			{"dds.remote.o url": "s3://b/p", "dds.remote.o endpoint": raw},
 		} {
-			c, err := Select(cfg, "")
+			c, err := Select(cfg.settings(), "")
 			if err == nil {
 				if u, perr := url.Parse(c.URL); perr != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 					t.Fatalf("url %q accepted", c.URL)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/zeebo/blake3"
 
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
@@ -146,7 +147,11 @@ func FuzzHostileRemote(f *testing.F) {
 		// The template's repository, moved: no git to ask again.
 		git := filepath.Join(repoDir, ".git")
 		repo := &gitref.Repo{Root: repoDir, GitDir: git, CommonDir: git}
-		ws, err := NewWorkspace(repo, store.Copy, io.Discard)
+		settings, err := config.Load(repo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, err := NewWorkspace(repo, settings, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/git-dds/git-dds/internal/blake3"
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/remote"
@@ -24,9 +25,11 @@ import (
 
 // Workspace is one working tree with its store and index.
 type Workspace struct {
-	Repo  *gitref.Repo
-	Store *store.Store
-	Link  store.LinkMode
+	Repo *gitref.Repo
+	// Settings are the repository's dds.* settings.
+	Settings *config.Settings
+	Store    *store.Store
+	Link     store.LinkMode
 	// IndexOptions tells how long to wait for another git dds.
 	IndexOptions index.Options
 	// Stderr receives stage output, progress and warnings.
@@ -62,11 +65,12 @@ type openedIndex struct {
 	err error
 }
 
-// NewWorkspace opens the store of repo.
-func NewWorkspace(repo *gitref.Repo, link store.LinkMode, stderr io.Writer) (*Workspace, error) {
+// NewWorkspace opens the store of repo, whose settings are settings. It
+// links outputs as settings.Link says; the caller refuses a bad value.
+func NewWorkspace(repo *gitref.Repo, settings *config.Settings, stderr io.Writer) (*Workspace, error) {
 	// A credential in the committed .ddsconfig is refused by every
 	// command, not only those that consult a remote.
-	if err := remote.CheckTeam(repo); err != nil {
+	if err := remote.CheckTeam(settings); err != nil {
 		return nil, err
 	}
 	st, err := store.Open(repo.DDSDir())
@@ -74,11 +78,38 @@ func NewWorkspace(repo *gitref.Repo, link store.LinkMode, stderr io.Writer) (*Wo
 		return nil, err
 	}
 	return &Workspace{
-		Repo:   repo,
-		Store:  st,
-		Link:   link,
-		Stderr: stderr,
-		Env:    os.LookupEnv,
+		Repo:     repo,
+		Settings: settings,
+		Store:    st,
+		Link:     settings.Link.Value,
+		Stderr:   stderr,
+		Env:      os.LookupEnv,
+	}, nil
+}
+
+// OpenRemote opens the remote req asks for, chosen by the one
+// default-remote policy (remote.Choose); nil when req goes without one.
+// Commands and hooks open every remote through it.
+func (w *Workspace) OpenRemote(ctx context.Context, req remote.Request) (*remote.Remote, error) {
+	return remote.OpenWanted(ctx, w.Settings, req)
+}
+
+// UseDefaultRemote sets w.Remote to the default remote, for the commands
+// and hooks that consult one (remote.Consulted); the returned func closes
+// it and unsets w.Remote. There is none when offline, with no remote
+// configured, or with several and dds.remote naming none of them.
+func (w *Workspace) UseDefaultRemote(ctx context.Context, offline bool) (func(), error) {
+	if offline {
+		return func() {}, nil
+	}
+	r, err := w.OpenRemote(ctx, remote.Request{Purpose: remote.Consulted})
+	if err != nil || r == nil {
+		return func() {}, err
+	}
+	w.Remote = r
+	return func() {
+		w.Remote = nil
+		r.Close()
 	}, nil
 }
 
