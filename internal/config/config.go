@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,7 +80,7 @@ type Settings struct {
 	// LockTimeout is dds.lockTimeout as the index takes it: 0 when unset
 	// (the index's default), negative for no wait at all.
 	LockTimeout Setting[time.Duration]
-	Dir         Setting[string]  // dds.dir, as written
+	Dir         Setting[string]  // dds.dir, as written: see StoreDir
 	PrePush     Setting[PrePush] // dds.prepush; upload when unset or bad
 	AutoPull    Setting[bool]    // dds.autopull
 	// LeaseTTL is dds.leaseSeconds; 0 when unset (the remote's default).
@@ -88,6 +89,21 @@ type Settings struct {
 	DefaultRemote Setting[string]
 
 	remotes map[string]*Remote
+}
+
+// StoreDir is where git dds keeps its store, index and locks: inside the
+// common git directory, so linked worktrees share it, unless dds.dir names
+// another folder (relative to the working tree root), which several clones
+// may share.
+func (s *Settings) StoreDir(repo *gitref.Repo) string {
+	dir := s.Dir.Value
+	if dir == "" {
+		return filepath.Join(repo.CommonDir, "dds")
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(repo.Root, dir)
+	}
+	return filepath.Clean(dir)
 }
 
 // Load reads the dds.* settings of repo. It refuses a .ddsconfig that

@@ -208,3 +208,27 @@ func flat(s *Settings) string {
 	}
 	return out
 }
+
+// The store goes in the common git directory, which linked worktrees
+// share, unless dds.dir names a folder: relative to the working tree's root,
+// or absolute.
+func TestStoreDir(t *testing.T) {
+	repo := &gitref.Repo{Root: "/src/repo", GitDir: "/src/repo/.git/worktrees/wt", CommonDir: "/src/repo/.git"}
+	for _, tt := range []struct{ dir, want string }{
+		{"", "/src/repo/.git/dds"},
+		{"../shared/dds/", "/src/shared/dds"},
+		{"/data/dds", "/data/dds"},
+	} {
+		var entries []gitref.ConfigEntry
+		if tt.dir != "" {
+			entries = []gitref.ConfigEntry{{Key: "dds.dir", Value: tt.dir}}
+		}
+		s, err := Parse(entries, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.StoreDir(repo); got != tt.want {
+			t.Errorf("dds.dir %q: StoreDir() = %s, want %s", tt.dir, got, tt.want)
+		}
+	}
+}

@@ -44,9 +44,6 @@ type Repo struct {
 	// documented as safe for concurrent use.
 	objects sync.Mutex
 
-	ddsDirOnce sync.Once
-	ddsDir     string
-
 	config gitConfig
 	// team is the committed .ddsconfig, kept apart: git dds reads its own
 	// settings there, below git config, and git's settings never.
@@ -171,21 +168,4 @@ func parseRevParse(out, dir string) (location, error) {
 		}
 	}
 	return loc, nil
-}
-
-// DDSDir is where git dds keeps its store and index: inside the common git
-// directory, so linked worktrees share it, unless git config dds.dir names
-// another folder (relative to the working tree root), which several clones
-// may share.
-func (r *Repo) DDSDir() string {
-	r.ddsDirOnce.Do(func() {
-		r.ddsDir = filepath.Join(r.CommonDir, "dds")
-		if dir := r.configValue("dds", "dir"); dir != "" {
-			if !filepath.IsAbs(dir) {
-				dir = filepath.Join(r.Root, dir)
-			}
-			r.ddsDir = filepath.Clean(dir)
-		}
-	})
-	return r.ddsDir
 }

@@ -47,9 +47,6 @@ func TestOpen(t *testing.T) {
 				t.Errorf("Open(%s) = root %s, git dir %s, common dir %s; want %s, %s, %s",
 					tt.dir, r.Root, r.GitDir, r.CommonDir, tt.wantRoot, tt.wantGitDir, tt.wantCommonDir)
 			}
-			if want := filepath.Join(gitDir, "dds"); r.DDSDir() != want {
-				t.Errorf("DDSDir() = %s, want %s", r.DDSDir(), want)
-			}
 			ref, commit, err := r.Head()
 			if err != nil || ref != tt.wantHead || commit != tr.git("rev-parse", "HEAD") {
 				t.Errorf("Head() = %q, %q, %v; want %q, %s", ref, commit, err, tt.wantHead, tr.git("rev-parse", "HEAD"))

@@ -169,7 +169,7 @@ func damagedIndex(ctx context.Context, ws *workspace.Workspace, cause error, obj
 	if !opts.Repair {
 		return nil
 	}
-	moved, err := index.MoveAside(ctx, ws.Repo.DDSDir(), ws.IndexOptions)
+	moved, err := index.MoveAside(ctx, ws.Dir, ws.IndexOptions)
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func TestFsckFindsAndRepairs(t *testing.T) {
 		{
 			name: "a truncated index",
 			damage: func(r *testRepo) {
-				tables, _ := filepath.Glob(filepath.Join(r.ws.Repo.DDSDir(), "index", "*.sst"))
+				tables, _ := filepath.Glob(filepath.Join(r.ws.Dir, "index", "*.sst"))
 				if len(tables) == 0 {
 					r.t.Fatal("the index has no table to damage")
 				}
@@ -182,9 +182,9 @@ func TestFsckRepairRemovesStaleTemporaryFiles(t *testing.T) {
 	r.run()
 	old := time.Now().Add(-2 * staleTempAge)
 	leftovers := map[string]time.Time{
-		filepath.Join(r.ws.Repo.DDSDir(), "tmp", "object-left-by-a-kill"): old,
-		filepath.Join(r.root, "out", ".gen.txt.dds-tmp-left-by-a-kill"):   old,
-		filepath.Join(r.root, "out", ".parts.dds-tmp-being-written"):      time.Now(),
+		filepath.Join(r.ws.Dir, "tmp", "object-left-by-a-kill"):         old,
+		filepath.Join(r.root, "out", ".gen.txt.dds-tmp-left-by-a-kill"): old,
+		filepath.Join(r.root, "out", ".parts.dds-tmp-being-written"):    time.Now(),
 	}
 	for path, mtime := range leftovers {
 		if err := os.WriteFile(path, []byte("partial"), 0o444); err != nil {

@@ -86,7 +86,7 @@ func gc(ctx context.Context, ws *workspace.Workspace, opts GCOptions, started ti
 	if shared {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the store in %s (git config dds.dir) may be shared with other clones, "+
 			"whose refs gc cannot see: it also keeps every branch namespace their hooks saved, but what only their other commits need goes",
-			ws.Repo.DDSDir()))
+			ws.Dir))
 	}
 	err = ws.WithIndex(ctx, func(ix *index.Index) error {
 		if shared {

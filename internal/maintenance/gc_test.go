@@ -288,7 +288,7 @@ func TestGCBesideARun(t *testing.T) {
 	}
 	// Hold the index, then let the command finish: the run stores gen's
 	// output, then waits for the index, and gc goes first.
-	ix, err := index.Open(ctx, r.ws.Repo.DDSDir(), index.Options{})
+	ix, err := index.Open(ctx, r.ws.Dir, index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +326,7 @@ func TestGCRemovesIdleLockFiles(t *testing.T) {
 	t.Parallel()
 	r := newTestRepo(t, "1")
 	r.run()
-	locks, err := filepath.Glob(filepath.Join(r.ws.Repo.DDSDir(), "locks", "*.lock"))
+	locks, err := filepath.Glob(filepath.Join(r.ws.Dir, "locks", "*.lock"))
 	if err != nil || len(locks) < 2 {
 		t.Fatalf("the run left %d lock files (%v); the test needs one held and one idle at least", len(locks), err)
 	}

@@ -39,7 +39,7 @@ func placeWorkspace(t *testing.T) (w *Workspace, id, outside string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w = &Workspace{Repo: &gitref.Repo{Root: root, GitDir: git, CommonDir: git}, Store: st, Link: store.Copy}
+	w = &Workspace{Repo: &gitref.Repo{Root: root, GitDir: git, CommonDir: git}, Dir: filepath.Join(git, "dds"), Store: st, Link: store.Copy}
 	return w, id, outside
 }
 
@@ -188,7 +188,7 @@ func TestSignatureLockFollowsNoLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	sig := strings.Repeat("ab", 32)
-	locks := filepath.Join(w.Repo.DDSDir(), "locks")
+	locks := filepath.Join(w.Dir, "locks")
 	if err := os.MkdirAll(locks, 0o755); err != nil {
 		t.Fatal(err)
 	}

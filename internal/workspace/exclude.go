@@ -63,7 +63,7 @@ func (w *Workspace) SyncExclude(outs []string) error {
 	// Worktrees share the file: a hook in one must not drop the block
 	// another is writing. The lock is taken only to write, and the file is
 	// read again under it.
-	dir := filepath.Join(w.Repo.DDSDir(), "locks")
+	dir := filepath.Join(w.Dir, "locks")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}

@@ -53,7 +53,7 @@ func TestWithExcludeBlock(t *testing.T) {
 
 func TestSyncExcludeLeavesAnUnchangedFileAlone(t *testing.T) {
 	dir := t.TempDir()
-	w := &Workspace{Repo: &gitref.Repo{Root: dir, GitDir: filepath.Join(dir, ".git"), CommonDir: filepath.Join(dir, ".git")}}
+	w := &Workspace{Repo: &gitref.Repo{Root: dir, GitDir: filepath.Join(dir, ".git"), CommonDir: filepath.Join(dir, ".git")}, Dir: filepath.Join(dir, ".git", "dds")}
 	if err := w.SyncExclude([]string{"out/a"}); err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ type signatureLock struct {
 // lockSignature takes the per-signature lock. waiting is called once if
 // another process holds it, with that process's pid.
 func (w *Workspace) lockSignature(ctx context.Context, sig string, waiting func(pid int)) (*signatureLock, error) {
-	dir := filepath.Join(w.Repo.DDSDir(), "locks")
+	dir := filepath.Join(w.Dir, "locks")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", dir, err)
 	}
@@ -135,7 +135,7 @@ func (l *signatureLock) stillNamed() bool {
 // file is deleted while locked, and a process that locked it meanwhile
 // sees it gone and locks a fresh one.
 func (w *Workspace) RemoveIdleLocks(idle time.Duration) (int, error) {
-	dir := filepath.Join(w.Repo.DDSDir(), "locks")
+	dir := filepath.Join(w.Dir, "locks")
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil

@@ -21,10 +21,10 @@ const maxIngests = 3
 func (w *Workspace) storingError(stage, out string, err error) error {
 	if errors.Is(err, syscall.ENOSPC) {
 		return fmt.Errorf("stage %s: storing %s: %w; free space on the disk holding %s (or point git config dds.dir at a larger one) and run git dds run again",
-			stage, out, err, w.Repo.DDSDir())
+			stage, out, err, w.Dir)
 	}
 	if index.IsNotWritable(err) {
-		return fmt.Errorf("stage %s: storing %s: %w", stage, out, index.NotWritable(w.Repo.DDSDir(), err))
+		return fmt.Errorf("stage %s: storing %s: %w", stage, out, index.NotWritable(w.Dir, err))
 	}
 	return fmt.Errorf("stage %s: storing %s: %w", stage, out, err)
 }

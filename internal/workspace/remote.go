@@ -58,7 +58,7 @@ func (t *TransferResult) Count(a Action) int {
 
 // Local is this workspace's side of a transfer with a remote.
 func (w *Workspace) Local() remote.Local {
-	return remote.Local{Store: w.Store, WithIndex: w.WithIndex, Dir: w.Repo.DDSDir()}
+	return remote.Local{Store: w.Store, WithIndex: w.WithIndex, Dir: w.Dir}
 }
 
 // Computation is one stage's signature, what push and fetch move, with

@@ -198,9 +198,9 @@ func (w *Workspace) checkWritable(jobs []*job) error {
 		}
 		if err := w.Store.CheckWritable(); err != nil {
 			if index.IsNotWritable(err) {
-				return index.NotWritable(w.Repo.DDSDir(), err)
+				return index.NotWritable(w.Dir, err)
 			}
-			return fmt.Errorf("the store in %s: %w", w.Repo.DDSDir(), err)
+			return fmt.Errorf("the store in %s: %w", w.Dir, err)
 		}
 		return nil
 	}

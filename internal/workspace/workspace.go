@@ -26,6 +26,8 @@ import (
 // Workspace is one working tree with its store and index.
 type Workspace struct {
 	Repo *gitref.Repo
+	// Dir holds the store, the index and the locks (Settings.StoreDir).
+	Dir string
 	// Settings are the repository's dds.* settings.
 	Settings *config.Settings
 	Store    *store.Store
@@ -73,12 +75,14 @@ func NewWorkspace(repo *gitref.Repo, settings *config.Settings, stderr io.Writer
 	if err := remote.CheckTeam(settings); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(repo.DDSDir())
+	dir := settings.StoreDir(repo)
+	st, err := store.Open(dir)
 	if err != nil {
 		return nil, err
 	}
 	return &Workspace{
 		Repo:     repo,
+		Dir:      dir,
 		Settings: settings,
 		Store:    st,
 		Link:     settings.Link.Value,
@@ -139,7 +143,7 @@ func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *in
 	}
 	opts := w.IndexOptions
 	opts.ReadOnly = readOnly
-	ix, err := index.Open(ctx, w.Repo.DDSDir(), opts)
+	ix, err := index.Open(ctx, w.Dir, opts)
 	if err != nil {
 		return err
 	}
@@ -169,7 +173,7 @@ func (w *Workspace) HoldIndexRead(ctx context.Context) (release func()) {
 	opts := w.IndexOptions
 	opts.ReadOnly = true
 	go func() {
-		ix, err := index.Open(ctx, w.Repo.DDSDir(), opts)
+		ix, err := index.Open(ctx, w.Dir, opts)
 		early <- openedIndex{ix, err}
 	}()
 	return func() {
@@ -215,7 +219,7 @@ func (w *Workspace) releaseHeld() {
 // then look edited by hand.
 func (w *Workspace) worktreeKey() string {
 	id := w.Repo.GitDir
-	if rel, err := filepath.Rel(w.Repo.DDSDir(), w.Repo.GitDir); err == nil {
+	if rel, err := filepath.Rel(w.Dir, w.Repo.GitDir); err == nil {
 		id = "rel:" + filepath.ToSlash(rel)
 	}
 	sum := blake3.Sum256([]byte(id))
