@@ -346,14 +346,17 @@ func (s *Store) HoldsOutput(id string, dir bool) bool {
 	return true
 }
 
-// CheckWritable tries the store's temporary folder, where every object is
-// first written: a store on a read-only mount, or one this user may not
-// write, fails here rather than after a stage ran.
+// CheckWritable tries this process's temporary folder, where every object
+// is first written: a store on a read-only mount, or one this user may not
+// write, fails here rather than after a stage ran. The probe goes in that
+// folder, never beside it, so that a kill before its removal leaves it
+// where the next command reclaims a dead process's files.
 func (s *Store) CheckWritable() error {
-	if err := os.MkdirAll(s.tmp, 0o755); err != nil {
+	dir, err := s.tempDir()
+	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(s.tmp, "probe-")
+	f, err := os.CreateTemp(dir, "probe-")
 	if err != nil {
 		return err
 	}
