@@ -1,6 +1,7 @@
-// Package run brings the working tree in line with a view: it executes
-// stale stages in DAG order, reuses recorded ones, materializes outputs from
-// the store and reports each stage's state.
+// Package workspace owns one working tree and what git dds does to it: it
+// executes stale stages in DAG order, reuses recorded ones, places outputs
+// from the store (checkout, sync after a hook), reports each stage's state
+// (status), previews a merge, and moves computations to and from a remote.
 package workspace
 
 import (
