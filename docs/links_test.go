@@ -132,3 +132,37 @@ func headingAnchors(t *testing.T, path string) map[string]bool {
 func isLetter(r rune) bool {
 	return strings.ToLower(string(r)) != strings.ToUpper(string(r))
 }
+
+// TestTestsPageIsComplete checks that internals/tests.md names every
+// end-to-end script and test file, so that a new one is described there.
+func TestTestsPageIsComplete(t *testing.T) {
+	page, err := os.ReadFile("internals/tests.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, pattern := range []string{"../e2e/testdata/*.txtar", "../e2e/testdata/remote/*.txtar"} {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			names = append(names, "| `"+strings.TrimSuffix(filepath.Base(f), ".txtar")+"` |")
+		}
+	}
+	files, err := filepath.Glob("../e2e/*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		names = append(names, "| `"+filepath.Base(f)+"` |")
+	}
+	if len(names) == 0 {
+		t.Fatal("found no end-to-end test")
+	}
+	for _, name := range names {
+		if !strings.Contains(string(page), name) {
+			t.Errorf("docs/internals/tests.md has no row for %s", strings.Trim(name, "| "))
+		}
+	}
+}
