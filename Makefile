@@ -84,7 +84,7 @@ docs-graph: tools-browser
 
 # The command reference users read on the repository's pages:
 # docs/reference, the manual pages in Markdown, from the same command tree.
-# It is committed, and a unit test (cmd/git-dds TestReferenceIsGenerated)
+# It is committed, and a unit test (docs/ TestReferenceIsGenerated)
 # fails when it differs from what the binary gives: run this after changing
 # a command's help or flags.
 docs-reference: build

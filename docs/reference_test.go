@@ -1,28 +1,32 @@
-package main
+package docs
 
 import (
 	"bytes"
-	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
 )
 
 // referenceDir is the committed command reference, in Markdown, that
-// users browsing the repository read: generated from this command tree, as
-// the manual pages are, by make docs-reference.
-const referenceDir = "../../docs/reference"
+// users browsing the repository read: generated from git dds's command
+// tree, as the manual pages are, by make docs-reference.
+const referenceDir = "reference"
 
 // TestReferenceIsGenerated fails when the committed reference is not what
 // the command tree gives today: a flag or help text changed without make
-// docs-reference, or a page of a command that is gone.
+// docs-reference, or a page of a command that is gone. It builds git-dds
+// and asks it, as make docs-reference does.
 func TestReferenceIsGenerated(t *testing.T) {
-	dir := t.TempDir()
-	root := newRootCommand()
-	root.SetArgs([]string{"__man", "--markdown", dir})
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		t.Fatalf("git dds __man --markdown: %v", err)
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "git-dds")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/git-dds/git-dds/cmd/git-dds").CombinedOutput(); err != nil {
+		t.Fatalf("building git-dds: %v\n%s", err, out)
+	}
+	dir := filepath.Join(tmp, "reference")
+	if out, err := exec.Command(bin, "__man", "--markdown", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git-dds __man --markdown: %v\n%s", err, out)
 	}
 	want := pages(t, dir)
 	got := pages(t, referenceDir)
