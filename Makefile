@@ -20,7 +20,7 @@ PREFIX        ?= /usr/local
 DESTDIR       ?=
 FUZZTIME      ?= 30s
 
-.PHONY: all build install test vet staticcheck unit e2e cover tools-browser tools-minio tools-shell docs-graph fuzz demo bench clean
+.PHONY: all build install test vet staticcheck unit e2e cover tools-browser tools-minio tools-shell docs-graph docs-reference fuzz demo bench clean
 
 all: build
 
@@ -93,6 +93,15 @@ tools-minio:
 # the HTML page git dds graph draws for the example of e2e/testdata/graph.txtar.
 docs-graph: tools-browser
 	DDS_GRAPH_EXAMPLE=$(CURDIR)/docs $(GO) test -count=1 ./e2e -run 'TestScript/^graph$$'
+
+# The command reference users read on the repository's pages:
+# docs/reference, the manual pages in Markdown, from the same command tree.
+# It is committed, and a unit test (docs/ TestReferenceIsGenerated)
+# fails when it differs from what the binary gives: run this after changing
+# a command's help or flags.
+docs-reference: build
+	rm -f docs/reference/git-dds*.md
+	$(BIN)/git-dds __man --markdown docs/reference
 
 test: vet staticcheck unit e2e
 

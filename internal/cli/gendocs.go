@@ -13,15 +13,21 @@ import (
 )
 
 // newManCommand writes the manual pages from this very command tree, so
-// that they cannot drift from -h: make runs it as a build step. Hidden, as
-// cobra's __complete: it is for the build, not for users.
+// that they cannot drift from -h: make runs it as a build step. With
+// --markdown it writes the same pages in Markdown, the committed command
+// reference (make docs-reference). Hidden, as cobra's __complete: it is for
+// the build, not for users.
 func newManCommand() *cobra.Command {
-	return &cobra.Command{
+	var markdown bool
+	cmd := &cobra.Command{
 		Use:    "__man DIR",
 		Short:  "Write the manual pages (section 1) into DIR",
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if markdown {
+				return mangen.WriteMarkdown(cmd.Root(), args[0])
+			}
 			date, err := pagesDate()
 			if err != nil {
 				return err
@@ -29,6 +35,8 @@ func newManCommand() *cobra.Command {
 			return mangen.Write(cmd.Root(), args[0], moduleVersion(), date)
 		},
 	}
+	cmd.Flags().BoolVar(&markdown, "markdown", false, "write the pages in Markdown, undated")
+	return cmd
 }
 
 // pagesDate is SOURCE_DATE_EPOCH when set (reproducible builds set it),

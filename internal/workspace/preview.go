@@ -14,7 +14,8 @@ import (
 	"github.com/git-dds/git-dds/internal/signature"
 )
 
-// Merge actions, as CONTRACT.md names them.
+// Merge actions, in the words git dds merge-preview prints and its --json
+// carries (docs/commands.md): scripts match them.
 const (
 	Unchanged = "unchanged" // the merged tree gives the target's signature
 	Promote   = "promote"   // a new signature, already computed

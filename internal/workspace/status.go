@@ -14,7 +14,8 @@ import (
 	"github.com/git-dds/git-dds/internal/store"
 )
 
-// State is where a stage's computation stands, as CONTRACT.md names it.
+// State is where a stage's computation stands, in the words git dds status
+// prints and its --json carries (docs/commands.md): scripts match them.
 type State string
 
 const (
