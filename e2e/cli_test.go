@@ -100,6 +100,23 @@ func TestCommandNames(t *testing.T) {
 	}
 }
 
+// TestHelpDescribes: a command's -h carries its description and examples,
+// the text of its manual page and of docs/reference, not only its flags:
+// git dds status -h explains each state.
+func TestHelpDescribes(t *testing.T) {
+	s := newSandbox(t)
+	out := s.must("", "git", "dds", "status", "-h")
+	for _, want := range []string{
+		"    cached    computed and in the local store; git dds checkout restores it\n",
+		"Exit status: 0, whatever the states; 1 with --exit-code",
+		"Examples:\n  # every stage, and why each stale one is stale, in words\n  git dds status -v\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("git dds status -h shows no %q:\n%s", want, out)
+		}
+	}
+}
+
 // TestVersion: --version and the version command print the module version
 // and, for a binary built in a git checkout, the commit it was built from.
 func TestVersion(t *testing.T) {

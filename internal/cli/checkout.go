@@ -20,7 +20,34 @@ func newCheckoutCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "checkout",
 		Short: "Put the outputs of the working tree's view in place from the store",
-		Args:  noArgs,
+		Long: `git dds checkout puts the outputs of every computed stage of the working
+tree's view in place from the store; outputs already right are left
+alone. An output edited by hand is kept and named, unless --force.
+
+What git dds placed that the working tree must not hold is deleted first
+(it stays in the store): the outputs of stages the local store lacks,
+which hold bytes computed for other inputs, and outputs dds.yaml no
+longer declares (with no dds.yaml at all, every output git dds placed).
+
+The hooks do this after every checkout, merge, rebase and commit. Run it
+after the commands git runs no hook for, such as reset --hard and stash.
+
+A stage whose objects the store lost, or found damaged, is fetched again
+from the default remote when that has it; otherwise it is left stale for
+git dds run, never restored from a damaged object (with --force, an
+edited copy of it is removed, as a restore would replace it).
+
+--json prints lists of output paths (of stages for stale):
+
+    {"restored", "fresh", "stale", "edited", "removed"}
+
+Exit status: 1 when an output edited by hand is kept (without --force).`,
+		Example: `  # after a command that runs no git hook, such as a hard reset
+  git dds checkout
+
+  # discard the edits to outputs, and restore what was computed
+  git dds checkout --force`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCheckout(cmd.Context(), g, opts)
 		},

@@ -29,20 +29,30 @@ func newCompletionCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "completion SHELL",
 		Short: "Print the completion script for bash or zsh, which plugs into git's own",
-		Long: `Completion prints a script that completes git dds commands, flags, stage names,
-output paths, branches and remotes, through git's own completion (which it
-leaves in place: git sta<TAB> still completes).
+		Long: `git dds completion prints a script that completes git dds commands,
+flags, stage names, output paths, branches and remotes, through git's own
+completion, which it leaves in place: git's own commands still complete.
 
-bash, with git's completion loaded (the bash-completion package loads it):
-    source <(git dds completion bash)          # in ~/.bashrc
-or, to load it on demand, save it where bash-completion looks:
-    git dds completion bash > ~/.local/share/bash-completion/completions/git-dds
+For bash, git's completion must be loaded (the bash-completion package
+loads it): source the script from ~/.bashrc, or save it where
+bash-completion loads it on demand.
 
-zsh, with its own completion of git (compinit): save it as _git-dds in a folder
-of fpath, before compinit runs:
-    git dds completion zsh > ~/.zsh/completions/_git-dds
-    # in ~/.zshrc: fpath=(~/.zsh/completions $fpath); autoload -U compinit; compinit
-make install puts both where bash-completion and zsh look under PREFIX.`,
+For zsh, with its own completion of git (compinit): save the script as
+_git-dds in a folder of fpath, before compinit runs.
+
+make install puts both where bash-completion and zsh look under PREFIX.
+
+Exit status: 2 for a SHELL other than bash or zsh.`,
+		Example: `  # bash: in ~/.bashrc
+  source <(git dds completion bash)
+
+  # bash: or loaded on demand
+  git dds completion bash > ~/.local/share/bash-completion/completions/git-dds
+
+  # zsh: in a folder of fpath
+  git dds completion zsh > ~/.zsh/completions/_git-dds
+  # and in ~/.zshrc:
+  #   fpath=(~/.zsh/completions $fpath); autoload -U compinit; compinit`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"bash", "zsh"},
 		RunE: func(cmd *cobra.Command, args []string) error {

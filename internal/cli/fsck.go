@@ -19,15 +19,51 @@ func newFsckCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fsck",
 		Short: "Verify every object and record; with --repair, put right what is wrong",
-		Long: `Fsck rehashes every object in the store, and checks that every record's objects
-are there and whole (for a folder output, its manifest and each file it lists).
-It exits 1 when it finds a problem, naming the stage and signature it affects.
+		Long: `git dds fsck rehashes every object of the store and checks every
+record: each object it needs is there and whole (for a folder output, its
+manifest decodes and every file it lists is there and whole). Each
+problem names the stage and signature it affects; one object shared by
+two outputs makes one problem for each record that needs it. Objects no
+record needs are counted, not reported: git dds gc removes them.
 
-With --repair, corrupt objects move to .git/dds/quarantine/, the records that
-need a corrupt or missing object are dropped (the next git dds run recomputes
-exactly those), and temporary files left by interrupted runs go. A damaged
-index is moved aside and an empty one started: its records are lost, the
-objects stay, and the next run recomputes every stage.`,
+--repair puts right what it found:
+
+- corrupt objects move to .git/dds/quarantine/, for a person to look at;
+- the records that need a corrupt or missing object are dropped, so that
+  the next git dds run recomputes exactly those stages, and so are the
+  records git dds did not write (bad-record: an output path with .. or
+  .git, a malformed content id, a size past its bound);
+- temporary files that interrupted runs left in .git/dds/tmp/ and beside
+  the outputs go, once the process that wrote them has ended, and so do
+  lock files in .git/dds/locks/ that no run has held for an hour;
+- a damaged index (one that cannot be read) is moved to
+  .git/dds/index.damaged-TIME (a UTC time) and an empty one started: its
+  records are lost, the objects are kept, and the next run recomputes
+  every stage.
+  Every other command meets a damaged index with exit 3 and a message
+  naming fsck --repair.
+
+fsck reads every byte outside the index, so other git dds commands go on
+meanwhile. Without --repair it only reads the index, so it works on a
+read-only store and on a full disk.
+
+--json prints:
+
+    {"objects", "bytes", "records", "unreferenced", "problems": [{"kind",
+      "stage"?, "signature"?, "output"?, "object"?, "message"}],
+      "repaired"?: {"quarantined": [ID], "quarantine_dir", "dropped":
+      [{"stage", "signature"}], "temp_removed", "index_moved_to"?}}
+
+where kind is corrupt-object, missing-object, bad-manifest, bad-record
+or damaged-index.
+
+Exit status: 1 when fsck finds a problem, without --repair; 0 otherwise.`,
+		Example: `  # check the store, as after a disk error
+  git dds fsck
+
+  # set aside what is corrupt, so that the next run recomputes it
+  git dds fsck --repair
+  git dds run`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runFsck(cmd.Context(), g, opts)

@@ -28,15 +28,67 @@ func newGCCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gc",
 		Short: "Drop the records and objects no kept ref needs, and say the bytes freed",
-		Long: `Gc keeps every computation that the view of a kept commit needs: by default the tip
-of every local branch, tag, remote-tracking branch, worktree HEAD and stash entry
-(--keep current: HEAD only), and with --keep-commits N the last N commits of each
-local branch. It also keeps what the working tree's dds.yaml needs and whatever
-git dds placed in a working tree. Every other record goes, then every object no
-kept record needs (for a folder output, its manifest and its files).
+		Long: `git dds gc drops every record, and then every object, that nothing kept
+needs, and says how many bytes that freed. Kept:
 
-Gc is safe beside another git dds: it decides and deletes while holding the
-index, and keeps any object that changed after it started.`,
+- the view (every stage's signature) of the tip of every local branch,
+  tag, remote-tracking branch, worktree HEAD (linked worktrees included)
+  and stash entry; with --keep current, of HEAD only;
+- with --keep-commits N, the views of the last N commits of each local
+  branch (of HEAD with --keep current);
+- the view of the working tree, as git dds status sees it: what run
+  computed before the next commit survives;
+- whatever git dds placed in any working tree, so that nothing in place
+  disappears from under its user;
+- for each kept record, its objects: for a folder output, the manifest
+  and every file it lists.
+
+A commit without dds.yaml keeps nothing; one whose dds.yaml is invalid is
+skipped with a warning naming it. Views are computed in gc's environment:
+a stage that declares env: [SEED] is kept for the value of SEED gc sees.
+--dry-run prints the same figures and deletes nothing.
+
+gc is safe beside any other git dds command: it decides and deletes while
+holding the index, records before objects, and keeps every unneeded
+object that changed in the second before it started or since, for a run
+beside it may be about to record it. With a store shared by several
+clones (dds.dir), gc cannot see the other clones' refs: it also keeps
+every branch namespace their hooks saved, and says so.
+
+--remote NAME collects that remote instead of the local store, keeping
+what the refs this clone knows need (the same --keep and --keep-commits):
+every other record goes, then every object no kept record needs, except
+objects written less than --grace ago (default 1h), which a push may be
+about to record. It needs --force or --dry-run: other clones' unpushed
+branches lose their artifacts. It forgets what this clone remembered of
+the remote.
+
+--json prints:
+
+    {"dry_run", "keep", "commits", "skipped": [{"commit", "ref",
+      "reason"}], "kept_records", "kept_objects", "kept_bytes",
+      "dropped_records": [{"stage", "signature"}], "removed_objects",
+      "freed_bytes", "recent_objects", "temp_removed", "warnings"}
+
+and with --remote:
+
+    {"remote", "kept_records", "dropped_records": [SIGNATURE],
+      "kept_objects", "removed_objects", "freed_bytes", "recent_objects"}
+
+Exit status: 2 for --remote without --force or --dry-run, or a bad
+--keep or --keep-commits.`,
+		Example: `  # what would go, deleting nothing
+  git dds gc -n
+
+  # keep only what HEAD and the working tree need
+  git dds gc --keep current
+
+  # keep the last 10 commits of each branch too
+  git dds gc --keep-commits 10
+
+  # shrink the team's remote, knowing what other clones may lose
+  git dds gc --remote origin --dry-run
+  git dds gc --remote origin --force`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGC(cmd.Context(), g, opts)

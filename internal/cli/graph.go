@@ -32,14 +32,52 @@ func newGraphCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "graph",
 		Short: "Draw the stage DAG, coloured by state, with sizes and times",
-		Long: `graph draws every stage with its outputs, coloured by its state (fresh, cached,
-stale, modified), labelled with what its computation wrote and took (the last
-computation for a stale stage). Hovering a node of the HTML page shows its
-signature, the commit that computed it and what changed.
+		Long: `git dds graph draws the stage DAG of the working tree (or of --rev):
+every stage with its outputs, an edge from each stage to the stages that
+read its outputs, each stage coloured by its state as git dds status
+gives it, and labelled with what its computation wrote and took (the last
+computation of the stage for a stale one, or never computed):
 
-  dot      graphviz input (the default): git dds graph | dot -Tsvg > graph.svg
-  mermaid  a flowchart for a ` + "```mermaid" + ` block in GitHub or GitLab markdown
-  html     one self-contained page with the graph drawn in SVG; it loads nothing`,
+    green   fresh
+    blue    cached
+    violet  remote (with --offline, the remote is not asked: amber)
+    amber   stale
+    red     modified
+
+Formats:
+
+    dot      graphviz input (the default); each node's tooltip holds its
+             hover text
+    mermaid  a flowchart for a mermaid block in GitHub or GitLab
+             markdown; any stage name or path is safe in it
+    html     one self-contained page: the graph drawn as inline SVG, a
+             legend and a table of the stages. It loads nothing, so it
+             can be mailed or attached to a CI run. Hovering a stage
+             shows its signature, the commit that computed it and what
+             changed.
+
+-o FILE writes to FILE instead of stdout; without --format, its extension
+picks the format (.dot or .gv, .mmd or .mermaid, .html or .htm). --open
+writes the HTML page (to FILE, or a temporary file) and opens it with the
+desktop's opener (xdg-open, which honours BROWSER, or open on macOS);
+with no desktop (no DISPLAY nor WAYLAND_DISPLAY, as over ssh or in CI) it
+only says where the page is.
+
+--json prints the graph itself:
+
+    {"title", "class_label", "classes": [{"name", "meaning", "fill",
+      "stroke", "dashed"?}], "nodes": [{"name", "class", "signature",
+      "outputs", "upstream", "summary", "details"}]}
+
+Exit status: 2 for a format --open cannot show.`,
+		Example: `  # an SVG drawing, with graphviz
+  git dds graph | dot -Tsvg > graph.svg
+
+  # a page to open in a browser, or to attach to a CI run
+  git dds graph -o graph.html
+
+  # the DAG of the main branch, in the browser
+  git dds graph --rev main --open`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGraph(cmd.Context(), g, opts)

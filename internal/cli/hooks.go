@@ -30,10 +30,28 @@ func newInstallCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "install",
 		Short: "Install the git hooks that keep outputs in step with checkouts, merges, rebases and pushes",
-		Long: `Install writes post-checkout, post-merge, post-rewrite, post-commit and pre-push hooks
-into the hooks folder git uses (core.hooksPath is honoured). A hook already there is kept
-whole and still runs first, with the same arguments and input. Installing twice changes
-nothing; git dds uninstall restores exactly what was there.`,
+		Long: `git dds install writes the post-checkout, post-merge, post-rewrite,
+post-commit and pre-push hooks into the folder git uses for hooks
+(core.hooksPath is honoured), so that outputs follow checkouts, merges
+and rebases, and a push uploads the artifacts its commits need. A hook
+already there is kept whole and still runs first, with the same
+arguments and input. Installing twice changes nothing; --force rewrites
+hooks that look like a damaged git dds install. git dds uninstall
+restores exactly what was there.
+
+Every command works without the hooks: they only save running git dds
+checkout and git dds push by hand. One line per hook says what became of
+it: installed, chained (a hook that was there runs first), upgraded,
+rewritten, already installed, or left alone, with why.
+
+--json prints:
+
+    {"hooks_dir", "hooks": [{"name", "action", "chained"?, "note"?}]}`,
+		Example: `  git dds install
+
+  # hooks in a folder the team shares: the git dds hooks go there too
+  git config core.hooksPath .githooks
+  git dds install`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runInstall(cmd.Context(), g, opts)
@@ -64,7 +82,17 @@ func newUninstallCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "uninstall",
 		Short: "Remove the git dds hooks and restore the hooks that were there before",
-		Args:  noArgs,
+		Long: `git dds uninstall removes the hooks git dds install wrote, and puts
+back exactly the hooks that were there before it, which it had kept
+whole. The outputs in the working tree and the store are left alone.
+One line per hook says what became of it: restored, removed, or left
+alone, with why (a hook edited since git dds wrote it is not removed).
+
+--json prints:
+
+    {"hooks_dir", "hooks": [{"name", "action", "chained"?, "note"?}]}`,
+		Example: `  git dds uninstall`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			repo, _, err := openRepo(cmd.Context(), g.dir)
 			if err != nil {

@@ -26,12 +26,42 @@ func newInitCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init [--remote URL [--remote-name NAME] [--endpoint URL]]",
 		Short: "Set a repository up: a starter dds.yaml, the hooks, and the team's remote in .ddsconfig",
-		Long: `Init sets git dds up in the current repository (a new one needs git's own init first):
-it writes a commented starter dds.yaml when there is none (never over one), installs
-the hooks (as git dds install does), and git-ignores the pipeline's outputs in
-.git/info/exclude. With --remote it writes the remote into .ddsconfig, the team's
-committed settings, so that every clone uses it; a folder remote's folder is created.
-It ends by printing what to commit. Running it again changes nothing.`,
+		Long: `git dds init sets git dds up in the current repository (a new one needs
+git's own init first), in one step that can be run again:
+
+- it writes a commented starter dds.yaml when there is none: one stage
+  that runs as it is, and a commented example of a stage with deps,
+  params and an upstream stage. A dds.yaml already there is never
+  touched;
+- it installs the hooks, as git dds install does;
+- it git-ignores the pipeline's outputs in .git/info/exclude, never in a
+  tracked .gitignore;
+- with --remote URL, it writes the remote into .ddsconfig, the team's
+  committed settings, so that every clone uses it: dds.remote.NAME.url
+  (NAME is origin unless --remote-name says), and with --endpoint
+  dds.remote.NAME.endpoint. For a file:// remote the folder is created
+  if missing.
+
+It ends by printing what to commit (git add .ddsconfig dds.yaml) and what
+to run next.
+
+--json prints:
+
+    {"wrote": [...], "kept": [...], "hooks": {...}, "to_commit": [...],
+      "created": FOLDER}
+
+Exit status: 2 when the URL or endpoint is malformed or carries a
+credential (nothing is written then); 3 outside a git repository.`,
+		Example: `  # in a git repository: the starter pipeline and the hooks
+  git dds init
+
+  # the same, and the team's remote on S3, for every clone
+  git dds init --remote s3://acme-data/churn
+  git add .ddsconfig dds.yaml
+  git commit -m 'git dds: the pipeline'
+
+  # a remote on an S3-compatible server, such as MinIO
+  git dds init --remote s3://dds/team --endpoint http://minio.internal:9000`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runInit(cmd.Context(), g, opts)

@@ -22,13 +22,42 @@ func newLogCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "log PATH|STAGE",
 		Short: "List the computations of an output or stage over history, newest first",
-		Long: `log lists the computations of a stage (an output path names the stage that writes it),
-newest first: signature, the commit that first computed it, when, how long it took, what it
-wrote, and what changed from the computation before it.
+		Long: `git dds log lists the computations of a stage, newest first; an output
+path (a file, a folder output, or a path inside one, relative to the
+current folder) names the stage that writes it. For each: its signature,
+when it was computed, the commit of the branch that first gave the stage
+this signature (or, for one no commit gives, the commit HEAD was at), how
+long it took, what it wrote, and what changed from the computation below
+it, in the words of git dds status -v:
 
-By default only the computations the current branch's history gives signatures to are listed
-(the first-parent commits of HEAD, at most 1000, and the working tree); --all lists every
-computation this clone recorded, on any branch.`,
+    2 computations of out/clean.csv (stage clean) on main, newest first:
+      ded816140689  2025-11-25 16:14:42  commit b3acfe2          33ms       38 B
+          params.yaml:clean.impute: "mean" -> "median"
+      ca94ac63fde8  2025-11-25 16:14:41  commit 49c9cf0          40ms       36 B
+          the oldest listed
+
+By default only the computations whose signature the current branch
+gives the stage are listed: those of the first-parent commits of HEAD
+(the last 1000 at most; the output says when it stopped there) and of
+the working tree. --all lists every computation this clone recorded,
+those only other branches reached marked "not on BRANCH". A stage no
+longer in dds.yaml is still found by its name.
+
+--json prints:
+
+    {"stage", "path"?, "branch", "commits", "truncated", "all",
+      "computations": [{"signature", "stage", "commit", "first_commit",
+      "time", "seconds", "bytes", "host", "outputs": [{"path",
+      "content_id", "size", "dir"?}], "changed", "why", "current",
+      "on_branch"}]}
+
+Exit status: 2 when the argument names no stage, no output and no
+recorded stage.`,
+		Example: `  # the computations of the stage that writes out/model.pkl
+  git dds log out/model.pkl
+
+  # every computation of the stage train, on any branch
+  git dds log train --all`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{err: fmt.Errorf("%s takes one output path or stage name, got %d arguments", cmd.CommandPath(), len(args))}

@@ -24,7 +24,26 @@ func newLsCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "List a branch's namespace: output path → signature",
-		Args:  noArgs,
+		Long: `git dds ls lists a namespace: every output path of REF (default HEAD),
+with the stage that writes it and its signature, and the commit it
+reflects.
+
+The hooks bind each branch to its namespace (its tip commit and every
+output path's signature) in the index. For a branch whose tip moved
+without a hook (a fetch, git update-ref), ls computes the namespace from
+the tip's tree.
+
+--json prints:
+
+    {"ref", "commit", "artifacts": [{"path", "stage", "signature"}]}
+
+Exit status: 2 for a REF that names no commit.`,
+		Example: `  # the current branch's outputs and their signatures
+  git dds ls
+
+  # those of a tag, as a script reads them
+  git dds ls --ref v1.0 --json`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runLs(cmd.Context(), g, opts)
 		},

@@ -25,10 +25,47 @@ func newMergePreviewCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "merge-preview BRANCH",
 		Short: "Show what merging BRANCH would promote, compute and remove, without merging",
-		Long: `merge-preview evaluates the tree git merge would make (git merge-tree --write-tree),
-without touching HEAD, the index, the working tree or any ref, and says for each stage
-whether the merge keeps it (unchanged), brings an already computed artifact (promote),
-needs a run (compute) or drops it (remove), with estimates from the last computation.`,
+		Long: `git dds merge-preview says what merging BRANCH into --into (default: the
+current branch) would do to each stage. It evaluates the tree git merge
+would make (merge-tree --write-tree), without touching HEAD, the index,
+the working tree or any ref:
+
+    unchanged  the merged tree gives the stage the target's signature
+    promote    a new signature already computed: here (available: local),
+               and the merge brings its artifacts with no run; or only in
+               the remote (available: remote), and git dds pull or git dds
+               run brings them with no run
+    compute    a new signature computed nowhere, or a stage whose deps
+               conflict (named in conflicts)
+    remove     the merge drops the stage
+
+Estimates of bytes and seconds come from the computation a promoted
+stage brings, and for any other stage from the last computation of the
+same stage. With a remote configured, the stages to compute are looked
+for in the default remote; --offline does not ask it, and counts them as
+compute. A remote that cannot be asked is a warning, as in status.
+
+--format markdown prints a table to paste in a pull request; dot, mermaid
+or html draw the merged DAG with each stage coloured by its action, as
+git dds graph draws it.
+
+--json prints:
+
+    {"source", "target", "conflicts": [...], "stages": [{"name",
+      "signature", "action", "available", "estimated_bytes",
+      "estimated_seconds", "conflicts"?}]}
+
+Exit status: 0 whatever the answer; 2 for a BRANCH or --into that names
+no commit; 3 in a shallow clone whose history stops before the commit
+both sides share (it says how to deepen the clone).`,
+		Example: `  # what merging the branch exp into the current one would do
+  git dds merge-preview exp
+
+  # a table for the description of a pull request into main
+  git dds merge-preview exp --into main --format markdown
+
+  # the merged DAG, as a page to open in a browser
+  git dds merge-preview exp --format html > preview.html`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runMergePreview(cmd.Context(), g, opts, args[0])

@@ -26,12 +26,31 @@ type transferOptions struct {
 // transferCommand is one of push, fetch and pull: the same flags, the same
 // choice of views, the same report.
 type transferCommand struct {
-	use, short, long string
-	transfer         func(ctx context.Context, ws *workspace.Workspace, r *remote.Remote, comps []workspace.Computation, opts *transferOptions, progress io.Writer) (*workspace.TransferResult, error)
+	use, short, long, example string
+	transfer                  func(ctx context.Context, ws *workspace.Workspace, r *remote.Remote, comps []workspace.Computation, opts *transferOptions, progress io.Writer) (*workspace.TransferResult, error)
 	// checkout puts the fetched outputs in the working tree (pull).
 	checkout bool
 	push     bool
 }
+
+// The help text push, fetch and pull share.
+const (
+	transferHelpRemote = `REMOTE names the remote (dds.remote.NAME.url); without it, the one the
+setting dds.remote names, or the only one configured. One line per stage
+says what became of it:`
+	transferHelpJSON = `--json prints, where objects and bytes count what went over the network:
+
+    {"remote", "url", "stages": [{"name", "signature", "action"}],
+      "objects", "bytes"}`
+	transferHelpExit = `Exit status: 1 when content from the remote is refused (an object that
+does not hash to its id, a record that cannot be used or that names an
+object the remote lacks: nothing of that computation is stored), or when
+pull meets an output edited by hand; 2 when no remote is configured,
+several are and none is chosen, REMOTE is not configured, or a remote
+setting cannot be used (a malformed URL, a bad dds.leaseSeconds); 3 when
+the remote does not answer or cannot be opened, with a message naming
+its URL and endpoint.`
+)
 
 func fetch(ctx context.Context, ws *workspace.Workspace, r *remote.Remote, comps []workspace.Computation, _ *transferOptions, progress io.Writer) (*workspace.TransferResult, error) {
 	return ws.Fetch(ctx, r, comps, progress)
@@ -41,10 +60,33 @@ func newPushCommand(g *globalOptions) *cobra.Command {
 	return newTransferCommand(g, transferCommand{
 		use:   "push [REMOTE]",
 		short: "Upload the artifacts of the working tree's view (or --rev, --all) that the remote lacks",
-		long: `Push uploads, from the local store, every computed artifact of the working tree's
-view that the remote does not have yet: the objects first, then the record of each
-computation, so that a record in a remote always means the artifact is whole there.
-What is there already is not sent again; an interrupted push resumes where it stopped.`,
+		long: `git dds push uploads every computed artifact of the working tree's
+view (or of --rev, or of every local branch's with --all) that the remote
+lacks: the objects first, then each computation's record, so that a
+record in a remote always means the artifact is whole there. What is
+there already is not sent again; an interrupted push resumes where it
+stopped. --force sends every object and record again, whatever the
+remote and this clone's memory of it say: it mends a remote whose copy
+was damaged or deleted. The pre-push hook uploads the same way what each
+pushed commit needs, before git sends the code.
+
+` + transferHelpRemote + `
+
+    uploaded    sent to the remote now
+    present     the remote had it already
+    uncomputed  computed nowhere: neither here nor in the remote
+
+` + transferHelpJSON + `
+
+` + transferHelpExit,
+		example: `  # upload what the working tree's view computed
+  git dds push
+
+  # the artifacts of every local branch, to the remote named backup
+  git dds push backup --all
+
+  # mend a remote whose copy was damaged or deleted
+  git dds push --force`,
 		transfer: func(ctx context.Context, ws *workspace.Workspace, r *remote.Remote, comps []workspace.Computation, opts *transferOptions, progress io.Writer) (*workspace.TransferResult, error) {
 			return ws.Push(ctx, r, comps, remote.PushOptions{Progress: progress, Again: opts.again})
 		},
@@ -56,18 +98,56 @@ func newFetchCommand(g *globalOptions) *cobra.Command {
 	return newTransferCommand(g, transferCommand{
 		use:   "fetch [REMOTE]",
 		short: "Download into the store the artifacts of the working tree's view (or --rev, --all) that only the remote has",
-		long: `Fetch downloads into the local store every artifact of the view that the remote has
-and this clone lacks, checking each object against its id, and leaves the working tree
-alone. git dds pull also puts the outputs in place.`,
+		long: `git dds fetch downloads into the local store every artifact of the
+working tree's view (or of --rev, or of every local branch's with --all)
+that the remote has and this clone lacks, checking each object against
+its BLAKE3 id, and leaves the working tree alone. git dds pull also puts
+the outputs in place.
+
+` + transferHelpRemote + `
+
+    downloaded  brought from the remote now
+    local       this clone had it already
+    uncomputed  computed nowhere: neither here nor in the remote
+
+` + transferHelpJSON + `
+
+` + transferHelpExit,
+		example: `  # bring what the remote computed for the working tree's view
+  git dds fetch
+
+  # the artifacts of the branch main, for a later checkout of it
+  git dds fetch --rev main`,
 		transfer: fetch,
 	})
 }
 
 func newPullCommand(g *globalOptions) *cobra.Command {
 	return newTransferCommand(g, transferCommand{
-		use:      "pull [REMOTE]",
-		short:    "Fetch, then put the outputs of the working tree's view in place",
-		long:     `Pull is git dds fetch followed by git dds checkout.`,
+		use:   "pull [REMOTE]",
+		short: "Fetch, then put the outputs of the working tree's view in place",
+		long: `git dds pull is git dds fetch followed by git dds checkout: it downloads
+every artifact of the working tree's view that the remote has and this
+clone lacks, then puts the outputs in place, and says how many: restored
+N outputs, M already in place. An output edited by hand is kept and
+named.
+
+` + transferHelpRemote + `
+
+    downloaded  brought from the remote now
+    local       this clone had it already
+    uncomputed  computed nowhere: neither here nor in the remote
+
+--json prints, where objects and bytes count what went over the network,
+and checkout lists output paths (and stages for stale):
+
+    {"remote", "url", "stages": [{"name", "signature", "action"}],
+      "objects", "bytes", "checkout": {"restored", "fresh", "stale",
+      "edited"}}
+
+` + transferHelpExit,
+		example: `  # after pulling the code: the outputs teammates computed for it
+  git dds pull`,
 		transfer: fetch,
 		checkout: true,
 	})
@@ -76,10 +156,11 @@ func newPullCommand(g *globalOptions) *cobra.Command {
 func newTransferCommand(g *globalOptions, tc transferCommand) *cobra.Command {
 	opts := &transferOptions{}
 	cmd := &cobra.Command{
-		Use:   tc.use,
-		Short: tc.short,
-		Long:  tc.long,
-		Args:  cobra.MaximumNArgs(1),
+		Use:     tc.use,
+		Short:   tc.short,
+		Long:    tc.long,
+		Example: tc.example,
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := ""
 			if len(args) == 1 {

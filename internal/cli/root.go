@@ -37,11 +37,34 @@ func newRootCommand() *cobra.Command {
 		Use:         "dds",
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "git dds"},
 		Short:       "Version data the way git versions code",
-		Long: `git dds runs the stages of dds.yaml, stores each output once by the signature of the code, params and upstream outputs that produce it, and keeps every branch's outputs in step with its code.
+		Long: `git dds runs the stages of dds.yaml, stores each output once by the
+signature of the code, params and upstream outputs that produce it, and
+keeps every branch's outputs in step with its code.
 
-git dds COMMAND -h shows the help of a command. With the manual pages installed (make install), git help dds, git dds --help and man git-dds-COMMAND show the manual.
+git dds COMMAND -h shows the help of a command. With the manual pages
+installed (make install), git help dds, git dds --help and
+man git-dds-COMMAND show the manual.
 
-Exit status: 0 success; 1 the answer is "no" (status --exit-code with a stage that is not fresh, a stage that failed, an output edited by hand, a problem fsck found); 2 a usage or input error (a bad flag or argument, a bad dds.yaml, an unknown stage or revision); 3 an environment error (not a git repository, the index busy, an I/O error, a remote that does not answer).`,
+Every command takes --json (one JSON document on stdout, nothing else on
+stdout) and -C DIR (run as if started in DIR, as git does). Human output
+goes to stdout; stage output, progress and warnings go to stderr. -q
+prints no progress and no summary, only warnings and errors.
+
+Exit status:
+
+    0    success
+    1    the answer is "no": status --exit-code with a stage that is not
+         fresh, a stage that failed, an output edited by hand, a problem
+         fsck found, content from a remote refused
+    2    a usage or input error: a bad flag or argument, a bad dds.yaml,
+         an unknown stage or revision, a remote not configured
+    3    an environment error: not a git repository, the index busy, an
+         I/O error, a remote that does not answer
+    130  interrupted by Ctrl-C (143 by SIGTERM)`,
+		Example: `  # set a repository up, compute every stage, and see their states
+  git dds init
+  git dds run
+  git dds status`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          unknownCommand,

@@ -24,9 +24,90 @@ func newRunCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [STAGE...]",
 		Short: "Compute the stale stages, and what they need, in DAG order",
-		Long: `Run brings the named stages (all by default) and the stages they need up to date.
-A stage whose signature was computed before, on any branch, is reused from the store;
-any other is executed with sh -c at the repository root (or its wdir).`,
+		Long: `git dds run brings the named stages (all when none is named), and every
+stage they need, up to date, in DAG order, up to N independent stages at
+once (-j N). Each stage is:
+
+- reused when its signature is recorded and its objects are in the local
+  store: its outputs are put in the working tree from the store, and
+  nothing executes;
+- pulled when a remote is configured and the default remote holds it:
+  downloaded, checked, put in place, not executed;
+- executed otherwise: its old outputs are removed, the parent folders of
+  its outputs created, and sh -c CMD runs at the repository root (or its
+  wdir), with DDS_STAGE and DDS_SIGNATURE in its environment and stdin
+  from /dev/null. Its output streams to stderr, each line prefixed with
+  [STAGE] when -j is above 1. Every declared output must then exist and
+  stay inside the repository; the outputs go into the store and the
+  computation is recorded.
+
+A stage fails, and nothing is recorded for it, when its command fails
+(reported with its exit status and the last lines of its output), when a
+process it started is still running 2 s after the shell returned (that
+process is ended: it could write an output after it was stored), or when
+a dep was edited while it ran (the output would not match its signature).
+The stages that need it are skipped, independent stages still run.
+
+An output of a reused stage that was edited by hand is never overwritten:
+the stage fails and names the file; git dds checkout --force discards the
+edit. An edit is decided by content, as git decides it: a repository
+moved or copied (mv, cp -a) keeps its outputs.
+
+Two runs never execute the same signature twice: the second waits for
+the first and reuses its result. With a remote, a stage about to execute
+is leased there, so that another machine running the same signature
+waits for this one's result and pulls it; what executes under a lease is
+uploaded as soon as it is recorded. A remote that fails is reported once,
+as a warning, and the run computes locally. --offline neither pulls nor
+takes leases nor uploads.
+
+Ctrl-C (SIGINT) or SIGTERM sends the signal once to every process of each
+executing stage, which has 3 s to end before what is left is killed; what
+the stage wrote at its outputs is removed, nothing is recorded, stages
+not started yet are not started, and one line says so:
+
+    git dds: interrupted: train (nothing recorded)
+
+Outputs are listed in a marked block of the repository's info/exclude, so
+that they never show as untracked files. Outputs dds.yaml no longer
+declares, which git dds placed and nobody edited since, are deleted from
+the working tree before the run (they stay in the store).
+
+The summary counts what happened: executed 0, reused 1, pulled 2 (0s of
+compute). --dry-run (-n) executes nothing and lists what would execute,
+with an estimate from the last computation of each stage (on any branch),
+and a total; a stage the remote holds would be pulled, and counts for
+nothing:
+
+    would pull    clean                 (computed elsewhere, in the remote)
+    would execute features              (last time ~1.2s, 3.9 MiB written)
+    would execute plot                  (never computed: no estimate)
+    2 stages, ~1.2s, ~3.9 MiB written (1 without an estimate)
+
+--json prints:
+
+    {"stages": [{"name", "signature", "action", "seconds", "error"?}]}
+
+where action is executed, reused, pulled, failed or skipped; with
+--dry-run it is execute, reuse or pull, and a stage that would execute
+carries estimated_seconds and estimated_bytes (absent when it was never
+computed). An interrupted run prints no JSON.
+
+Exit status: 1 when a stage failed, or an output edited by hand is in the
+way; 2 for an unknown stage or a bad dds.yaml; 3 with --dry-run when the
+remote does not answer (add --offline); 130 when interrupted by Ctrl-C,
+143 by SIGTERM.`,
+		Example: `  # bring every stage up to date, two at once
+  git dds run -j 2
+
+  # one stage, and the stages it needs
+  git dds run train
+
+  # what would execute, and how long it would take
+  git dds run -n
+
+  # compute here, without the remote
+  git dds run --offline`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd.Context(), g, opts, args)
 		},

@@ -32,7 +32,58 @@ func newStatusCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show each stage's state, signature and what changed",
-		Args:  noArgs,
+		Long: `git dds status shows one row per stage: its state, its signature and
+what changed since its last computation. Without --rev it evaluates the
+working tree as the next commit would record it (git commit -a); with
+--rev, any commit, branch or tag.
+
+    fresh     computed, and the working tree holds exactly its outputs
+    cached    computed and in the local store; git dds checkout restores it
+    remote    computed, only in the remote; git dds pull restores it (and
+              git dds run pulls it)
+    stale     computed nowhere; git dds run executes it
+    modified  computed, but an output was edited by hand, or replaced by a
+              symbolic link; git dds checkout --force restores it
+
+"changed" names what differs from the last computation of the stage on
+the current branch's history: the one made at the commit nearest HEAD
+among its first-parent commits (the last 1,000). A stage computed only on
+other branches is compared with the newest computation anywhere. What
+changed is a dep path, a params key (params.yaml:clean.impute), an
+environment variable (env:SEED), an upstream stage's signature
+(stage:clean) or cmd. -v says which computation it compared with, and
+what changed in words, with old and new values: a file's git object ids,
+a params key's values. The values of environment variables are never
+kept nor shown (env:API_TOKEN changed, env:SEED: set -> unset).
+
+Untracked files under a dep folder are part of no signature: status lists
+them, so that they are not forgotten.
+
+With a remote configured, status asks the default remote about the stages
+it finds stale here; one the remote holds is remote. A remote that cannot
+be asked (it does not answer, or refuses the credentials, or none are
+found) does not stop status: it shows the local states with one warning on
+stderr. --offline does not ask the remote at all.
+
+--json prints:
+
+    {"rev": COMMIT or "WORKTREE", "stages": [{"name", "signature",
+      "state", "outputs", "changed", "edited"?, "damaged"?}]}
+
+where damaged names the outputs whose stored object was found changed in
+place (dds.link = hardlink) and quarantined.
+
+Exit status: 0, whatever the states; 1 with --exit-code when a stage is
+not fresh (a remote one included); 2 for a revision that names no commit.`,
+		Example: `  # every stage, and why each stale one is stale, in words
+  git dds status -v
+
+  # in CI: fail when a stage is not fresh
+  git dds status --exit-code --offline
+
+  # the stages of another branch, as a script reads them
+  git dds status --rev main --json`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStatus(cmd.Context(), g, opts)
 		},

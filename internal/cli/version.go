@@ -51,7 +51,12 @@ func newVersionCommand(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of git dds and the commit it was built from",
-		Args:  noArgs,
+		Long: `git dds version prints the version of git dds: the module version, then
+the commit it was built from and its date (with uncommitted changes, when
+the checkout had some), and the Go version. git dds --version prints the
+same.`,
+		Example: `  git dds version`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(g.stdout, "%s version %s\n", cmd.Root().DisplayName(), cmd.Root().Version)
 			return err
