@@ -47,14 +47,18 @@ working tree as the next commit would record it (git commit -a); with
 
 "changed" names what differs from the last computation of the stage on
 the current branch's history: the one made at the commit nearest HEAD
-among its first-parent commits (the last 1,000). A stage computed only on
-other branches is compared with the newest computation anywhere. What
-changed is a dep path, a params key (params.yaml:clean.impute), an
-environment variable (env:SEED), an upstream stage's signature
-(stage:clean) or cmd. -v says which computation it compared with, and
-what changed in words, with old and new values: a file's git object ids,
-a params key's values. The values of environment variables are never
-kept nor shown (env:API_TOKEN changed, env:SEED: set -> unset).
+among its first-parent commits (the last 1,000); a branch visited since
+does not count, nor does a commit a rebase or an amend rewrote. A stage
+computed only on other branches is compared with the newest computation
+anywhere. What changed is a dep path, a params key
+(params.yaml:clean.impute), an environment variable (env:SEED), an
+upstream stage's signature (stage:clean) or cmd.
+
+-v says which computation it compared with ("against the computation at
+COMMIT on this branch", or "against the newest computation, on another
+branch"), and what changed, with old and new values: a file's git object
+ids, a params key's values. The values of environment variables are
+never kept nor shown (env:API_TOKEN changed, env:SEED: set -> unset).
 
 Untracked files under a dep folder are part of no signature: status lists
 them, so that they are not forgotten.

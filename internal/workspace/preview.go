@@ -15,7 +15,7 @@ import (
 )
 
 // Merge actions, in the words git dds merge-preview prints and its --json
-// carries (docs/commands.md): scripts match them.
+// carries (its help, in docs/reference): scripts match them.
 const (
 	Unchanged = "unchanged" // the merged tree gives the target's signature
 	Promote   = "promote"   // a new signature, already computed

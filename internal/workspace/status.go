@@ -15,7 +15,8 @@ import (
 )
 
 // State is where a stage's computation stands, in the words git dds status
-// prints and its --json carries (docs/commands.md): scripts match them.
+// prints and its --json carries (its help, in docs/reference): scripts
+// match them.
 type State string
 
 const (
