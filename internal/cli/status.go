@@ -16,6 +16,7 @@ import (
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
@@ -179,6 +180,9 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 			for _, line := range r.Why {
 				fmt.Fprintf(tw, "  \t\t\t  %s\n", line)
 			}
+			for _, u := range r.Undeclared {
+				fmt.Fprintf(tw, "  \t\t\t  %s\n", undeclaredLine(u))
+			}
 		}
 	}
 	tw.Flush()
@@ -188,6 +192,18 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 			fmt.Fprintf(w, "  %s\n", f)
 		}
 	}
+}
+
+// undeclaredLine says what an audited run read that the signature does
+// not cover.
+func undeclaredLine(u signature.Undeclared) string {
+	switch u.Kind {
+	case signature.UndeclaredOutput:
+		return fmt.Sprintf("the last audited run read %s, an output of stage %s, which is not declared", u.Path, u.Stage)
+	case signature.UndeclaredUntracked:
+		return fmt.Sprintf("the last audited run read %s, which git does not track", u.Path)
+	}
+	return fmt.Sprintf("the last audited run read %s, which is not declared", u.Path)
 }
 
 // untrackedUnderDeps lists the files under the working tree's dep folders
