@@ -194,16 +194,22 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 	}
 }
 
-// undeclaredLine says what an audited run read that the signature does
-// not cover.
+// undeclaredLine says what the last audited run read that the signature
+// does not cover.
 func undeclaredLine(u signature.Undeclared) string {
+	return "the last audited run " + undeclaredRead(u)
+}
+
+// undeclaredRead says what an audited run read that the signature did not
+// cover.
+func undeclaredRead(u signature.Undeclared) string {
 	switch u.Kind {
 	case signature.UndeclaredOutput:
-		return fmt.Sprintf("the last audited run read %s, an output of stage %s, which is not declared", u.Path, u.Stage)
+		return fmt.Sprintf("read %s, an output of stage %s, which is not declared", u.Path, u.Stage)
 	case signature.UndeclaredUntracked:
-		return fmt.Sprintf("the last audited run read %s, which git does not track", u.Path)
+		return fmt.Sprintf("read %s, which git does not track", u.Path)
 	}
-	return fmt.Sprintf("the last audited run read %s, which is not declared", u.Path)
+	return fmt.Sprintf("read %s, which is not declared", u.Path)
 }
 
 // untrackedUnderDeps lists the files under the working tree's dep folders
