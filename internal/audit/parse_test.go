@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -91,5 +92,32 @@ func FuzzParseLine(f *testing.F) {
 		}
 		col := newCollector()
 		col.take(c, new(string))
+	})
+}
+
+// FuzzRead feeds whole traces, many lines at once, to the collector: it
+// must keep only absolute, clean paths, each once.
+func FuzzRead(f *testing.F) {
+	f.Add("openat(AT_FDCWD</r>, \"a\", O_RDONLY) = 3</r/a>\nexecve(\"x\", [], 0x1) = 0\n", "/base")
+	f.Add("--- SIGCHLD ---\n\n\nopenat(AT_FDCWD</r/../s>, \"b\", O_RDWR) = 4</r/./b>", "/")
+	f.Fuzz(func(t *testing.T, trace, base string) {
+		if !strings.HasPrefix(base, "/") {
+			return
+		}
+		c := newCollector()
+		if err := c.read(strings.NewReader(trace), base); err != nil {
+			t.Fatal(err)
+		}
+		o := c.observed()
+		for _, list := range [][]string{o.Reads, o.Execs, o.Writes} {
+			for i, p := range list {
+				if !strings.HasPrefix(p, "/") || filepath.Clean(p) != p {
+					t.Fatalf("path %q is not absolute and clean", p)
+				}
+				if i > 0 && list[i-1] >= p {
+					t.Fatalf("paths %q are not sorted and unique", list)
+				}
+			}
+		}
 	})
 }
