@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -45,8 +47,8 @@ func (w *Workspace) auditReads(st *pipeline.Stage, p *pipeline.Pipeline, tree *g
 		roots = append(roots, real)
 	}
 	wrote := map[string]bool{}
-	for _, p := range obs.Writes {
-		wrote[p] = true
+	for _, f := range obs.Writes {
+		wrote[f] = true
 	}
 	a := &signature.Audit{}
 	var outside []string
@@ -60,7 +62,15 @@ func (w *Workspace) auditReads(st *pipeline.Stage, p *pipeline.Pipeline, tree *g
 			}
 			continue
 		}
-		if seen[rel] || ignoredRead(rel, w.Dir, roots) || Covers(st, rel) {
+		if src, compiled := pythonSource(rel); compiled {
+			// A valid cache is read instead of its source, which Python
+			// only stats: the source is what the stage depends on.
+			if !tree.Tracked(src) && !exists(filepath.Join(w.Repo.Root, filepath.FromSlash(src))) {
+				continue
+			}
+			rel = src
+		}
+		if seen[rel] || ignoredRead(rel, w.Dir, roots) || covers(st, rel) {
 			continue
 		}
 		seen[rel] = true
@@ -84,7 +94,7 @@ func (w *Workspace) auditReads(st *pipeline.Stage, p *pipeline.Pipeline, tree *g
 	a.Outside = len(outside)
 	slices.SortFunc(a.Undeclared, func(x, y signature.Undeclared) int { return cmp.Compare(x.Path, y.Path) })
 	for _, u := range a.Undeclared {
-		fmt.Fprintf(w.Stderr, "git dds: audit: %s\n", DescribeUndeclared(st, u))
+		fmt.Fprintf(w.Stderr, "git dds: audit: %s\n", describeUndeclared(st, u))
 	}
 	if a.Omitted > 0 {
 		fmt.Fprintf(w.Stderr, "git dds: audit: stage %s read %s more that it does not declare\n", st.Name, ui.Count(a.Omitted, "file"))
@@ -98,9 +108,9 @@ func (w *Workspace) auditReads(st *pipeline.Stage, p *pipeline.Pipeline, tree *g
 	return a
 }
 
-// DescribeUndeclared says what is wrong with one undeclared read, and what
+// describeUndeclared says what is wrong with one undeclared read, and what
 // to do.
-func DescribeUndeclared(st *pipeline.Stage, u signature.Undeclared) string {
+func describeUndeclared(st *pipeline.Stage, u signature.Undeclared) string {
 	where := fmt.Sprintf("%s:%d", pipeline.FileName, st.Line)
 	switch u.Kind {
 	case signature.UndeclaredOutput:
@@ -158,6 +168,26 @@ func topFolder(p string) string {
 	return "/" + strings.Join(parts, "/")
 }
 
+// pythonSource is the module a file of a __pycache__ folder was compiled
+// from (src/__pycache__/util.cpython-311.pyc is src/util.py).
+func pythonSource(rel string) (string, bool) {
+	dir, name := path.Split(rel)
+	parent, ok := strings.CutSuffix(dir, "__pycache__/")
+	if !ok || (parent != "" && !strings.HasSuffix(parent, "/")) || !strings.HasSuffix(name, ".pyc") {
+		return "", false
+	}
+	module, _, _ := strings.Cut(name, ".")
+	if module == "" {
+		return "", false
+	}
+	return parent + module + ".py", true
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
 // repoRelative turns an absolute path into one relative to the repository
 // root (under any of its spellings), when it lies inside.
 func repoRelative(roots []string, abs string) (string, bool) {
@@ -182,10 +212,10 @@ func ignoredRead(rel, ddsDir string, roots []string) bool {
 	return false
 }
 
-// Covers reports whether the signature of st reads path (repository
+// covers reports whether the signature of st reads path (repository
 // relative): a dep, a file under a dep folder, a params file, or one of
 // the stage's own outputs.
-func Covers(st *pipeline.Stage, path string) bool {
+func covers(st *pipeline.Stage, path string) bool {
 	under := func(p string) bool { return path == p || strings.HasPrefix(path, p+"/") }
 	return slices.ContainsFunc(st.Reads(), under) || slices.ContainsFunc(st.Outs, under)
 }
@@ -198,7 +228,7 @@ func stillUndeclared(st *pipeline.Stage, rec *signature.Record) []signature.Unde
 	}
 	var left []signature.Undeclared
 	for _, u := range rec.Audit.Undeclared {
-		if !Covers(st, u.Path) {
+		if !covers(st, u.Path) {
 			left = append(left, u)
 		}
 	}

@@ -14,8 +14,8 @@ func TestCovers(t *testing.T) {
 		"src/a.py": true, "src": true, "data/raw.csv": true, "params.yaml": true,
 		"out/model/w.bin": true, "srcx/a.py": false, "data/raw.csv.bak": false, "out/other": false,
 	} {
-		if got := Covers(st, path); got != want {
-			t.Errorf("Covers(%s) = %v, want %v", path, got, want)
+		if got := covers(st, path); got != want {
+			t.Errorf("covers(%s) = %v, want %v", path, got, want)
 		}
 	}
 }
@@ -68,6 +68,23 @@ func TestTopFolder(t *testing.T) {
 	} {
 		if got := topFolder(p); got != want {
 			t.Errorf("topFolder(%s) = %s, want %s", p, got, want)
+		}
+	}
+}
+
+func TestPythonSource(t *testing.T) {
+	for rel, want := range map[string]string{
+		"src/__pycache__/util.cpython-311.pyc":   "src/util.py",
+		"__pycache__/main.cpython-312.opt-1.pyc": "main.py",
+		"a/b/__pycache__/m.pypy39.pyc":           "a/b/m.py",
+		"src/util.py":                            "",
+		"src/x__pycache__/util.cpython-311.pyc":  "",
+		"src/__pycache__/.pyc":                   "",
+		"src/__pycache__/notes.txt":              "",
+	} {
+		got, ok := pythonSource(rel)
+		if got != want || ok != (want != "") {
+			t.Errorf("pythonSource(%s) = %q, %v; want %q", rel, got, ok, want)
 		}
 	}
 }
