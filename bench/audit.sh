@@ -51,11 +51,11 @@ fi
 cd "$repo"
 
 # The flags the strace back end runs with (internal/audit/strace.go).
-trace='strace -f -ff -qq -z -y -e trace=open,openat,openat2,creat,execve,execveat -o /tmp/git-dds-audit-bench/t'
+traces=$(mktemp -d)
 csv=$(mktemp)
-trap 'rm -f "$csv"; rm -rf /tmp/git-dds-audit-bench' EXIT
-mkdir -p /tmp/git-dds-audit-bench
-stale='date +%s%N > data/seed; rm -f /tmp/git-dds-audit-bench/t.*'
+trap 'rm -rf "$csv" "$traces"' EXIT
+trace="strace -f -ff -qq -z -y -e trace=open,openat,openat2,creat,execve,execveat -o $traces/t"
+stale="date +%s%N > data/seed; rm -f $traces/t.*"
 hyperfine --warmup 2 --runs "$runs" --export-csv "$csv" --prepare "$stale" \
 	-n 'run one' 'git dds run -q one' \
 	-n 'run one --audit' 'git dds run -q --audit one' \
