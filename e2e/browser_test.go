@@ -33,8 +33,8 @@ const mermaidScript = "../.tools/node_modules/mermaid/dist/mermaid.min.js"
 // browserTimeout bounds one browser check, start to screenshot.
 const browserTimeout = 90 * time.Second
 
-// toolCondition answers `[tool:dot]`, `[tool:chromium]` and
-// `[tool:mermaid]`. Outside CI a missing tool is a skip; in CI (CI=true) it
+// toolCondition answers `[tool:dot]`, `[tool:chromium]`, `[tool:mermaid]`
+// and `[tool:strace]` (which `make tools-shell` installs). Outside CI a missing tool is a skip; in CI (CI=true) it
 // is an error, so that a broken install cannot pass as a skipped test.
 func toolCondition(cond string) (bool, error) {
 	name, ok := strings.CutPrefix(cond, "tool:")
@@ -42,7 +42,13 @@ func toolCondition(cond string) (bool, error) {
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
 	var missing string
+	installer := "make tools-browser"
 	switch name {
+	case "strace":
+		installer = "make tools-shell"
+		if _, err := exec.LookPath("strace"); err != nil {
+			missing = "strace is not installed"
+		}
 	case "dot":
 		if _, err := exec.LookPath("dot"); err != nil {
 			missing = "graphviz (dot) is not installed"
@@ -56,13 +62,13 @@ func toolCondition(cond string) (bool, error) {
 			missing = "the mermaid npm package is not in .tools/"
 		}
 	default:
-		return false, fmt.Errorf("unknown tool %q in condition %q; known: dot, chromium, mermaid", name, cond)
+		return false, fmt.Errorf("unknown tool %q in condition %q; known: dot, chromium, mermaid, strace", name, cond)
 	}
 	if missing == "" {
 		return true, nil
 	}
 	if os.Getenv("CI") == "true" {
-		return false, fmt.Errorf("%s, and CI must run the graph checks: make tools-browser installs it", missing)
+		return false, fmt.Errorf("%s, and CI must run the checks that need it: %s installs it", missing, installer)
 	}
 	return false, nil
 }

@@ -29,6 +29,7 @@ var mayImport = map[string][]string{
 	"internal/interrupt": nil,
 	"internal/ui":        nil, // human wording: sizes, durations, ids, progress
 	"internal/mangen":    nil,
+	"internal/audit":     nil, // tracing a command for the files it reads
 	"internal/blake3":    {"internal/parallel"},
 
 	// What a repository holds: git, the pipeline, signatures, the index of
@@ -47,7 +48,7 @@ var mayImport = map[string][]string{
 		"internal/signature"},
 	"internal/remote": {"internal/blake3", "internal/config", "internal/gitref", "internal/index",
 		"internal/parallel", "internal/signature", "internal/store", "internal/ui"},
-	"internal/workspace": {"internal/blake3", "internal/config", "internal/gitref", "internal/index", "internal/interrupt",
+	"internal/workspace": {"internal/audit", "internal/blake3", "internal/config", "internal/gitref", "internal/index", "internal/interrupt",
 		"internal/namespace", "internal/parallel", "internal/pipeline", "internal/remote", "internal/signature",
 		"internal/store", "internal/ui"},
 	"internal/history": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",

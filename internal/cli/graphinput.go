@@ -65,6 +65,9 @@ func statusGraph(title string, p *pipeline.Pipeline, rows []workspace.StageStatu
 		if len(r.Edited) > 0 {
 			n.Details = append(n.Details, "edited by hand: "+strings.Join(r.Edited, ", "))
 		}
+		for _, u := range r.Undeclared {
+			n.Details = append(n.Details, undeclaredLine(u))
+		}
 		g.Nodes = append(g.Nodes, n)
 	}
 	return g

@@ -36,7 +36,8 @@ func TestStatusGraph(t *testing.T) {
 		Outputs: []signature.Output{{Path: "out/model.bin", Size: 1_200_000}}}
 	rows := []workspace.StageStatus{
 		{Name: "clean", State: workspace.Modified, Signature: rec.Signature, Outputs: []string{"out/clean.csv"}, Record: rec, Edited: []string{"out/clean.csv"}},
-		{Name: "train", State: workspace.Stale, Outputs: []string{"out/model.bin"}, Last: last, Why: []string{"upstream stage clean changed"}},
+		{Name: "train", State: workspace.Stale, Outputs: []string{"out/model.bin"}, Last: last, Why: []string{"upstream stage clean changed"},
+			Undeclared: []signature.Undeclared{{Path: "src/util.py", Kind: signature.UndeclaredTracked}}},
 		{Name: "new", State: workspace.Stale, Outputs: []string{"out/new.txt"}},
 	}
 	g := statusGraph("title", p, rows)
@@ -46,7 +47,8 @@ func TestStatusGraph(t *testing.T) {
 			Details: []string{"computed at commit ddddddd on 2025-03-04 05:06", "edited by hand: out/clean.csv"}},
 		{Name: "train", Class: "stale", Outputs: []string{"out/model.bin"}, Upstream: []string{"clean"},
 			Summary: "stale · last 1.1 MiB · 2s",
-			Details: []string{"last computed before the first commit on 2025-03-04 05:06, as eeeeeeeeeeee", "changed: upstream stage clean changed"}},
+			Details: []string{"last computed before the first commit on 2025-03-04 05:06, as eeeeeeeeeeee", "changed: upstream stage clean changed",
+				"the last audited run read src/util.py, which is not declared"}},
 		{Name: "new", Class: "stale", Outputs: []string{"out/new.txt"}, Upstream: []string{"train"},
 			Summary: "stale · never computed", Details: []string{"never computed"}},
 	}

@@ -157,5 +157,8 @@ func printLog(w io.Writer, log *history.Log) {
 		for _, why := range c.Why {
 			fmt.Fprintf(w, "      %s\n", why)
 		}
+		for _, u := range c.Undeclared {
+			fmt.Fprintf(w, "      audit: %s\n", undeclaredRead(u))
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/interrupt"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/ui"
@@ -17,6 +18,8 @@ type runOptions struct {
 	jobs    int
 	dryRun  bool
 	offline bool
+	audit   string // --audit: "" when not given
+	verbose bool
 }
 
 func newRunCommand(g *globalOptions) *cobra.Command {
@@ -73,6 +76,13 @@ that they never show as untracked files. Outputs dds.yaml no longer
 declares, which git dds placed and nobody edited since, are deleted from
 the working tree before the run (they stay in the store).
 
+With --audit (or git config dds.audit warn|strict), each executed stage is
+traced, on Linux with strace, for the files it and every process it starts
+read: each read inside the repository that its deps, params and outs do
+not cover is named, with the deps: line to add. strict fails such a stage
+and records nothing. Where nothing can trace, one line says so and the run
+goes on unaudited. See docs/howto/find-undeclared-dependencies.md.
+
 The summary counts what happened: executed 0, reused 1, pulled 2 (0s of
 compute). --dry-run (-n) executes nothing and lists what would execute,
 with an estimate from the last computation of each stage (on any branch),
@@ -86,7 +96,7 @@ nothing:
 
 --json prints:
 
-    {"stages": [{"name", "signature", "action", "seconds", "error"?}]}
+    {"stages": [{"name", "signature", "action", "seconds", "error"?, "undeclared"?}]}
 
 where action is executed, reused, pulled, failed or skipped; with
 --dry-run it is execute, reuse or pull, and a stage that would execute
@@ -107,7 +117,10 @@ remote does not answer (add --offline); 130 when interrupted by Ctrl-C,
   git dds run -n
 
   # compute here, without the remote
-  git dds run --offline`,
+  git dds run --offline
+
+  # name the files each stage reads without declaring them
+  git dds run --audit`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd.Context(), g, opts, args)
 		},
@@ -115,6 +128,9 @@ remote does not answer (add --offline); 130 when interrupted by Ctrl-C,
 	cmd.Flags().IntVarP(&opts.jobs, "jobs", "j", 1, "run up to N independent stages at once")
 	cmd.Flags().BoolVarP(&opts.dryRun, "dry-run", "n", false, "list what would execute, with estimates, and execute nothing")
 	cmd.Flags().BoolVar(&opts.offline, "offline", false, "neither pull from the remote nor take leases there")
+	cmd.Flags().StringVar(&opts.audit, "audit", "", "trace each executed stage for files it reads undeclared (Linux): warn, strict or off; dds.audit when not given")
+	cmd.Flags().Lookup("audit").NoOptDefVal = string(config.AuditWarn)
+	cmd.Flags().BoolVarP(&opts.verbose, "verbose", "v", false, "with an audit, also summarize what each stage read outside the repository")
 	g.addQuiet(cmd)
 	return cmd
 }
@@ -124,6 +140,10 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 		return usageError{err: fmt.Errorf("-j takes a number of stages of at least 1, got %d", opts.jobs)}
 	}
 	ws, err := openWorkspace(ctx, g)
+	if err != nil {
+		return err
+	}
+	mode, err := auditMode(ws.Settings, opts.audit)
 	if err != nil {
 		return err
 	}
@@ -137,7 +157,8 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 	}
 	defer closeRemote()
 	ws.Progress = g.progress()
-	res, err := ws.Run(ctx, view, workspace.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.progress() != nil})
+	res, err := ws.Run(ctx, view, workspace.Options{Stages: stages, Jobs: opts.jobs, DryRun: opts.dryRun, Verbose: g.progress() != nil,
+		Audit: mode, AuditVerbose: opts.verbose})
 	if res == nil || interrupt.Of(ctx) != nil {
 		return err
 	}
@@ -154,6 +175,21 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 		return answerNo{}
 	}
 	return err
+}
+
+// auditMode is what run --audit says, else dds.audit.
+func auditMode(settings *config.Settings, flag string) (config.Audit, error) {
+	if flag != "" {
+		mode, err := config.ParseAudit(flag)
+		if err != nil {
+			return "", usageError{err: fmt.Errorf("--audit: %w", err)}
+		}
+		return mode, nil
+	}
+	if err := settings.Audit.Err; err != nil {
+		return "", usageError{err: err, hint: configHint("audit")}
+	}
+	return settings.Audit.Value, nil
 }
 
 func printRunSummary(g *globalOptions, res *workspace.Result) {

@@ -16,6 +16,7 @@ import (
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
+	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
@@ -72,10 +73,12 @@ stderr. --offline does not ask the remote at all.
 --json prints:
 
     {"rev": COMMIT or "WORKTREE", "stages": [{"name", "signature",
-      "state", "outputs", "changed", "edited"?, "damaged"?}]}
+      "state", "outputs", "changed", "edited"?, "damaged"?,
+      "undeclared"?}]}
 
 where damaged names the outputs whose stored object was found changed in
-place (dds.link = hardlink) and quarantined.
+place (dds.link = hardlink) and quarantined, and undeclared what the last
+run --audit of the stage read that it still does not declare.
 
 Exit status: 0, whatever the states; 1 with --exit-code when a stage is
 not fresh (a remote one included); 2 for a revision that names no commit.`,
@@ -234,6 +237,9 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 			for _, line := range r.Why {
 				fmt.Fprintf(tw, "  \t\t\t  %s\n", line)
 			}
+			for _, u := range r.Undeclared {
+				fmt.Fprintf(tw, "  \t\t\t  %s\n", undeclaredLine(u))
+			}
 		}
 	}
 	tw.Flush()
@@ -243,6 +249,24 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 			fmt.Fprintf(w, "  %s\n", f)
 		}
 	}
+}
+
+// undeclaredLine says what the last audited run read that the signature
+// does not cover.
+func undeclaredLine(u signature.Undeclared) string {
+	return "the last audited run " + undeclaredRead(u)
+}
+
+// undeclaredRead says what an audited run read that the signature did not
+// cover.
+func undeclaredRead(u signature.Undeclared) string {
+	switch u.Kind {
+	case signature.UndeclaredOutput:
+		return fmt.Sprintf("read %s, an output of stage %s, which is not declared", u.Path, u.Stage)
+	case signature.UndeclaredUntracked:
+		return fmt.Sprintf("read %s, which git does not track", u.Path)
+	}
+	return fmt.Sprintf("read %s, which is not declared", u.Path)
 }
 
 // untrackedUnderDeps lists the files under the working tree's dep folders

@@ -60,6 +60,25 @@ const (
 	PrePushOff    PrePush = "off"
 )
 
+// Audit is what git dds run does with the files a stage reads that its
+// signature does not cover (dds.audit).
+type Audit string
+
+const (
+	AuditOff    Audit = "off"    // the default: no tracing
+	AuditWarn   Audit = "warn"   // trace, and warn of each undeclared read
+	AuditStrict Audit = "strict" // trace, and fail a stage that reads undeclared
+)
+
+// ParseAudit reads a value of dds.audit or of run --audit.
+func ParseAudit(v string) (Audit, error) {
+	switch m := Audit(strings.ToLower(v)); m {
+	case AuditOff, AuditWarn, AuditStrict:
+		return m, nil
+	}
+	return AuditOff, fmt.Errorf("%q is no audit mode; it takes off, warn or strict", v)
+}
+
 // MaxLeaseSeconds bounds dds.leaseSeconds: a day, the longest lease a
 // remote honours.
 const MaxLeaseSeconds = 24 * 60 * 60
@@ -87,6 +106,8 @@ type Settings struct {
 	LeaseTTL Setting[time.Duration]
 	// DefaultRemote is dds.remote, the name of the default remote.
 	DefaultRemote Setting[string]
+	// Audit is dds.audit; off when unset or bad.
+	Audit Setting[Audit]
 
 	remotes map[string]*Remote
 }
@@ -124,6 +145,7 @@ func Parse(gitConfig, team []gitref.ConfigEntry) (*Settings, error) {
 	s := &Settings{remotes: map[string]*Remote{}}
 	s.Fsync.Value = true
 	s.PrePush.Value = PrePushUpload
+	s.Audit.Value = AuditOff
 	set := map[string]bool{}
 	for _, e := range gitConfig {
 		set[e.Key] = true
@@ -187,6 +209,14 @@ func (s *Settings) set(key, raw string, source Source) {
 				return 0, invalid("%s dds.leaseSeconds is %q; it takes a whole number of seconds, 1 to %d", source, v, MaxLeaseSeconds)
 			}
 			return time.Duration(n) * time.Second, nil
+		})
+	case "dds.audit":
+		s.Audit = parse(raw, source, func(v string) (Audit, error) {
+			m, err := ParseAudit(v)
+			if err != nil {
+				return m, invalid("%s dds.audit: %v", source, err)
+			}
+			return m, nil
 		})
 	case "dds.remote":
 		s.DefaultRemote = Setting[string]{Raw: raw, Source: source, Value: raw}

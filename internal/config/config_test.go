@@ -76,6 +76,7 @@ func TestErrorsNameTheSource(t *testing.T) {
 		{"dds.autopull", "sometimes", true, `.ddsconfig dds.autopull is "sometimes"; it takes true or false`},
 		{"dds.leaseseconds", "zero", true, `.ddsconfig dds.leaseSeconds is "zero"; it takes a whole number of seconds, 1 to 86400`},
 		{"dds.leaseseconds", "86401", false, `git config dds.leaseSeconds is "86401"`},
+		{"dds.audit", "loud", true, `.ddsconfig dds.audit: "loud" is no audit mode; it takes off, warn or strict`},
 	} {
 		var git, team []gitref.ConfigEntry
 		if tt.team {
@@ -103,6 +104,11 @@ func TestErrorsNameTheSource(t *testing.T) {
 			err = s.AutoPull.Err
 		case "dds.leaseseconds":
 			err = s.LeaseTTL.Err
+		case "dds.audit":
+			err = s.Audit.Err
+			if s.Audit.Value != AuditOff {
+				t.Errorf("a bad dds.audit means %q", s.Audit.Value)
+			}
 		}
 		if !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), tt.want) {
 			t.Errorf("%s=%s: %v, want ErrInvalid starting %q", tt.key, tt.value, err, tt.want)
@@ -144,7 +150,7 @@ func FuzzLockTimeout(f *testing.F) {
 }
 
 func TestCheckTeamKey(t *testing.T) {
-	for _, key := range []string{"dds.remote", "dds.remote.team.url", "dds.remote.Team.endpoint", "dds.remote.a.b.region", "dds.leaseseconds", "dds.prepush", "dds.autopull"} {
+	for _, key := range []string{"dds.remote", "dds.remote.team.url", "dds.remote.Team.endpoint", "dds.remote.a.b.region", "dds.leaseseconds", "dds.prepush", "dds.autopull", "dds.audit"} {
 		if err := checkTeamKey(key); err != nil {
 			t.Errorf("%s refused: %v", key, err)
 		}
@@ -230,5 +236,15 @@ func TestStoreDir(t *testing.T) {
 		if got := s.StoreDir(repo); got != tt.want {
 			t.Errorf("dds.dir %q: StoreDir() = %s, want %s", tt.dir, got, tt.want)
 		}
+	}
+}
+
+func TestAudit(t *testing.T) {
+	s, err := Parse([]gitref.ConfigEntry{{Key: "dds.audit", Value: "Strict"}}, nil)
+	if err != nil || s.Audit.Err != nil || s.Audit.Value != AuditStrict {
+		t.Fatalf("dds.audit=Strict: %+v, %v", s.Audit, err)
+	}
+	if s, _ := Parse(nil, nil); s.Audit.Value != AuditOff {
+		t.Errorf("unset dds.audit means %q, want off", s.Audit.Value)
 	}
 }

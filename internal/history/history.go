@@ -60,6 +60,9 @@ type Computation struct {
 	Current bool `json:"current"`
 	// OnBranch is false for a computation that only other branches reach.
 	OnBranch bool `json:"on_branch"`
+	// Undeclared lists, for a computation run with --audit, what it read
+	// that its signature did not cover.
+	Undeclared []signature.Undeclared `json:"undeclared,omitempty"`
 }
 
 // Log is the answer of Read.
@@ -162,6 +165,9 @@ func Read(ctx context.Context, ws *workspace.Workspace, target string, opts Opti
 		}
 		for _, o := range rec.Outputs {
 			c.Bytes += o.Size
+		}
+		if rec.Audit != nil {
+			c.Undeclared = rec.Audit.Undeclared
 		}
 		if i+1 < len(listed) {
 			older := listed[i+1]

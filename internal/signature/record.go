@@ -35,7 +35,43 @@ type Record struct {
 	Commit    string        `json:"commit,omitempty"` // HEAD when first computed
 	Host      string        `json:"host"`
 	Time      time.Time     `json:"time"`
+	// Audit is what git dds run --audit saw the command read that its
+	// signature does not cover; nil when the run was not audited.
+	Audit *Audit `json:"audit,omitempty"`
 }
+
+// Audit is what an audited run of a stage read beyond its declared deps.
+type Audit struct {
+	// Undeclared are the reads inside the repository that no dep, params
+	// file or output of the stage covers, at most MaxUndeclared, by path.
+	Undeclared []Undeclared `json:"undeclared,omitempty"`
+	// Omitted counts those left out beyond MaxUndeclared.
+	Omitted int `json:"omitted,omitempty"`
+	// Outside counts the files read outside the repository.
+	Outside int `json:"outside,omitempty"`
+}
+
+// Undeclared is one read the signature does not cover.
+type Undeclared struct {
+	Path string `json:"path"` // repository-relative
+	// Kind says what the file is: another stage's output, a tracked file,
+	// or a file git does not track.
+	Kind string `json:"kind"`
+	// Stage is the stage that writes Path, for KindOutput.
+	Stage string `json:"stage,omitempty"`
+}
+
+// The kinds of an undeclared read.
+const (
+	UndeclaredOutput    = "output"    // another stage's output: order and signature both wrong
+	UndeclaredTracked   = "tracked"   // a tracked file: a dep is missing
+	UndeclaredUntracked = "untracked" // untracked or ignored: no signature can cover it
+)
+
+// MaxUndeclared bounds the undeclared reads a record keeps: enough to
+// name every one a stage has in practice, few enough that a stage reading
+// a whole tree it does not declare keeps a short record.
+const MaxUndeclared = 256
 
 // Bounds of a record read from elsewhere (a remote, another clone's
 // index): far above what any pipeline declares, low enough that a forged
@@ -84,6 +120,9 @@ func CheckRecord(rec *Record) error {
 	if rec.Duration < 0 {
 		return fmt.Errorf("its duration %d is negative", rec.Duration)
 	}
+	if err := checkAudit(rec.Audit); err != nil {
+		return err
+	}
 	paths := make([]string, 0, len(rec.Outputs))
 	for _, o := range rec.Outputs {
 		if err := CheckOutputPath(o.Path); err != nil {
@@ -104,6 +143,38 @@ func CheckRecord(rec *Record) error {
 		}
 		if strings.HasPrefix(paths[i], paths[i-1]+"/") {
 			return fmt.Errorf("output %s is inside output %s", paths[i], paths[i-1])
+		}
+	}
+	return nil
+}
+
+// checkAudit bounds what a record says a run read: shown in messages, it
+// must be short, printable and inside the repository.
+func checkAudit(a *Audit) error {
+	if a == nil {
+		return nil
+	}
+	if len(a.Undeclared) > MaxUndeclared {
+		return fmt.Errorf("its audit names %d undeclared reads, over %d", len(a.Undeclared), MaxUndeclared)
+	}
+	if a.Omitted < 0 || a.Outside < 0 {
+		return errors.New("its audit has a negative count")
+	}
+	for _, u := range a.Undeclared {
+		if err := CheckOutputPath(u.Path); err != nil {
+			return fmt.Errorf("its audit names a read whose %w", err)
+		}
+		switch u.Kind {
+		case UndeclaredOutput:
+			if u.Stage == "" || strings.Contains(u.Stage, "/") || !printable(u.Stage) {
+				return fmt.Errorf("its audit names the output %s of a stage %q that is empty, too long, or holds a '/' or a control character", u.Path, clip(u.Stage))
+			}
+		case UndeclaredTracked, UndeclaredUntracked:
+			if u.Stage != "" {
+				return fmt.Errorf("its audit names a stage for the %s read %s", u.Kind, u.Path)
+			}
+		default:
+			return fmt.Errorf("its audit names the read %s of unknown kind %q", u.Path, clip(u.Kind))
 		}
 	}
 	return nil

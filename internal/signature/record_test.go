@@ -24,7 +24,8 @@ func TestCheckRecord(t *testing.T) {
 	sig := strings.Repeat("a", 64)
 	id := strings.Repeat("b", 64)
 	good := func() *Record {
-		return &Record{Signature: sig, Stage: "s", Host: "h", Outputs: []Output{{Path: "out", ContentID: id, Size: 1}, {Path: "out2", ContentID: id}}}
+		return &Record{Signature: sig, Stage: "s", Host: "h", Outputs: []Output{{Path: "out", ContentID: id, Size: 1}, {Path: "out2", ContentID: id}},
+			Audit: &Audit{Undeclared: []Undeclared{{Path: "src/util.py", Kind: UndeclaredTracked}, {Path: "feat/x", Kind: UndeclaredOutput, Stage: "feat"}}, Outside: 3}}
 	}
 	if err := CheckRecord(good()); err != nil {
 		t.Fatalf("a good record: %v", err)
@@ -42,6 +43,18 @@ func TestCheckRecord(t *testing.T) {
 		"path twice":        func(r *Record) { r.Outputs[1].Path = "out" },
 		"path inside other": func(r *Record) { r.Outputs[1].Path = "out/x" },
 		"negative duration": func(r *Record) { r.Duration = -1 },
+		"audit read out":    func(r *Record) { r.Audit.Undeclared[0].Path = "/etc/passwd" },
+		"audit escape":      func(r *Record) { r.Audit.Undeclared[0].Path = "a\x1b[2J" },
+		"audit kind":        func(r *Record) { r.Audit.Undeclared[0].Kind = "secret" },
+		"audit no stage":    func(r *Record) { r.Audit.Undeclared[1].Stage = "" },
+		"audit stage slash": func(r *Record) { r.Audit.Undeclared[1].Stage = "a/b" },
+		"audit count":       func(r *Record) { r.Audit.Outside = -1 },
+		"audit too many": func(r *Record) {
+			r.Audit.Undeclared = make([]Undeclared, MaxUndeclared+1)
+			for i := range r.Audit.Undeclared {
+				r.Audit.Undeclared[i] = Undeclared{Path: "f", Kind: UndeclaredTracked}
+			}
+		},
 	} {
 		r := good()
 		spoil(r)
@@ -53,6 +66,7 @@ func TestCheckRecord(t *testing.T) {
 
 func FuzzDecodeRecord(f *testing.F) {
 	f.Add([]byte(`{"v":1,"signature":"ab","stage":"clean","outputs":[{"path":"o","content_id":"c","size":3}],"duration_ns":5,"inputs":[{"kind":"cmd","name":"","value":"x"}],"host":"h","time":"2025-03-01T12:00:00Z"}`))
+	f.Add([]byte(`{"v":1,"signature":"ab","stage":"t","audit":{"undeclared":[{"path":"src/u.py","kind":"tracked"}],"omitted":2,"outside":40}}`))
 	f.Add([]byte(`{"v":2}`))
 	f.Add([]byte(`{"v":1,"time":"yesterday"}`))
 	f.Add([]byte(`{"v":1,"time":"2025-03-01T13:00:00.5+01:00","outputs":null,"inputs":[]}`))

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/git-dds/git-dds/internal/audit"
+	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/interrupt"
@@ -57,6 +59,14 @@ type Options struct {
 	// Verbose prints a line when a stage starts and when it ends, on
 	// stderr: the same lines on a terminal and in a CI log.
 	Verbose bool
+	// Audit traces each executed stage for the files it reads that its
+	// signature does not cover: warn says so, strict fails the stage.
+	Audit config.Audit
+	// AuditVerbose also summarizes, for each audited stage, what it read
+	// outside the repository and the programs it ran.
+	AuditVerbose bool
+
+	tracer audit.Tracer // the back end of an audited run, found once
 }
 
 // StageResult is one row of `git dds run --json`.
@@ -66,6 +76,9 @@ type StageResult struct {
 	Action    Action  `json:"action"`
 	Seconds   float64 `json:"seconds"`
 	Error     string  `json:"error,omitempty"`
+	// Undeclared lists, for an audited stage, what it read that its
+	// signature does not cover.
+	Undeclared []signature.Undeclared `json:"undeclared,omitempty"`
 	// Estimate is the last computation of the stage, for --dry-run.
 	Estimate *signature.Record `json:"-"`
 	// EstimatedSeconds and EstimatedBytes, with --dry-run, are what the
@@ -120,6 +133,7 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 	if opts.Jobs < 1 {
 		opts.Jobs = 1
 	}
+	opts.tracer = w.findTracer(ctx, opts.Audit)
 	sigs := make(map[string]string, len(view.Stages))
 	for _, sv := range view.Stages {
 		sigs[sv.Stage.Name] = sv.Signature
@@ -387,7 +401,8 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 
 	w.progress(opts, "%s: executing", st.Name)
 	started := time.Now()
-	if err := w.execute(ctx, j.view, opts.Jobs > 1); err != nil {
+	observed, err := w.execute(ctx, j.view, opts.Jobs > 1, opts.tracer)
+	if err != nil {
 		if interrupt.Of(ctx) != nil {
 			w.removeOutputs(st)
 		} else {
@@ -396,7 +411,10 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		return fail(err)
 	}
 	elapsed := time.Since(started)
-	rec, err := w.record(ctx, view, j.view, sigs, elapsed)
+	rec, err := w.record(ctx, view, j.view, sigs, elapsed, observed, opts)
+	if rec != nil && rec.Audit != nil {
+		res.Undeclared = rec.Audit.Undeclared
+	}
 	if err != nil {
 		if interrupt.Of(ctx) != nil {
 			w.removeOutputs(st)
@@ -446,18 +464,19 @@ func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *signatur
 	return nil
 }
 
-// execute runs the stage's command with fresh output paths.
-func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixed bool) error {
+// execute runs the stage's command with fresh output paths, traced when
+// tracer is not nil: what the trace observed comes back.
+func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixed bool, tracer audit.Tracer) (*audit.Observed, error) {
 	st := sv.Stage
 	outs := make([]string, len(st.Outs))
 	for i, out := range st.Outs {
 		outs[i] = filepath.Join(w.Repo.Root, filepath.FromSlash(out))
 		w.removeDeadWorkTreeTemps(outs[i])
 		if err := os.RemoveAll(outs[i]); err != nil {
-			return fmt.Errorf("stage %s: removing the old %s: %w", st.Name, out, err)
+			return nil, fmt.Errorf("stage %s: removing the old %s: %w", st.Name, out, err)
 		}
 		if err := os.MkdirAll(filepath.Dir(outs[i]), 0o755); err != nil {
-			return fmt.Errorf("stage %s: creating the folder of %s: %w", st.Name, out, err)
+			return nil, fmt.Errorf("stage %s: creating the folder of %s: %w", st.Name, out, err)
 		}
 	}
 	tail := &tailBuffer{max: 10}
@@ -481,26 +500,42 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 	// or from a kill, and a Ctrl-C does not reach them twice.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return stopCommand(ctx, cmd.Process.Pid, mark) }
+	var collect func() (*audit.Observed, error)
+	if tracer != nil {
+		var cleanup func()
+		var err error
+		if collect, cleanup, err = tracer.Wrap(cmd); err != nil {
+			return nil, fmt.Errorf("stage %s: %w", st.Name, err)
+		}
+		defer cleanup()
+	}
 	stopFlushing := w.Store.FlushAhead(outs, w.Link)
 	err := cmd.Run()
 	stopFlushing()
 	if interrupt.Of(ctx) != nil {
 		endLeftovers(mark)
-		return fmt.Errorf("stage %s: %w", st.Name, ErrInterrupted)
+		return nil, fmt.Errorf("stage %s: %w", st.Name, ErrInterrupted)
 	}
 	if left := endLeftovers(mark); len(left) > 0 {
-		return fmt.Errorf("stage %s: its command returned but left processes running (pid %s), which could still write its outputs: git dds ended them, and nothing was recorded; make the command wait for what it starts (wait, in sh) and run git dds run again",
+		return nil, fmt.Errorf("stage %s: its command returned but left processes running (pid %s), which could still write its outputs: git dds ended them, and nothing was recorded; make the command wait for what it starts (wait, in sh) and run git dds run again",
 			st.Name, joinPIDs(left))
 	}
 	if err != nil {
-		return &StageError{Stage: st.Name, Err: err, Tail: tail.Lines()}
+		return nil, &StageError{Stage: st.Name, Err: err, Tail: tail.Lines()}
 	}
 	for _, o := range st.Outs {
 		if err := w.checkOutput(o); err != nil {
-			return fmt.Errorf("stage %s: %w", st.Name, err)
+			return nil, fmt.Errorf("stage %s: %w", st.Name, err)
 		}
 	}
-	return nil
+	if collect == nil {
+		return nil, nil
+	}
+	observed, err := collect()
+	if err != nil {
+		return nil, fmt.Errorf("stage %s: %w", st.Name, err)
+	}
+	return observed, nil
 }
 
 // interruptGrace is how long the processes of an interrupted stage have
@@ -632,7 +667,10 @@ func (w *Workspace) checkOutput(out string) error {
 // record ingests the outputs and writes the computation, after checking
 // that no input moved while the command ran: an output must never be
 // recorded under a signature it does not match.
-func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespace.StageView, sigs map[string]string, elapsed time.Duration) (*signature.Record, error) {
+//
+// An audited stage's reads are sorted first; strictly audited, one it
+// does not declare fails it here, before anything is recorded.
+func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespace.StageView, sigs map[string]string, elapsed time.Duration, observed *audit.Observed, opts Options) (*signature.Record, error) {
 	st := sv.Stage
 	overlay, err := w.freshOverlay(ctx, view)
 	if err != nil {
@@ -654,6 +692,13 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 		Inputs:    sv.Inputs,
 		Commit:    view.Commit,
 		Host:      hostname(),
+	}
+	if observed != nil {
+		rec.Audit = w.auditReads(st, view.Pipeline, overlay, observed, opts.AuditVerbose)
+		if opts.Audit == config.AuditStrict && len(rec.Audit.Undeclared)+rec.Audit.Omitted > 0 {
+			return rec, fmt.Errorf("stage %s: audit (dds.audit strict): %w (%s, named above); nothing was recorded; declare them in %s or stop reading them",
+				st.Name, ErrUndeclaredReads, ui.Count(len(rec.Audit.Undeclared)+rec.Audit.Omitted, "file"), pipeline.FileName)
+		}
 	}
 	// An ingest that finds an object already stored keeps that one, and a
 	// git dds gc beside us may take it before this record lands: the record

@@ -39,6 +39,9 @@ type StageStatus struct {
 	// was stored (an in-place write into a hardlinked output): the object
 	// is quarantined, and the stage must be fetched again or recomputed.
 	Damaged []string `json:"damaged,omitempty"`
+	// Undeclared lists what the last audited run of the stage (that of
+	// Record, else of Last) read that its signature still does not cover.
+	Undeclared []signature.Undeclared `json:"undeclared,omitempty"`
 	// objectsLost is set when the stage's record is here but not all of
 	// its objects are: a remote may have them again.
 	objectsLost bool
@@ -108,6 +111,7 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *index.Index, hist *bran
 			row.Last, row.LastCommit, row.LastOnBranch = last, commit, onBranch
 			row.Changed = signature.Changed(last.Inputs, sv.Inputs)
 			row.Why = signature.Describe(last.Inputs, sv.Inputs)
+			row.Undeclared = stillUndeclared(sv.Stage, last)
 		}
 		if row.objectsLost {
 			return w.lostStatus(ctx, ix, row, rec, damaged)
@@ -119,6 +123,7 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *index.Index, hist *bran
 		return row, nil, err
 	}
 	row.Record = rec
+	row.Undeclared = stillUndeclared(sv.Stage, rec)
 	row.State = Fresh
 	for _, out := range rec.Outputs {
 		last, known := placedAt[out.Path]
