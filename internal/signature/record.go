@@ -35,6 +35,19 @@ type Record struct {
 	Commit    string        `json:"commit,omitempty"` // HEAD when first computed
 	Host      string        `json:"host"`
 	Time      time.Time     `json:"time"`
+	// CutOff, when set, says this computation was not run but taken from
+	// another one: its inputs differ only in upstream stages that wrote
+	// the same bytes (see ContentKey). Records without it read as before.
+	CutOff *CutOff `json:"cut_off,omitempty"`
+}
+
+// CutOff is why a record reuses another computation's outputs.
+type CutOff struct {
+	// Signature is the computation whose outputs were reused.
+	Signature string `json:"signature"`
+	// Upstream names the upstream stages whose signature moved between the
+	// two computations while their outputs stayed byte for byte the same.
+	Upstream []string `json:"upstream"`
 }
 
 // Bounds of a record read from elsewhere (a remote, another clone's
@@ -84,6 +97,9 @@ func CheckRecord(rec *Record) error {
 	if rec.Duration < 0 {
 		return fmt.Errorf("its duration %d is negative", rec.Duration)
 	}
+	if err := checkCutOff(rec.CutOff); err != nil {
+		return err
+	}
 	paths := make([]string, 0, len(rec.Outputs))
 	for _, o := range rec.Outputs {
 		if err := CheckOutputPath(o.Path); err != nil {
@@ -104,6 +120,26 @@ func CheckRecord(rec *Record) error {
 		}
 		if strings.HasPrefix(paths[i], paths[i-1]+"/") {
 			return fmt.Errorf("output %s is inside output %s", paths[i], paths[i-1])
+		}
+	}
+	return nil
+}
+
+// checkCutOff checks what a record says it was cut off from, which run
+// and status print: a signature, and upstream stage names fit to show.
+func checkCutOff(c *CutOff) error {
+	if c == nil {
+		return nil
+	}
+	if !isHex64(c.Signature) {
+		return fmt.Errorf("it is cut off from signature %q, not 64 lowercase hex digits", clip(c.Signature))
+	}
+	if len(c.Upstream) == 0 || len(c.Upstream) > MaxInputs {
+		return fmt.Errorf("it is cut off with %d upstream stages named, not 1 to %d", len(c.Upstream), MaxInputs)
+	}
+	for _, name := range c.Upstream {
+		if name == "" || strings.Contains(name, "/") || !printable(name) {
+			return fmt.Errorf("it is cut off on upstream stage %q, empty, too long, or holding a '/' or a control character", clip(name))
 		}
 	}
 	return nil
