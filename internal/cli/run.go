@@ -82,7 +82,11 @@ func printRunSummary(g *globalOptions, res *workspace.Result) {
 		counts[s.Action]++
 		seconds += s.Seconds
 	}
-	fmt.Fprintf(g.stdout, "executed %d, reused %d", counts[workspace.Executed], counts[workspace.Reused])
+	fmt.Fprintf(g.stdout, "executed %d", counts[workspace.Executed])
+	if counts[workspace.CutOff] > 0 {
+		fmt.Fprintf(g.stdout, ", cut off %d", counts[workspace.CutOff])
+	}
+	fmt.Fprintf(g.stdout, ", reused %d", counts[workspace.Reused])
 	if counts[workspace.Pulled] > 0 {
 		fmt.Fprintf(g.stdout, ", pulled %d", counts[workspace.Pulled])
 	}

@@ -41,6 +41,10 @@ const (
 	Pulled   Action = "pulled"
 	Failed   Action = "failed"
 	Skipped  Action = "skipped" // an upstream stage failed
+	// CutOff is a stage that had to run but whose upstream stages wrote
+	// the same bytes as for an earlier computation: that one's outputs
+	// were recorded under the new signature (early cut-off).
+	CutOff Action = "cut off"
 	// Interrupted is a stage that a signal stopped: nothing recorded.
 	Interrupted Action = "interrupted"
 	// WouldExecute, WouldReuse and WouldPull answer --dry-run.
@@ -66,6 +70,8 @@ type StageResult struct {
 	Action    Action  `json:"action"`
 	Seconds   float64 `json:"seconds"`
 	Error     string  `json:"error,omitempty"`
+	// Reason says why a stage was cut off: "clean wrote the same bytes".
+	Reason string `json:"reason,omitempty"`
 	// Estimate is the last computation of the stage, for --dry-run.
 	Estimate *signature.Record `json:"-"`
 	// EstimatedSeconds and EstimatedBytes, with --dry-run, are what the
@@ -356,6 +362,18 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 			w.progress(opts, "%s: reused (computed by another git dds)", st.Name)
 			return res, true
 		}
+	}
+
+	// Before the remote: cutting off costs a lookup, and spares the
+	// transfer too.
+	if rec, err := w.cutOff(ctx, view, j, notes); err != nil {
+		return fail(err)
+	} else if rec != nil {
+		lock.markRecorded()
+		res.Action = CutOff
+		res.Reason = cutOffReason(rec.CutOff)
+		w.progress(opts, "%s: cut off: %s", st.Name, res.Reason)
+		return res, true
 	}
 
 	var lease *remote.Lease
@@ -678,9 +696,20 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 					return errCollected
 				}
 			}
+			// The upstream records are in: they were recorded or
+			// reused before this stage started.
+			key, keyed, err := contentKey(ix, rec.Inputs)
+			if err != nil {
+				return err
+			}
 			return ix.Batch(func(b *index.Batch) error {
 				if err := b.Put(rec); err != nil {
 					return err
+				}
+				if keyed {
+					if err := b.PutContentKey(key, rec.Signature); err != nil {
+						return err
+					}
 				}
 				for _, o := range rec.Outputs {
 					if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {

@@ -1,0 +1,126 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/signature"
+)
+
+// contentKey gives the content key of a computation with inputs, from the
+// records of its upstream signatures; ok is false when it has no upstream
+// stage or one of their records is not in the index.
+func contentKey(ix *index.Index, inputs []signature.Input) (key string, ok bool, err error) {
+	var lookupErr error
+	key, ok, err = signature.ContentKey(inputs, func(_, sig string) ([]signature.Output, bool) {
+		rec, found, err := ix.Get(sig)
+		if err != nil {
+			lookupErr = err
+			return nil, false
+		}
+		if !found {
+			return nil, false
+		}
+		return rec.Outputs, true
+	})
+	if lookupErr != nil {
+		return "", false, lookupErr
+	}
+	return key, ok, err
+}
+
+// cutOff is early cut-off for a stage that has to run and whose upstream
+// stages are done: when an earlier computation read the same inputs but
+// for upstream stages that wrote the same bytes (the same content key),
+// its outputs are this signature's too. They are placed, and recorded
+// under the new signature with a CutOff saying where they came from. It
+// returns nil, and no error, when no earlier computation serves, and the
+// stage then executes: an output edited by hand, or an object a git dds gc
+// beside us took, is left to the execution, as before cut-off existed.
+func (w *Workspace) cutOff(ctx context.Context, view *namespace.View, j *job, notes *placedNotes) (*signature.Record, error) {
+	sv := j.view
+	var key string
+	var from *signature.Record
+	var moved []string
+	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
+		var ok bool
+		var err error
+		if key, ok, err = contentKey(ix, sv.Inputs); err != nil || !ok {
+			return err
+		}
+		sig, ok, err := ix.SignatureOfContent(key)
+		if err != nil || !ok || sig == sv.Signature {
+			return err
+		}
+		rec, ok, err := ix.Get(sig)
+		if err != nil || !ok {
+			return err
+		}
+		// The entry is only a lookup aid: the record it names must read
+		// the same inputs but for upstream signatures.
+		if moved, ok = signature.MovedUpstream(rec.Inputs, sv.Inputs); !ok || len(moved) == 0 {
+			return nil
+		}
+		if w.holdsCheaply(ctx, rec) {
+			from = rec
+		}
+		return nil
+	})
+	if err != nil || from == nil {
+		return nil, err
+	}
+	if err := w.reuse(ctx, sv.Stage, from, j.placed, notes); err != nil {
+		if errors.Is(err, ErrEdited) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	rec := &signature.Record{
+		Signature: sv.Signature,
+		Stage:     sv.Stage.Name,
+		Outputs:   from.Outputs,
+		// What the computation took, not the lookup: estimates read it.
+		Duration: from.Duration,
+		Inputs:   sv.Inputs,
+		Commit:   view.Commit,
+		Host:     hostname(),
+		Time:     time.Now().UTC(),
+		CutOff:   &signature.CutOff{Signature: from.Signature, Upstream: moved},
+	}
+	err = w.WithIndex(ctx, func(ix *index.Index) error {
+		for _, o := range rec.Outputs {
+			if !w.Store.HoldsOutput(o.ContentID, o.Dir) {
+				return errCollected
+			}
+		}
+		return ix.Batch(func(b *index.Batch) error {
+			if err := b.Put(rec); err != nil {
+				return err
+			}
+			return b.PutContentKey(key, rec.Signature)
+		})
+	})
+	if errors.Is(err, errCollected) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// cutOffReason says why a record was cut off: "clean wrote the same bytes".
+func cutOffReason(c *signature.CutOff) string {
+	names := c.Upstream
+	switch len(names) {
+	case 0:
+		return "its upstream stages wrote the same bytes"
+	case 1:
+		return names[0] + " wrote the same bytes"
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " wrote the same bytes"
+}
