@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -111,6 +112,24 @@ func (w *Workspace) cutOff(ctx context.Context, view *namespace.View, j *job, no
 		return nil, err
 	}
 	return rec, nil
+}
+
+// indexContentKey records the content key of a computation recorded
+// elsewhere (pulled from a remote), so that a later change here that
+// leaves its upstream bytes as they were cuts off against it too. Its
+// upstream records are in the index: they were done before it. A failure
+// costs a cut-off, not the run: it is only said.
+func (w *Workspace) indexContentKey(ctx context.Context, rec *signature.Record) {
+	err := w.WithIndex(ctx, func(ix *index.Index) error {
+		key, ok, err := contentKey(ix, rec.Inputs)
+		if err != nil || !ok {
+			return err
+		}
+		return ix.Batch(func(b *index.Batch) error { return b.PutContentKey(key, rec.Signature) })
+	})
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(w.Stderr, "git dds: warning: stage %s: noting its content key for early cut-off: %v\n", rec.Stage, err)
+	}
 }
 
 // cutOffReason says why a record was cut off: "clean wrote the same bytes".

@@ -389,6 +389,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 				return fail(err)
 			}
 			lock.markRecorded()
+			w.indexContentKey(ctx, rec)
 			res.Action = Pulled
 			w.progress(opts, "%s: pulled from remote %s", st.Name, r.Name)
 			return res, true
