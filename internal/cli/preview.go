@@ -97,6 +97,12 @@ func previewWhy(s workspace.PreviewStage) string {
 		if len(s.Conflicts) > 0 {
 			return "conflict in " + strings.Join(s.Conflicts, ", ") + "; " + estimate
 		}
+		switch s.CutOff {
+		case workspace.CutOffReady:
+			return estimate + "; run cuts it off: same upstream bytes"
+		case workspace.CutOffPossible:
+			return estimate + "; may cut off"
+		}
 		return estimate
 	}
 	return ""

@@ -157,6 +157,12 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 			} else {
 				why = "never computed"
 			}
+			switch r.CutOff {
+			case workspace.CutOffReady:
+				why += " (run cuts it off: same upstream bytes)"
+			case workspace.CutOffPossible:
+				why += " (may cut off)"
+			}
 		case workspace.Cached:
 			why = "git dds checkout restores it"
 		case workspace.Remote:

@@ -48,28 +48,9 @@ func (w *Workspace) cutOff(ctx context.Context, view *namespace.View, j *job, no
 	var from *signature.Record
 	var moved []string
 	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
-		var ok bool
 		var err error
-		if key, ok, err = contentKey(ix, sv.Inputs); err != nil || !ok {
-			return err
-		}
-		sig, ok, err := ix.SignatureOfContent(key)
-		if err != nil || !ok || sig == sv.Signature {
-			return err
-		}
-		rec, ok, err := ix.Get(sig)
-		if err != nil || !ok {
-			return err
-		}
-		// The entry is only a lookup aid: the record it names must read
-		// the same inputs but for upstream signatures.
-		if moved, ok = signature.MovedUpstream(rec.Inputs, sv.Inputs); !ok || len(moved) == 0 {
-			return nil
-		}
-		if w.holdsCheaply(ctx, rec) {
-			from = rec
-		}
-		return nil
+		key, from, moved, err = w.findCutOff(ctx, ix, sv)
+		return err
 	})
 	if err != nil || from == nil {
 		return nil, err
@@ -130,6 +111,63 @@ func (w *Workspace) indexContentKey(ctx context.Context, rec *signature.Record) 
 	if err != nil && ctx.Err() == nil {
 		fmt.Fprintf(w.Stderr, "git dds: warning: stage %s: noting its content key for early cut-off: %v\n", rec.Stage, err)
 	}
+}
+
+// findCutOff looks up the computation a stage's content key names, and
+// checks it serves: its record reads the same inputs but for upstream
+// signatures, and the store holds its objects. from is nil when there is
+// none, or the content key cannot be known yet (an upstream signature not
+// recorded).
+func (w *Workspace) findCutOff(ctx context.Context, ix *index.Index, sv namespace.StageView) (key string, from *signature.Record, moved []string, err error) {
+	key, ok, err := contentKey(ix, sv.Inputs)
+	if err != nil || !ok {
+		return "", nil, nil, err
+	}
+	sig, ok, err := ix.SignatureOfContent(key)
+	if err != nil || !ok || sig == sv.Signature {
+		return "", nil, nil, err
+	}
+	rec, ok, err := ix.Get(sig)
+	if err != nil || !ok {
+		return "", nil, nil, err
+	}
+	// The entry is only a lookup aid: the record it names must read the
+	// same inputs but for upstream signatures.
+	if moved, ok = signature.MovedUpstream(rec.Inputs, sv.Inputs); !ok || len(moved) == 0 {
+		return "", nil, nil, nil
+	}
+	if !w.holdsCheaply(ctx, rec) {
+		return "", nil, nil, nil
+	}
+	return key, rec, moved, nil
+}
+
+// Cut-off hints of a stale stage in status.
+const (
+	// CutOffReady: its upstream stages are recorded, and wrote what they
+	// wrote for a computation of it that the store holds: run cuts it off.
+	CutOffReady = "ready"
+	// CutOffPossible: only upstream signatures moved since its last
+	// computation; run cuts it off if they write the same bytes again.
+	CutOffPossible = "possible"
+)
+
+// cutOffHint says whether run may cut off a stale stage, whose last
+// computation was last (nil when none): "" when nothing says so.
+func (w *Workspace) cutOffHint(ctx context.Context, ix *index.Index, sv namespace.StageView, last *signature.Record) (string, error) {
+	_, from, _, err := w.findCutOff(ctx, ix, sv)
+	switch {
+	case err != nil:
+		return "", err
+	case from != nil:
+		return CutOffReady, nil
+	case last == nil:
+		return "", nil
+	}
+	if moved, ok := signature.MovedUpstream(last.Inputs, sv.Inputs); ok && len(moved) > 0 {
+		return CutOffPossible, nil
+	}
+	return "", nil
 }
 
 // cutOffReason says why a record was cut off: "clean wrote the same bytes".

@@ -38,6 +38,9 @@ type StageStatus struct {
 	// was stored (an in-place write into a hardlinked output): the object
 	// is quarantined, and the stage must be fetched again or recomputed.
 	Damaged []string `json:"damaged,omitempty"`
+	// CutOff, for a stale stage, says whether run may cut it off instead
+	// of executing it: CutOffReady or CutOffPossible; empty otherwise.
+	CutOff string `json:"cut_off,omitempty"`
 	// objectsLost is set when the stage's record is here but not all of
 	// its objects are: a remote may have them again.
 	objectsLost bool
@@ -110,6 +113,9 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *index.Index, hist *bran
 		}
 		if row.objectsLost {
 			return w.lostStatus(ctx, ix, row, rec, damaged)
+		}
+		if row.CutOff, err = w.cutOffHint(ctx, ix, sv, row.Last); err != nil {
+			return row, nil, err
 		}
 		return row, nil, nil
 	}
