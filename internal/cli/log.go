@@ -128,5 +128,8 @@ func printLog(w io.Writer, log *history.Log) {
 		for _, why := range c.Why {
 			fmt.Fprintf(w, "      %s\n", why)
 		}
+		if c.CutOff != nil {
+			fmt.Fprintf(w, "      cut off: %s; the outputs of %s\n", c.CutOff.Reason(), ui.ShortID(c.CutOff.Signature))
+		}
 	}
 }

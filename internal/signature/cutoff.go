@@ -90,3 +90,16 @@ func MovedUpstream(earlier, now []Input) (moved []string, ok bool) {
 	}
 	return moved, true
 }
+
+// Reason says in words why a record was cut off: "clean wrote the same
+// bytes".
+func (c *CutOff) Reason() string {
+	names := c.Upstream
+	switch len(names) {
+	case 0:
+		return "its upstream stages wrote the same bytes"
+	case 1:
+		return names[0] + " wrote the same bytes"
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " wrote the same bytes"
+}

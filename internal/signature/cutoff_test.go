@@ -159,3 +159,19 @@ func TestMovedUpstream(t *testing.T) {
 		t.Error("MovedUpstream accepts an input less")
 	}
 }
+
+func TestCutOffReason(t *testing.T) {
+	for _, tt := range []struct {
+		upstream []string
+		want     string
+	}{
+		{nil, "its upstream stages wrote the same bytes"},
+		{[]string{"clean"}, "clean wrote the same bytes"},
+		{[]string{"clean", "prep"}, "clean and prep wrote the same bytes"},
+		{[]string{"a", "b", "c"}, "a, b and c wrote the same bytes"},
+	} {
+		if got := (&CutOff{Upstream: tt.upstream}).Reason(); got != tt.want {
+			t.Errorf("Reason of %v = %q, want %q", tt.upstream, got, tt.want)
+		}
+	}
+}

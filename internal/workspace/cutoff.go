@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/git-dds/git-dds/internal/index"
@@ -168,16 +167,4 @@ func (w *Workspace) cutOffHint(ctx context.Context, ix *index.Index, sv namespac
 		return CutOffPossible, nil
 	}
 	return "", nil
-}
-
-// cutOffReason says why a record was cut off: "clean wrote the same bytes".
-func cutOffReason(c *signature.CutOff) string {
-	names := c.Upstream
-	switch len(names) {
-	case 0:
-		return "its upstream stages wrote the same bytes"
-	case 1:
-		return names[0] + " wrote the same bytes"
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " wrote the same bytes"
 }

@@ -371,7 +371,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	} else if rec != nil {
 		lock.markRecorded()
 		res.Action = CutOff
-		res.Reason = cutOffReason(rec.CutOff)
+		res.Reason = rec.CutOff.Reason()
 		w.progress(opts, "%s: cut off: %s", st.Name, res.Reason)
 		return res, true
 	}
