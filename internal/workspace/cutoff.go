@@ -131,7 +131,11 @@ func (w *Workspace) findCutOff(ctx context.Context, ix *index.Index, sv namespac
 		return "", nil, nil, err
 	}
 	// The entry is only a lookup aid: the record it names must read the
-	// same inputs but for upstream signatures.
+	// same inputs but for upstream signatures, and name the stage's
+	// outputs, as status requires of any record.
+	if !namesExactly(rec, sv.Stage.Outs) {
+		return "", nil, nil, nil
+	}
 	if moved, ok = signature.MovedUpstream(rec.Inputs, sv.Inputs); !ok || len(moved) == 0 {
 		return "", nil, nil, nil
 	}
