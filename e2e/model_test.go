@@ -82,7 +82,9 @@ var (
 	modelParamValues = []string{"1", "2", "3"}
 	modelInputs      = []string{"hello\nworld\n", "hello\nthere\n", "alpha\nbeta\ngamma\n", "lo\n"}
 	modelSides       = []string{"one\n", "two\n", "three\n"}
-	modelCodes       = []string{"a-z A-Z", "a-m A-M", "aeiou AEIOU", "lo LO"}
+	// "A-Za-z A-ZA-Z" is other code doing what "a-z A-Z" does: feat
+	// writes the same bytes, and run cuts off the stages below it.
+	modelCodes = []string{"a-z A-Z", "a-m A-M", "aeiou AEIOU", "lo LO", "A-Za-z A-ZA-Z"}
 )
 
 func modelParams(a, b, c, note string) string {
@@ -202,6 +204,10 @@ type model struct {
 	// last.
 	midWarnings int
 	lastCode    int
+	// cutOffs counts the stages runs cut off: each is then held to the
+	// oracle like any other, so the campaign shows cut-off never serves
+	// other bytes than an execution would.
+	cutOffs int
 
 	oracle map[string]map[string]string // inputs -> output -> digest
 	texts  map[string]string            // digest -> the bytes, for a failure's diff
@@ -1114,8 +1120,14 @@ func (m *model) worktreeRemove(w *modelTree) opKind {
 
 // --- git dds ---
 
+// cutOffCount reads the count of stages cut off from run's summary.
+var cutOffCount = regexp.MustCompile(`, cut off ([0-9]+),`)
+
 func (m *model) ddsRun(w *modelTree) opKind {
-	m.git(w, "dds", "run")
+	if c := cutOffCount.FindStringSubmatch(m.git(w, "dds", "run")); c != nil {
+		n, _ := strconv.Atoi(c[1])
+		m.cutOffs += n
+	}
 	return kindRun
 }
 
@@ -1512,6 +1524,7 @@ type modelReport struct {
 	// MidWarnings counts the hook warnings printed while a conflict was
 	// being resolved.
 	MidWarnings int            `json:"warnings_during_conflicts"`
+	CutOffs     int            `json:"cut_offs"`
 	Findings    []modelFinding `json:"findings"`
 }
 
@@ -1535,12 +1548,13 @@ func (m *model) report(took time.Duration) {
 		fmt.Fprintf(&b, "  found %-50s %d\n", c, classes[c])
 	}
 	fmt.Fprintf(&b, "  hook warnings while a conflict was being resolved: %d\n", m.midWarnings)
+	fmt.Fprintf(&b, "  stages git dds run cut off: %d\n", m.cutOffs)
 	m.t.Log(b.String())
 	if !m.cfg.stopAtFirst && len(m.findings) > 0 {
 		m.t.Errorf("model: %d findings (the log above has each one's transcript)", len(m.findings))
 	}
 	if path := os.Getenv("DDS_MODEL_REPORT"); path != "" {
-		rep := modelReport{Seed: m.seed, Steps: steps, Seconds: took.Seconds(), Ops: m.counts, Known: m.known, MidWarnings: m.midWarnings, Findings: m.findings}
+		rep := modelReport{Seed: m.seed, Steps: steps, Seconds: took.Seconds(), Ops: m.counts, Known: m.known, MidWarnings: m.midWarnings, CutOffs: m.cutOffs, Findings: m.findings}
 		data, err := json.MarshalIndent(rep, "", "  ")
 		if err == nil {
 			err = os.WriteFile(path, append(data, '\n'), 0o644)

@@ -36,6 +36,11 @@ it, in the words of git dds status -v:
       ca94ac63fde8  2025-11-25 16:14:41  commit 49c9cf0          40ms       36 B
           the oldest listed
 
+A computation git dds run cut off says so under what changed, with the
+computation whose outputs it took ("cut off: clean wrote the same bytes;
+the outputs of 3e1f0a9b8c7d"); its duration and size are those of that
+computation.
+
 By default only the computations whose signature the current branch
 gives the stage are listed: those of the first-parent commits of HEAD
 (the last 1000 at most; the output says when it stopped there) and of
@@ -48,8 +53,8 @@ longer in dds.yaml is still found by its name.
     {"stage", "path"?, "branch", "commits", "truncated", "all",
       "computations": [{"signature", "stage", "commit", "first_commit",
       "time", "seconds", "bytes", "host", "outputs": [{"path",
-      "content_id", "size", "dir"?}], "changed", "why", "current",
-      "on_branch"}]}
+      "content_id", "size", "dir"?}], "changed", "why", "cut_off"?:
+      {"signature", "upstream"}, "current", "on_branch"}]}
 
 Exit status: 2 when the argument names no stage, no output and no
 recorded stage.`,
@@ -159,6 +164,9 @@ func printLog(w io.Writer, log *history.Log) {
 		}
 		for _, u := range c.Undeclared {
 			fmt.Fprintf(w, "      audit: %s\n", undeclaredRead(u))
+		}
+		if c.CutOff != nil {
+			fmt.Fprintf(w, "      cut off: %s; the outputs of %s\n", c.CutOff.Reason(), ui.ShortID(c.CutOff.Signature))
 		}
 	}
 }

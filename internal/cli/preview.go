@@ -43,7 +43,9 @@ Estimates of bytes and seconds come from the computation a promoted
 stage brings, and for any other stage from the last computation of the
 same stage. With a remote configured, the stages to compute are looked
 for in the default remote; --offline does not ask it, and counts them as
-compute. A remote that cannot be asked is a warning, as in status.
+compute. A remote that cannot be asked is a warning, as in status. A
+stage to compute that git dds run may cut off says so, as in status; it
+stays compute, and estimates never count on a cut-off.
 
 --format markdown prints a table to paste in a pull request; dot, mermaid
 or html draw the merged DAG with each stage coloured by its action, as
@@ -53,7 +55,7 @@ git dds graph draws it.
 
     {"source", "target", "conflicts": [...], "stages": [{"name",
       "signature", "action", "available", "estimated_bytes",
-      "estimated_seconds", "conflicts"?}]}
+      "estimated_seconds", "conflicts"?, "cut_off"?}]}
 
 Exit status: 0 whatever the answer; 2 for a BRANCH or --into that names
 no commit; 3 in a shallow clone whose history stops before the commit
@@ -133,6 +135,12 @@ func previewWhy(s workspace.PreviewStage) string {
 	case workspace.Compute:
 		if len(s.Conflicts) > 0 {
 			return "conflict in " + strings.Join(s.Conflicts, ", ") + "; " + estimate
+		}
+		switch s.CutOff {
+		case workspace.CutOffReady:
+			return estimate + "; run cuts it off: same upstream bytes"
+		case workspace.CutOffPossible:
+			return estimate + "; may cut off"
 		}
 		return estimate
 	}

@@ -34,6 +34,11 @@ once (-j N). Each stage is:
 - reused when its signature is recorded and its objects are in the local
   store: its outputs are put in the working tree from the store, and
   nothing executes;
+- cut off when its upstream stages wrote, byte for byte, what they wrote
+  for an earlier computation of it (a comment edited in clean.py: clean
+  executes and writes the same bytes): that computation's outputs are put
+  in place and recorded under the new signature, nothing executes, and the
+  line says why ("features: cut off: clean wrote the same bytes");
 - pulled when a remote is configured and the default remote holds it:
   downloaded, checked, put in place, not executed;
 - executed otherwise: its old outputs are removed, the parent folders of
@@ -84,7 +89,8 @@ and records nothing. Where nothing can trace, one line says so and the run
 goes on unaudited. See docs/howto/find-undeclared-dependencies.md.
 
 The summary counts what happened: executed 0, reused 1, pulled 2 (0s of
-compute). --dry-run (-n) executes nothing and lists what would execute,
+compute), with "cut off N" after "executed" when a stage was cut off.
+--dry-run (-n) executes nothing and lists what would execute,
 with an estimate from the last computation of each stage (on any branch),
 and a total; a stage the remote holds would be pulled, and counts for
 nothing:
@@ -96,12 +102,14 @@ nothing:
 
 --json prints:
 
-    {"stages": [{"name", "signature", "action", "seconds", "error"?, "undeclared"?}]}
+    {"stages": [{"name", "signature", "action", "seconds", "reason"?,
+      "error"?, "undeclared"?}]}
 
-where action is executed, reused, pulled, failed or skipped; with
---dry-run it is execute, reuse or pull, and a stage that would execute
-carries estimated_seconds and estimated_bytes (absent when it was never
-computed). An interrupted run prints no JSON.
+where action is executed, cut off (with the reason), reused, pulled,
+failed or skipped; with --dry-run it is execute, reuse or pull, and a
+stage that would execute carries estimated_seconds and estimated_bytes
+(absent when it was never computed); a dry run does not look for
+cut-offs. An interrupted run prints no JSON.
 
 Exit status: 1 when a stage failed, or an output edited by hand is in the
 way; 2 for an unknown stage or a bad dds.yaml; 3 with --dry-run when the
@@ -199,7 +207,11 @@ func printRunSummary(g *globalOptions, res *workspace.Result) {
 		counts[s.Action]++
 		seconds += s.Seconds
 	}
-	fmt.Fprintf(g.stdout, "executed %d, reused %d", counts[workspace.Executed], counts[workspace.Reused])
+	fmt.Fprintf(g.stdout, "executed %d", counts[workspace.Executed])
+	if counts[workspace.CutOff] > 0 {
+		fmt.Fprintf(g.stdout, ", cut off %d", counts[workspace.CutOff])
+	}
+	fmt.Fprintf(g.stdout, ", reused %d", counts[workspace.Reused])
 	if counts[workspace.Pulled] > 0 {
 		fmt.Fprintf(g.stdout, ", pulled %d", counts[workspace.Pulled])
 	}

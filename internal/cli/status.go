@@ -61,6 +61,12 @@ branch"), and what changed, with old and new values: a file's git object
 ids, a params key's values. The values of environment variables are
 never kept nor shown (env:API_TOKEN changed, env:SEED: set -> unset).
 
+A stale stage that git dds run may cut off rather than execute says so
+after what changed: "(run cuts it off: same upstream bytes)" when its
+upstream stages are recorded and wrote what they wrote for a computation
+of it the store holds, "(may cut off)" when only upstream signatures
+changed since its last computation. It stays stale either way.
+
 Untracked files under a dep folder are part of no signature: status lists
 them, so that they are not forgotten.
 
@@ -73,12 +79,13 @@ stderr. --offline does not ask the remote at all.
 --json prints:
 
     {"rev": COMMIT or "WORKTREE", "stages": [{"name", "signature",
-      "state", "outputs", "changed", "edited"?, "damaged"?,
+      "state", "outputs", "changed", "cut_off"?, "edited"?, "damaged"?,
       "undeclared"?}]}
 
-where damaged names the outputs whose stored object was found changed in
-place (dds.link = hardlink) and quarantined, and undeclared what the last
-run --audit of the stage read that it still does not declare.
+where cut_off is ready or possible for a stale stage run may cut off,
+damaged names the outputs whose stored object was found changed in place
+(dds.link = hardlink) and quarantined, and undeclared what the last run
+--audit of the stage read that it still does not declare.
 
 Exit status: 0, whatever the states; 1 with --exit-code when a stage is
 not fresh (a remote one included); 2 for a revision that names no commit.`,
@@ -214,6 +221,12 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 				why = "changed: " + strings.Join(r.Changed, ", ")
 			} else {
 				why = "never computed"
+			}
+			switch r.CutOff {
+			case workspace.CutOffReady:
+				why += " (run cuts it off: same upstream bytes)"
+			case workspace.CutOffPossible:
+				why += " (may cut off)"
 			}
 		case workspace.Cached:
 			why = "git dds checkout restores it"

@@ -56,6 +56,9 @@ type Computation struct {
 	// listed; both are empty for the oldest.
 	Changed []string `json:"changed"`
 	Why     []string `json:"why"`
+	// CutOff, for a computation run cut off, names the one whose outputs
+	// it took, and the upstream stages that wrote the same bytes.
+	CutOff *signature.CutOff `json:"cut_off,omitempty"`
 	// Current marks the computation the working tree's signature names.
 	Current bool `json:"current"`
 	// OnBranch is false for a computation that only other branches reach.
@@ -158,7 +161,7 @@ func Read(ctx context.Context, ws *workspace.Workspace, target string, opts Opti
 	for i, rec := range listed {
 		c := Computation{
 			Signature: rec.Signature, Stage: rec.Stage, Commit: rec.Commit, Time: rec.Time,
-			Seconds: rec.Duration.Seconds(), Host: rec.Host, Outputs: rec.Outputs,
+			Seconds: rec.Duration.Seconds(), Host: rec.Host, Outputs: rec.Outputs, CutOff: rec.CutOff,
 			Changed: []string{}, Why: []string{},
 			FirstCommit: firstCommit[rec.Signature],
 			Current:     rec.Signature == current, OnBranch: onBranch(rec.Signature),

@@ -15,10 +15,12 @@ import (
 //	ns/<repository>/<ref>         → a saved branch namespace, as its package encodes it
 //	remote/<remote>/r/<signature> → nothing: the remote holds that record
 //	remote/<remote>/o/<object>    → nothing: the remote holds that object
+//	ck/<content key>              → the signature of a computation with that content key
 const (
-	placedPrefix    = "wt/"
-	namespacePrefix = "ns/"
-	remotePrefix    = "remote/"
+	placedPrefix     = "wt/"
+	namespacePrefix  = "ns/"
+	remotePrefix     = "remote/"
+	contentKeyPrefix = "ck/"
 )
 
 // Placed is what git dds last put at an output path of a working tree, with
@@ -171,4 +173,37 @@ func (b *Batch) NoteRemoteHolds(k RemoteKey) error {
 // remembered is no error.
 func (b *Batch) ForgetRemoteHolds(k RemoteKey) error {
 	return b.deleteRaw(string(k))
+}
+
+// SignatureOfContent gives the signature last recorded under a content key
+// (signature.ContentKey). ok is false when there is none, or when what is
+// stored is not a signature: the entry is a lookup aid, and the caller
+// checks the record it names.
+func (ix *Index) SignatureOfContent(key string) (sig string, ok bool, err error) {
+	raw, stored, err := ix.getRaw(contentKeyPrefix + key)
+	if err != nil || !stored {
+		return "", false, err
+	}
+	sig = string(raw)
+	return sig, len(sig) == 64 && strings.Trim(sig, "0123456789abcdef") == "", nil
+}
+
+// ForEachContentKey calls fn with every content key and the signature
+// stored under it, in key order.
+func (ix *Index) ForEachContentKey(fn func(key, sig string) error) error {
+	return ix.scanRaw(contentKeyPrefix, func(key string, val []byte) error {
+		return fn(strings.TrimPrefix(key, contentKeyPrefix), string(val))
+	})
+}
+
+// PutContentKey stores sig under a content key, replacing the signature
+// stored there before: every computation under one key wrote the same
+// outputs, and the newest is the one the next git dds gc keeps longest.
+func (b *Batch) PutContentKey(key, sig string) error {
+	return b.putRaw(contentKeyPrefix+key, []byte(sig))
+}
+
+// DeleteContentKey drops a content key; a missing key is no error.
+func (b *Batch) DeleteContentKey(key string) error {
+	return b.deleteRaw(contentKeyPrefix + key)
 }

@@ -128,3 +128,41 @@ func TestRemoteKeys(t *testing.T) {
 		t.Error("a forgotten key is still remembered")
 	}
 }
+
+func TestContentKeys(t *testing.T) {
+	ix := openTestIndex(t, t.TempDir())
+	key, sig, other := strings.Repeat("c", 64), strings.Repeat("a", 64), strings.Repeat("b", 64)
+	if _, ok, err := ix.SignatureOfContent(key); ok || err != nil {
+		t.Fatalf("SignatureOfContent of an empty index = %v, %v", ok, err)
+	}
+	if err := ix.Batch(func(b *Batch) error { return b.PutContentKey(key, sig) }); err != nil {
+		t.Fatal(err)
+	}
+	// The newest computation under a key replaces the one before.
+	if err := ix.Batch(func(b *Batch) error { return b.PutContentKey(key, other) }); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := ix.SignatureOfContent(key); !ok || err != nil || got != other {
+		t.Errorf("SignatureOfContent = %q, %v, %v; want %s", got, ok, err, other)
+	}
+	// What is stored is checked: a damaged entry names no signature.
+	if err := ix.putRaw(contentKeyPrefix+"bad", []byte("../../x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := ix.SignatureOfContent("bad"); ok || err != nil {
+		t.Errorf("SignatureOfContent of a damaged entry = %v, %v; want not ok", ok, err)
+	}
+	seen := map[string]string{}
+	if err := ix.ForEachContentKey(func(k, s string) error { seen[k] = s; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 2 || seen[key] != other {
+		t.Errorf("ForEachContentKey saw %v", seen)
+	}
+	if err := ix.Batch(func(b *Batch) error { return b.DeleteContentKey(key) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := ix.SignatureOfContent(key); ok {
+		t.Error("a deleted content key is still found")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/git-dds/git-dds/internal/index"
@@ -213,8 +214,43 @@ func collect(ctx context.Context, ws *workspace.Workspace, ix *index.Index, keep
 	if err := deleteRecords(ix, rep.DroppedRecords); err != nil {
 		return err
 	}
+	if err := dropDanglingContentKeys(ix); err != nil {
+		return err
+	}
 	for _, g := range garbage {
 		if err := ws.Store.Remove(g.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropDanglingContentKeys drops the content keys whose computation has no
+// record any more: early cut-off can no longer take its outputs, and the
+// keys would pile up with every change.
+func dropDanglingContentKeys(ix *index.Index) error {
+	var dangling []string
+	err := ix.ForEachContentKey(func(key, sig string) error {
+		_, ok, err := ix.Get(sig)
+		if err == nil && !ok {
+			dangling = append(dangling, key)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	const perBatch = 500
+	for chunk := range slices.Chunk(dangling, perBatch) {
+		err := ix.Batch(func(b *index.Batch) error {
+			for _, key := range chunk {
+				if err := b.DeleteContentKey(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	}

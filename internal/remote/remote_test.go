@@ -657,6 +657,8 @@ func FuzzCheckRecord(f *testing.F) {
 	f.Add([]byte(`{"v":1,"signature":"`+sig(1)+`","stage":"s","outputs":[{"path":"out.txt","content_id":"`+sig(3)+`","size":1},{"path":"parts","content_id":"`+sig(3)+`","size":1,"dir":true}]}`), "out.txt")
 	f.Add([]byte(`{"v":1,"signature":"`+sig(1)+`","stage":"s","outputs":[{"path":"../x","content_id":"`+sig(3)+`","size":1}]}`), "../x")
 	f.Add([]byte(`{"v":1}`), "")
+	f.Add([]byte(`{"v":1,"signature":"`+sig(1)+`","stage":"s","outputs":[{"path":"out.txt","content_id":"`+sig(3)+`","size":1}],"cut_off":{"signature":"`+sig(2)+`","upstream":["clean"]}}`), "out.txt")
+	f.Add([]byte(`{"v":1,"signature":"`+sig(1)+`","stage":"s","outputs":[],"cut_off":{"signature":"x","upstream":["\u001b[2J"]}}`), "")
 	f.Fuzz(func(t *testing.T, data []byte, out string) {
 		outs := []string{out, "parts"}
 		rec, err := checkRecord(data, sig(1), outs)
@@ -665,6 +667,18 @@ func FuzzCheckRecord(f *testing.F) {
 		}
 		if rec.Signature != sig(1) || len(rec.Outputs) != len(outs) {
 			t.Fatalf("accepted %+v for %v", rec, outs)
+		}
+		// What run and log print of a cut-off: a signature and stage
+		// names, no terminal escape.
+		if c := rec.CutOff; c != nil {
+			if !store.ValidID(c.Signature) || len(c.Upstream) == 0 {
+				t.Fatalf("accepted cut-off %+v", c)
+			}
+			for _, name := range c.Upstream {
+				if name == "" || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '/' }) {
+					t.Fatalf("accepted cut-off upstream %q", name)
+				}
+			}
 		}
 		for _, o := range rec.Outputs {
 			if o.Path != out && o.Path != "parts" {

@@ -38,6 +38,19 @@ type Record struct {
 	// Audit is what git dds run --audit saw the command read that its
 	// signature does not cover; nil when the run was not audited.
 	Audit *Audit `json:"audit,omitempty"`
+	// CutOff, when set, says this computation was not run but taken from
+	// another one: its inputs differ only in upstream stages that wrote
+	// the same bytes (see ContentKey). Records without it read as before.
+	CutOff *CutOff `json:"cut_off,omitempty"`
+}
+
+// CutOff is why a record reuses another computation's outputs.
+type CutOff struct {
+	// Signature is the computation whose outputs were reused.
+	Signature string `json:"signature"`
+	// Upstream names the upstream stages whose signature moved between the
+	// two computations while their outputs stayed byte for byte the same.
+	Upstream []string `json:"upstream"`
 }
 
 // Audit is what an audited run of a stage read beyond its declared deps.
@@ -123,6 +136,9 @@ func CheckRecord(rec *Record) error {
 	if err := checkAudit(rec.Audit); err != nil {
 		return err
 	}
+	if err := checkCutOff(rec.CutOff); err != nil {
+		return err
+	}
 	paths := make([]string, 0, len(rec.Outputs))
 	for _, o := range rec.Outputs {
 		if err := CheckOutputPath(o.Path); err != nil {
@@ -175,6 +191,26 @@ func checkAudit(a *Audit) error {
 			}
 		default:
 			return fmt.Errorf("its audit names the read %s of unknown kind %q", u.Path, clip(u.Kind))
+		}
+	}
+	return nil
+}
+
+// checkCutOff checks what a record says it was cut off from, which run
+// and status print: a signature, and upstream stage names fit to show.
+func checkCutOff(c *CutOff) error {
+	if c == nil {
+		return nil
+	}
+	if !isHex64(c.Signature) {
+		return fmt.Errorf("it is cut off from signature %q, not 64 lowercase hex digits", clip(c.Signature))
+	}
+	if len(c.Upstream) == 0 || len(c.Upstream) > MaxInputs {
+		return fmt.Errorf("it is cut off with %d upstream stages named, not 1 to %d", len(c.Upstream), MaxInputs)
+	}
+	for _, name := range c.Upstream {
+		if name == "" || strings.Contains(name, "/") || !printable(name) {
+			return fmt.Errorf("it is cut off on upstream stage %q, empty, too long, or holding a '/' or a control character", clip(name))
 		}
 	}
 	return nil

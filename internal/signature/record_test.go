@@ -30,6 +30,11 @@ func TestCheckRecord(t *testing.T) {
 	if err := CheckRecord(good()); err != nil {
 		t.Fatalf("a good record: %v", err)
 	}
+	cut := good()
+	cut.CutOff = &CutOff{Signature: id, Upstream: []string{"clean", "prep"}}
+	if err := CheckRecord(cut); err != nil {
+		t.Fatalf("a good cut-off record: %v", err)
+	}
 	for name, spoil := range map[string]func(r *Record){
 		"short signature":   func(r *Record) { r.Signature = "abc" },
 		"stage with slash":  func(r *Record) { r.Stage = "a/b" },
@@ -55,6 +60,14 @@ func TestCheckRecord(t *testing.T) {
 				r.Audit.Undeclared[i] = Undeclared{Path: "f", Kind: UndeclaredTracked}
 			}
 		},
+		"cut off from a short signature": func(r *Record) {
+			r.CutOff = &CutOff{Signature: "abc", Upstream: []string{"clean"}}
+		},
+		"cut off on no upstream": func(r *Record) { r.CutOff = &CutOff{Signature: sig} },
+		"cut off on an escape": func(r *Record) {
+			r.CutOff = &CutOff{Signature: sig, Upstream: []string{"a\x1b[2J"}}
+		},
+		"cut off on a path": func(r *Record) { r.CutOff = &CutOff{Signature: sig, Upstream: []string{"../x"}} },
 	} {
 		r := good()
 		spoil(r)
@@ -71,6 +84,9 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add([]byte(`{"v":1,"time":"yesterday"}`))
 	f.Add([]byte(`{"v":1,"time":"2025-03-01T13:00:00.5+01:00","outputs":null,"inputs":[]}`))
 	f.Add([]byte(``))
+	f.Add([]byte(`{"v":1,"signature":"ab","stage":"train","outputs":[],"inputs":[],"host":"h","time":"2025-03-01T12:00:00Z","cut_off":{"signature":"cd","upstream":["clean"]}}`))
+	f.Add([]byte(`{"v":1,"cut_off":null}`))
+	f.Add([]byte(`{"v":1,"cut_off":{"upstream":null}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rec, err := DecodeRecord(data)
 		if err != nil {
@@ -88,4 +104,24 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("record %s decodes and encodes again as %s", again, third)
 		}
 	})
+}
+
+func TestRecordCutOffOptional(t *testing.T) {
+	old := []byte(`{"v":1,"signature":"ab","stage":"clean","outputs":[],"duration_ns":5,"inputs":[],"host":"h","time":"2025-03-01T12:00:00Z"}`)
+	rec, err := DecodeRecord(old)
+	if err != nil || rec.CutOff != nil {
+		t.Fatalf("a record written before cut-off existed: %+v, %v", rec, err)
+	}
+	if again, _ := EncodeRecord(rec); bytes.Contains(again, []byte("cut_off")) {
+		t.Errorf("a record not cut off encodes a cut_off field: %s", again)
+	}
+	rec.CutOff = &CutOff{Signature: strings.Repeat("c", 64), Upstream: []string{"clean"}}
+	data, err := EncodeRecord(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeRecord(data)
+	if err != nil || back.CutOff == nil || back.CutOff.Signature != rec.CutOff.Signature || back.CutOff.Upstream[0] != "clean" {
+		t.Errorf("a cut-off record reads back as %+v, %v", back, err)
+	}
 }

@@ -32,6 +32,9 @@ type PreviewStage struct {
 	EstimatedBytes   int64    `json:"estimated_bytes"`
 	EstimatedSeconds float64  `json:"estimated_seconds"`
 	Conflicts        []string `json:"conflicts,omitempty"` // deps whose content conflicts
+	// CutOff, for a stage to compute, says whether run may cut it off
+	// instead (CutOffReady, CutOffPossible); estimates do not count on it.
+	CutOff string `json:"cut_off,omitempty"`
 	// Known is false when no computation of the stage gives an estimate.
 	Known bool `json:"-"`
 }
@@ -131,6 +134,16 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 			default:
 				row.Action = Compute
 			}
+			if row.Action == Compute && len(row.Conflicts) == 0 && sv.Signature != "" {
+				last := rec
+				if last != nil && last.Signature == sv.Signature {
+					last = nil
+				}
+				var err error
+				if row.CutOff, err = w.cutOffHint(ctx, ix, sv, last); err != nil {
+					return err
+				}
+			}
 			pv.Stages = append(pv.Stages, row)
 		}
 		for _, old := range before.Stages {
@@ -152,7 +165,7 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 			}
 			return row.Signature
 		},
-		func(row *PreviewStage) { row.Action, row.Available = Promote, "remote" })
+		func(row *PreviewStage) { row.Action, row.Available, row.CutOff = Promote, "remote", "" })
 	if err != nil {
 		return nil, err
 	}

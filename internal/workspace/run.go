@@ -43,6 +43,10 @@ const (
 	Pulled   Action = "pulled"
 	Failed   Action = "failed"
 	Skipped  Action = "skipped" // an upstream stage failed
+	// CutOff is a stage that had to run but whose upstream stages wrote
+	// the same bytes as for an earlier computation: that one's outputs
+	// were recorded under the new signature (early cut-off).
+	CutOff Action = "cut off"
 	// Interrupted is a stage that a signal stopped: nothing recorded.
 	Interrupted Action = "interrupted"
 	// WouldExecute, WouldReuse and WouldPull answer --dry-run.
@@ -79,6 +83,8 @@ type StageResult struct {
 	// Undeclared lists, for an audited stage, what it read that its
 	// signature does not cover.
 	Undeclared []signature.Undeclared `json:"undeclared,omitempty"`
+	// Reason says why a stage was cut off: "clean wrote the same bytes".
+	Reason string `json:"reason,omitempty"`
 	// Estimate is the last computation of the stage, for --dry-run.
 	Estimate *signature.Record `json:"-"`
 	// EstimatedSeconds and EstimatedBytes, with --dry-run, are what the
@@ -372,6 +378,18 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		}
 	}
 
+	// Before the remote: cutting off costs a lookup, and spares the
+	// transfer too.
+	if rec, err := w.cutOff(ctx, view, j, notes); err != nil {
+		return fail(err)
+	} else if rec != nil {
+		lock.markRecorded()
+		res.Action = CutOff
+		res.Reason = rec.CutOff.Reason()
+		w.progress(opts, "%s: cut off: %s", st.Name, res.Reason)
+		return res, true
+	}
+
 	var lease *remote.Lease
 	if r := w.liveRemote(); r != nil {
 		rec, l, err := w.fromRemote(ctx, r, j.view)
@@ -385,6 +403,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 				return fail(err)
 			}
 			lock.markRecorded()
+			w.indexContentKey(ctx, rec)
 			res.Action = Pulled
 			w.progress(opts, "%s: pulled from remote %s", st.Name, r.Name)
 			return res, true
@@ -723,9 +742,20 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 					return errCollected
 				}
 			}
+			// The upstream records are in: they were recorded or
+			// reused before this stage started.
+			key, keyed, err := contentKey(ix, rec.Inputs)
+			if err != nil {
+				return err
+			}
 			return ix.Batch(func(b *index.Batch) error {
 				if err := b.Put(rec); err != nil {
 					return err
+				}
+				if keyed {
+					if err := b.PutContentKey(key, rec.Signature); err != nil {
+						return err
+					}
 				}
 				for _, o := range rec.Outputs {
 					if err := w.notePlaced(b, o.Path, o.ContentID, o.Dir); err != nil {

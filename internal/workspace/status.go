@@ -42,6 +42,9 @@ type StageStatus struct {
 	// Undeclared lists what the last audited run of the stage (that of
 	// Record, else of Last) read that its signature still does not cover.
 	Undeclared []signature.Undeclared `json:"undeclared,omitempty"`
+	// CutOff, for a stale stage, says whether run may cut it off instead
+	// of executing it: CutOffReady or CutOffPossible; empty otherwise.
+	CutOff string `json:"cut_off,omitempty"`
 	// objectsLost is set when the stage's record is here but not all of
 	// its objects are: a remote may have them again.
 	objectsLost bool
@@ -115,6 +118,9 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *index.Index, hist *bran
 		}
 		if row.objectsLost {
 			return w.lostStatus(ctx, ix, row, rec, damaged)
+		}
+		if row.CutOff, err = w.cutOffHint(ctx, ix, sv, row.Last); err != nil {
+			return row, nil, err
 		}
 		return row, nil, nil
 	}

@@ -1,0 +1,174 @@
+package workspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/signature"
+)
+
+// contentKey gives the content key of a computation with inputs, from the
+// records of its upstream signatures; ok is false when it has no upstream
+// stage or one of their records is not in the index.
+func contentKey(ix *index.Index, inputs []signature.Input) (key string, ok bool, err error) {
+	var lookupErr error
+	key, ok, err = signature.ContentKey(inputs, func(_, sig string) ([]signature.Output, bool) {
+		rec, found, err := ix.Get(sig)
+		if err != nil {
+			lookupErr = err
+			return nil, false
+		}
+		if !found {
+			return nil, false
+		}
+		return rec.Outputs, true
+	})
+	if lookupErr != nil {
+		return "", false, lookupErr
+	}
+	return key, ok, err
+}
+
+// cutOff is early cut-off for a stage that has to run and whose upstream
+// stages are done: when an earlier computation read the same inputs but
+// for upstream stages that wrote the same bytes (the same content key),
+// its outputs are this signature's too. They are placed, and recorded
+// under the new signature with a CutOff saying where they came from. It
+// returns nil, and no error, when no earlier computation serves, and the
+// stage then executes: an output edited by hand, or an object a git dds gc
+// beside us took, is left to the execution, as before cut-off existed.
+func (w *Workspace) cutOff(ctx context.Context, view *namespace.View, j *job, notes *placedNotes) (*signature.Record, error) {
+	sv := j.view
+	var key string
+	var from *signature.Record
+	var moved []string
+	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
+		var err error
+		key, from, moved, err = w.findCutOff(ctx, ix, sv)
+		return err
+	})
+	if err != nil || from == nil {
+		return nil, err
+	}
+	if err := w.reuse(ctx, sv.Stage, from, j.placed, notes); err != nil {
+		if errors.Is(err, ErrEdited) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	rec := &signature.Record{
+		Signature: sv.Signature,
+		Stage:     sv.Stage.Name,
+		Outputs:   from.Outputs,
+		// What the computation took, not the lookup: estimates read it.
+		Duration: from.Duration,
+		Inputs:   sv.Inputs,
+		Commit:   view.Commit,
+		Host:     hostname(),
+		Time:     time.Now().UTC(),
+		CutOff:   &signature.CutOff{Signature: from.Signature, Upstream: moved},
+	}
+	err = w.WithIndex(ctx, func(ix *index.Index) error {
+		for _, o := range rec.Outputs {
+			if !w.Store.HoldsOutput(o.ContentID, o.Dir) {
+				return errCollected
+			}
+		}
+		return ix.Batch(func(b *index.Batch) error {
+			if err := b.Put(rec); err != nil {
+				return err
+			}
+			return b.PutContentKey(key, rec.Signature)
+		})
+	})
+	if errors.Is(err, errCollected) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// indexContentKey records the content key of a computation recorded
+// elsewhere (pulled from a remote), so that a later change here that
+// leaves its upstream bytes as they were cuts off against it too. Its
+// upstream records are in the index: they were done before it. A failure
+// costs a cut-off, not the run: it is only said.
+func (w *Workspace) indexContentKey(ctx context.Context, rec *signature.Record) {
+	err := w.WithIndex(ctx, func(ix *index.Index) error {
+		key, ok, err := contentKey(ix, rec.Inputs)
+		if err != nil || !ok {
+			return err
+		}
+		return ix.Batch(func(b *index.Batch) error { return b.PutContentKey(key, rec.Signature) })
+	})
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(w.Stderr, "git dds: warning: stage %s: noting its content key for early cut-off: %v\n", rec.Stage, err)
+	}
+}
+
+// findCutOff looks up the computation a stage's content key names, and
+// checks it serves: its record reads the same inputs but for upstream
+// signatures, and the store holds its objects. from is nil when there is
+// none, or the content key cannot be known yet (an upstream signature not
+// recorded).
+func (w *Workspace) findCutOff(ctx context.Context, ix *index.Index, sv namespace.StageView) (key string, from *signature.Record, moved []string, err error) {
+	key, ok, err := contentKey(ix, sv.Inputs)
+	if err != nil || !ok {
+		return "", nil, nil, err
+	}
+	sig, ok, err := ix.SignatureOfContent(key)
+	if err != nil || !ok || sig == sv.Signature {
+		return "", nil, nil, err
+	}
+	rec, ok, err := ix.Get(sig)
+	if err != nil || !ok {
+		return "", nil, nil, err
+	}
+	// The entry is only a lookup aid: the record it names must read the
+	// same inputs but for upstream signatures, and name the stage's
+	// outputs, as status requires of any record.
+	if !namesExactly(rec, sv.Stage.Outs) {
+		return "", nil, nil, nil
+	}
+	if moved, ok = signature.MovedUpstream(rec.Inputs, sv.Inputs); !ok || len(moved) == 0 {
+		return "", nil, nil, nil
+	}
+	if !w.holdsCheaply(ctx, rec) {
+		return "", nil, nil, nil
+	}
+	return key, rec, moved, nil
+}
+
+// Cut-off hints of a stale stage in status.
+const (
+	// CutOffReady: its upstream stages are recorded, and wrote what they
+	// wrote for a computation of it that the store holds: run cuts it off.
+	CutOffReady = "ready"
+	// CutOffPossible: only upstream signatures moved since its last
+	// computation; run cuts it off if they write the same bytes again.
+	CutOffPossible = "possible"
+)
+
+// cutOffHint says whether run may cut off a stale stage, whose last
+// computation was last (nil when none): "" when nothing says so.
+func (w *Workspace) cutOffHint(ctx context.Context, ix *index.Index, sv namespace.StageView, last *signature.Record) (string, error) {
+	_, from, _, err := w.findCutOff(ctx, ix, sv)
+	switch {
+	case err != nil:
+		return "", err
+	case from != nil:
+		return CutOffReady, nil
+	case last == nil:
+		return "", nil
+	}
+	if moved, ok := signature.MovedUpstream(last.Inputs, sv.Inputs); ok && len(moved) > 0 {
+		return CutOffPossible, nil
+	}
+	return "", nil
+}
