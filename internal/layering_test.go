@@ -53,6 +53,8 @@ var mayImport = map[string][]string{
 		"internal/store", "internal/ui"},
 	"internal/history": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/signature", "internal/ui", "internal/workspace"},
+	"internal/results": {"internal/index", "internal/metrics", "internal/namespace", "internal/signature",
+		"internal/store", "internal/workspace"},
 	"internal/graph": {"internal/ui"}, // a renderer of its own plain input
 	"internal/hooks": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/remote", "internal/signature", "internal/ui", "internal/workspace"},
@@ -61,9 +63,9 @@ var mayImport = map[string][]string{
 
 	// The commands and their tests.
 	"internal/cli": {"internal/config", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
-		"internal/index", "internal/interrupt", "internal/maintenance", "internal/mangen", "internal/namespace",
-		"internal/pipeline", "internal/remote", "internal/signature", "internal/store", "internal/ui",
-		"internal/workspace"},
+		"internal/index", "internal/interrupt", "internal/maintenance", "internal/mangen", "internal/metrics",
+		"internal/namespace", "internal/pipeline", "internal/remote", "internal/results", "internal/signature",
+		"internal/store", "internal/ui", "internal/workspace"},
 	"cmd/git-dds": {"internal/cli"},
 	"e2e":         {"internal/cli"},
 

@@ -61,6 +61,8 @@ Exit status: 0 success; 1 the answer is "no" (status --exit-code with a stage th
 		newMergePreviewCommand(opts),
 		newGraphCommand(opts),
 		newLogCommand(opts),
+		newMetricsCommand(opts),
+		newParamsCommand(opts),
 		newInitCommand(opts),
 		newInstallCommand(opts),
 		newUninstallCommand(opts),
