@@ -12,6 +12,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/metrics"
 	"github.com/git-dds/git-dds/internal/results"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 // resultsOptions are the flags of the commands that compare refs.
@@ -105,8 +106,18 @@ func readSnapshots(ctx context.Context, g *globalOptions, refs []string, offline
 		return nil, err
 	}
 	snaps, err := results.Read(ctx, ws, refs)
-	if err != nil || offline || !results.AnyStale(snaps) {
-		return snaps, err
+	if err != nil {
+		return nil, err
+	}
+	return snaps, askRemote(ctx, g, ws, snaps, offline)
+}
+
+// askRemote marks the stale metrics files of snaps the default remote
+// holds, unless offline. A remote that cannot be asked is a warning, as in
+// status: it only tells stale from remote.
+func askRemote(ctx context.Context, g *globalOptions, ws *workspace.Workspace, snaps []*results.Snapshot, offline bool) error {
+	if offline || !results.AnyStale(snaps) {
+		return nil
 	}
 	closeRemote, err := ws.UseDefaultRemote(ctx, false)
 	if err == nil {
@@ -114,13 +125,12 @@ func readSnapshots(ctx context.Context, g *globalOptions, refs []string, offline
 		err = results.MarkRemote(ctx, ws, snaps)
 	}
 	if err != nil {
-		// As in status: the remote only tells stale from remote.
 		if !remoteUnavailable(err) || ctx.Err() != nil {
-			return nil, err
+			return err
 		}
 		fmt.Fprintf(g.stderr, "git dds: warning: %v; showing local states only\n", err)
 	}
-	return snaps, nil
+	return nil
 }
 
 func runMetricsShow(ctx context.Context, g *globalOptions, opts *resultsOptions, refs []string) error {

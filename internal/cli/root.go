@@ -63,6 +63,7 @@ Exit status: 0 success; 1 the answer is "no" (status --exit-code with a stage th
 		newLogCommand(opts),
 		newMetricsCommand(opts),
 		newParamsCommand(opts),
+		newCompareCommand(opts),
 		newInitCommand(opts),
 		newInstallCommand(opts),
 		newUninstallCommand(opts),

@@ -93,21 +93,48 @@ func (s *Snapshot) File(path string) (File, bool) {
 // Read takes a snapshot of each ref (Worktree for the working tree), from
 // this clone alone: MarkRemote then asks a remote about the stale files.
 func Read(ctx context.Context, ws *workspace.Workspace, refs []string) ([]*Snapshot, error) {
+	snaps, _, err := read(ctx, ws, refs, false)
+	return snaps, err
+}
+
+// Skipped is a ref ReadEvery left out, and why.
+type Skipped struct {
+	Ref string
+	Err error
+}
+
+// ReadEvery is Read for refs the caller did not name one by one (every
+// branch): a ref whose pipeline cannot be evaluated (no dds.yaml, a bad
+// one) is skipped and said so, rather than failing the others.
+func ReadEvery(ctx context.Context, ws *workspace.Workspace, refs []string) ([]*Snapshot, []Skipped, error) {
+	return read(ctx, ws, refs, true)
+}
+
+func read(ctx context.Context, ws *workspace.Workspace, refs []string, skip bool) ([]*Snapshot, []Skipped, error) {
 	loader := namespace.NewLoader(ws.Repo, ws.Env)
-	views := make([]*namespace.View, len(refs))
-	for i, ref := range refs {
+	var (
+		views   []*namespace.View
+		kept    []string
+		skipped []Skipped
+	)
+	for _, ref := range refs {
 		v, err := loader.Load(ctx, ref)
-		if err != nil && ref != Worktree {
-			return nil, fmt.Errorf("reading the pipeline of %s: %w", ref, err)
-		} else if err != nil {
-			return nil, err
+		switch {
+		case err != nil && skip && ctx.Err() == nil:
+			skipped = append(skipped, Skipped{Ref: ref, Err: err})
+			continue
+		case err != nil && ref != Worktree:
+			return nil, nil, fmt.Errorf("reading the pipeline of %s: %w", ref, err)
+		case err != nil:
+			return nil, nil, err
 		}
-		views[i] = v
+		views = append(views, v)
+		kept = append(kept, ref)
 	}
-	snaps := make([]*Snapshot, len(refs))
+	snaps := make([]*Snapshot, len(views))
 	err := ws.WithIndexRead(ctx, func(ix *index.Index) error {
 		for i, v := range views {
-			s, err := snapshot(ctx, ws.Store, ix, refs[i], v)
+			s, err := snapshot(ctx, ws.Store, ix, kept[i], v)
 			if err != nil {
 				return err
 			}
@@ -116,9 +143,9 @@ func Read(ctx context.Context, ws *workspace.Workspace, refs []string) ([]*Snaps
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return snaps, nil
+	return snaps, skipped, nil
 }
 
 func snapshot(ctx context.Context, st *store.Store, ix *index.Index, ref string, v *namespace.View) (*Snapshot, error) {
