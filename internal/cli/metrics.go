@@ -113,7 +113,7 @@ func readSnapshots(ctx context.Context, g *globalOptions, refs []string, offline
 }
 
 // askRemote marks the stale metrics files of snaps the default remote
-// holds, unless offline. A remote that cannot be asked is a warning, as in
+// holds, and reads their values from there, unless offline. A remote that cannot be asked is a warning, as in
 // status: it only tells stale from remote.
 func askRemote(ctx context.Context, g *globalOptions, ws *workspace.Workspace, snaps []*results.Snapshot, offline bool) error {
 	if offline || !results.AnyStale(snaps) {
@@ -123,6 +123,9 @@ func askRemote(ctx context.Context, g *globalOptions, ws *workspace.Workspace, s
 	if err == nil {
 		defer closeRemote()
 		err = results.MarkRemote(ctx, ws, snaps)
+	}
+	if err == nil {
+		err = results.PeekRemote(ctx, ws, snaps)
 	}
 	if err != nil {
 		if !remoteUnavailable(err) || ctx.Err() != nil {
@@ -226,7 +229,7 @@ func printStateNotes(w io.Writer, states map[results.State]bool, md bool) {
 		text  string
 	}{
 		{results.Stale, "stale: not computed here nor on the remote; git dds run on that ref computes it"},
-		{results.Remote, "remote: the default remote holds it; git dds fetch --rev REF brings it"},
+		{results.Remote, "remote: not computed here, values read from the default remote; git dds fetch --rev REF brings the computation"},
 		{results.Lost, "lost: recorded, but its object is gone from the store; git dds fetch --rev REF or git dds run on that ref brings it back"},
 		{results.Unreadable, "unreadable: not a metrics file git dds reads; the error below says where"},
 	}

@@ -35,7 +35,8 @@ const (
 	// on the default remote: git dds run on the ref computes it.
 	Stale State = "stale"
 	// Remote: the default remote holds the computation; git dds fetch on
-	// the ref brings it.
+	// the ref brings it. Values holds the metrics PeekRemote read from
+	// there.
 	Remote State = "remote"
 	// Lost: the record is here but its object is not (collected, or moved
 	// aside as damaged).
@@ -53,8 +54,11 @@ type File struct {
 	State     State           `json:"state"`
 	Values    metrics.Metrics `json:"values"`
 	Error     string          `json:"error,omitempty"`
-	// Err is the error behind Unreadable.
+	// Err is the error behind Unreadable, or behind a remote file that
+	// could not be read from the remote.
 	Err error `json:"-"`
+
+	outs []string // the stage's declared outputs, to check a remote record against
 }
 
 // Param is the value of one declared params key of one stage.
@@ -164,7 +168,7 @@ func snapshot(ctx context.Context, st *store.Store, ix *index.Index, ref string,
 			return nil, err
 		}
 		for _, path := range sv.Stage.Metrics {
-			f := File{Stage: sv.Stage.Name, Path: path, Signature: sv.Signature, State: Stale}
+			f := File{Stage: sv.Stage.Name, Path: path, Signature: sv.Signature, State: Stale, outs: sv.Stage.Outs}
 			if ok {
 				f = readFile(ctx, st, rec, f, where(ref, path))
 			}
@@ -275,6 +279,55 @@ func MarkRemote(ctx context.Context, ws *workspace.Workspace, snaps []*Snapshot)
 		for i := range s.Files {
 			if s.Files[i].State == Stale && present[s.Files[i].Signature] {
 				s.Files[i].State = Remote
+			}
+		}
+	}
+	return nil
+}
+
+// PeekRemote reads the values of the remote files of snaps from ws.Remote:
+// only the metrics files' objects come into the store, and the
+// computation is not recorded here (git dds fetch brings it whole), so the
+// files stay remote, with their values. Nothing happens without a remote.
+func PeekRemote(ctx context.Context, ws *workspace.Workspace, snaps []*Snapshot) error {
+	if ws.Remote == nil {
+		return nil
+	}
+	type peeked struct {
+		rec *signature.Record
+		err error
+	}
+	done := map[string]peeked{}
+	for _, s := range snaps {
+		for i := range s.Files {
+			f := &s.Files[i]
+			if f.State != Remote {
+				continue
+			}
+			p, ok := done[f.Signature]
+			if !ok {
+				var paths []string
+				for _, g := range s.Files {
+					if g.Signature == f.Signature {
+						paths = append(paths, g.Path)
+					}
+				}
+				p.rec, _, p.err = ws.Remote.Peek(ctx, ws.Local(), f.Signature, f.outs, paths, metrics.MaxSize)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				done[f.Signature] = p
+			}
+			switch {
+			case p.err != nil:
+				f.Err, f.Error = p.err, p.err.Error()
+			case p.rec != nil:
+				read := readFile(ctx, ws.Store, p.rec, *f, where(s.Ref, f.Path))
+				if read.State == Computed {
+					f.Values = read.Values
+				} else if read.Err != nil {
+					f.State, f.Err, f.Error = read.State, read.Err, read.Error
+				}
 			}
 		}
 	}
