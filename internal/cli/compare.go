@@ -37,6 +37,7 @@ line must evaluate.`,
 		},
 	}
 	opts.addFlags(cmd, "")
+	cmd.ValidArgsFunction = completeRefArgs(g, -1)
 	cmd.Flags().StringVar(&opts.sort, "sort", "", "order the rows by this column (PATH:NAME or FILE:KEY), descending with a leading -")
 	return cmd
 }

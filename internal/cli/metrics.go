@@ -63,7 +63,20 @@ and the command then exits with status 2.`,
 		},
 	}
 	opts.addFlags(cmd, "")
+	cmd.ValidArgsFunction = completeRefArgs(g, -1)
 	return cmd
+}
+
+// completeRefArgs offers branch and tag names for up to max arguments
+// (any number when max < 0).
+func completeRefArgs(g *globalOptions, max int) cobra.CompletionFunc {
+	refs := completeRefs(g, "refs/heads", "refs/tags")
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if max >= 0 && len(args) >= max {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return refs(cmd, args, toComplete)
+	}
 }
 
 func newMetricsDiffCommand(g *globalOptions) *cobra.Command {
@@ -83,6 +96,7 @@ state (stale, remote, lost).`,
 		},
 	}
 	opts.addFlags(cmd, "list the metrics that are the same too")
+	cmd.ValidArgsFunction = completeRefArgs(g, 2)
 	return cmd
 }
 

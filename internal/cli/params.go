@@ -39,6 +39,7 @@ A key one side does not declare shows "-" there. --all lists the keys that are t
 	}
 	cmd.Flags().BoolVar(&opts.md, "md", false, "print a Markdown table, e.g. for a pull request comment")
 	cmd.Flags().BoolVar(&opts.all, "all", false, "list the params that are the same too")
+	cmd.ValidArgsFunction = completeRefArgs(g, 2)
 	return cmd
 }
 
