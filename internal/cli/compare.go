@@ -99,7 +99,11 @@ func printCompare(w io.Writer, c *results.Comparison, md bool) {
 	states := map[results.State]bool{}
 	for _, r := range c.Rows {
 		states[r.State] = true
-		row := []string{r.Label(), string(r.State)}
+		state := string(r.State)
+		if state == "" {
+			state = "-" // no metrics files
+		}
+		row := []string{r.Label(), state}
 		for _, p := range c.Params {
 			row = append(row, rawCell(r.Params[p]))
 		}

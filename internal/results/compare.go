@@ -22,7 +22,8 @@ type Row struct {
 	Ref    string `json:"ref"`
 	Commit string `json:"commit"`
 	// State sums up its metrics files: computed when all are, else the
-	// state of the one furthest from it (unreadable, lost, stale, remote).
+	// state of the one furthest from it (unreadable, lost, stale, remote);
+	// "" for a ref without metrics files.
 	State   State                      `json:"state"`
 	Params  map[string]json.RawMessage `json:"params"`
 	Metrics map[string]*metrics.Value  `json:"metrics"`
@@ -42,12 +43,15 @@ func Compare(snaps []*Snapshot) *Comparison {
 	metricCols := map[string]bool{}
 	paramValues := map[string]map[string]bool{} // name -> values seen ("" for absent)
 	for _, s := range snaps {
-		row := Row{Ref: s.Ref, Commit: s.Commit, State: Computed, label: s.Label(),
+		row := Row{Ref: s.Ref, Commit: s.Commit, label: s.Label(),
 			Params: map[string]json.RawMessage{}, Metrics: map[string]*metrics.Value{}}
 		for _, p := range s.Params {
 			if _, seen := row.Params[p.Name]; !seen { // stages reading one key read one value
 				row.Params[p.Name] = json.RawMessage(p.Value)
 			}
+		}
+		if len(s.Files) > 0 {
+			row.State = Computed
 		}
 		for _, f := range s.Files {
 			if stateRank[f.State] > stateRank[row.State] {

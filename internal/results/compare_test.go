@@ -24,6 +24,9 @@ func TestCompare(t *testing.T) {
 	if c.Rows[1].State != Stale {
 		t.Errorf("b is %s, want stale", c.Rows[1].State)
 	}
+	if bare := Compare([]*Snapshot{{Ref: "docs"}}); bare.Rows[0].State != "" {
+		t.Errorf("a ref without metrics files is %q, want no state", bare.Rows[0].State)
+	}
 	order := func() string {
 		var s string
 		for _, r := range c.Rows {
