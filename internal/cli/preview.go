@@ -73,16 +73,29 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 			pv.Target = strings.TrimPrefix(ref, "refs/heads/")
 		}
 	}
+	var deltas *previewMetrics
+	if !isGraph {
+		if deltas, err = promotedMetrics(ctx, ws, pv, opts.into); err != nil {
+			return err
+		}
+	}
 	switch {
 	case g.json:
-		return g.printJSON(pv)
+		err = g.printJSON(struct {
+			*workspace.Preview
+			Metrics *previewMetrics `json:"metrics"`
+		}{pv, deltas})
 	case isGraph:
 		return graph.Write(g.stdout, previewGraph(pv), graphFormat)
 	case opts.format == "markdown":
-		return g.report(func(w io.Writer) { printPreviewMarkdown(w, pv) })
+		err = g.report(func(w io.Writer) { printPreviewMarkdown(w, pv); printPreviewMetrics(w, deltas, true) })
 	default:
-		return g.report(func(w io.Writer) { printPreviewTable(w, pv) })
+		err = g.report(func(w io.Writer) { printPreviewTable(w, pv); printPreviewMetrics(w, deltas, false) })
 	}
+	if err != nil || deltas == nil {
+		return err
+	}
+	return deltas.unreadable
 }
 
 func previewWhy(s workspace.PreviewStage) string {

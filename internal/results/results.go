@@ -16,6 +16,7 @@ import (
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/metrics"
 	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 	"github.com/git-dds/git-dds/internal/workspace"
@@ -160,23 +161,35 @@ func snapshot(ctx context.Context, st *store.Store, ix *index.Index, ref string,
 				s.Params = append(s.Params, Param{Stage: sv.Stage.Name, Name: in.Name, Value: in.Value})
 			}
 		}
-		if len(sv.Stage.Metrics) == 0 {
-			continue
-		}
-		rec, ok, err := ix.Get(sv.Signature)
+		files, err := stageFiles(ctx, st, ix, ref, sv.Stage, sv.Signature)
 		if err != nil {
 			return nil, err
 		}
-		for _, path := range sv.Stage.Metrics {
-			f := File{Stage: sv.Stage.Name, Path: path, Signature: sv.Signature, State: Stale, outs: sv.Stage.Outs}
-			if ok {
-				f = readFile(ctx, st, rec, f, where(ref, path))
-			}
-			s.Files = append(s.Files, f)
-		}
+		s.Files = append(s.Files, files...)
 	}
 	sort.SliceStable(s.Files, func(i, j int) bool { return s.Files[i].Path < s.Files[j].Path })
 	return s, nil
+}
+
+// stageFiles reads the metrics files of stage st at signature sig, as
+// ref gives it.
+func stageFiles(ctx context.Context, st *store.Store, ix *index.Index, ref string, stage *pipeline.Stage, sig string) ([]File, error) {
+	if len(stage.Metrics) == 0 {
+		return nil, nil
+	}
+	rec, ok, err := ix.Get(sig)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]File, 0, len(stage.Metrics))
+	for _, path := range stage.Metrics {
+		f := File{Stage: stage.Name, Path: path, Signature: sig, State: Stale, outs: stage.Outs}
+		if ok {
+			f = readFile(ctx, st, rec, f, where(ref, path))
+		}
+		files = append(files, f)
+	}
+	return files, nil
 }
 
 // where names a file of a ref in messages as git does, REF:PATH.
@@ -346,4 +359,29 @@ func UnreadableErrors(snaps []*Snapshot) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// StageAt is a stage at one signature.
+type StageAt struct {
+	Stage     *pipeline.Stage
+	Signature string
+}
+
+// AtSignatures is the snapshot, named label, of the metrics files of
+// stages at the signatures given, whatever ref gives them: what a merge
+// would promote, for one.
+func AtSignatures(ctx context.Context, ws *workspace.Workspace, label string, stages []StageAt) (*Snapshot, error) {
+	s := &Snapshot{Ref: label, Files: []File{}, Params: []Param{}}
+	err := ws.WithIndexRead(ctx, func(ix *index.Index) error {
+		for _, at := range stages {
+			files, err := stageFiles(ctx, ws.Store, ix, label, at.Stage, at.Signature)
+			if err != nil {
+				return err
+			}
+			s.Files = append(s.Files, files...)
+		}
+		return nil
+	})
+	sort.SliceStable(s.Files, func(i, j int) bool { return s.Files[i].Path < s.Files[j].Path })
+	return s, err
 }
