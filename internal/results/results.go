@@ -171,7 +171,7 @@ func snapshot(ctx context.Context, st *store.Store, ix *index.Index, ref string,
 	return s, nil
 }
 
-// stageFiles reads the metrics files of stage st at signature sig, as
+// stageFiles reads the metrics files of stage at signature sig, as
 // ref gives it.
 func stageFiles(ctx context.Context, st *store.Store, ix *index.Index, ref string, stage *pipeline.Stage, sig string) ([]File, error) {
 	if len(stage.Metrics) == 0 {
