@@ -14,7 +14,10 @@ import (
 
 type compareOptions struct {
 	resultsOptions
-	sort string
+	sort   string
+	html   bool
+	output string
+	open   bool
 }
 
 func newCompareCommand(g *globalOptions) *cobra.Command {
@@ -31,13 +34,19 @@ it computes them), remote (the default remote holds them), lost or unreadable.
 --sort COLUMN orders the rows by a metric or params column, -COLUMN in descending order; a path
 may be shortened to its end (--sort -metrics.json:auc). Rows without a number there come last.
 A branch whose dds.yaml cannot be evaluated is skipped with a warning; a ref named on the command
-line must evaluate.`,
+line must evaluate.
+
+--html prints the table as a self-contained HTML page (no network), -o FILE writes it to FILE,
+and --open writes it and opens it in the browser.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCompare(cmd.Context(), g, opts, args)
 		},
 	}
 	opts.addFlags(cmd, "")
 	cmd.ValidArgsFunction = completeRefArgs(g, -1)
+	cmd.Flags().BoolVar(&opts.html, "html", false, "print a self-contained HTML page with the table, sortable by a click on a column")
+	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write the HTML page to FILE")
+	cmd.Flags().BoolVar(&opts.open, "open", false, "write the HTML page and open it in the browser, when there is one")
 	cmd.Flags().StringVar(&opts.sort, "sort", "", "order the rows by this column (PATH:NAME or FILE:KEY), descending with a leading -")
 	return cmd
 }
@@ -79,9 +88,15 @@ func runCompare(ctx context.Context, g *globalOptions, opts *compareOptions, ref
 			return usageError{err: err}
 		}
 	}
-	if g.json {
+	switch {
+	case g.json:
 		err = g.printJSON(table)
-	} else {
+	case opts.html || opts.output != "" || opts.open:
+		var page []byte
+		if page, err = comparePageOf(table); err == nil {
+			err = writePage(ctx, g, "compare", page, opts.output, opts.open)
+		}
+	default:
 		err = g.report(func(w io.Writer) { printCompare(w, table, opts.md) })
 	}
 	if err != nil {

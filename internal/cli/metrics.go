@@ -236,8 +236,8 @@ func cell(m metrics.Metrics, name string) string {
 	return v.String()
 }
 
-// printStateNotes says what to do about each state that is not computed.
-func printStateNotes(w io.Writer, states map[results.State]bool, md bool) {
+// stateNotes says what to do about each of states that is not computed.
+func stateNotes(states map[results.State]bool) []string {
 	notes := []struct {
 		state results.State
 		text  string
@@ -247,20 +247,22 @@ func printStateNotes(w io.Writer, states map[results.State]bool, md bool) {
 		{results.Lost, "lost: recorded, but its object is gone from the store; git dds fetch --rev REF or git dds run on that ref brings it back"},
 		{results.Unreadable, "unreadable: not a metrics file git dds reads; the error below says where"},
 	}
-	first := true
+	var texts []string
 	for _, n := range notes {
-		if !states[n.state] {
-			continue
+		if states[n.state] {
+			texts = append(texts, n.text)
 		}
-		if first {
+	}
+	return texts
+}
+
+// printStateNotes prints stateNotes under a table.
+func printStateNotes(w io.Writer, states map[results.State]bool, md bool) {
+	for i, text := range stateNotes(states) {
+		if i == 0 {
 			fmt.Fprintln(w)
-			first = false
 		}
-		if md {
-			fmt.Fprintf(w, "- %s\n", n.text)
-		} else {
-			fmt.Fprintln(w, n.text)
-		}
+		fmt.Fprintf(w, "%s%s\n", bullet(md), text)
 	}
 }
 
