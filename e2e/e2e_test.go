@@ -118,15 +118,16 @@ const gitconfig = `[init]
 // testdata/README.md documents them for script writers.
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"lines":    cmdLines,
-		"exitcode": cmdExitCode,
-		"json":     cmdJSON,
-		"capture":  cmdCapture,
-		"b3sum":    cmdB3sum,
-		"dotsvg":   cmdDotSVG,
-		"mermaid":  cmdMermaid,
-		"browse":   cmdBrowse,
-		"example":  cmdExample,
+		"lines":        cmdLines,
+		"exitcode":     cmdExitCode,
+		"json":         cmdJSON,
+		"capture":      cmdCapture,
+		"b3sum":        cmdB3sum,
+		"dotsvg":       cmdDotSVG,
+		"mermaid":      cmdMermaid,
+		"browse":       cmdBrowse,
+		"browse-table": cmdBrowseTable,
+		"example":      cmdExample,
 	}
 }
 

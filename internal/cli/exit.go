@@ -10,6 +10,7 @@ import (
 	"github.com/git-dds/git-dds/internal/history"
 	"github.com/git-dds/git-dds/internal/hooks"
 	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/metrics"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
@@ -73,6 +74,7 @@ func exitCode(err error) int {
 		no       answerNo
 		stageErr *workspace.StageError
 		target   *history.UnknownTargetError
+		metric   *metrics.Error
 	)
 	switch {
 	case err == nil:
@@ -82,7 +84,7 @@ func exitCode(err error) int {
 		return exitAnswerNo
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
-		errors.Is(err, signature.ErrInput), errors.Is(err, workspace.ErrMergeConflict), errors.As(err, &target),
+		errors.Is(err, signature.ErrInput), errors.Is(err, workspace.ErrMergeConflict), errors.As(err, &target), errors.As(err, &metric),
 		errors.Is(err, remote.ErrNoRemote), errors.Is(err, remote.ErrConfig), errors.Is(err, config.ErrInvalid), errors.Is(err, gitref.ErrTeamConfig), errors.Is(err, hooks.ErrHooksInTree):
 		return exitInput
 	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, index.ErrBusy):

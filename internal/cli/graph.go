@@ -146,15 +146,22 @@ func writeGraph(ctx context.Context, g *globalOptions, gr *graph.Graph, format g
 	if err := graph.Write(&buf, gr, format); err != nil {
 		return err
 	}
+	return writePage(ctx, g, "graph", buf.Bytes(), output, open)
+}
+
+// writePage writes page, the text of what (a graph, a table), to output
+// (stdout when empty) and, when asked, opens it in the browser; open
+// without an output writes a temporary HTML page.
+func writePage(ctx context.Context, g *globalOptions, what string, page []byte, output string, open bool) error {
 	if output == "" && !open {
-		_, err := g.stdout.Write(buf.Bytes())
+		_, err := g.stdout.Write(page)
 		return err
 	}
 	path := output
 	if path == "" {
-		f, err := os.CreateTemp("", "git-dds-graph-*.html")
+		f, err := os.CreateTemp("", "git-dds-"+what+"-*.html")
 		if err != nil {
-			return fmt.Errorf("making a file for the graph page: %w", err)
+			return fmt.Errorf("making a file for the %s page: %w", what, err)
 		}
 		path = f.Name()
 		if err := f.Close(); err != nil {
@@ -164,8 +171,8 @@ func writeGraph(ctx context.Context, g *globalOptions, gr *graph.Graph, format g
 		// -C DIR means paths are read as if git dds had started there.
 		path = filepath.Join(g.dir, path)
 	}
-	if err := renameio.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("writing the graph to %s: %w", path, err)
+	if err := renameio.WriteFile(path, page, 0o644); err != nil {
+		return fmt.Errorf("writing the %s to %s: %w", what, path, err)
 	}
 	if !open {
 		return nil

@@ -55,7 +55,14 @@ git dds graph draws it.
 
     {"source", "target", "conflicts": [...], "stages": [{"name",
       "signature", "action", "available", "estimated_bytes",
-      "estimated_seconds", "conflicts"?, "cut_off"?}]}
+      "estimated_seconds", "conflicts"?, "cut_off"?}], "metrics": null or
+      {"changes": [{"path", "name", "old", "new", "change"}], "files": [...]}}
+
+For each promoted stage that declares metrics (metrics: in dds.yaml), the
+table and the markdown then list the metrics the merge changes, target
+against merged, read from the store (or from the default remote, as
+git dds metrics diff reads them); a metrics file that cannot be read
+exits 2 after the preview.
 
 Exit status: 0 whatever the answer; 2 for a BRANCH or --into that names
 no commit; 3 in a shallow clone whose history stops before the commit
@@ -112,16 +119,29 @@ func runMergePreview(ctx context.Context, g *globalOptions, opts *previewOptions
 			pv.Target = strings.TrimPrefix(ref, "refs/heads/")
 		}
 	}
+	var deltas *previewMetrics
+	if !isGraph {
+		if deltas, err = promotedMetrics(ctx, ws, pv, opts.into); err != nil {
+			return err
+		}
+	}
 	switch {
 	case g.json:
-		return g.printJSON(pv)
+		err = g.printJSON(struct {
+			*workspace.Preview
+			Metrics *previewMetrics `json:"metrics"`
+		}{pv, deltas})
 	case isGraph:
 		return graph.Write(g.stdout, previewGraph(pv), graphFormat)
 	case opts.format == "markdown":
-		return g.report(func(w io.Writer) { printPreviewMarkdown(w, pv) })
+		err = g.report(func(w io.Writer) { printPreviewMarkdown(w, pv); printPreviewMetrics(w, deltas, true) })
 	default:
-		return g.report(func(w io.Writer) { printPreviewTable(w, pv) })
+		err = g.report(func(w io.Writer) { printPreviewTable(w, pv); printPreviewMetrics(w, deltas, false) })
 	}
+	if err != nil || deltas == nil {
+		return err
+	}
+	return deltas.unreadable
 }
 
 func previewWhy(s workspace.PreviewStage) string {

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,6 +20,7 @@ func FuzzParse(f *testing.F) {
 	))
 	f.Add(doc("stages:", "  a: {cmd: make, deps: [out/b], outs: [out/a]}", "  b: {cmd: make, deps: [out/a], outs: [out/b]}"))
 	f.Add(doc("stages:", "  a: {cmd: make, outs: [out/f, out/f/g]}"))
+	f.Add(doc("stages:", "  t: {cmd: make, outs: [m], metrics: [out/m.json, m], plots: [out/p.csv]}"))
 	f.Add([]byte("stages: a: b"))
 	f.Add([]byte("stages:\n  s: &x {cmd: make, outs: *x}\n"))
 	f.Add(doc("stages:", "  s: {cmd: \"a\\0b\", outs: [dds.yaml, sub/.GITIGNORE, .gitmodules]}"))
@@ -47,6 +49,11 @@ func FuzzParse(f *testing.F) {
 				base := strings.ToLower(path.Base(out))
 				if strings.EqualFold(out, "dds.yaml") || base == ".gitignore" || base == ".gitattributes" || base == ".gitmodules" {
 					t.Fatalf("stage %s outputs the project's own file %s", s.Name, out)
+				}
+			}
+			for _, also := range append(slices.Clone(s.Metrics), s.Plots...) {
+				if !slices.Contains(s.Outs, also) {
+					t.Fatalf("stage %s reads %s as metrics or plots but does not output it", s.Name, also)
 				}
 			}
 			for _, paths := range [][]string{s.Deps, s.Outs, {s.Wdir}} {

@@ -29,8 +29,11 @@ var (
 	yamlErrorPattern = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 	unknownAnchor    = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 
-	stageKeys        = []string{"cmd", "wdir", "deps", "params", "env", "outs"}
+	stageKeys        = []string{"cmd", "wdir", "deps", "params", "env", "outs", "metrics", "plots"}
 	paramsExtensions = []string{".yaml", ".yml", ".json"}
+	// metricsExtensions are the formats git dds reads names and numbers,
+	// or series, from.
+	metricsExtensions = []string{".json", ".yaml", ".yml", ".csv", ".tsv"}
 
 	// yamlParserProblems are the yaml.v3 errors raised by its parser rather
 	// than its scanner. It reports their line zero-based (the scanner's
@@ -311,7 +314,10 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var outsKey *yaml.Node
+	var (
+		outsKey              *yaml.Node
+		metricsPos, plotsPos []position
+	)
 	for _, f := range fields {
 		switch f.key {
 		case "cmd":
@@ -323,6 +329,10 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 		case "outs":
 			outsKey = f.keyNode
 			s.Outs, pos.outs, err = r.paths(s.Name, "out", f)
+		case "metrics":
+			s.Metrics, metricsPos, err = r.paths(s.Name, "metrics file", f)
+		case "plots":
+			s.Plots, plotsPos, err = r.paths(s.Name, "plots file", f)
 		case "params":
 			s.Params, pos.params, err = r.params(s.Name, f)
 		case "env":
@@ -335,14 +345,18 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 			return nil, nil, err
 		}
 	}
+	if err := r.readAlso(s, pos, metricsPos, plotsPos); err != nil {
+		return nil, nil, err
+	}
+	declared := len(s.Outs) > 0
 	switch {
 	case s.Cmd == "":
 		return nil, nil, r.errorAt(e.keyNode, fmt.Sprintf("stage %q has no cmd", s.Name),
 			"add cmd: the shell command that writes its outs")
-	case len(s.Outs) == 0 && outsKey != nil:
+	case !declared && outsKey != nil:
 		return nil, nil, r.errorAt(outsKey, fmt.Sprintf("outs of stage %q is empty", s.Name),
 			"list the files or folders its cmd writes")
-	case len(s.Outs) == 0:
+	case !declared:
 		return nil, nil, r.errorAt(e.keyNode, fmt.Sprintf("stage %q has no outs", s.Name),
 			"add outs: the files or folders its cmd writes")
 	}
@@ -350,6 +364,7 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 	// written, so that an encoded pipeline decodes equal to the parse.
 	s.Deps, pos.deps = nilIfEmpty(s.Deps), nilIfEmpty(pos.deps)
 	s.Params, s.Env = nilIfEmpty(s.Params), nilIfEmpty(s.Env)
+	s.Metrics, s.Plots = nilIfEmpty(s.Metrics), nilIfEmpty(s.Plots)
 	for i := range s.Params {
 		s.Params[i].Keys = nilIfEmpty(s.Params[i].Keys)
 	}
@@ -357,6 +372,39 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 		pos.params = nil
 	}
 	return s, pos, nil
+}
+
+// readAlso adds the stage's metrics and plots files to its outputs, after
+// its outs: each must be a file git dds can read (by its extension), and
+// be declared once across outs, metrics and plots.
+func (r *reader) readAlso(s *Stage, pos *stagePositions, metricsPos, plotsPos []position) error {
+	firstLine := make(map[string]int, len(s.Outs))
+	for i, out := range s.Outs {
+		firstLine[out] = pos.outs[i].line
+	}
+	for _, group := range []struct {
+		key   string
+		paths []string
+		pos   []position
+	}{{"metrics", s.Metrics, metricsPos}, {"plots", s.Plots, plotsPos}} {
+		for i, p := range group.paths {
+			at := group.pos[i]
+			if line, ok := firstLine[p]; ok {
+				return &Error{File: r.file, Line: at.line, Col: at.col,
+					Msg: fmt.Sprintf("%s is declared twice in stage %q %s", p, s.Name, twice(line, at.line)),
+					Fix: "list it once: a metrics or plots file is an output already, so leave it out of outs"}
+			}
+			if !slices.Contains(metricsExtensions, strings.ToLower(path.Ext(p))) {
+				return &Error{File: r.file, Line: at.line, Col: at.col,
+					Msg: fmt.Sprintf("%s file %s of stage %q is not .json, .yaml, .yml, .csv or .tsv", group.key, p, s.Name),
+					Fix: "write it as JSON, YAML, CSV or TSV, or list it under outs"}
+			}
+			firstLine[p] = at.line
+			s.Outs = append(s.Outs, p)
+			pos.outs = append(pos.outs, at)
+		}
+	}
+	return nil
 }
 
 func nilIfEmpty[T any](s []T) []T {
@@ -431,7 +479,7 @@ func (r *reader) paths(stage, role string, f entry) ([]string, []position, error
 			return nil, nil, err
 		}
 		clean, problem := cleanPath(item.Value, false)
-		if problem == nil && role == "out" {
+		if problem == nil && role != "dep" {
 			problem = projectFile(clean)
 		}
 		if problem != nil {
@@ -472,7 +520,7 @@ func (r *reader) checkItem(stage, key, role, want string, item *yaml.Node) error
 	switch {
 	case isNull(item):
 		return r.errorAt(item, fmt.Sprintf("empty item in %s of stage %q", key, stage), `write a value after the "-" or remove it`)
-	case item.Kind == yaml.MappingNode && len(item.Content) > 0 && (role == "dep" || role == "out"):
+	case item.Kind == yaml.MappingNode && len(item.Content) > 0 && role != "env" && role != "params key":
 		return r.errorAt(item, fmt.Sprintf("each %s of stage %q must be %s, not a mapping", role, stage, want),
 			fmt.Sprintf("write the path alone (- %s); dds.yaml takes no per-path options", resolve(item.Content[0]).Value))
 	case item.Kind != yaml.ScalarNode:

@@ -60,6 +60,43 @@ func TestParseReadsStages(t *testing.T) {
 	}
 }
 
+func TestParseMetricsAndPlotsAreOutputs(t *testing.T) {
+	p, err := Parse(FileName, doc(
+		"stages:",
+		"  train:",
+		"    cmd: python train.py",
+		"    metrics: [out/metrics.json, ./out/scores.csv]",
+		"    outs: [out/model]",
+		"    plots: [out/roc.csv]",
+		"  report:",
+		"    cmd: make report",
+		"    deps: [out/metrics.json]",
+		"    metrics: [report/summary.yaml]",
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	train := p.Stage("train")
+	if want := []string{"out/model", "out/metrics.json", "out/scores.csv", "out/roc.csv"}; !reflect.DeepEqual(train.Outs, want) {
+		t.Errorf("outs of train = %v, want %v", train.Outs, want)
+	}
+	if want := []string{"out/metrics.json", "out/scores.csv"}; !reflect.DeepEqual(train.Metrics, want) {
+		t.Errorf("metrics of train = %v, want %v", train.Metrics, want)
+	}
+	if want := []string{"out/roc.csv"}; !reflect.DeepEqual(train.Plots, want) {
+		t.Errorf("plots of train = %v, want %v", train.Plots, want)
+	}
+	if got := p.positions["train"].outs[1]; got != (position{4, 15}) {
+		t.Errorf("position of out/metrics.json = %v, want 4:15", got)
+	}
+	// A stage whose only outputs are metrics needs no outs, and a metrics
+	// file links stages as any output does.
+	if up := p.Upstream(p.Stage("report")); len(up) != 1 || up[0] != train {
+		t.Errorf("report reads from %v, want train", up)
+	}
+	checkRoundTrip(t, p)
+}
+
 func derefAll(stages []*Stage) []Stage {
 	out := make([]Stage, len(stages))
 	for i, s := range stages {
@@ -137,6 +174,13 @@ func TestParseRejects(t *testing.T) {
 		{"stage empty", stage(), "2:3", `stage "s" is empty`},
 		{"stage a string", doc("stages:", "  s: make"), "2:6", `stage "s" must be a mapping of cmd, deps, outs and so on, not a string`},
 		{"misspelt key", withCmdOuts("    comand: x"), "5:5", `unknown key "comand" in stage "s"; did you mean "cmd"?`},
+		{"metrics not a list", withCmdOuts("    metrics: m.json"), "5:14", `metrics of stage "s" must be a list of paths, not a string`},
+		{"metrics file of no known format", withCmdOuts("    metrics: [out/m.txt]"), "5:15", `metrics file out/m.txt of stage "s" is not .json, .yaml, .yml, .csv or .tsv`},
+		{"plots file of no known format", withCmdOuts("    plots: [out/p.png]"), "5:13", `plots file out/p.png of stage "s" is not .json`},
+		{"metrics file also an out", withCmdOuts("    metrics: [out/s]"), "5:15", `out/s is declared twice in stage "s" (lines 4 and 5)`},
+		{"metrics file also a plots file", withCmdOuts("    metrics: [m.csv]", "    plots: [m.csv]"), "6:13", `m.csv is declared twice in stage "s" (lines 5 and 6)`},
+		{"metrics file with options", withCmdOuts("    metrics: [{m.json: {cache: false}}]"), "5:15", `each metrics file of stage "s" must be a path, not a mapping`},
+		{"metrics file that is the pipeline file", withCmdOuts("    metrics: [DDS.yaml]"), "5:15", `metrics file "DDS.yaml" of stage "s" is the pipeline file`},
 		{"key from another tool", withCmdOuts("    outputs: [x]"), "5:5", `did you mean "outs"?`},
 		{"unknown key", withCmdOuts("    frobnicate: x"), "5:5", "remove it; a stage has cmd, wdir, deps, params, env, outs"},
 		{"key twice", withCmdOuts("    cmd: again"), "5:5", `key "cmd" appears twice in stage "s" (lines 3 and 5)`},

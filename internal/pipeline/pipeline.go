@@ -19,9 +19,14 @@ type Stage struct {
 	Deps   []string    // declared order
 	Params []ParamFile // sorted by File; keys sorted and unique
 	Env    []string    // sorted and unique
-	Outs   []string    // declared order
-	Line   int         // line of the stage's name in dds.yaml
-	Col    int
+	Outs   []string    // declared order: outs, then metrics, then plots
+	// Metrics and Plots are the outputs declared under metrics and plots:
+	// files git dds also reads (names to numbers, and series). Each is in
+	// Outs too, so it is stored, restored and promoted like any output.
+	Metrics []string // declared order
+	Plots   []string // declared order
+	Line    int      // line of the stage's name in dds.yaml
+	Col     int
 }
 
 // ParamFile names the keys of one params file that enter a signature.

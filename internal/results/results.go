@@ -1,0 +1,387 @@
+// Package results reads what refs computed without checking anything out:
+// for each ref, the view of its tree gives every stage's signature and
+// params values, the index gives the record of each signature, the record
+// gives the content id of each metrics file, and the store gives its
+// bytes. Refs are compared by these snapshots: metrics and params diffs,
+// and the table of every branch.
+package results
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/metrics"
+	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/pipeline"
+	"github.com/git-dds/git-dds/internal/signature"
+	"github.com/git-dds/git-dds/internal/store"
+	"github.com/git-dds/git-dds/internal/workspace"
+)
+
+// Worktree names the working tree where a ref is expected, as status
+// --rev does.
+const Worktree = namespace.WorktreeRev
+
+// State says whether a ref's metrics file can be read.
+type State string
+
+const (
+	// Computed: the record and its object are here; Values holds them.
+	Computed State = "computed"
+	// Stale: no computation of the signature is recorded here or known
+	// on the default remote: git dds run on the ref computes it.
+	Stale State = "stale"
+	// Remote: the default remote holds the computation; git dds fetch on
+	// the ref brings it. Values holds the metrics PeekRemote read from
+	// there.
+	Remote State = "remote"
+	// Lost: the record is here but its object is not (collected, or moved
+	// aside as damaged).
+	Lost State = "lost"
+	// Unreadable: the file is here but is no metrics file git dds reads;
+	// Err says why and where.
+	Unreadable State = "unreadable"
+)
+
+// File is one metrics file of one ref.
+type File struct {
+	Stage     string          `json:"stage"`
+	Path      string          `json:"path"`
+	Signature string          `json:"signature"`
+	State     State           `json:"state"`
+	Values    metrics.Metrics `json:"values"`
+	Error     string          `json:"error,omitempty"`
+	// Err is the error behind Unreadable, or behind a remote file that
+	// could not be read from the remote.
+	Err error `json:"-"`
+
+	outs []string // the stage's declared outputs, to check a remote record against
+}
+
+// Param is the value of one declared params key of one stage.
+type Param struct {
+	Stage string `json:"stage"`
+	Name  string `json:"name"`  // file:key
+	Value string `json:"value"` // canonical JSON
+}
+
+// Snapshot is what one ref computed, as far as this clone knows.
+type Snapshot struct {
+	Ref    string  `json:"ref"`    // as named by the caller
+	Commit string  `json:"commit"` // the commit of the ref; HEAD's for the working tree
+	Files  []File  `json:"metrics"`
+	Params []Param `json:"params"`
+}
+
+// Label is the ref as a person reads it.
+func (s *Snapshot) Label() string {
+	if s.Ref == Worktree {
+		return "working tree"
+	}
+	return s.Ref
+}
+
+// File returns the file at path, if the snapshot has one.
+func (s *Snapshot) File(path string) (File, bool) {
+	for _, f := range s.Files {
+		if f.Path == path {
+			return f, true
+		}
+	}
+	return File{}, false
+}
+
+// Read takes a snapshot of each ref (Worktree for the working tree), from
+// this clone alone: MarkRemote then asks a remote about the stale files.
+func Read(ctx context.Context, ws *workspace.Workspace, refs []string) ([]*Snapshot, error) {
+	snaps, _, err := read(ctx, ws, refs, false)
+	return snaps, err
+}
+
+// Skipped is a ref ReadEvery left out, and why.
+type Skipped struct {
+	Ref string
+	Err error
+}
+
+// ReadEvery is Read for refs the caller did not name one by one (every
+// branch): a ref whose pipeline cannot be evaluated (no dds.yaml, a bad
+// one) is skipped and said so, rather than failing the others.
+func ReadEvery(ctx context.Context, ws *workspace.Workspace, refs []string) ([]*Snapshot, []Skipped, error) {
+	return read(ctx, ws, refs, true)
+}
+
+func read(ctx context.Context, ws *workspace.Workspace, refs []string, skip bool) ([]*Snapshot, []Skipped, error) {
+	loader := namespace.NewLoader(ws.Repo, ws.Env)
+	var (
+		views   []*namespace.View
+		kept    []string
+		skipped []Skipped
+	)
+	for _, ref := range refs {
+		v, err := loader.Load(ctx, ref)
+		switch {
+		case err != nil && skip && ctx.Err() == nil:
+			skipped = append(skipped, Skipped{Ref: ref, Err: err})
+			continue
+		case err != nil && ref != Worktree:
+			return nil, nil, fmt.Errorf("reading the pipeline of %s: %w", ref, err)
+		case err != nil:
+			return nil, nil, err
+		}
+		views = append(views, v)
+		kept = append(kept, ref)
+	}
+	snaps := make([]*Snapshot, len(views))
+	err := ws.WithIndexRead(ctx, func(ix *index.Index) error {
+		for i, v := range views {
+			s, err := snapshot(ctx, ws.Store, ix, kept[i], v)
+			if err != nil {
+				return err
+			}
+			snaps[i] = s
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return snaps, skipped, nil
+}
+
+func snapshot(ctx context.Context, st *store.Store, ix *index.Index, ref string, v *namespace.View) (*Snapshot, error) {
+	s := &Snapshot{Ref: ref, Commit: v.Commit, Files: []File{}, Params: []Param{}}
+	for _, sv := range v.Stages {
+		for _, in := range sv.Inputs {
+			if in.Kind == signature.KindParam {
+				s.Params = append(s.Params, Param{Stage: sv.Stage.Name, Name: in.Name, Value: in.Value})
+			}
+		}
+		files, err := stageFiles(ctx, st, ix, ref, sv.Stage, sv.Signature)
+		if err != nil {
+			return nil, err
+		}
+		s.Files = append(s.Files, files...)
+	}
+	sort.SliceStable(s.Files, func(i, j int) bool { return s.Files[i].Path < s.Files[j].Path })
+	return s, nil
+}
+
+// stageFiles reads the metrics files of stage at signature sig, as
+// ref gives it.
+func stageFiles(ctx context.Context, st *store.Store, ix *index.Index, ref string, stage *pipeline.Stage, sig string) ([]File, error) {
+	if len(stage.Metrics) == 0 {
+		return nil, nil
+	}
+	rec, ok, err := ix.Get(sig)
+	if err != nil {
+		return nil, err
+	}
+	files := make([]File, 0, len(stage.Metrics))
+	for _, path := range stage.Metrics {
+		f := File{Stage: stage.Name, Path: path, Signature: sig, State: Stale, outs: stage.Outs}
+		if ok {
+			f = readFile(ctx, st, rec, f, where(ref, path))
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// where names a file of a ref in messages as git does, REF:PATH.
+func where(ref, path string) string {
+	if ref == Worktree {
+		return path
+	}
+	return ref + ":" + path
+}
+
+// readFile reads the metrics file f from the object rec recorded for it.
+func readFile(ctx context.Context, st *store.Store, rec *signature.Record, f File, name string) File {
+	var out *signature.Output
+	for i := range rec.Outputs {
+		if rec.Outputs[i].Path == f.Path {
+			out = &rec.Outputs[i]
+		}
+	}
+	switch {
+	case out == nil:
+		f.State = Lost
+		return f
+	case out.Dir:
+		return unreadable(f, &metrics.Error{File: name, Msg: "the output is a folder, not a metrics file",
+			Fix: "write the metrics to a file, or list the folder under outs"})
+	case out.Size > metrics.MaxSize:
+		return unreadable(f, &metrics.Error{File: name,
+			Msg: fmt.Sprintf("the file is %d bytes, over the limit of %d bytes (1 MiB) for a metrics file", out.Size, metrics.MaxSize),
+			Fix: "keep a summary of a few numbers in metrics; list larger files under outs or plots"})
+	}
+	// A metrics file is small: checking that the object still holds what
+	// was stored costs little, and a damaged one is never shown.
+	if err := st.Verify(ctx, out.ContentID); err != nil {
+		f.State = Lost
+		if !errors.Is(err, store.ErrNotFound) {
+			f.Error = err.Error()
+		}
+		return f
+	}
+	r, err := st.Open(out.ContentID)
+	if err != nil {
+		f.State = Lost
+		return f
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, metrics.MaxSize+1))
+	if err != nil {
+		f.State, f.Error = Lost, err.Error()
+		return f
+	}
+	values, err := metrics.Parse(name, data)
+	if err != nil {
+		return unreadable(f, err)
+	}
+	f.State, f.Values = Computed, values
+	return f
+}
+
+func unreadable(f File, err error) File {
+	f.State, f.Err, f.Error = Unreadable, err, err.Error()
+	return f
+}
+
+// AnyStale reports whether a file of snaps is stale: whether a remote
+// is worth asking.
+func AnyStale(snaps []*Snapshot) bool {
+	for _, s := range snaps {
+		for _, f := range s.Files {
+			if f.State == Stale {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// MarkRemote turns the stale files whose signature ws.Remote holds into
+// remote ones, asking once for all of them; without a remote it changes
+// nothing.
+func MarkRemote(ctx context.Context, ws *workspace.Workspace, snaps []*Snapshot) error {
+	if ws.Remote == nil {
+		return nil
+	}
+	var sigs []string
+	for _, s := range snaps {
+		for _, f := range s.Files {
+			if f.State == Stale {
+				sigs = append(sigs, f.Signature)
+			}
+		}
+	}
+	if len(sigs) == 0 {
+		return nil
+	}
+	present, err := ws.Remote.Present(ctx, ws.Local(), sigs)
+	if err != nil {
+		return err
+	}
+	for _, s := range snaps {
+		for i := range s.Files {
+			if s.Files[i].State == Stale && present[s.Files[i].Signature] {
+				s.Files[i].State = Remote
+			}
+		}
+	}
+	return nil
+}
+
+// PeekRemote reads the values of the remote files of snaps from ws.Remote:
+// only the metrics files' objects come into the store, and the
+// computation is not recorded here (git dds fetch brings it whole), so the
+// files stay remote, with their values. Nothing happens without a remote.
+func PeekRemote(ctx context.Context, ws *workspace.Workspace, snaps []*Snapshot) error {
+	if ws.Remote == nil {
+		return nil
+	}
+	type peeked struct {
+		rec *signature.Record
+		err error
+	}
+	done := map[string]peeked{}
+	for _, s := range snaps {
+		for i := range s.Files {
+			f := &s.Files[i]
+			if f.State != Remote {
+				continue
+			}
+			p, ok := done[f.Signature]
+			if !ok {
+				var paths []string
+				for _, g := range s.Files {
+					if g.Signature == f.Signature {
+						paths = append(paths, g.Path)
+					}
+				}
+				p.rec, _, p.err = ws.Remote.Peek(ctx, ws.Local(), f.Signature, f.outs, paths, metrics.MaxSize)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				done[f.Signature] = p
+			}
+			switch {
+			case p.err != nil:
+				f.Err, f.Error = p.err, p.err.Error()
+			case p.rec != nil:
+				read := readFile(ctx, ws.Store, p.rec, *f, where(s.Ref, f.Path))
+				if read.State == Computed {
+					f.Values = read.Values
+				} else if read.Err != nil {
+					f.State, f.Err, f.Error = read.State, read.Err, read.Error
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// UnreadableErrors returns the errors of every unreadable file of snaps, joined,
+// or nil: a command shows what it could read, then fails on these.
+func UnreadableErrors(snaps []*Snapshot) error {
+	var errs []error
+	for _, s := range snaps {
+		for _, f := range s.Files {
+			if f.Err != nil {
+				errs = append(errs, f.Err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// StageAt is a stage at one signature.
+type StageAt struct {
+	Stage     *pipeline.Stage
+	Signature string
+}
+
+// AtSignatures is the snapshot, named label, of the metrics files of
+// stages at the signatures given, whatever ref gives them: what a merge
+// would promote, for one.
+func AtSignatures(ctx context.Context, ws *workspace.Workspace, label string, stages []StageAt) (*Snapshot, error) {
+	s := &Snapshot{Ref: label, Files: []File{}, Params: []Param{}}
+	err := ws.WithIndexRead(ctx, func(ix *index.Index) error {
+		for _, at := range stages {
+			files, err := stageFiles(ctx, ws.Store, ix, label, at.Stage, at.Signature)
+			if err != nil {
+				return err
+			}
+			s.Files = append(s.Files, files...)
+		}
+		return nil
+	})
+	sort.SliceStable(s.Files, func(i, j int) bool { return s.Files[i].Path < s.Files[j].Path })
+	return s, err
+}
