@@ -3,6 +3,7 @@ package index
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -85,6 +86,11 @@ func allocateLogs(dir string) error {
 	}
 	for _, path := range paths {
 		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			// A log of the previous process, which badger replayed into a
+			// memtable and has flushed and deleted since: no room to hold.
+			continue
+		}
 		if err != nil {
 			return err
 		}
