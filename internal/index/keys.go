@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/git-dds/git-dds/internal/blake3"
+	"github.com/git-dds/git-dds/internal/signature"
 )
 
 // What other packages keep in the index beside the records, each under a
@@ -186,6 +187,28 @@ func (ix *Index) SignatureOfContent(key string) (sig string, ok bool, err error)
 	}
 	sig = string(raw)
 	return sig, len(sig) == 64 && strings.Trim(sig, "0123456789abcdef") == "", nil
+}
+
+// ContentKey gives the content key of a computation with inputs, from the
+// records of its upstream signatures; ok is false when it has no upstream
+// stage or one of their records is not in the index.
+func (ix *Index) ContentKey(inputs []signature.Input) (key string, ok bool, err error) {
+	var lookupErr error
+	key, ok, err = signature.ContentKey(inputs, func(_, sig string) ([]signature.Output, bool) {
+		rec, found, err := ix.Get(sig)
+		if err != nil {
+			lookupErr = err
+			return nil, false
+		}
+		if !found {
+			return nil, false
+		}
+		return rec.Outputs, true
+	})
+	if lookupErr != nil {
+		return "", false, lookupErr
+	}
+	return key, ok, err
 }
 
 // ForEachContentKey calls fn with every content key and the signature

@@ -11,28 +11,6 @@ import (
 	"github.com/git-dds/git-dds/internal/signature"
 )
 
-// contentKey gives the content key of a computation with inputs, from the
-// records of its upstream signatures; ok is false when it has no upstream
-// stage or one of their records is not in the index.
-func contentKey(ix *index.Index, inputs []signature.Input) (key string, ok bool, err error) {
-	var lookupErr error
-	key, ok, err = signature.ContentKey(inputs, func(_, sig string) ([]signature.Output, bool) {
-		rec, found, err := ix.Get(sig)
-		if err != nil {
-			lookupErr = err
-			return nil, false
-		}
-		if !found {
-			return nil, false
-		}
-		return rec.Outputs, true
-	})
-	if lookupErr != nil {
-		return "", false, lookupErr
-	}
-	return key, ok, err
-}
-
 // cutOff is early cut-off for a stage that has to run and whose upstream
 // stages are done: when an earlier computation read the same inputs but
 // for upstream stages that wrote the same bytes (the same content key),
@@ -101,7 +79,7 @@ func (w *Workspace) cutOff(ctx context.Context, view *namespace.View, j *job, no
 // costs a cut-off, not the run: it is only said.
 func (w *Workspace) indexContentKey(ctx context.Context, rec *signature.Record) {
 	err := w.WithIndex(ctx, func(ix *index.Index) error {
-		key, ok, err := contentKey(ix, rec.Inputs)
+		key, ok, err := ix.ContentKey(rec.Inputs)
 		if err != nil || !ok {
 			return err
 		}
@@ -118,7 +96,7 @@ func (w *Workspace) indexContentKey(ctx context.Context, rec *signature.Record) 
 // none, or the content key cannot be known yet (an upstream signature not
 // recorded).
 func (w *Workspace) findCutOff(ctx context.Context, ix *index.Index, sv namespace.StageView) (key string, from *signature.Record, moved []string, err error) {
-	key, ok, err := contentKey(ix, sv.Inputs)
+	key, ok, err := ix.ContentKey(sv.Inputs)
 	if err != nil || !ok {
 		return "", nil, nil, err
 	}

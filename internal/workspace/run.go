@@ -744,7 +744,7 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 			}
 			// The upstream records are in: they were recorded or
 			// reused before this stage started.
-			key, keyed, err := contentKey(ix, rec.Inputs)
+			key, keyed, err := ix.ContentKey(rec.Inputs)
 			if err != nil {
 				return err
 			}
