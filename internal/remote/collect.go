@@ -99,6 +99,13 @@ func (r *Remote) Collect(ctx context.Context, local Local, keep map[string]bool,
 	}); err != nil {
 		return rep, err
 	}
+	keptSet := make(map[string]bool, len(kept))
+	for _, sig := range kept {
+		keptSet[sig] = true
+	}
+	if err := r.dropContentKeys(ctx, keptSet); err != nil {
+		return rep, err
+	}
 	// What interrupted uploads to a folder remote left behind (a bucket
 	// has no such folder: its unfinished multipart uploads are the
 	// bucket's lifecycle rules' to end).

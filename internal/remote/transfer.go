@@ -293,12 +293,27 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*signature.Record
 	if cancelled != nil {
 		ready = nil // interrupted: the user asked to stop
 	}
+	keys, err := contentKeys(ctx, local, ready)
+	if err != nil {
+		return t, errors.Join(objErr, err)
+	}
+	// A content key's entry goes up after its record: an entry names a
+	// record the remote holds.
 	recErr := r.each(ctx, len(ready), func(ctx context.Context, i int) error {
-		data, err := signature.EncodeRecord(ready[i])
+		rec := ready[i]
+		data, err := signature.EncodeRecord(rec)
 		if err != nil {
 			return err
 		}
-		return r.fail("uploading the record of "+ready[i].Signature, r.backend.Write(ctx, recordKey(ready[i].Signature), bytes.NewReader(data), int64(len(data))))
+		if err := r.fail("uploading the record of "+rec.Signature, r.backend.Write(ctx, recordKey(rec.Signature), bytes.NewReader(data), int64(len(data)))); err != nil {
+			return err
+		}
+		key, ok := keys[rec.Signature]
+		if !ok {
+			return nil
+		}
+		entry := []byte(rec.Signature + "\n")
+		return r.fail("uploading the content key of "+rec.Signature, r.backend.Write(ctx, contentKeyKey(key), bytes.NewReader(entry), int64(len(entry))))
 	})
 	if recErr != nil {
 		return t, errors.Join(objErr, recErr)

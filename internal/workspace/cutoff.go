@@ -8,6 +8,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/remote"
 	"github.com/git-dds/git-dds/internal/signature"
 )
 
@@ -24,11 +25,15 @@ func (w *Workspace) cutOff(ctx context.Context, view *namespace.View, j *job, no
 	var key string
 	var from *signature.Record
 	var moved []string
-	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
+	look := func(ix *index.Index) error {
 		var err error
 		key, from, moved, err = w.findCutOff(ctx, ix, sv)
 		return err
-	})
+	}
+	err := w.WithIndexRead(ctx, look)
+	if err == nil && from == nil && key != "" && w.fetchCutOff(ctx, key, sv) {
+		err = w.WithIndexRead(ctx, look)
+	}
 	if err != nil || from == nil {
 		return nil, err
 	}
@@ -72,6 +77,42 @@ func (w *Workspace) cutOff(ctx context.Context, view *namespace.View, j *job, no
 	return rec, nil
 }
 
+// fetchCutOff looks a stage's content key up in the remote, when there
+// is one, and fetches the computation it names, as a pull does, keeping
+// its content key in the index: true when it did, for findCutOff to
+// check it as any other. A remote that fails, or an entry that does not
+// check, costs the cut-off: the stage runs on as without it.
+func (w *Workspace) fetchCutOff(ctx context.Context, key string, sv namespace.StageView) bool {
+	r := w.liveRemote()
+	if r == nil {
+		return false
+	}
+	sig, err := r.ContentKeyed(ctx, w.Local(), key, sv.Stage.Outs)
+	if err == nil && (sig == "" || sig == sv.Signature) {
+		return false // none, or this very computation: a pull gets it
+	}
+	var recs []*signature.Record
+	if err == nil {
+		_, recs, err = r.Fetch(ctx, w.Local(), []remote.Want{{Signature: sig, Outs: sv.Stage.Outs}}, w.Progress)
+	}
+	if err == nil && len(recs) == 1 {
+		err = w.WithIndex(ctx, func(ix *index.Index) error {
+			return ix.Batch(func(b *index.Batch) error { return b.PutContentKey(key, sig) })
+		})
+	}
+	switch {
+	case ctx.Err() != nil:
+		return false
+	case errors.Is(err, remote.ErrCorrupt):
+		fmt.Fprintf(w.Stderr, "git dds: warning: stage %s: %v\n", sv.Stage.Name, err)
+		return false
+	case err != nil:
+		w.remoteFailed(err)
+		return false
+	}
+	return len(recs) == 1
+}
+
 // indexContentKey records the content key of a computation recorded
 // elsewhere (pulled from a remote), so that a later change here that
 // leaves its upstream bytes as they were cuts off against it too. Its
@@ -93,8 +134,8 @@ func (w *Workspace) indexContentKey(ctx context.Context, rec *signature.Record) 
 // findCutOff looks up the computation a stage's content key names, and
 // checks it serves: its record reads the same inputs but for upstream
 // signatures, and the store holds its objects. from is nil when there is
-// none, or the content key cannot be known yet (an upstream signature not
-// recorded).
+// none, and key "" too when the content key cannot be known yet (an
+// upstream signature not recorded).
 func (w *Workspace) findCutOff(ctx context.Context, ix *index.Index, sv namespace.StageView) (key string, from *signature.Record, moved []string, err error) {
 	key, ok, err := ix.ContentKey(sv.Inputs)
 	if err != nil || !ok {
@@ -102,23 +143,23 @@ func (w *Workspace) findCutOff(ctx context.Context, ix *index.Index, sv namespac
 	}
 	sig, ok, err := ix.SignatureOfContent(key)
 	if err != nil || !ok || sig == sv.Signature {
-		return "", nil, nil, err
+		return key, nil, nil, err
 	}
 	rec, ok, err := ix.Get(sig)
 	if err != nil || !ok {
-		return "", nil, nil, err
+		return key, nil, nil, err
 	}
 	// The entry is only a lookup aid: the record it names must read the
 	// same inputs but for upstream signatures, and name the stage's
 	// outputs, as status requires of any record.
 	if !namesExactly(rec, sv.Stage.Outs) {
-		return "", nil, nil, nil
+		return key, nil, nil, nil
 	}
 	if moved, ok = signature.MovedUpstream(rec.Inputs, sv.Inputs); !ok || len(moved) == 0 {
-		return "", nil, nil, nil
+		return key, nil, nil, nil
 	}
 	if !w.holdsCheaply(ctx, rec) {
-		return "", nil, nil, nil
+		return key, nil, nil, nil
 	}
 	return key, rec, moved, nil
 }
