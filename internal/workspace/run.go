@@ -442,6 +442,7 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 	}
 	lock.markRecorded()
 	w.progress(opts, "%s: executed in %s", st.Name, ui.Duration(elapsed))
+	w.warnUnreadableMetrics(st)
 	if lease != nil {
 		// Those waiting on the lease pull this result.
 		if _, err := w.Remote.Push(ctx, w.Local(), []*signature.Record{rec}, remote.PushOptions{Progress: w.Progress}); err != nil {
