@@ -93,12 +93,14 @@ compute), with "cut off N" after "executed" when a stage was cut off.
 --dry-run (-n) executes nothing and lists what would execute,
 with an estimate from the last computation of each stage (on any branch),
 and a total; a stage the remote holds would be pulled, and counts for
-nothing:
+nothing. A stage run may cut off says so, as status does, and still
+counts:
 
     would pull    clean                 (computed elsewhere, in the remote)
     would execute features              (last time ~1.2s, 3.9 MiB written)
+    would execute report                (last time ~0.1s, 2 KiB written; may cut off)
     would execute plot                  (never computed: no estimate)
-    2 stages, ~1.2s, ~3.9 MiB written (1 without an estimate)
+    3 stages, ~1.3s, ~3.9 MiB written (1 without an estimate)
 
 --json prints:
 
@@ -108,8 +110,8 @@ nothing:
 where action is executed, cut off (with the reason), reused, pulled,
 failed or skipped; with --dry-run it is execute, reuse or pull, and a
 stage that would execute carries estimated_seconds and estimated_bytes
-(absent when it was never computed); a dry run does not look for
-cut-offs. An interrupted run prints no JSON.
+(absent when it was never computed) and, when run may cut it off,
+cut_off: ready or possible. An interrupted run prints no JSON.
 
 Exit status: 1 when a stage failed, or an output edited by hand is in the
 way; 2 for an unknown stage or a bad dds.yaml; 3 with --dry-run when the
@@ -237,9 +239,16 @@ func printDryRun(g *globalOptions, res *workspace.Result) {
 			continue
 		}
 		n++
+		cutOff := ""
+		switch s.CutOff {
+		case workspace.CutOffReady:
+			cutOff = "; run cuts it off: same upstream bytes"
+		case workspace.CutOffPossible:
+			cutOff = "; may cut off"
+		}
 		if s.Estimate == nil {
 			unknown++
-			fmt.Fprintf(g.stdout, "would execute %-20s  (never computed: no estimate)\n", s.Name)
+			fmt.Fprintf(g.stdout, "would execute %-20s  (never computed: no estimate%s)\n", s.Name, cutOff)
 			continue
 		}
 		var size int64
@@ -248,7 +257,7 @@ func printDryRun(g *globalOptions, res *workspace.Result) {
 		}
 		seconds += s.Estimate.Duration.Seconds()
 		bytes += size
-		fmt.Fprintf(g.stdout, "would execute %-20s  (last time ~%s, %s written)\n", s.Name, ui.Duration(s.Estimate.Duration), ui.Bytes(size))
+		fmt.Fprintf(g.stdout, "would execute %-20s  (last time ~%s, %s written%s)\n", s.Name, ui.Duration(s.Estimate.Duration), ui.Bytes(size), cutOff)
 	}
 	if n == 0 {
 		fmt.Fprintln(g.stdout, "nothing to execute: every selected stage is computed")

@@ -85,6 +85,9 @@ type StageResult struct {
 	Undeclared []signature.Undeclared `json:"undeclared,omitempty"`
 	// Reason says why a stage was cut off: "clean wrote the same bytes".
 	Reason string `json:"reason,omitempty"`
+	// CutOff, with --dry-run, says whether a stage that would execute may
+	// be cut off instead (CutOffReady, CutOffPossible), as status says.
+	CutOff string `json:"cut_off,omitempty"`
 	// Estimate is the last computation of the stage, for --dry-run.
 	Estimate *signature.Record `json:"-"`
 	// EstimatedSeconds and EstimatedBytes, with --dry-run, are what the
@@ -316,6 +319,24 @@ func (w *Workspace) dryRun(ctx context.Context, jobs []*job) (*Result, error) {
 			r.EstimatedSeconds, r.EstimatedBytes = &seconds, &bytes
 		}
 		res.Stages = append(res.Stages, r)
+	}
+	// The stages that would execute and that run may cut off instead, as
+	// status tells them; the estimates still count them.
+	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
+		for i, j := range jobs {
+			if res.Stages[i].Action != WouldExecute {
+				continue
+			}
+			hint, err := w.cutOffHint(ctx, ix, j.view, j.result.Estimate)
+			if err != nil {
+				return err
+			}
+			res.Stages[i].CutOff = hint
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }
