@@ -133,6 +133,11 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 			return err
 		}
 	}
+	if overlay, ok := view.Tree.(*gitref.Overlay); ok {
+		// After the answer is out: git status too refreshes its index on
+		// its way, so that the next one need not hash again.
+		overlay.RefreshGitIndex(ctx)
+	}
 	if opts.exitCode {
 		for _, r := range rows {
 			if r.State != workspace.Fresh {
