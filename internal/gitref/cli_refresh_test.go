@@ -121,4 +121,26 @@ func TestRefreshGitIndexSkips(t *testing.T) {
 			t.Fatal("RefreshGitIndex asked git to rewrite a hook's temporary index")
 		}
 	})
+	t.Run("nanoseconds only", func(t *testing.T) {
+		// git compares whole seconds: a refresh would change nothing, and
+		// every status would ask again.
+		tr := newTestRepo(t)
+		second := time.Now().Add(-time.Hour).Truncate(time.Second)
+		for i := range 100 {
+			p := fmt.Sprintf("data/f%03d", i)
+			tr.write(p, "same\n")
+			if err := os.Chtimes(tr.path(p), second, second.Add(100*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tr.commitAll("data")
+		for i := range 100 {
+			if err := os.Chtimes(tr.path(fmt.Sprintf("data/f%03d", i)), second, second.Add(200*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if stale, o := staleAfterLookup(t, tr); stale != 0 || o.RefreshGitIndex(context.Background()) {
+			t.Fatalf("%d files that differ only in nanoseconds counted as stale for git", stale)
+		}
+	})
 }

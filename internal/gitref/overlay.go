@@ -437,7 +437,7 @@ func (o *Overlay) resolveFiles(slots []int) error {
 		clean := states[i] == (fileState{present: true, mode: e.mode, id: e.id}) && !e.intentToAdd && !e.conflicted
 		if !clean {
 			o.markChanged(parentDir(paths[i]))
-		} else if needsContent[i] && e.hasStat {
+		} else if needsContent[i] && e.hasStat && o.gitSeesStale(root, paths[i], e) {
 			o.staleFiles++
 			o.staleBytes += int64(e.stat.size) // the size mod 2^32, as the index keeps it
 		}
@@ -556,6 +556,22 @@ func (o *Overlay) unchanged(e *indexEntry, disk diskStat, mode filemode.FileMode
 		return false
 	}
 	return o.index.writtenAfter(recorded)
+}
+
+// gitSeesStale reports whether git too finds the stat data of the clean
+// file p stale, so that git update-index --refresh would rewrite it. git
+// compares whole seconds unless built with USE_NSEC (Debian's git is not):
+// a file that differs only in nanoseconds is hashed by us every time, and
+// a refresh would leave its entry as it is, so it must not count.
+func (o *Overlay) gitSeesStale(root statRoot, p string, e *indexEntry) bool {
+	disk, err := root.lstat(p)
+	if err != nil || !disk.hasStat {
+		return false
+	}
+	st, recorded := disk.stat, e.stat
+	return st.size != recorded.size || st.mtimeSec != recorded.mtimeSec ||
+		o.settings.checkInode && st.inode != recorded.inode ||
+		o.settings.trustCtime && st.ctimeSec != recorded.ctimeSec
 }
 
 // isRealDir reports whether dir and every folder above it are real
