@@ -4,6 +4,15 @@
 #
 #   bench/status.sh                         # 2000 stages, 50000 files
 #   STAGES=200 FILES=5000 bench/status.sh   # a quick one
+#   COPY=1 bench/status.sh                  # status in a cp -a copy
+#
+# COPY=1 times `git dds status` in a cp -a copy of the repository, whose
+# files all have new inodes and ctimes that git's index does not know yet:
+# the first status there (it hashes every dep, then has git refresh its
+# index), the status after it, and a status that may not refresh the index
+# (GIT_OPTIONAL_LOCKS=0), which is what every status in the copy cost
+# before status refreshed git's index. Each first status starts from the
+# copy's stale index again, copied back in place.
 #
 # The repository and its store are cached under .bench/repos/, so only the
 # first invocation for a size pays for generating it and for `git dds run`.
@@ -37,6 +46,44 @@ git status >/dev/null
 git dds status >/dev/null
 
 echo "repository: $stages stages, $files files ($repo)"
+if [ "${COPY:-0}" = 1 ]; then
+	copy="$bench_cache/status-copy"
+	rm -rf "$copy"
+	cp -a "$repo" "$copy"
+	cp -p "$copy/.git/index" "$copy.stale-index"
+	trap 'rm -rf "$copy" "$copy.stale-index"' EXIT
+	cd "$copy"
+	restore="cp -p $copy.stale-index $copy/.git/index"
+	$restore
+	if ensure_hyperfine; then
+		csv=$(mktemp)
+		trap 'rm -rf "$copy" "$copy.stale-index" "$csv"' EXIT
+		time_one() { # NAME PREPARE COMMAND: prints median, user, system
+			if [ -n "$2" ]; then
+				hyperfine --shell=none --runs "$runs" --prepare "$2" --export-csv "$csv" -n "$1" "$3" >&2
+			else
+				hyperfine --shell=none --warmup 2 --runs "$runs" --export-csv "$csv" -n "$1" "$3" >&2
+			fi
+			awk -F, 'NR == 2 { print $4, $5, $6 }' "$csv"
+		}
+		read -r norefresh nr_user nr_sys < <(time_one 'status with the index never refreshed' "$restore" 'env GIT_OPTIONAL_LOCKS=0 git dds status')
+		read -r first first_user first_sys < <(time_one 'first status after cp -a' "$restore" 'git dds status')
+		read -r second second_user second_sys < <(time_one 'second status after cp -a' '' 'git dds status')
+		method="hyperfine, median of $runs runs"
+	else
+		norefresh=$(median_seconds "$runs" "$restore" 'GIT_OPTIONAL_LOCKS=0 git dds status')
+		first=$(median_seconds "$runs" "$restore" 'git dds status')
+		second=$(median_seconds "$runs" true 'git dds status')
+		nr_user=0 nr_sys=0 first_user=0 first_sys=0 second_user=0 second_sys=0
+		method="shell loop, median of $runs runs"
+	fi
+	printf '%-34s %8s %8s %8s\n' '' 'wall s' 'user s' 'sys s'
+	printf '%-34s %8.4f %8.4f %8.4f\n' 'status, index never refreshed' "$norefresh" "$nr_user" "$nr_sys"
+	printf '%-34s %8.4f %8.4f %8.4f\n' 'first status after cp -a' "$first" "$first_user" "$first_sys"
+	printf '%-34s %8.4f %8.4f %8.4f\n' 'second status after cp -a' "$second" "$second_user" "$second_sys"
+	printf 'second / never refreshed  %s   (%s; load average %s)\n' "$(ratio "$second" "$norefresh")" "$method" "$(cut -d' ' -f1-3 /proc/loadavg)"
+	exit 0
+fi
 if ensure_hyperfine; then
 	csv=$(mktemp)
 	trap 'rm -f "$csv"' EXIT

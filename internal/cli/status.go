@@ -70,6 +70,15 @@ changed since its last computation. It stays stale either way.
 Untracked files under a dep folder are part of no signature: status lists
 them, so that they are not forgotten.
 
+As git does when it shows its own status, status refreshes git's index
+on its way when it had to read many tracked files whose stat data no
+longer matches the index though their content does (after a cp -a of the
+repository, or a touch): it runs git update-index --refresh, which
+changes only the stat data git keeps, so that the next status trusts it
+instead of reading every dep again. It leaves the index alone when
+another git command holds it (index.lock), when GIT_OPTIONAL_LOCKS=0 is
+set, and for an index named by GIT_INDEX_FILE.
+
 With a remote configured, status asks the default remote about the stages
 it finds stale here; one the remote holds is remote. A remote that cannot
 be asked (it does not answer, or refuses the credentials, or none are
@@ -132,6 +141,11 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 		if err := g.report(func(w io.Writer) { printStatus(w, ws, view, rows, untracked, opts.verbose) }); err != nil {
 			return err
 		}
+	}
+	if overlay, ok := view.Tree.(*gitref.Overlay); ok {
+		// After the answer is out: git status too refreshes its index on
+		// its way, so that the next one need not hash again.
+		overlay.RefreshGitIndex(ctx)
 	}
 	if opts.exitCode {
 		for _, r := range rows {

@@ -56,6 +56,13 @@ type Overlay struct {
 	// filteredDirs remembers whether a .gitattributes on disk in a folder
 	// or above it may filter the files in it.
 	filteredDirs map[string]bool
+	// staleFiles counts the files hashed only because their stat data
+	// differs from the index's, their content being what the index holds
+	// (after a cp -a, a touch, a restore by another tool), and staleBytes
+	// their size: every later overlay hashes them again until git's index
+	// is refreshed (RefreshGitIndex).
+	staleFiles int
+	staleBytes int64
 }
 
 // fileState is a tracked file as the next commit would record it.
@@ -427,8 +434,12 @@ func (o *Overlay) resolveFiles(slots []int) error {
 	for i, e := range entries {
 		o.files[e.slot] = states[i]
 		o.resolved[e.slot] = true
-		if states[i] != (fileState{present: true, mode: e.mode, id: e.id}) || e.intentToAdd || e.conflicted {
+		clean := states[i] == (fileState{present: true, mode: e.mode, id: e.id}) && !e.intentToAdd && !e.conflicted
+		if !clean {
 			o.markChanged(parentDir(paths[i]))
+		} else if needsContent[i] && e.hasStat && o.gitSeesStale(root, paths[i], e) {
+			o.staleFiles++
+			o.staleBytes += int64(e.stat.size) // the size mod 2^32, as the index keeps it
 		}
 	}
 	return nil
@@ -545,6 +556,22 @@ func (o *Overlay) unchanged(e *indexEntry, disk diskStat, mode filemode.FileMode
 		return false
 	}
 	return o.index.writtenAfter(recorded)
+}
+
+// gitSeesStale reports whether git too finds the stat data of the clean
+// file p stale, so that git update-index --refresh would rewrite it. git
+// compares whole seconds unless built with USE_NSEC (Debian's git is not):
+// a file that differs only in nanoseconds is hashed by us every time, and
+// a refresh would leave its entry as it is, so it must not count.
+func (o *Overlay) gitSeesStale(root statRoot, p string, e *indexEntry) bool {
+	disk, err := root.lstat(p)
+	if err != nil || !disk.hasStat {
+		return false
+	}
+	st, recorded := disk.stat, e.stat
+	return st.size != recorded.size || st.mtimeSec != recorded.mtimeSec ||
+		o.settings.checkInode && st.inode != recorded.inode ||
+		o.settings.trustCtime && st.ctimeSec != recorded.ctimeSec
 }
 
 // isRealDir reports whether dir and every folder above it are real
