@@ -96,13 +96,34 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// TooLarge is the error of the metrics file named file, of size bytes,
+// over MaxSize: refused from its size alone, before any of it is read.
+func TooLarge(file string, size int64) *Error {
+	return &Error{File: file, Msg: fmt.Sprintf("the file is %d bytes, over the limit of %d bytes (1 MiB) for a metrics file", size, MaxSize),
+		Fix: "keep a summary of a few numbers in metrics; list larger files under outs or plots"}
+}
+
+// Read parses the metrics file named file from r, which holds size bytes:
+// a file over MaxSize is refused from its size (TooLarge), and no more
+// than MaxSize+1 bytes are ever read. An error reading r is returned as
+// it is; every other is an *Error.
+func Read(file string, r io.Reader, size int64) (Metrics, error) {
+	if size > MaxSize {
+		return nil, TooLarge(file, size)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	return Parse(file, data)
+}
+
 // Parse reads the metrics file named file (its extension says the
 // format) from data. Every error is an *Error.
 func Parse(file string, data []byte) (Metrics, error) {
 	p := &parser{file: file, data: data, values: Metrics{}, lines: map[string]int{}}
 	if len(data) > MaxSize {
-		return nil, p.errorAt(0, fmt.Sprintf("the file is %d bytes, over the limit of %d bytes (1 MiB) for a metrics file", len(data), MaxSize),
-			"keep a summary of a few numbers in metrics; list larger files under outs or plots")
+		return nil, TooLarge(file, int64(len(data)))
 	}
 	if !utf8.Valid(data) {
 		return nil, p.errorAt(lineOf(data, firstInvalid(data)), "the file is not valid UTF-8", "write it as UTF-8")

@@ -216,9 +216,7 @@ func readFile(ctx context.Context, st *store.Store, rec *signature.Record, f Fil
 		return unreadable(f, &metrics.Error{File: name, Msg: "the output is a folder, not a metrics file",
 			Fix: "write the metrics to a file, or list the folder under outs"})
 	case out.Size > metrics.MaxSize:
-		return unreadable(f, &metrics.Error{File: name,
-			Msg: fmt.Sprintf("the file is %d bytes, over the limit of %d bytes (1 MiB) for a metrics file", out.Size, metrics.MaxSize),
-			Fix: "keep a summary of a few numbers in metrics; list larger files under outs or plots"})
+		return unreadable(f, metrics.TooLarge(name, out.Size))
 	}
 	// A metrics file is small: checking that the object still holds what
 	// was stored costs little, and a damaged one is never shown.

@@ -1,9 +1,7 @@
 package workspace
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -24,25 +22,17 @@ func (w *Workspace) warnUnreadableMetrics(st *pipeline.Stage) {
 	}
 }
 
-// readableMetrics parses the metrics file at abs, named path in messages,
-// reading at most one byte past the largest metrics file.
+// readableMetrics parses the metrics file at abs, named path in messages.
 func readableMetrics(abs, path string) error {
 	f, err := os.Open(abs)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err == nil && info.Size() > metrics.MaxSize {
-		return fmt.Errorf("%s: the file is %d bytes, over the limit of %d bytes (1 MiB) for a metrics file; keep a summary of a few numbers in metrics", path, info.Size(), metrics.MaxSize)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, metrics.MaxSize+1))
+	info, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	_, err = metrics.Parse(path, data)
-	var merr *metrics.Error
-	if err != nil && !errors.As(err, &merr) {
-		return fmt.Errorf("%s: %w", path, err)
-	}
+	_, err = metrics.Read(path, f, info.Size())
 	return err
 }
