@@ -55,7 +55,7 @@ var mayImport = map[string][]string{
 		"internal/signature", "internal/store", "internal/ui"},
 	"internal/history": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/signature", "internal/ui", "internal/workspace"},
-	"internal/results": {"internal/index", "internal/metrics", "internal/namespace", "internal/pipeline", "internal/signature",
+	"internal/results": {"internal/index", "internal/metrics", "internal/namespace", "internal/pipeline", "internal/plots", "internal/signature",
 		"internal/store", "internal/workspace"},
 	"internal/graph": {"internal/ui"}, // a renderer of its own plain input
 	"internal/hooks": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
