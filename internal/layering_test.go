@@ -58,6 +58,7 @@ var mayImport = map[string][]string{
 	"internal/results": {"internal/index", "internal/metrics", "internal/namespace", "internal/pipeline", "internal/plots", "internal/signature",
 		"internal/store", "internal/workspace"},
 	"internal/graph": {"internal/ui"}, // a renderer of its own plain input
+	"internal/chart": nil,             // line charts of its own plain input
 	"internal/hooks": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/remote", "internal/signature", "internal/ui", "internal/workspace"},
 	"internal/maintenance": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
@@ -84,6 +85,7 @@ var mayImport = map[string][]string{
 var ownedBy = map[string][]string{
 	"github.com/dgraph-io/badger": {"internal/index"},
 	"github.com/go-git/go-git":    {"internal/gitref"},
+	"gonum.org/v1/plot":           {"internal/chart"},
 }
 
 // listed is what TestLayering reads of `go list -json`.
