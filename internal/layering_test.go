@@ -65,7 +65,7 @@ var mayImport = map[string][]string{
 		"internal/remote", "internal/signature", "internal/store", "internal/workspace"},
 
 	// The commands and their tests.
-	"internal/cli": {"internal/config", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
+	"internal/cli": {"internal/chart", "internal/config", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
 		"internal/index", "internal/interrupt", "internal/maintenance", "internal/mangen", "internal/metrics",
 		"internal/namespace", "internal/pipeline", "internal/remote", "internal/results", "internal/signature",
 		"internal/store", "internal/ui", "internal/workspace"},
