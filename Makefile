@@ -20,7 +20,7 @@ PREFIX        ?= /usr/local
 DESTDIR       ?=
 FUZZTIME      ?= 30s
 
-.PHONY: all build install test vet staticcheck unit e2e cover tools-browser tools-minio tools-shell docs-graph docs-reference fuzz demo bench clean
+.PHONY: all build install test vet staticcheck unit e2e cover tools-browser tools-minio tools-shell docs-graph docs-screenshots docs-reference fuzz demo bench clean
 
 all: build
 
@@ -93,6 +93,12 @@ tools-minio:
 # the HTML page git dds graph draws for the example of e2e/testdata/graph.txtar.
 docs-graph: tools-browser
 	DDS_GRAPH_EXAMPLE=$(CURDIR)/docs $(GO) test -count=1 ./e2e -run 'TestScript/^graph$$'
+
+# The how-to's pictures: docs/howto/plots.png and docs/howto/compare.png,
+# headless Chromium screenshots of the pages git dds plots diff and git dds
+# compare write for the branches of e2e/testdata/plots.txtar.
+docs-screenshots: tools-browser
+	DDS_GRAPH_EXAMPLE=$(CURDIR)/docs $(GO) test -count=1 ./e2e -run 'TestScript/^plots$$'
 
 # The command reference users read on the repository's pages:
 # docs/reference, the manual pages in Markdown, from the same command tree.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 // first cell of each row of its table, in order, then that a click on the
 // header named COLUMN sorts the rows as given after it, with no console
 // error and no request but the page:
+// A screenshot is saved beside the page (FILE.png):
 // `browse-table FILE REF... [-- COLUMN REF...]`.
 func cmdBrowseTable(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
@@ -46,6 +48,13 @@ func cmdBrowseTable(ts *testscript.TestScript, neg bool, args []string) {
 			if !slices.Equal(got, clicked[1:]) {
 				ts.Fatalf("sorted by %s, the page shows %s, want %s", clicked[0], strings.Join(got, " "), strings.Join(clicked[1:], " "))
 			}
+		}
+		shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			ts.Fatalf("taking a screenshot of %s: %v", args[0], err)
+		}
+		if err := os.WriteFile(page+".png", shot, 0o644); err != nil {
+			ts.Fatalf("saving the screenshot: %v", err)
 		}
 		b.assertQuiet(ts, fileURL(page))
 	})

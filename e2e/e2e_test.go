@@ -127,6 +127,7 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 		"mermaid":      cmdMermaid,
 		"browse":       cmdBrowse,
 		"browse-table": cmdBrowseTable,
+		"browse-plots": cmdBrowsePlots,
 		"example":      cmdExample,
 	}
 }

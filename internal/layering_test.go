@@ -36,7 +36,8 @@ var mayImport = map[string][]string{
 	// computations, objects. The store knows files and ids, not records.
 	"internal/gitref":    {"internal/parallel"},
 	"internal/pipeline":  nil,
-	"internal/metrics":   nil, // metrics files: names to numbers
+	"internal/metrics":   nil,                  // metrics files: names to numbers
+	"internal/plots":     {"internal/metrics"}, // plots files: series
 	"internal/signature": {"internal/blake3", "internal/gitref", "internal/pipeline", "internal/ui"},
 	"internal/index":     {"internal/blake3", "internal/signature"},
 	"internal/store":     {"internal/blake3"},
@@ -54,16 +55,17 @@ var mayImport = map[string][]string{
 		"internal/signature", "internal/store", "internal/ui"},
 	"internal/history": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/signature", "internal/ui", "internal/workspace"},
-	"internal/results": {"internal/index", "internal/metrics", "internal/namespace", "internal/pipeline", "internal/signature",
+	"internal/results": {"internal/index", "internal/metrics", "internal/namespace", "internal/pipeline", "internal/plots", "internal/signature",
 		"internal/store", "internal/workspace"},
 	"internal/graph": {"internal/ui"}, // a renderer of its own plain input
+	"internal/chart": nil,             // line charts of its own plain input
 	"internal/hooks": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/remote", "internal/signature", "internal/ui", "internal/workspace"},
 	"internal/maintenance": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/remote", "internal/signature", "internal/store", "internal/workspace"},
 
 	// The commands and their tests.
-	"internal/cli": {"internal/config", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
+	"internal/cli": {"internal/chart", "internal/config", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
 		"internal/index", "internal/interrupt", "internal/maintenance", "internal/mangen", "internal/metrics",
 		"internal/namespace", "internal/pipeline", "internal/remote", "internal/results", "internal/signature",
 		"internal/store", "internal/ui", "internal/workspace"},
@@ -83,6 +85,7 @@ var mayImport = map[string][]string{
 var ownedBy = map[string][]string{
 	"github.com/dgraph-io/badger": {"internal/index"},
 	"github.com/go-git/go-git":    {"internal/gitref"},
+	"gonum.org/v1/plot":           {"internal/chart"},
 }
 
 // listed is what TestLayering reads of `go list -json`.

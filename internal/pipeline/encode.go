@@ -11,7 +11,7 @@ import (
 // file change: a cache keyed by a file's content must not hand an older
 // reading of it to a newer git dds. TestEncodingVersionPinsStage fails
 // when Stage changes shape, as a reminder.
-const EncodingVersion = 2
+const EncodingVersion = 3
 
 // encoded is a Pipeline as Encode writes it: what Parse read from the
 // file, before linking.

@@ -332,7 +332,7 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 		case "metrics":
 			s.Metrics, metricsPos, err = r.paths(s.Name, "metrics file", f)
 		case "plots":
-			s.Plots, plotsPos, err = r.paths(s.Name, "plots file", f)
+			s.Plots, plotsPos, s.PlotAxes, err = r.plots(s.Name, f)
 		case "params":
 			s.Params, pos.params, err = r.params(s.Name, f)
 		case "env":
@@ -364,7 +364,7 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 	// written, so that an encoded pipeline decodes equal to the parse.
 	s.Deps, pos.deps = nilIfEmpty(s.Deps), nilIfEmpty(pos.deps)
 	s.Params, s.Env = nilIfEmpty(s.Params), nilIfEmpty(s.Env)
-	s.Metrics, s.Plots = nilIfEmpty(s.Metrics), nilIfEmpty(s.Plots)
+	s.Metrics, s.Plots, s.PlotAxes = nilIfEmpty(s.Metrics), nilIfEmpty(s.Plots), nilIfEmpty(s.PlotAxes)
 	for i := range s.Params {
 		s.Params[i].Keys = nilIfEmpty(s.Params[i].Keys)
 	}
@@ -471,6 +471,11 @@ func (r *reader) paths(stage, role string, f entry) ([]string, []position, error
 	if err != nil {
 		return nil, nil, err
 	}
+	return r.pathItems(stage, role, f, items)
+}
+
+// pathItems reads the items of the list f as paths of role.
+func (r *reader) pathItems(stage, role string, f entry, items []*yaml.Node) ([]string, []position, error) {
 	paths := make([]string, 0, len(items))
 	positions := make([]position, 0, len(items))
 	firstLine := make(map[string]int, len(items))

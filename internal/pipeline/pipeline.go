@@ -25,8 +25,31 @@ type Stage struct {
 	// Outs too, so it is stored, restored and promoted like any output.
 	Metrics []string // declared order
 	Plots   []string // declared order
-	Line    int      // line of the stage's name in dds.yaml
-	Col     int
+	// PlotAxes are the columns the plots files that name them draw, in
+	// the order of Plots: a plots file written alone has none here.
+	PlotAxes []PlotAxes
+	Line     int // line of the stage's name in dds.yaml
+	Col      int
+}
+
+// PlotAxes are the columns of one plots file a chart draws: X along the
+// horizontal axis ("" for the reader's default) and each of Y as a line
+// (none for every other column).
+type PlotAxes struct {
+	File string
+	X    string
+	Y    []string
+}
+
+// Axes returns the axes declared for the plots file path: none when it was
+// written alone.
+func (s *Stage) Axes(path string) PlotAxes {
+	for _, a := range s.PlotAxes {
+		if a.File == path {
+			return a
+		}
+	}
+	return PlotAxes{File: path}
 }
 
 // ParamFile names the keys of one params file that enter a signature.

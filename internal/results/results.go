@@ -1,9 +1,9 @@
 // Package results reads what refs computed without checking anything out:
 // for each ref, the view of its tree gives every stage's signature and
 // params values, the index gives the record of each signature, the record
-// gives the content id of each metrics file, and the store gives its
-// bytes. Refs are compared by these snapshots: metrics and params diffs,
-// and the table of every branch.
+// gives the content id of each metrics (or plots) file, and the store
+// gives its bytes. Refs are compared by these snapshots: metrics and
+// params diffs, the table of every branch, and the series of plots files.
 package results
 
 import (
@@ -17,6 +17,7 @@ import (
 	"github.com/git-dds/git-dds/internal/metrics"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
+	"github.com/git-dds/git-dds/internal/plots"
 	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
 	"github.com/git-dds/git-dds/internal/workspace"
@@ -26,7 +27,7 @@ import (
 // --rev does.
 const Worktree = namespace.WorktreeRev
 
-// State says whether a ref's metrics file can be read.
+// State says whether a ref's metrics or plots file can be read.
 type State string
 
 const (
@@ -42,25 +43,59 @@ const (
 	// Lost: the record is here but its object is not (collected, or moved
 	// aside as damaged).
 	Lost State = "lost"
-	// Unreadable: the file is here but is no metrics file git dds reads;
-	// Err says why and where.
+	// Unreadable: the file is here but is no metrics (or plots) file git
+	// dds reads; Err says why and where.
 	Unreadable State = "unreadable"
 )
 
-// File is one metrics file of one ref.
+// File is one metrics or plots file of one ref.
 type File struct {
 	Stage     string          `json:"stage"`
 	Path      string          `json:"path"`
 	Signature string          `json:"signature"`
 	State     State           `json:"state"`
-	Values    metrics.Metrics `json:"values"`
-	Error     string          `json:"error,omitempty"`
+	Values    metrics.Metrics `json:"values"` // of a metrics file
+	// Series is what a chart draws of a plots file, as its stage declares.
+	Series *plots.Series `json:"-"`
+	Error  string        `json:"error,omitempty"`
 	// Err is the error behind Unreadable, or behind a remote file that
 	// could not be read from the remote.
 	Err error `json:"-"`
 
 	outs []string // the stage's declared outputs, to check a remote record against
+	kind *kind
+	axes pipeline.PlotAxes // of a plots file, as its stage declares them
 }
+
+// kind is what a snapshot reads of each stage: its metrics files, or its
+// plots files.
+type kind struct {
+	noun     string // "metrics file", "plots file"
+	files    func(*pipeline.Stage) []string
+	maxSize  int64
+	tooLarge func(file string, size int64) *metrics.Error
+	// parse reads data, the file f names as name, into f.
+	parse func(f *File, name string, data []byte) error
+}
+
+var metricsKind = kind{noun: "metrics file", files: func(s *pipeline.Stage) []string { return s.Metrics },
+	maxSize: metrics.MaxSize, tooLarge: metrics.TooLarge,
+	parse: func(f *File, name string, data []byte) error {
+		values, err := metrics.Parse(name, data)
+		f.Values = values
+		return err
+	}}
+
+var plotsKind = kind{noun: "plots file", files: func(s *pipeline.Stage) []string { return s.Plots },
+	maxSize: plots.MaxSize, tooLarge: plots.TooLarge,
+	parse: func(f *File, name string, data []byte) error {
+		t, err := plots.Parse(name, data)
+		if err != nil {
+			return err
+		}
+		f.Series, err = t.Select(name, f.axes.X, f.axes.Y)
+		return err
+	}}
 
 // Param is the value of one declared params key of one stage.
 type Param struct {
@@ -95,10 +130,18 @@ func (s *Snapshot) File(path string) (File, bool) {
 	return File{}, false
 }
 
-// Read takes a snapshot of each ref (Worktree for the working tree), from
-// this clone alone: MarkRemote then asks a remote about the stale files.
+// Read takes a snapshot of the metrics files of each ref (Worktree for
+// the working tree), from this clone alone: MarkRemote then asks a remote
+// about the stale files.
 func Read(ctx context.Context, ws *workspace.Workspace, refs []string) ([]*Snapshot, error) {
-	snaps, _, err := read(ctx, ws, refs, false)
+	snaps, _, err := read(ctx, ws, refs, false, &metricsKind)
+	return snaps, err
+}
+
+// ReadPlots is Read for the plots files of each ref: each File holds the
+// Series its stage declares, rather than Values.
+func ReadPlots(ctx context.Context, ws *workspace.Workspace, refs []string) ([]*Snapshot, error) {
+	snaps, _, err := read(ctx, ws, refs, false, &plotsKind)
 	return snaps, err
 }
 
@@ -112,10 +155,10 @@ type Skipped struct {
 // branch): a ref whose pipeline cannot be evaluated (no dds.yaml, a bad
 // one) is skipped and said so, rather than failing the others.
 func ReadEvery(ctx context.Context, ws *workspace.Workspace, refs []string) ([]*Snapshot, []Skipped, error) {
-	return read(ctx, ws, refs, true)
+	return read(ctx, ws, refs, true, &metricsKind)
 }
 
-func read(ctx context.Context, ws *workspace.Workspace, refs []string, skip bool) ([]*Snapshot, []Skipped, error) {
+func read(ctx context.Context, ws *workspace.Workspace, refs []string, skip bool, k *kind) ([]*Snapshot, []Skipped, error) {
 	loader := namespace.NewLoader(ws.Repo, ws.Env)
 	var (
 		views   []*namespace.View
@@ -139,7 +182,7 @@ func read(ctx context.Context, ws *workspace.Workspace, refs []string, skip bool
 	snaps := make([]*Snapshot, len(views))
 	err := ws.WithIndexRead(ctx, func(ix *index.Index) error {
 		for i, v := range views {
-			s, err := snapshot(ctx, ws.Store, ix, kept[i], v)
+			s, err := snapshot(ctx, ws.Store, ix, kept[i], v, k)
 			if err != nil {
 				return err
 			}
@@ -153,7 +196,7 @@ func read(ctx context.Context, ws *workspace.Workspace, refs []string, skip bool
 	return snaps, skipped, nil
 }
 
-func snapshot(ctx context.Context, st *store.Store, ix *index.Index, ref string, v *namespace.View) (*Snapshot, error) {
+func snapshot(ctx context.Context, st *store.Store, ix *index.Index, ref string, v *namespace.View, k *kind) (*Snapshot, error) {
 	s := &Snapshot{Ref: ref, Commit: v.Commit, Files: []File{}, Params: []Param{}}
 	for _, sv := range v.Stages {
 		for _, in := range sv.Inputs {
@@ -161,7 +204,7 @@ func snapshot(ctx context.Context, st *store.Store, ix *index.Index, ref string,
 				s.Params = append(s.Params, Param{Stage: sv.Stage.Name, Name: in.Name, Value: in.Value})
 			}
 		}
-		files, err := stageFiles(ctx, st, ix, ref, sv.Stage, sv.Signature)
+		files, err := stageFiles(ctx, st, ix, ref, sv.Stage, sv.Signature, k)
 		if err != nil {
 			return nil, err
 		}
@@ -171,19 +214,20 @@ func snapshot(ctx context.Context, st *store.Store, ix *index.Index, ref string,
 	return s, nil
 }
 
-// stageFiles reads the metrics files of stage at signature sig, as
-// ref gives it.
-func stageFiles(ctx context.Context, st *store.Store, ix *index.Index, ref string, stage *pipeline.Stage, sig string) ([]File, error) {
-	if len(stage.Metrics) == 0 {
+// stageFiles reads the files of kind k of stage at signature sig, as ref
+// gives it.
+func stageFiles(ctx context.Context, st *store.Store, ix *index.Index, ref string, stage *pipeline.Stage, sig string, k *kind) ([]File, error) {
+	paths := k.files(stage)
+	if len(paths) == 0 {
 		return nil, nil
 	}
 	rec, ok, err := ix.Get(sig)
 	if err != nil {
 		return nil, err
 	}
-	files := make([]File, 0, len(stage.Metrics))
-	for _, path := range stage.Metrics {
-		f := File{Stage: stage.Name, Path: path, Signature: sig, State: Stale, outs: stage.Outs}
+	files := make([]File, 0, len(paths))
+	for _, path := range paths {
+		f := File{Stage: stage.Name, Path: path, Signature: sig, State: Stale, outs: stage.Outs, kind: k, axes: stage.Axes(path)}
 		if ok {
 			f = readFile(ctx, st, rec, f, where(ref, path))
 		}
@@ -200,7 +244,8 @@ func where(ref, path string) string {
 	return ref + ":" + path
 }
 
-// readFile reads the metrics file f from the object rec recorded for it.
+// readFile reads the file f, of its kind, from the object rec recorded for
+// it.
 func readFile(ctx context.Context, st *store.Store, rec *signature.Record, f File, name string) File {
 	var out *signature.Output
 	for i := range rec.Outputs {
@@ -213,13 +258,13 @@ func readFile(ctx context.Context, st *store.Store, rec *signature.Record, f Fil
 		f.State = Lost
 		return f
 	case out.Dir:
-		return unreadable(f, &metrics.Error{File: name, Msg: "the output is a folder, not a metrics file",
-			Fix: "write the metrics to a file, or list the folder under outs"})
-	case out.Size > metrics.MaxSize:
-		return unreadable(f, metrics.TooLarge(name, out.Size))
+		return unreadable(f, &metrics.Error{File: name, Msg: "the output is a folder, not a " + f.kind.noun,
+			Fix: "write it as a file, or list the folder under outs"})
+	case out.Size > f.kind.maxSize:
+		return unreadable(f, f.kind.tooLarge(name, out.Size))
 	}
-	// A metrics file is small: checking that the object still holds what
-	// was stored costs little, and a damaged one is never shown.
+	// A metrics or plots file is small: checking that the object still
+	// holds what was stored costs little, and a damaged one is never shown.
 	if err := st.Verify(ctx, out.ContentID); err != nil {
 		f.State = Lost
 		if !errors.Is(err, store.ErrNotFound) {
@@ -233,16 +278,15 @@ func readFile(ctx context.Context, st *store.Store, rec *signature.Record, f Fil
 		return f
 	}
 	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, metrics.MaxSize+1))
+	data, err := io.ReadAll(io.LimitReader(r, f.kind.maxSize+1))
 	if err != nil {
 		f.State, f.Error = Lost, err.Error()
 		return f
 	}
-	values, err := metrics.Parse(name, data)
-	if err != nil {
+	if err := f.kind.parse(&f, name, data); err != nil {
 		return unreadable(f, err)
 	}
-	f.State, f.Values = Computed, values
+	f.State = Computed
 	return f
 }
 
@@ -297,7 +341,7 @@ func MarkRemote(ctx context.Context, ws *workspace.Workspace, snaps []*Snapshot)
 }
 
 // PeekRemote reads the values of the remote files of snaps from ws.Remote:
-// only the metrics files' objects come into the store, and the
+// only the metrics (or plots) files' objects come into the store, and the
 // computation is not recorded here (git dds fetch brings it whole), so the
 // files stay remote, with their values. Nothing happens without a remote.
 func PeekRemote(ctx context.Context, ws *workspace.Workspace, snaps []*Snapshot) error {
@@ -323,7 +367,7 @@ func PeekRemote(ctx context.Context, ws *workspace.Workspace, snaps []*Snapshot)
 						paths = append(paths, g.Path)
 					}
 				}
-				p.rec, _, p.err = ws.Remote.Peek(ctx, ws.Local(), f.Signature, f.outs, paths, metrics.MaxSize)
+				p.rec, _, p.err = ws.Remote.Peek(ctx, ws.Local(), f.Signature, f.outs, paths, f.kind.maxSize)
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
@@ -335,7 +379,7 @@ func PeekRemote(ctx context.Context, ws *workspace.Workspace, snaps []*Snapshot)
 			case p.rec != nil:
 				read := readFile(ctx, ws.Store, p.rec, *f, where(s.Ref, f.Path))
 				if read.State == Computed {
-					f.Values = read.Values
+					f.Values, f.Series = read.Values, read.Series
 				} else if read.Err != nil {
 					f.State, f.Err, f.Error = read.State, read.Err, read.Error
 				}
@@ -372,7 +416,7 @@ func AtSignatures(ctx context.Context, ws *workspace.Workspace, label string, st
 	s := &Snapshot{Ref: label, Files: []File{}, Params: []Param{}}
 	err := ws.WithIndexRead(ctx, func(ix *index.Index) error {
 		for _, at := range stages {
-			files, err := stageFiles(ctx, ws.Store, ix, label, at.Stage, at.Signature)
+			files, err := stageFiles(ctx, ws.Store, ix, label, at.Stage, at.Signature, &metricsKind)
 			if err != nil {
 				return err
 			}
