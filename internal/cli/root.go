@@ -87,6 +87,7 @@ Exit status:
 		newMetricsCommand(opts),
 		newParamsCommand(opts),
 		newCompareCommand(opts),
+		newExpCommand(opts),
 		newInitCommand(opts),
 		newInstallCommand(opts),
 		newUninstallCommand(opts),
