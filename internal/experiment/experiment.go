@@ -316,9 +316,15 @@ func Run(ctx context.Context, ws *workspace.Workspace, opts Options) ([]*Experim
 		exps = append(exps, &Experiment{Name: name, Ref: ref, Commit: commit, Params: c})
 	}
 
+	if err := reuseComputed(ctx, ws, exps); err != nil {
+		return exps, err
+	}
 	var out sync.Mutex // one line at a time on opts.Stderr
 	err = parallel.ForEach(ctx, len(exps), max(opts.Jobs, 1), func(ctx context.Context, i int) error {
 		e := exps[i]
+		if e.Result != nil {
+			return nil
+		}
 		e.Result, e.Err = compute(ctx, ws, e, scratch, i, lineWriter(opts.Stderr, &out, "["+e.Name+"] "), opts.Verbose)
 		if e.Err != nil {
 			e.Error = e.Err.Error()
@@ -334,6 +340,44 @@ func Run(ctx context.Context, ws *workspace.Workspace, opts Options) ([]*Experim
 		}
 	}
 	return exps, nil
+}
+
+// reuseComputed gives a Result to each experiment whose every stage this
+// clone holds computed, whole: it needs no worktree, nothing would execute
+// or be placed there. Running a sweep again then costs a look in the
+// index. An experiment whose pipeline cannot be read is left to compute,
+// which says why.
+func reuseComputed(ctx context.Context, ws *workspace.Workspace, exps []*Experiment) error {
+	loader := namespace.NewLoader(ws.Repo, ws.Env)
+	views := make([]*namespace.View, len(exps))
+	var all []*namespace.View
+	for i, e := range exps {
+		v, err := loader.Load(ctx, e.Commit)
+		if err != nil {
+			continue
+		}
+		views[i] = v
+		all = append(all, v)
+	}
+	recs, err := ws.Computed(ctx, workspace.Computations(all...))
+	if err != nil {
+		return err
+	}
+	for i, v := range views {
+		if v == nil {
+			continue
+		}
+		res := &workspace.Result{Stages: make([]workspace.StageResult, 0, len(v.Stages))}
+		for _, sv := range v.Stages {
+			if recs[sv.Signature] == nil {
+				res = nil
+				break
+			}
+			res.Stages = append(res.Stages, workspace.StageResult{Name: sv.Stage.Name, Signature: sv.Signature, Action: workspace.Reused})
+		}
+		exps[i].Result = res
+	}
+	return nil
 }
 
 // compute runs e's commit in a worktree of its own under scratch, removed
