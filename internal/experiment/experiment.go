@@ -280,6 +280,14 @@ func Run(ctx context.Context, ws *workspace.Workspace, opts Options) ([]*Experim
 		return nil, err
 	}
 
+	listed, err := List(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	existing := make(map[string]Info, len(listed))
+	for _, in := range listed {
+		existing[in.Ref] = in
+	}
 	var exps []*Experiment
 	names := map[string]bool{}
 	for _, c := range combinations(sets) {
@@ -310,7 +318,11 @@ func Run(ctx context.Context, ws *workspace.Workspace, opts Options) ([]*Experim
 		if err != nil {
 			return nil, err
 		}
-		if err := repo.SetRef(ctx, ref, commit, ""); err != nil {
+		if same, ok := existing[ref]; ok && same.Parent == base && sameTree(repo, same.Commit, commit) {
+			// The same sweep again: the experiment keeps its commit, so
+			// that a branch made of it or a push of it stays current.
+			commit = same.Commit
+		} else if err := repo.SetRef(ctx, ref, commit, ""); err != nil {
 			return nil, err
 		}
 		exps = append(exps, &Experiment{Name: name, Ref: ref, Commit: commit, Params: c})
@@ -340,6 +352,13 @@ func Run(ctx context.Context, ws *workspace.Workspace, opts Options) ([]*Experim
 		}
 	}
 	return exps, nil
+}
+
+// sameTree reports whether commits a and b have one tree.
+func sameTree(repo *gitref.Repo, a, b string) bool {
+	ta, errA := repo.TreeID(a)
+	tb, errB := repo.TreeID(b)
+	return errA == nil && errB == nil && ta == tb
 }
 
 // reuseComputed gives a Result to each experiment whose every stage this
