@@ -234,6 +234,7 @@ a checkout. It takes compare's flags: --sort, --md, --json, --html, -o,
 		},
 	}
 	opts.addFlags(cmd, "")
+	cmd.ValidArgsFunction = completeExpNames(g, -1)
 	cmd.Flags().BoolVar(&opts.html, "html", false, "print a self-contained HTML page with the table, sortable by a click on a column")
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write the HTML page to FILE")
 	cmd.Flags().BoolVar(&opts.open, "open", false, "write the HTML page and open it in the browser, when there is one")
@@ -306,6 +307,7 @@ outputs, which are recorded under its signatures: nothing is computed
 again (git dds merge-preview BRANCH says so first).`,
 		Example: `  git dds exp branch lr=0.1 better-lr
   git merge better-lr`,
+		ValidArgsFunction: completeExpNames(g, 1),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
 				return usageError{err: fmt.Errorf("%s takes NAME and BRANCH, got %d arguments", cmd.CommandPath(), len(args))}
@@ -333,7 +335,8 @@ func newExpRmCommand(g *globalOptions) *cobra.Command {
 		Short: "Remove experiments",
 		Long: `exp rm deletes the refs of the experiments named. What only they held in
 the store is then collected by the next git dds gc.`,
-		Example: `  git dds exp rm lr=0.05 lr=0.2 && git dds gc`,
+		Example:           `  git dds exp rm lr=0.05 lr=0.2 && git dds gc`,
+		ValidArgsFunction: completeExpNames(g, -1),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError{err: fmt.Errorf("%s takes the names of the experiments to remove", cmd.CommandPath())}
@@ -394,6 +397,7 @@ experiments removed, as exp list does.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&opts.keep, "keep", nil, "an experiment to keep (repeat for several)")
+	_ = cmd.RegisterFlagCompletionFunc("keep", completeExpNames(g, -1))
 	cmd.Flags().DurationVar(&opts.olderThan, "older-than", 0, "remove only experiments made longer ago than this (e.g. 168h)")
 	g.addQuiet(cmd)
 	return cmd
