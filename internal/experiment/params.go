@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"strconv"
 	"strings"
@@ -40,14 +41,23 @@ func SetParam(data []byte, file, key, value string) ([]byte, error) {
 	return setYAML(data, file, key, value)
 }
 
-// jsonScalar is value as -S means it, in JSON.
+// jsonScalar is value as -S means it, in JSON: a number (written as JSON
+// writes one: .5 is 0.5), true, false or null as such, anything else a
+// string.
 func jsonScalar(value string) string {
 	switch value {
 	case "true", "false", "null":
 		return value
 	}
-	if _, err := strconv.ParseFloat(value, 64); err == nil && json.Valid([]byte(value)) {
-		return value
+	if f, err := strconv.ParseFloat(value, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		if json.Valid([]byte(value)) {
+			return value
+		}
+		n := strconv.FormatFloat(f, 'g', -1, 64)
+		if strings.ContainsAny(value, ".eE") && !strings.ContainsAny(n, ".e") {
+			n += ".0" // 1. is a float, and stays one
+		}
+		return n
 	}
 	quoted, _ := json.Marshal(value)
 	return string(quoted)
@@ -171,20 +181,27 @@ func setYAML(data []byte, file, key, value string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// yamlScalar is value as -S means it, in YAML: a number, a bool or null
-// plain, a string plain when YAML reads it back as that string, quoted
-// otherwise.
+// yamlScalar is value as -S means it, in YAML, as YAML reads it: plain
+// when YAML reads it back as a number, a bool, null or that very string,
+// quoted otherwise.
 func yamlScalar(value string) string {
-	if j := jsonScalar(value); !strings.HasPrefix(j, `"`) {
-		return j
+	if value == "" || strings.ContainsAny(value, "\n\r\t#'\"") || strings.TrimSpace(value) != value {
+		return jsonScalar(value)
 	}
 	var back any
-	if err := yaml.Unmarshal([]byte("v: "+value+"\n"), &struct{ V *any }{&back}); err == nil {
-		if s, ok := back.(string); ok && s == value && !strings.ContainsAny(value, "\n#:'\"") {
-			return value
-		}
+	if err := yaml.Unmarshal([]byte("v: "+value+"\n"), &struct{ V *any }{&back}); err != nil {
+		return jsonScalar(value)
 	}
-	return jsonScalar(value)
+	switch b := back.(type) {
+	case string:
+		if b != value || strings.Contains(value, ": ") {
+			return jsonScalar(value)
+		}
+	case int, int64, uint64, float64, bool, nil:
+	default:
+		return jsonScalar(value) // a mapping, a list, a date: not a scalar -S means
+	}
+	return value
 }
 
 // spliceYAML replaces the text of the plain scalar n, on one line, by text.

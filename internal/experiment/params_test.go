@@ -120,3 +120,29 @@ func TestParseSetAndCombinations(t *testing.T) {
 		t.Errorf("name: %s", got)
 	}
 }
+
+func TestScalars(t *testing.T) {
+	for _, c := range []struct{ in, json, yaml string }{
+		{"0.1", "0.1", "0.1"},
+		{".5", "0.5", ".5"},
+		{"1.", "1.0", "1."},
+		{"1e-3", "1e-3", "1e-3"},
+		{"+2", "2", "+2"},
+		{"inf", `"inf"`, "inf"},
+		{".inf", `".inf"`, ".inf"},
+		{"true", "true", "true"},
+		{"null", "null", "null"},
+		{"", `""`, `""`},
+		{"adam", `"adam"`, "adam"},
+		{"a: b", `"a: b"`, `"a: b"`},
+		{"[1]", `"[1]"`, `"[1]"`},
+		{"it's", `"it's"`, `"it's"`},
+	} {
+		if got := jsonScalar(c.in); got != c.json {
+			t.Errorf("jsonScalar(%q) = %s, want %s", c.in, got, c.json)
+		}
+		if got := yamlScalar(c.in); got != c.yaml {
+			t.Errorf("yamlScalar(%q) = %s, want %s", c.in, got, c.yaml)
+		}
+	}
+}
