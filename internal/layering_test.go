@@ -57,6 +57,8 @@ var mayImport = map[string][]string{
 		"internal/signature", "internal/ui", "internal/workspace"},
 	"internal/results": {"internal/index", "internal/metrics", "internal/namespace", "internal/pipeline", "internal/plots", "internal/signature",
 		"internal/store", "internal/workspace"},
+	"internal/experiment": {"internal/gitref", "internal/namespace", "internal/parallel", "internal/pipeline",
+		"internal/remote", "internal/workspace"}, // parameter sweeps on hidden refs
 	"internal/graph": {"internal/ui"}, // a renderer of its own plain input
 	"internal/chart": nil,             // line charts of its own plain input
 	"internal/hooks": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
@@ -65,7 +67,7 @@ var mayImport = map[string][]string{
 		"internal/remote", "internal/signature", "internal/store", "internal/workspace"},
 
 	// The commands and their tests.
-	"internal/cli": {"internal/chart", "internal/config", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
+	"internal/cli": {"internal/chart", "internal/config", "internal/experiment", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
 		"internal/index", "internal/interrupt", "internal/maintenance", "internal/mangen", "internal/metrics",
 		"internal/namespace", "internal/pipeline", "internal/remote", "internal/results", "internal/signature",
 		"internal/store", "internal/ui", "internal/workspace"},

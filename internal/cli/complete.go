@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/git-dds/git-dds/internal/experiment"
 	"github.com/git-dds/git-dds/internal/pipeline"
 )
 
@@ -205,4 +206,29 @@ func completionContext(cmd *cobra.Command) context.Context {
 		return ctx
 	}
 	return context.Background()
+}
+
+// completeExpNames offers the experiments' names, for the first max
+// arguments (all when max < 0).
+func completeExpNames(g *globalOptions, max int) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if max >= 0 && len(args) >= max {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		repo, _, err := openRepo(completionContext(cmd), g.dir)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		infos, err := experiment.List(completionContext(cmd), repo)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var words []cobra.Completion
+		for _, in := range infos {
+			if strings.HasPrefix(in.Name, toComplete) {
+				words = append(words, in.Name)
+			}
+		}
+		return words, cobra.ShellCompDirectiveNoFileComp
+	}
 }

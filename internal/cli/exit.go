@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/git-dds/git-dds/internal/config"
+	"github.com/git-dds/git-dds/internal/experiment"
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/history"
 	"github.com/git-dds/git-dds/internal/hooks"
@@ -79,12 +80,12 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &no), errors.Is(err, workspace.ErrFailed), errors.Is(err, workspace.ErrEdited), errors.As(err, &stageErr),
+	case errors.As(err, &no), errors.Is(err, workspace.ErrFailed), errors.Is(err, experiment.ErrFailed), errors.Is(err, workspace.ErrEdited), errors.As(err, &stageErr),
 		errors.Is(err, hooks.ErrRefused), errors.Is(err, remote.ErrCorrupt):
 		return exitAnswerNo
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
-		errors.Is(err, signature.ErrInput), errors.Is(err, workspace.ErrMergeConflict), errors.As(err, &target), errors.As(err, &metric),
+		errors.Is(err, signature.ErrInput), errors.Is(err, experiment.ErrInput), errors.Is(err, workspace.ErrMergeConflict), errors.As(err, &target), errors.As(err, &metric),
 		errors.Is(err, remote.ErrNoRemote), errors.Is(err, remote.ErrConfig), errors.Is(err, config.ErrInvalid), errors.Is(err, gitref.ErrTeamConfig), errors.Is(err, hooks.ErrHooksInTree):
 		return exitInput
 	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, index.ErrBusy):

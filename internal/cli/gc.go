@@ -32,8 +32,9 @@ func newGCCommand(g *globalOptions) *cobra.Command {
 needs, and says how many bytes that freed. Kept:
 
 - the view (every stage's signature) of the tip of every local branch,
-  tag, remote-tracking branch, worktree HEAD (linked worktrees included)
-  and stash entry; with --keep current, of HEAD only;
+  tag, remote-tracking branch, experiment (git dds exp list), worktree
+  HEAD (linked worktrees included) and stash entry; with --keep current,
+  of HEAD only;
 - with --keep-commits N, the views of the last N commits of each local
   branch (of HEAD with --keep current);
 - the view of the working tree, as git dds status sees it: what run

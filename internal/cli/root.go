@@ -88,6 +88,7 @@ Exit status:
 		newParamsCommand(opts),
 		newCompareCommand(opts),
 		newPlotsCommand(opts),
+		newExpCommand(opts),
 		newInitCommand(opts),
 		newInstallCommand(opts),
 		newUninstallCommand(opts),

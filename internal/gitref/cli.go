@@ -1,13 +1,10 @@
 package gitref
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 )
 
 // Git runs the real git in the working tree root with the repository's
@@ -30,18 +27,7 @@ func (r *Repo) runGit(ctx context.Context, stdin []byte, args ...string) ([]byte
 		"GIT_WORK_TREE="+r.Root,
 		"GIT_INDEX_FILE="+r.indexPath,
 	)
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return nil, errGitMissing(err)
-		}
-		return stdout.Bytes(), fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return stdout.Bytes(), nil
+	return runCmd(cmd, stdin, args)
 }
 
 func errGitMissing(err error) error {

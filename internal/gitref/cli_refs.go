@@ -135,3 +135,63 @@ func (r *Repo) resolveWithGit(ctx context.Context, rev string) (string, bool) {
 	id := strings.TrimSpace(string(out))
 	return id, err == nil && isObjectID(id)
 }
+
+// RefInfo is a ref, the commit it names, that commit's first parent and
+// its committer time.
+type RefInfo struct {
+	Name   string
+	Commit string
+	Parent string // "" for a root commit
+	Time   int64  // seconds since the epoch
+}
+
+// RefsInfo returns the refs under prefixes that name a commit, with their
+// commit's first parent and time, in git's order.
+func (r *Repo) RefsInfo(ctx context.Context, prefixes ...string) ([]RefInfo, error) {
+	args := append([]string{"for-each-ref",
+		"--format=%(objecttype) %(objectname) %(committerdate:unix) %(parent) %(refname)"}, prefixes...)
+	out, err := r.Git(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing refs: %w", err)
+	}
+	var refs []RefInfo
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Fields(strings.TrimSuffix(line, "\n"))
+		if len(fields) < 4 || fields[0] != "commit" || !isObjectID(fields[1]) {
+			continue
+		}
+		t, err := strconv.ParseInt(fields[2], 10, 64)
+		if err != nil {
+			continue
+		}
+		info := RefInfo{Name: fields[len(fields)-1], Commit: fields[1], Time: t}
+		if len(fields) > 4 && isObjectID(fields[3]) {
+			info.Parent = fields[3]
+		}
+		refs = append(refs, info)
+	}
+	return refs, nil
+}
+
+// ChangedTracked lists the tracked files whose content in the working tree
+// or in git's index differs from HEAD's, as git status shows them, without
+// writing git's index.
+func (r *Repo) ChangedTracked(ctx context.Context) ([]string, error) {
+	out, err := r.Git(ctx, "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no", "--ignore-submodules=dirty")
+	if err != nil {
+		return nil, fmt.Errorf("listing uncommitted changes: %w", err)
+	}
+	var paths []string
+	records := strings.Split(string(out), "\x00")
+	for i := 0; i < len(records); i++ {
+		rec := records[i]
+		if len(rec) < 4 {
+			continue
+		}
+		paths = append(paths, rec[3:])
+		if rec[0] == 'R' || rec[0] == 'C' {
+			i++ // the rename's source follows
+		}
+	}
+	return paths, nil
+}

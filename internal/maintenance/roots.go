@@ -12,7 +12,7 @@ import (
 // What gc keeps, as --keep names it.
 const (
 	// KeepAllRefs keeps the views of every local branch, tag,
-	// remote-tracking branch, worktree HEAD and stash entry.
+	// remote-tracking branch, experiment, worktree HEAD and stash entry.
 	KeepAllRefs = "all-refs"
 	// KeepCurrent keeps the view of HEAD only.
 	KeepCurrent = "current"
@@ -80,11 +80,13 @@ func dedupe(roots []root) []root {
 	return out
 }
 
-// refTips gives the commit of every branch, tag and remote-tracking
-// branch, and the names of the local branches. A tag of a tree or a blob
+// refTips gives the commit of every branch, tag, remote-tracking branch
+// and experiment, and the names of the local branches. A tag of a tree or a blob
 // has no view and is left out.
 func refTips(ctx context.Context, repo *gitref.Repo) (tips []root, branches []string, err error) {
-	refs, err := repo.Refs(ctx, "refs/heads", "refs/tags", "refs/remotes")
+	// Experiments (refs/dds/exp) are kept while their ref exists: exp rm
+	// or exp gc makes what only they hold collectable.
+	refs, err := repo.Refs(ctx, "refs/heads", "refs/tags", "refs/remotes", "refs/dds/exp")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -161,3 +161,8 @@ func (s *Store) WorkTreeTempDead(path string) bool {
 	}
 	return ownerDead(dir)
 }
+
+// TempDir gives this process's temporary folder in the store, made and
+// locked on first use: what a caller puts there goes with the folder when
+// the process ends without removing it (the next command reclaims it).
+func (s *Store) TempDir() (string, error) { return s.tempDir() }

@@ -161,3 +161,20 @@ func (n *placedNotes) take() []signature.Output {
 	n.outs = nil
 	return outs
 }
+
+// ForgetPlaced drops every note of what git dds placed in this working
+// tree, for a working tree about to be removed (an experiment's): left,
+// its notes would keep their objects from git dds gc.
+func (w *Workspace) ForgetPlaced(ctx context.Context) error {
+	return w.WithIndex(ctx, func(ix *index.Index) error {
+		var paths []string
+		err := ix.PlacedIn(w.worktreeKey(), func(path string, _ index.Placed) error {
+			paths = append(paths, path)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return w.forget(ix, paths)
+	})
+}

@@ -57,6 +57,11 @@ type Workspace struct {
 	// indexMu serializes this process's goroutines on the index: badger
 	// admits one opener, and our file lock would make them wait anyway.
 	indexMu sync.Mutex
+	// sharedIndexMu, when set, replaces indexMu: the workspaces of one
+	// process's linked worktrees (ForWorktree) share one index, and
+	// waiting on each other there rather than on the index's file lock
+	// spares them the message meant for another process.
+	sharedIndexMu *sync.Mutex
 	// early, when set, delivers the index HoldIndexRead is opening,
 	// read-only, once; held keeps it for the reads that follow.
 	early chan openedIndex
@@ -131,8 +136,8 @@ func (w *Workspace) WithIndexRead(ctx context.Context, fn func(ix *index.Index) 
 }
 
 func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *index.Index) error) error {
-	w.indexMu.Lock()
-	defer w.indexMu.Unlock()
+	w.indexLock().Lock()
+	defer w.indexLock().Unlock()
 	if w.early != nil {
 		if readOnly {
 			if ix := w.heldIndex(); ix != nil {
@@ -166,8 +171,8 @@ func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *in
 // which must be called once the caller is done reading. Other git dds wait
 // for the index meanwhile: hold it across no execution and no transfer.
 func (w *Workspace) HoldIndexRead(ctx context.Context) (release func()) {
-	w.indexMu.Lock()
-	defer w.indexMu.Unlock()
+	w.indexLock().Lock()
+	defer w.indexLock().Unlock()
 	w.releaseHeld()
 	early := make(chan openedIndex, 1)
 	w.early = early
@@ -178,8 +183,8 @@ func (w *Workspace) HoldIndexRead(ctx context.Context) (release func()) {
 		early <- openedIndex{ix, err}
 	}()
 	return func() {
-		w.indexMu.Lock()
-		defer w.indexMu.Unlock()
+		w.indexLock().Lock()
+		defer w.indexLock().Unlock()
 		if w.early == early {
 			w.releaseHeld()
 		}
@@ -265,4 +270,34 @@ func globEscape(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// ForWorktree is the workspace of another working tree of the same
+// repository (a linked worktree git dds made), sharing w's store, index,
+// settings and remote: what one computes, the other reuses. Its stage
+// output goes to stderr.
+func (w *Workspace) ForWorktree(repo *gitref.Repo, stderr io.Writer) *Workspace {
+	return &Workspace{
+		Repo:         repo,
+		Dir:          w.Dir,
+		Settings:     w.Settings,
+		Store:        w.Store,
+		Link:         w.Link,
+		IndexOptions: w.IndexOptions,
+		Stderr:       stderr,
+		Env:          w.Env,
+		Remote:       w.Remote,
+
+		sharedIndexMu: w.indexLock(),
+	}
+}
+
+// indexLock is the mutex that serializes this process's goroutines on the
+// index. Workspaces sharing it never hold the index open between calls
+// (HoldIndexRead), which would keep the others waiting.
+func (w *Workspace) indexLock() *sync.Mutex {
+	if w.sharedIndexMu != nil {
+		return w.sharedIndexMu
+	}
+	return &w.indexMu
 }

@@ -1,0 +1,109 @@
+//go:build linux
+
+package e2e
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// TestExpInterrupt interrupts a sweep with Ctrl-C, as a person would, while
+// two experiments execute a stage in their temporary worktrees: git dds
+// must end the stages, remove every worktree, and leave the user's HEAD,
+// branch, git index, working tree and git status exactly as they were,
+// exiting 130 with no process of the session left.
+func TestExpInterrupt(t *testing.T) {
+	s := newSandbox(t)
+	started := s.path("started")
+	s.write("repo/dds.yaml", `stages:
+  train:
+    cmd: mkdir -p out && echo partial > out/model.txt && touch `+started+` && while :; do sleep 0.1; done
+    params: {params.yaml: [train.lr]}
+    outs: [out/model.txt]
+`)
+	s.write("repo/params.yaml", "train:\n  lr: 0.1 # the rate\n")
+	s.must("repo", "git", "init", "-q")
+	s.must("repo", "git", "add", "-A")
+	s.must("repo", "git", "commit", "-q", "-m", "pipeline")
+	s.must("repo", "git", "dds", "install")
+	s.write("repo/notes.txt", "untracked, the user's\n")
+
+	snapshot := func() string {
+		var b strings.Builder
+		for _, argv := range [][]string{
+			{"rev-parse", "HEAD"}, {"symbolic-ref", "HEAD"}, {"ls-files", "-s"},
+			{"status", "--porcelain", "--untracked-files=all"}, {"diff"}, {"worktree", "list", "--porcelain"},
+		} {
+			b.WriteString("$ git " + strings.Join(argv, " ") + "\n" + s.must("repo", "git", argv...))
+		}
+		return b.String()
+	}
+	before := snapshot()
+
+	cmd := s.command("repo", "git", "dds", "exp", "run", "-S", "train.lr=0.2,0.3,0.4", "-j", "2")
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	var out lockedBuffer
+	copied := make(chan struct{})
+	go func() { _, _ = io.Copy(&out, tty); close(copied) }()
+
+	waitFor(t, started, 30*time.Second, &out)
+	time.Sleep(200 * time.Millisecond) // the second experiment's stage too, most likely
+	if _, err := tty.Write([]byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var waitErr error
+	select {
+	case waitErr = <-exited:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("git dds exp run still running 30 s after Ctrl-C:\n%s", out.String())
+	}
+	if left := inSession(cmd.Process.Pid); len(left) > 0 {
+		for _, pid := range left {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		t.Errorf("processes of the session left running after git dds exited: %v", left)
+	}
+	_ = tty.Close()
+	select {
+	case <-copied:
+	case <-time.After(2 * time.Second):
+	}
+	text := strings.ReplaceAll(out.String(), "\r\n", "\n")
+	t.Logf("the terminal showed:\n%s", text)
+	if got := shellStatus(t, cmd.ProcessState, waitErr); got != 130 {
+		t.Errorf("the shell would say $? = %d, want 130", got)
+	}
+	if !strings.Contains(text, "git dds: interrupted: train (nothing recorded)\n") {
+		t.Errorf("the terminal did not show the interruption")
+	}
+
+	if after := snapshot(); after != before {
+		t.Errorf("the sweep changed the user's repository:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if _, err := os.Lstat(s.path("repo/out")); err == nil {
+		t.Errorf("an output appeared in the user's working tree")
+	}
+	left, _ := filepath.Glob(s.path("repo/.git/dds/tmp/*/exp-*"))
+	admin, _ := filepath.Glob(s.path("repo/.git/worktrees/*"))
+	if len(left)+len(admin) > 0 {
+		t.Errorf("worktrees left behind: %v %v", left, admin)
+	}
+	status := s.must("repo", "git", "dds", "status", "--json")
+	if !strings.Contains(status, `"state": "fresh"`) && !strings.Contains(status, `"state": "stale"`) {
+		t.Errorf("git dds status after the interrupt:\n%s", status)
+	}
+}
