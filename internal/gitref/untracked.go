@@ -211,7 +211,7 @@ func (w *untrackedWalk) walk(dir string, above []gitignore.Pattern, found map[st
 // readDirUnsorted lists a folder in the order the file system gives:
 // the caller sorts what it keeps, not every name it reads.
 func readDirUnsorted(dir string) ([]os.DirEntry, error) {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if err != nil {
 		return nil, err
 	}
