@@ -23,3 +23,6 @@ func (r statRoot) lstat(rel string) (diskStat, error) {
 	}
 	return statOf(info), nil
 }
+
+// openDir opens a folder for listing.
+func openDir(dir string) (*os.File, error) { return os.Open(dir) }

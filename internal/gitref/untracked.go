@@ -23,16 +23,16 @@ import (
 // It takes the overlay's lock only to ask which folders are real, so that
 // look-ups can go on while it walks.
 func (o *Overlay) Untracked(dirs []string) ([]string, error) {
-	base, err := o.repo.baseIgnorePatterns()
-	if err != nil {
-		return nil, err
-	}
 	w := &untrackedWalk{
 		o:              o,
 		ignoreFiles:    map[string][]gitignore.Pattern{},
 		ignoreFirst:    map[gitignore.Pattern]string{},
 		ignoreRelevant: map[relevantKey][]gitignore.Pattern{},
 		ignoreDown:     map[string]ignoreResult{},
+	}
+	base, err := o.repo.baseIgnorePatterns(w.ignoreFirst)
+	if err != nil {
+		return nil, err
 	}
 	found := make(map[string]bool)
 	for _, d := range dirs {
@@ -211,7 +211,7 @@ func (w *untrackedWalk) walk(dir string, above []gitignore.Pattern, found map[st
 // readDirUnsorted lists a folder in the order the file system gives:
 // the caller sorts what it keeps, not every name it reads.
 func readDirUnsorted(dir string) ([]os.DirEntry, error) {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -221,8 +221,11 @@ func readDirUnsorted(dir string) ([]os.DirEntry, error) {
 
 // baseIgnorePatterns are the patterns that apply before any .gitignore, in
 // rising priority: the system and user excludes files, then the
-// repository's info/exclude.
-func (r *Repo) baseIgnorePatterns() ([]gitignore.Pattern, error) {
+// repository's info/exclude. firsts learns the firstComponent of the
+// lines of the files read here: info/exclude lists every output of the
+// pipeline, anchored, and without it each of those lines would be matched
+// against every dep folder.
+func (r *Repo) baseIgnorePatterns(firsts map[gitignore.Pattern]string) ([]gitignore.Pattern, error) {
 	root := osfs.New("/")
 	var system []gitignore.Pattern
 	if nosystem, _ := strconv.ParseBool(os.Getenv("GIT_CONFIG_NOSYSTEM")); !nosystem {
@@ -236,11 +239,11 @@ func (r *Repo) baseIgnorePatterns() ([]gitignore.Pattern, error) {
 		return nil, fmt.Errorf("reading the user excludes file (core.excludesFile): %w", err)
 	}
 	if user == nil {
-		if user, err = readIgnoreFile(userIgnoreFile(), nil, nil); err != nil {
+		if user, err = readIgnoreFile(userIgnoreFile(), nil, firsts); err != nil {
 			return nil, err
 		}
 	}
-	exclude, err := readIgnoreFile(filepath.Join(r.CommonDir, "info", "exclude"), nil, nil)
+	exclude, err := readIgnoreFile(filepath.Join(r.CommonDir, "info", "exclude"), nil, firsts)
 	if err != nil {
 		return nil, err
 	}

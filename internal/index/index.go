@@ -339,10 +339,22 @@ func checkTable(path string) (err error) {
 // formatKey holds the version of the index's layout. It is the first key
 // ever written, so an index that had tables but has lost it has lost its
 // tables: badger drops every table its MANIFEST does not list, silently.
+//
+// Format 2 stores records in signature's binary layout; format 1 stored
+// JSON, which format 2 still reads. An index of format 1 is marked 2 by
+// the first writable opening, so that an earlier git dds, which would take
+// a binary record for damage, asks to be upgraded instead.
 const (
-	formatKey   = "meta/format"
-	indexFormat = "1"
+	formatKey      = "meta/format"
+	indexFormat    = "2"
+	jsonFormat     = "1"
+	readableFormat = indexFormat + " or " + jsonFormat
 )
+
+// readable reports whether this git dds reads an index of format.
+func readable(format []byte) bool {
+	return string(format) == indexFormat || string(format) == jsonFormat
+}
 
 func checkFormat(db *badger.DB, dir string, hadTables bool) error {
 	if db.Opts().ReadOnly {
@@ -353,14 +365,15 @@ func checkFormat(db *badger.DB, dir string, hadTables bool) error {
 				return err
 			}
 			return item.Value(func(format []byte) error {
-				if string(format) != indexFormat {
+				if !readable(format) {
 					return fmt.Errorf("index format %q", format)
 				}
 				return nil
 			})
 		})
 	}
-	return db.Update(func(txn *badger.Txn) error {
+	upgrade := false
+	err := db.Update(func(txn *badger.Txn) error {
 		item, err := txn.Get([]byte(formatKey))
 		switch {
 		case errors.Is(err, badger.ErrKeyNotFound) && hadTables:
@@ -374,11 +387,87 @@ func checkFormat(db *badger.DB, dir string, hadTables bool) error {
 		if err != nil {
 			return corrupt(dir, err)
 		}
-		if string(format) != indexFormat {
-			return fmt.Errorf("the index in %s has format %q, which this git dds does not read (it reads %q): upgrade git dds", dir, format, indexFormat)
+		if !readable(format) {
+			return fmt.Errorf("the index in %s has format %q, which this git dds does not read (it reads %s): upgrade git dds", dir, format, readableFormat)
 		}
+		upgrade = string(format) == jsonFormat
 		return nil
 	})
+	if err != nil || !upgrade {
+		return err
+	}
+	if err := recodeRecords(db); err != nil {
+		return corrupt(dir, err)
+	}
+	return db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(formatKey), []byte(indexFormat)) })
+}
+
+// recodeRecords rewrites the JSON records of a format 1 index in the
+// binary layout, a few hundred KiB per transaction: each transaction leaves
+// every record readable, in one layout or the other, so an interruption
+// only leaves the rest to the next writable opening.
+func recodeRecords(db *badger.DB) error {
+	// Far below the largest transaction of the memtable openBadger sets.
+	const perTxn = 256 << 10
+	start := []byte(sigPrefix)
+	for {
+		type recoded struct{ key, val []byte }
+		var todo []recoded
+		size := 0
+		more := false
+		err := db.View(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(sigPrefix), PrefetchValues: true, PrefetchSize: 64})
+			defer it.Close()
+			for it.Seek(start); it.ValidForPrefix([]byte(sigPrefix)); it.Next() {
+				if size >= perTxn {
+					more = true
+					start = it.Item().KeyCopy(nil)
+					return nil
+				}
+				item := it.Item()
+				err := item.Value(func(val []byte) error {
+					if len(val) == 0 || val[0] != '{' {
+						return nil
+					}
+					rec, err := signature.DecodeRecord(val)
+					if err != nil {
+						// Left as it is: fsck --repair deals with it.
+						return nil
+					}
+					bin, err := signature.EncodeStoredRecord(rec)
+					if err != nil {
+						return err
+					}
+					todo = append(todo, recoded{item.KeyCopy(nil), bin})
+					size += len(bin) + len(item.Key())
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(todo) > 0 {
+			err = db.Update(func(txn *badger.Txn) error {
+				for _, r := range todo {
+					if err := txn.Set(r.key, r.val); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
 }
 
 // isEnvironmentError tells the errors that a rebuild would not cure.
@@ -616,7 +705,7 @@ func (b *Batch) Put(rec *signature.Record) error {
 	if err := signature.CheckRecord(rec); err != nil {
 		return fmt.Errorf("the record of %s cannot be stored: %w", rec.Signature, err)
 	}
-	val, err := signature.EncodeRecord(rec)
+	val, err := signature.EncodeStoredRecord(rec)
 	if err != nil {
 		return err
 	}
@@ -724,7 +813,7 @@ func decodeRecord(item *badger.Item) (*signature.Record, error) {
 	var rec *signature.Record
 	err := item.Value(func(val []byte) error {
 		var err error
-		rec, err = signature.DecodeRecord(val)
+		rec, err = signature.DecodeStoredRecord(val)
 		return err
 	})
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/git-dds/git-dds/internal/signature"
 )
 
@@ -514,5 +516,127 @@ func TestReadOnly(t *testing.T) {
 	ix = openTestIndex(t, dir)
 	if _, ok, _ := ix.Get(sigN(2)); ok {
 		t.Error("the refused Put was recorded")
+	}
+}
+
+// An index written by a git dds that stored JSON records (format 1) reads
+// as before, and its first writable opening marks it format 2, which
+// earlier versions refuse rather than take binary records for damage.
+func TestReadsJSONRecordsOfFormatOne(t *testing.T) {
+	dir := t.TempDir()
+	ix, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Enough records, with long inputs, for several transactions of the
+	// rewrite to binary.
+	const n = 700
+	wb := ix.db.NewWriteBatch()
+	for i := range n {
+		r := testRecord(i, fmt.Sprintf("s%d", i), epoch)
+		r.Inputs = append(r.Inputs, signature.Input{Kind: signature.KindCmd, Value: strings.Repeat("x", 1000)})
+		js, err := signature.EncodeRecord(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := errors.Join(wb.Set([]byte(sigPrefix+r.Signature), js), wb.Set(lineageKey(r), nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	rec := testRecord(n, "clean", epoch)
+	js, err := signature.EncodeRecord(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ix.db.Update(func(txn *badger.Txn) error {
+		return errors.Join(txn.Set([]byte(sigPrefix+rec.Signature), js), txn.Set(lineageKey(rec), nil),
+			txn.Set([]byte(formatKey), []byte(jsonFormat)))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// jsonLeft counts the records still stored as JSON.
+	jsonLeft := func(ix *Index) int {
+		left := 0
+		err := ix.db.View(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(sigPrefix)})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				if err := it.Item().Value(func(v []byte) error {
+					if v[0] == '{' {
+						left++
+					}
+					return nil
+				}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return left
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	format := func() (string, int) {
+		t.Helper()
+		ix, err := Open(context.Background(), dir, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ix.Close()
+		var v []byte
+		err = ix.db.View(func(txn *badger.Txn) error {
+			item, err := txn.Get([]byte(formatKey))
+			if err == nil {
+				v, err = item.ValueCopy(nil)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := ix.Get(rec.Signature)
+		if err != nil || !ok || !reflect.DeepEqual(got, rec) {
+			t.Fatalf("the JSON record reads back as %+v, %v, %v", got, ok, err)
+		}
+		if last, ok, err := ix.Last("clean"); err != nil || !ok || last.Signature != rec.Signature {
+			t.Fatalf("its lineage reads back as %+v, %v, %v", last, ok, err)
+		}
+		count := 0
+		if err := ix.ForEach(func(*signature.Record) error { count++; return nil }); err != nil || count != n+1 {
+			t.Fatalf("ForEach saw %d records, %v; want %d", count, err, n+1)
+		}
+		return string(v), jsonLeft(ix)
+	}
+	if got, left := format(); got != jsonFormat || left != n+1 {
+		t.Errorf("a read-only opening changed the format to %q, %d JSON records left of %d", got, left, n+1)
+	}
+	ix = openTestIndex(t, dir)
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, left := format(); got != indexFormat || left != 0 {
+		t.Errorf("after a writable opening the format is %q, want %q, with %d JSON records left", got, indexFormat, left)
+	}
+}
+
+func TestRefusesLaterFormats(t *testing.T) {
+	dir := t.TempDir()
+	ix := openTestIndex(t, dir)
+	if err := ix.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(formatKey), []byte("3")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(context.Background(), dir, Options{Wait: -1}); err == nil || !strings.Contains(err.Error(), "upgrade git dds") {
+		t.Errorf("opening an index of format 3: %v", err)
 	}
 }
