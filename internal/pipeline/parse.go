@@ -16,12 +16,21 @@ import (
 )
 
 // maxFileSize bounds dds.yaml: it declares stages, it does not hold data.
-const maxFileSize = 1 << 20
+// 10,000 stages written out one key per line, with a few deps, params and
+// outs each, take about 4.5 MB; the bound leaves room for stages three
+// times as long while keeping what a hostile file costs to read (its YAML
+// nodes in memory) within reach of a laptop.
+const maxFileSize = 16 << 20
+
+// maxFileSizeWords is maxFileSize as the error message says it.
+const maxFileSizeWords = "16 MiB"
 
 // maxEntries bounds the stages, paths, keys and names read, counting each
-// repetition through a YAML alias, so that a few aliases cannot make a small
-// file take hours to read. A file without aliases cannot reach it.
-const maxEntries = maxFileSize
+// repetition through a YAML alias and each item of a template's instances,
+// so that a few aliases cannot make a small file take hours to read. A file
+// without aliases or templates cannot reach it: an entry takes at least two
+// bytes.
+const maxEntries = maxFileSize / 2
 
 var (
 	stageNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
@@ -63,8 +72,8 @@ func Parse(filename string, data []byte) (*Pipeline, error) {
 	}
 	if len(data) > maxFileSize {
 		return nil, &Error{File: filename,
-			Msg: fmt.Sprintf("the file is %d bytes, over the limit of %d bytes (1 MiB)", len(data), maxFileSize),
-			Fix: "dds.yaml declares stages, not data: shrink it below 1 MiB"}
+			Msg: fmt.Sprintf("the file is %d bytes, over the limit of %d bytes (%s)", len(data), maxFileSize, maxFileSizeWords),
+			Fix: fmt.Sprintf("dds.yaml declares stages, not data: shrink it below %s, e.g. by writing repeated stages once with foreach or matrix", maxFileSizeWords)}
 	}
 	if !utf8.Valid(data) {
 		line, col := firstInvalidUTF8(data)
