@@ -38,6 +38,7 @@ var (
 	yamlErrorPattern = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 	unknownAnchor    = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 
+	topKeys          = []string{"stages", "vars"}
 	stageKeys        = []string{"cmd", "wdir", "deps", "params", "env", "outs", "metrics", "plots"}
 	paramsExtensions = []string{".yaml", ".yml", ".json"}
 	// metricsExtensions are the formats git dds reads names and numbers,
@@ -242,13 +243,23 @@ func (r *reader) pipeline(doc *yaml.Node) ([]*Stage, map[string]*stagePositions,
 	if err != nil {
 		return nil, nil, err
 	}
-	var stages *entry
+	var stages, vars *entry
 	for i, e := range entries {
-		if e.key != "stages" {
+		switch e.key {
+		case "stages":
+			stages = &entries[i]
+		case "vars":
+			vars = &entries[i]
+		default:
 			return nil, nil, r.errorAt(e.keyNode, fmt.Sprintf("unknown top-level key %q", e.key),
-				unknownKeyFix(e.key, []string{"stages"}, `remove it; the only top-level key is "stages"`))
+				unknownKeyFix(e.key, topKeys, `remove it; the top-level keys are "stages" and "vars"`))
 		}
-		stages = &entries[i]
+	}
+	x := &expander{r: r}
+	if vars != nil {
+		if x.vars, err = r.vars(*vars); err != nil {
+			return nil, nil, err
+		}
 	}
 	switch {
 	case stages == nil:
@@ -259,10 +270,10 @@ func (r *reader) pipeline(doc *yaml.Node) ([]*Stage, map[string]*stagePositions,
 		return nil, nil, r.errorAt(stages.at, fmt.Sprintf(`"stages" must map stage names to stages, not %s`, describe(stages.at)),
 			`write each stage as "NAME:" indented under "stages:"`)
 	}
-	return r.stages(stages.at)
+	return r.stages(x, stages.at)
 }
 
-func (r *reader) stages(m *yaml.Node) ([]*Stage, map[string]*stagePositions, error) {
+func (r *reader) stages(x *expander, m *yaml.Node) ([]*Stage, map[string]*stagePositions, error) {
 	entries, err := r.mapping(m, func(name string, first, again int) (string, string) {
 		return fmt.Sprintf("stage %q is declared twice %s", name, twice(first, again)), "rename one or merge them"
 	})
@@ -278,6 +289,22 @@ func (r *reader) stages(m *yaml.Node) ([]*Stage, map[string]*stagePositions, err
 		if err := r.checkStageName(e); err != nil {
 			return nil, nil, err
 		}
+		if isTemplate(e.at) {
+			made, pos, err := x.template(e)
+			if err != nil {
+				return nil, nil, err
+			}
+			for i, s := range made {
+				stages = append(stages, s)
+				positions[s.Name] = pos[i]
+			}
+			continue
+		}
+		if x.vars != nil {
+			if e.at, err = x.interpolate(e.key, e.at, scope{vars: x.vars}); err != nil {
+				return nil, nil, err
+			}
+		}
 		s, pos, err := r.stage(e)
 		if err != nil {
 			return nil, nil, err
@@ -291,6 +318,9 @@ func (r *reader) stages(m *yaml.Node) ([]*Stage, map[string]*stagePositions, err
 func (r *reader) checkStageName(e entry) error {
 	const allowed = `letters, digits, "_", "." and "-"`
 	switch {
+	case strings.Contains(e.key, "@"):
+		return r.errorAt(e.keyNode, fmt.Sprintf("stage name %q holds \"@\", which names the stages of a foreach or matrix template", e.key),
+			fmt.Sprintf("rename it, e.g. %q, or write the stage as a template", strings.ReplaceAll(e.key, "@", "_")))
 	case !stageNamePattern.MatchString(e.key):
 		valid := strings.Map(func(c rune) rune {
 			if c < utf8.RuneSelf && stageNamePattern.MatchString(string(c)) {
