@@ -23,16 +23,16 @@ import (
 // It takes the overlay's lock only to ask which folders are real, so that
 // look-ups can go on while it walks.
 func (o *Overlay) Untracked(dirs []string) ([]string, error) {
-	base, err := o.repo.baseIgnorePatterns()
-	if err != nil {
-		return nil, err
-	}
 	w := &untrackedWalk{
 		o:              o,
 		ignoreFiles:    map[string][]gitignore.Pattern{},
 		ignoreFirst:    map[gitignore.Pattern]string{},
 		ignoreRelevant: map[relevantKey][]gitignore.Pattern{},
 		ignoreDown:     map[string]ignoreResult{},
+	}
+	base, err := o.repo.baseIgnorePatterns(w.ignoreFirst)
+	if err != nil {
+		return nil, err
 	}
 	found := make(map[string]bool)
 	for _, d := range dirs {
@@ -221,8 +221,10 @@ func readDirUnsorted(dir string) ([]os.DirEntry, error) {
 
 // baseIgnorePatterns are the patterns that apply before any .gitignore, in
 // rising priority: the system and user excludes files, then the
-// repository's info/exclude.
-func (r *Repo) baseIgnorePatterns() ([]gitignore.Pattern, error) {
+// repository's info/exclude. firsts learns the firstComponent of each
+// info/exclude line: git dds lists every output there, anchored, and a
+// folder of a pipeline of 10,000 stages must not try each of them.
+func (r *Repo) baseIgnorePatterns(firsts map[gitignore.Pattern]string) ([]gitignore.Pattern, error) {
 	root := osfs.New("/")
 	var system []gitignore.Pattern
 	if nosystem, _ := strconv.ParseBool(os.Getenv("GIT_CONFIG_NOSYSTEM")); !nosystem {
@@ -240,7 +242,7 @@ func (r *Repo) baseIgnorePatterns() ([]gitignore.Pattern, error) {
 			return nil, err
 		}
 	}
-	exclude, err := readIgnoreFile(filepath.Join(r.CommonDir, "info", "exclude"), nil, nil)
+	exclude, err := readIgnoreFile(filepath.Join(r.CommonDir, "info", "exclude"), nil, firsts)
 	if err != nil {
 		return nil, err
 	}
