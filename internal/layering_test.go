@@ -75,9 +75,10 @@ var mayImport = map[string][]string{
 	"e2e":         {"internal/cli"},
 
 	// Beside the product.
-	"bench/gen": nil, // the benchmarks' data generator
-	"docs":      nil, // the docs' checks: links, the generated reference
-	"internal":  nil, // this test
+	"bench/gen":       nil,                                      // the benchmarks' data generator
+	"bench/fillindex": {"internal/index", "internal/signature"}, // records for the index-size benchmark
+	"docs":            nil,                                      // the docs' checks: links, the generated reference
+	"internal":        nil,                                      // this test
 }
 
 // ownedBy names, for a dependency outside the module that embodies one

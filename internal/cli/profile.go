@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"time"
 )
 
 // startProfile writes a CPU profile to $DDS_CPUPROFILE and a profile of
@@ -40,9 +41,59 @@ func startProfile() func() {
 			}
 		})
 	}
+	if path := os.Getenv("DDS_HEAPPROFILE"); path != "" {
+		stops = append(stops, peakHeapProfile(path))
+	}
 	return func() {
 		for _, stop := range stops {
 			stop()
 		}
+	}
+}
+
+// peakHeapProfile writes to path the heap in use after the collection
+// that found the most live memory: the peak is what a command's resident
+// memory follows, and the profile at exit sees the heap emptied. It polls
+// the collector's count, and writes each time a collection leaves more
+// live than any before; the last one written stays.
+func peakHeapProfile(path string) (stop func()) {
+	runtime.MemProfileRate = 4096
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var (
+			stats    runtime.MemStats
+			lastGC   uint32
+			mostLive uint64
+		)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			runtime.ReadMemStats(&stats)
+			if stats.NumGC == lastGC {
+				continue
+			}
+			lastGC = stats.NumGC
+			// HeapAlloc right after a collection is close to what it
+			// found live.
+			if stats.HeapAlloc <= mostLive {
+				continue
+			}
+			mostLive = stats.HeapAlloc
+			if f, err := os.Create(path); err == nil {
+				_ = pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
 	}
 }

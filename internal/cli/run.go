@@ -29,7 +29,9 @@ func newRunCommand(g *globalOptions) *cobra.Command {
 		Short: "Compute the stale stages, and what they need, in DAG order",
 		Long: `git dds run brings the named stages (all when none is named), and every
 stage they need, up to date, in DAG order, up to N independent stages at
-once (-j N). Each stage is:
+once (-j N). A stage made by a foreach or matrix template is named
+TEMPLATE@KEY (train@small); the template's own name stands for all its
+instances. Each stage is:
 
 - reused when its signature is recorded and its objects are in the local
   store: its outputs are put in the working tree from the store, and

@@ -53,8 +53,10 @@ func decodeIndex(data []byte, written time.Time) (*indexSnapshot, error) {
 	}
 	body := data[:len(data)-indexIDSize]
 	// Paths are cut from one string over the whole file, which nothing
-	// writes to once read: no allocation per entry, and no copy of a file
-	// of megabytes.
+	// writes to once read: no allocation per entry. compactPaths then moves
+	// them into a string of their own, so that the file, three quarters
+	// stat data and ids that entries hold decoded, is not kept alive by
+	// them.
 	text := unsafe.String(unsafe.SliceData(body), len(body))
 	snap := &indexSnapshot{
 		paths:   make([]string, 0, count),
@@ -132,6 +134,7 @@ func decodeIndex(data []byte, written time.Time) (*indexSnapshot, error) {
 	if pos > len(body) {
 		return nil, fmt.Errorf("index entries run past the end of the file")
 	}
+	compactPaths(snap.paths)
 	cacheTree, err := decodeIndexExtensions(body[pos:])
 	if err != nil {
 		return nil, err
@@ -229,4 +232,24 @@ func decodeCacheTree(b []byte, parent string, into map[string]plumbing.Hash) ([]
 		}
 	}
 	return b, nil
+}
+
+// compactPaths moves paths into one string holding them end to end: the
+// buffer they were cut from, a whole index file, can then be collected.
+// At 250,000 files that keeps 5 MB of the 19 MB file.
+func compactPaths(paths []string) {
+	total := 0
+	for _, p := range paths {
+		total += len(p)
+	}
+	arena := make([]byte, 0, total)
+	for _, p := range paths {
+		arena = append(arena, p...)
+	}
+	text := unsafe.String(unsafe.SliceData(arena), len(arena))
+	at := 0
+	for i, p := range paths {
+		paths[i] = text[at : at+len(p)]
+		at += len(p)
+	}
 }

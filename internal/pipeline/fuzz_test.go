@@ -82,3 +82,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTemplate checks that expanding foreach, matrix and vars never
+// panics, answers every problem with a positioned *Error, stays within
+// its bounds, and makes only stages named NAME or NAME@KEY.
+func FuzzTemplate(f *testing.F) {
+	f.Add("vars: {v: [a, b]}", "foreach: ${v}", "do: {cmd: 'x ${item}', outs: ['o/${item}']}")
+	f.Add("", "foreach: {a: {f: 1}, b: {f: 2}}", "do: {cmd: 'x ${item.f} ${key}', outs: ['${key}'], deps: ['${item.f}']}")
+	f.Add("", "matrix: {a: [1, 2], b: [x, y]}", "cmd: 'x ${item.a}', outs: ['o${item.a}${item.b}']")
+	f.Add("vars: [{d: [p, q]}]", "foreach: [[1], [2]]", "do: {cmd: '\\${HOME} ${item.0}', deps: '${d}', outs: ['o${item.0}']}")
+	f.Add("vars: {v: &a [*a]}", "foreach: ${v}", "do: {cmd: '${item}', outs: [o]}")
+	f.Add("", "matrix: {a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}", "cmd: '${item.a}', outs: ['${item}']")
+	f.Fuzz(func(t *testing.T, vars, source, body string) {
+		data := []byte(vars + "\nstages:\n  t:\n    " + source + "\n    " + body + "\n  plain: {cmd: 'echo ${HOME}', outs: [plain.out]}\n")
+		p, err := Parse(FileName, data)
+		if err != nil {
+			var perr *Error
+			if !errors.As(err, &perr) || perr.Line < 0 || perr.Col < 0 || perr.Msg == "" {
+				t.Fatalf("error %v (%T) is not an *Error with a position", err, err)
+			}
+			return
+		}
+		if len(p.Stages) > maxInstances+1 {
+			t.Fatalf("%d stages, over the bound of %d", len(p.Stages), maxInstances)
+		}
+		for _, s := range p.Stages {
+			name, key, templated := strings.Cut(s.Name, "@")
+			if !stageNamePattern.MatchString(name) || templated && (name != "t" || !instanceKeyPattern.MatchString(key)) {
+				t.Fatalf("stage name %q is neither NAME nor t@KEY", s.Name)
+			}
+		}
+		checkRoundTrip(t, p)
+	})
+}

@@ -16,12 +16,21 @@ import (
 )
 
 // maxFileSize bounds dds.yaml: it declares stages, it does not hold data.
-const maxFileSize = 1 << 20
+// 10,000 stages written out one key per line, with a few deps, params and
+// outs each, take about 4.5 MB; the bound leaves room for stages three
+// times as long while keeping what a hostile file costs to read (its YAML
+// nodes in memory) within reach of a laptop.
+const maxFileSize = 16 << 20
+
+// maxFileSizeWords is maxFileSize as the error message says it.
+const maxFileSizeWords = "16 MiB"
 
 // maxEntries bounds the stages, paths, keys and names read, counting each
-// repetition through a YAML alias, so that a few aliases cannot make a small
-// file take hours to read. A file without aliases cannot reach it.
-const maxEntries = maxFileSize
+// repetition through a YAML alias and each item of a template's instances,
+// so that a few aliases cannot make a small file take hours to read. A file
+// without aliases or templates cannot reach it: an entry takes at least two
+// bytes.
+const maxEntries = maxFileSize / 2
 
 var (
 	stageNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
@@ -29,6 +38,7 @@ var (
 	yamlErrorPattern = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 	unknownAnchor    = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 
+	topKeys          = []string{"stages", "vars"}
 	stageKeys        = []string{"cmd", "wdir", "deps", "params", "env", "outs", "metrics", "plots"}
 	paramsExtensions = []string{".yaml", ".yml", ".json"}
 	// metricsExtensions are the formats git dds reads names and numbers,
@@ -63,8 +73,8 @@ func Parse(filename string, data []byte) (*Pipeline, error) {
 	}
 	if len(data) > maxFileSize {
 		return nil, &Error{File: filename,
-			Msg: fmt.Sprintf("the file is %d bytes, over the limit of %d bytes (1 MiB)", len(data), maxFileSize),
-			Fix: "dds.yaml declares stages, not data: shrink it below 1 MiB"}
+			Msg: fmt.Sprintf("the file is %d bytes, over the limit of %d bytes (%s)", len(data), maxFileSize, maxFileSizeWords),
+			Fix: fmt.Sprintf("dds.yaml declares stages, not data: shrink it below %s, e.g. by writing repeated stages once with foreach or matrix", maxFileSizeWords)}
 	}
 	if !utf8.Valid(data) {
 		line, col := firstInvalidUTF8(data)
@@ -233,13 +243,23 @@ func (r *reader) pipeline(doc *yaml.Node) ([]*Stage, map[string]*stagePositions,
 	if err != nil {
 		return nil, nil, err
 	}
-	var stages *entry
+	var stages, vars *entry
 	for i, e := range entries {
-		if e.key != "stages" {
+		switch e.key {
+		case "stages":
+			stages = &entries[i]
+		case "vars":
+			vars = &entries[i]
+		default:
 			return nil, nil, r.errorAt(e.keyNode, fmt.Sprintf("unknown top-level key %q", e.key),
-				unknownKeyFix(e.key, []string{"stages"}, `remove it; the only top-level key is "stages"`))
+				unknownKeyFix(e.key, topKeys, `remove it; the top-level keys are "stages" and "vars"`))
 		}
-		stages = &entries[i]
+	}
+	x := &expander{r: r}
+	if vars != nil {
+		if x.vars, err = r.vars(*vars); err != nil {
+			return nil, nil, err
+		}
 	}
 	switch {
 	case stages == nil:
@@ -250,10 +270,10 @@ func (r *reader) pipeline(doc *yaml.Node) ([]*Stage, map[string]*stagePositions,
 		return nil, nil, r.errorAt(stages.at, fmt.Sprintf(`"stages" must map stage names to stages, not %s`, describe(stages.at)),
 			`write each stage as "NAME:" indented under "stages:"`)
 	}
-	return r.stages(stages.at)
+	return r.stages(x, stages.at)
 }
 
-func (r *reader) stages(m *yaml.Node) ([]*Stage, map[string]*stagePositions, error) {
+func (r *reader) stages(x *expander, m *yaml.Node) ([]*Stage, map[string]*stagePositions, error) {
 	entries, err := r.mapping(m, func(name string, first, again int) (string, string) {
 		return fmt.Sprintf("stage %q is declared twice %s", name, twice(first, again)), "rename one or merge them"
 	})
@@ -269,6 +289,22 @@ func (r *reader) stages(m *yaml.Node) ([]*Stage, map[string]*stagePositions, err
 		if err := r.checkStageName(e); err != nil {
 			return nil, nil, err
 		}
+		if isTemplate(e.at) {
+			made, pos, err := x.template(e)
+			if err != nil {
+				return nil, nil, err
+			}
+			for i, s := range made {
+				stages = append(stages, s)
+				positions[s.Name] = pos[i]
+			}
+			continue
+		}
+		if x.vars != nil {
+			if e.at, err = x.interpolate(e.key, e.at, scope{vars: x.vars}); err != nil {
+				return nil, nil, err
+			}
+		}
 		s, pos, err := r.stage(e)
 		if err != nil {
 			return nil, nil, err
@@ -282,6 +318,9 @@ func (r *reader) stages(m *yaml.Node) ([]*Stage, map[string]*stagePositions, err
 func (r *reader) checkStageName(e entry) error {
 	const allowed = `letters, digits, "_", "." and "-"`
 	switch {
+	case strings.Contains(e.key, "@"):
+		return r.errorAt(e.keyNode, fmt.Sprintf("stage name %q holds \"@\", which names the stages of a foreach or matrix template", e.key),
+			fmt.Sprintf("rename it, e.g. %q, or write the stage as a template", strings.ReplaceAll(e.key, "@", "_")))
 	case !stageNamePattern.MatchString(e.key):
 		valid := strings.Map(func(c rune) rune {
 			if c < utf8.RuneSelf && stageNamePattern.MatchString(string(c)) {

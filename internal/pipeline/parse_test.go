@@ -143,7 +143,7 @@ func TestParseRejects(t *testing.T) {
 		phrase string
 	}{
 		// The file as a whole.
-		{"too large", bytes.Repeat([]byte("#"), maxFileSize+1), "", "1048577 bytes, over the limit of 1048576 bytes"},
+		{"too large", bytes.Repeat([]byte("#"), maxFileSize+1), "", "16777217 bytes, over the limit of 16777216 bytes (16 MiB)"},
 		{"not UTF-8", []byte("stages:\n  s\xff: {}\n"), "2:4", "not valid UTF-8"},
 		{"YAML error on the first line", []byte("stages: a: b\n"), "1", "not valid YAML: mapping values are not allowed"},
 		{"YAML error further down", stage("    cmd: make", "  outs: [a]", "   deps: [b]"), "2", "not valid YAML"},
@@ -152,13 +152,14 @@ func TestParseRejects(t *testing.T) {
 		{"two documents", doc("stages: {}", "---", "stages: {}"), "2:1", "more than one YAML document"},
 		{"empty file", nil, "1:1", "no stages declared"},
 		{"only comments", doc("# nothing yet"), "1:1", "no stages declared"},
-		{"too many entries through aliases", aliasBomb(), "528:35", "more than 1048576 entries through YAML aliases"},
+		{"too many entries through aliases", aliasBomb(), "4193:37", "more than 8388608 entries through YAML aliases"},
 
 		// The top level.
 		{"top level is a list", doc("- a"), "1:1", `top level must be a mapping with the key "stages", not a list`},
 		{"top level is a string", doc("hello"), "1:1", "not a string"},
 		{"misspelt stages", doc("stage:", "  s: {cmd: make, outs: [o]}"), "1:1", `unknown top-level key "stage"; did you mean "stages"?`},
-		{"foreign top-level key", doc("vars: [a]"), "1:1", `the only top-level key is "stages"`},
+		{"foreign top-level key", doc("artifacts: [a]"), "1:1", `the top-level keys are "stages" and "vars"`},
+		{"vars naming a file", doc("vars: [params.yaml]", "stages:", "  a: {cmd: make, outs: [o]}"), "1:8", `vars entry "params.yaml" names a file`},
 		{"stages twice", doc("stages:", "  s: {cmd: make, outs: [o]}", "stages:", "  t: {cmd: make, outs: [p]}"), "3:1", `top-level key "stages" appears twice (lines 1 and 3)`},
 		{"no stages key", doc("{}"), "1:1", "no stages declared"},
 		{"stages empty", doc("stages:"), "1:1", "no stages declared"},
@@ -390,5 +391,43 @@ func TestSuggestKey(t *testing.T) {
 		if got := suggestKey(tt.key, stageKeys); got != tt.want {
 			t.Errorf("suggestKey(%.20q) = %q, want %q", tt.key, got, tt.want)
 		}
+	}
+}
+
+// TestParseTenThousandStagesWrittenOut reads a pipeline of 10,000 stages
+// written the way people write them, one key or item per line: the size
+// limit must leave room for it.
+func TestParseTenThousandStagesWrittenOut(t *testing.T) {
+	const stages = 10000
+	var b strings.Builder
+	b.WriteString("stages:\n")
+	for i := range stages {
+		fmt.Fprintf(&b, `  prepare_s%05[1]d:
+    cmd: python src/prepare.py --input data/raw/s%05[1]d --output out/prepared/s%05[1]d.parquet --seed 1
+    deps:
+      - src/prepare.py
+      - src/lib/
+      - data/raw/s%05[1]d/
+    params:
+      params.yaml:
+        - prepare.s%05[1]d.threshold
+        - prepare.split
+    env:
+      - SEED
+    outs:
+      - out/prepared/s%05[1]d.parquet
+    metrics:
+      - out/metrics/s%05[1]d.json
+`, i)
+	}
+	if b.Len() <= 1<<20 {
+		t.Fatalf("the file is %d bytes: the test wants one over 1 MiB", b.Len())
+	}
+	p, err := Parse(FileName, []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Stages) != stages {
+		t.Fatalf("read %d stages, want %d", len(p.Stages), stages)
 	}
 }

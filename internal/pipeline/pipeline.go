@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strings"
 )
 
 // FileName is the pipeline file at the repository root.
@@ -75,6 +76,19 @@ type Pipeline struct {
 
 // Stage returns the stage called name, or nil.
 func (p *Pipeline) Stage(name string) *Stage { return p.byName[name] }
+
+// Instances returns the names of the stages a foreach or matrix template
+// called template made (template@KEY), in the order of p.Stages; none when
+// no template has that name.
+func (p *Pipeline) Instances(template string) []string {
+	var names []string
+	for _, s := range p.Stages {
+		if name, _, ok := strings.Cut(s.Name, "@"); ok && name == template {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
 
 // Reads lists the paths a stage's signature reads, in declared order: its
 // deps (a file, or a folder and everything under it), then its params

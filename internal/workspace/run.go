@@ -234,12 +234,20 @@ func selectStages(p *pipeline.Pipeline, names []string) ([]*pipeline.Stage, erro
 	if len(names) == 0 {
 		return p.Stages, nil
 	}
+	// A template's name stands for all its instances, as in DVC.
+	var expanded []string
 	for _, n := range names {
-		if p.Stage(n) == nil {
+		if p.Stage(n) != nil {
+			expanded = append(expanded, n)
+			continue
+		}
+		instances := p.Instances(n)
+		if len(instances) == 0 {
 			return nil, &UnknownStageError{Name: n}
 		}
+		expanded = append(expanded, instances...)
 	}
-	return p.Closure(names...), nil
+	return p.Closure(expanded...), nil
 }
 
 // UnknownStageError names a stage that dds.yaml does not declare.
