@@ -389,7 +389,7 @@ row fetch "${args[@]}"
 
 # --- the table ------------------------------------------------------------------------
 
-echo "git dds $(git dds version 2>/dev/null | head -n 1); $(git --version); git-lfs $(git lfs version | awk '{ print $1 }' | cut -d/ -f2); git-annex $(git annex version --raw 2>/dev/null); $(rclone version | head -n 1); Dud: ${dud:+$dud_version}${dud:-not installed}"
+echo "$(git dds version 2>/dev/null | head -n 1); $(git --version); git-lfs $(git lfs version | awk '{ print $1 }' | cut -d/ -f2); git-annex $(git annex version --raw 2>/dev/null); $(rclone version | head -n 1); Dud: ${dud:+$dud_version}${dud:-not installed}"
 echo "$stages stages over $files files; one file of $big_mib MiB; $dir_files files of 100 KiB; median of $runs runs (hyperfine, 1 warm-up); $(nproc) cores"
 printf '| %-20s | %8s | %8s | %8s | %9s | %-20s | %6s | %11s |\n' job "git dds" Dud "Git LFS" git-annex reference "ratio" "load"
 printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------------- ---------- ---------- ---------- ----------- ---------------------- -------- -------------
