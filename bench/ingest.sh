@@ -20,7 +20,10 @@
 # Checkout: `git dds checkout` of the output into a working tree without it,
 # against `cp BIG out/big.bin`.
 #
-# Every timed step starts after `sync`, with BIG in the page cache.
+# Every timed step starts after `sync`, with BIG in the page cache. Each
+# fsync setting's baselines and runs are one hyperfine invocation, so that
+# they meet the same machine; the table gives wall time (median) and CPU
+# time (user + system, mean), which a loaded machine disturbs far less.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -69,44 +72,65 @@ make_repo "$repo" ../big.bin
 cd "$repo"
 
 cat ../big.bin >/dev/null # into the page cache
-
-copy_seconds=$(median_seconds "$runs" 'rm -rf out && mkdir -p out && sync' 'cp ../big.bin out/big.bin')
-# The same copy made durable, as the store makes its objects by default.
-durable_copy_seconds=$(median_seconds "$runs" 'rm -rf out && mkdir -p out && sync' 'cp ../big.bin out/big.bin && sync out/big.bin')
-empty_copy_seconds=$(cd ../empty && median_seconds "$runs" 'rm -rf out && mkdir -p out && sync' 'cp ../empty.bin out/big.bin')
-
-# row LABEL STEP SECONDS prints a line of the table.
-row() {
-	printf '%-20s %-28s %10.4f %10s %12s\n' "$1" "$2" "$3" "$(ratio "$3" "$copy_seconds")" "$(ratio "$3" "$durable_copy_seconds")"
+ensure_hyperfine && command -v jq >/dev/null || {
+	echo "this benchmark needs hyperfine and jq (Debian: apt-get install hyperfine jq)" >&2
+	exit 1
 }
 
-echo "output: $size_mib MiB; median of $runs runs each"
-printf '%-20s %-28s %10s %10s %12s\n' mode step seconds "/ cp" "/ cp+fsync"
-row - "cp (baseline)" "$copy_seconds"
-row - "cp + fsync (baseline)" "$durable_copy_seconds"
+# Each fsync setting is one hyperfine invocation holding the baselines and
+# every run, so that all meet the same machine; the checkouts another.
+# timed NAME PREPARE COMMAND adds a command to the invocation being built.
+timed() { args+=(-n "$1" --prepare "$2" "$3"); }
+median_of() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .median' "$1"; }
+cpu_of() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .user + .system' "$1"; }
+clean='rm -rf out .git/dds && sync'
+echo "output: $size_mib MiB; median of $runs runs each (hyperfine, 1 warm-up); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-20s %-28s %10s %10s %10s %12s\n' mode step seconds "cpu (s)" "/ cp" "/ cp+fsync"
 for fsync in true false; do
+	args=()
+	timed cp 'rm -rf out && mkdir -p out && sync' 'cp ../big.bin out/big.bin'
+	timed "cp + fsync" 'rm -rf out && mkdir -p out && sync' 'cp ../big.bin out/big.bin && sync out/big.bin'
+	timed "cp, empty" 'cd ../empty && rm -rf out && mkdir -p out && sync' 'cd ../empty && cp ../empty.bin out/big.bin'
 	for mode in copy hardlink; do
-		for dir in . ../empty; do
-			git -C "$dir" config dds.fsync "$fsync"
-			git -C "$dir" config dds.link "$mode"
-		done
+		set_mode="git config dds.fsync $fsync && git config dds.link $mode"
+		timed "run $mode" "$set_mode && $clean" 'git dds run'
+		timed "run $mode, empty" "cd ../empty && $set_mode && $clean" 'cd ../empty && git dds run'
+	done
+	json=$work/ingest-$fsync.json
+	hyperfine --shell=bash --warmup 1 --runs "$runs" --style basic --export-json "$json" "${args[@]}" >&2
+	# The last run left the output in the store: restore it from there.
+	args=()
+	for mode in copy hardlink; do
+		timed "checkout $mode" "git config dds.link $mode && rm -rf out && sync" 'git dds checkout'
+	done
+	checkouts=$work/checkout-$fsync.json
+	hyperfine --shell=bash --warmup 1 --runs "$runs" --style basic --export-json "$checkouts" "${args[@]}" >&2
+	if ! cmp -s out/big.bin ../big.bin; then
+		echo "git dds checkout did not restore out/big.bin (fsync $fsync)" >&2
+		exit 1
+	fi
+	copy_seconds=$(median_of "$json" cp)
+	durable_copy_seconds=$(median_of "$json" "cp + fsync")
+	empty_copy_seconds=$(median_of "$json" "cp, empty")
+	# row LABEL STEP SECONDS CPU prints a line of the table.
+	row() {
+		printf '%-20s %-28s %10.4f %10s %10s %12s\n' "$1" "$2" "$3" "$4" "$(ratio "$3" "$copy_seconds")" "$(ratio "$3" "$durable_copy_seconds")"
+	}
+	row "-" "cp (baseline)" "$copy_seconds" "$(printf '%.3f' "$(cpu_of "$json" cp)")"
+	row "-" "cp + fsync (baseline)" "$durable_copy_seconds" "$(printf '%.3f' "$(cpu_of "$json" "cp + fsync")")"
+	for mode in copy hardlink; do
 		label="$mode/fsync=$fsync"
-		run_seconds=$(median_seconds "$runs" 'rm -rf out .git/dds && sync' 'git dds run')
+		run_seconds=$(median_of "$json" "run $mode")
 		ingest_seconds=$(difference "$run_seconds" "$copy_seconds")
-		empty_run_seconds=$(cd ../empty && median_seconds "$runs" 'rm -rf out .git/dds && sync' 'git dds run')
-		fixed_seconds=$(difference "$empty_run_seconds" "$empty_copy_seconds")
+		fixed_seconds=$(difference "$(median_of "$json" "run $mode, empty")" "$empty_copy_seconds")
 		output_seconds=$(difference "$ingest_seconds" "$fixed_seconds")
-		# The last run left the output in the store: restore it from there.
-		checkout_seconds=$(median_seconds "$runs" 'rm -rf out && sync' 'git dds checkout')
-		if ! cmp -s out/big.bin ../big.bin; then
-			echo "git dds checkout did not restore out/big.bin in $label" >&2
-			exit 1
-		fi
-		row "$label" "git dds run (cp + ingest)" "$run_seconds"
-		row "$label" "ingest (run - cp)" "$ingest_seconds"
-		row "$label" "  of which any run's cost" "$fixed_seconds"
-		row "$label" "  of which the output's" "$output_seconds"
-		row "$label" "git dds checkout" "$checkout_seconds"
+		ingest_cpu=$(difference "$(cpu_of "$json" "run $mode")" "$(cpu_of "$json" cp)")
+		row "$label" "git dds run (cp + ingest)" "$run_seconds" "$(printf '%.3f' "$(cpu_of "$json" "run $mode")")"
+		row "$label" "ingest (run - cp)" "$ingest_seconds" "$ingest_cpu"
+		row "$label" "  of which any run's cost" "$fixed_seconds" -
+		row "$label" "  of which the output's" "$output_seconds" -
+		row "$label" "git dds checkout" "$(median_of "$checkouts" "checkout $mode")" "$(printf '%.3f' "$(cpu_of "$checkouts" "checkout $mode")")"
 	done
 done
-echo "/ cp: against cp alone; / cp+fsync: against cp followed by an fsync of the copy"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "/ cp: against cp alone; / cp+fsync: against cp followed by an fsync of the copy; cpu: user + system, mean"

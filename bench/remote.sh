@@ -23,11 +23,8 @@
 #     branch).
 #
 # MinIO (.tools/bin/minio, make tools-minio) serves a fresh data folder
-# under .bench/remote on a free port of 127.0.0.1, and is killed on exit.
-# Nothing is sent anywhere else: the AWS SDK in git dds reads no shared
-# configuration and asks no metadata service, and no proxy is used. rclone
-# (Debian's package; installed as root when missing) is configured by
-# environment variables alone.
+# under .bench/remote on a free port of 127.0.0.1, and is killed on exit
+# (see bench/minio.sh).
 
 # The timed commands and their preparations are strings for the timing
 # shell, which expands them: single quotes keep them for it.
@@ -36,6 +33,8 @@ set -euo pipefail
 shopt -s inherit_errexit # a failure inside $(...) stops the benchmark too
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=bench/minio.sh
+source "$(dirname "${BASH_SOURCE[0]}")/minio.sh"
 
 size_mib=${SIZE_MIB:-1024}
 files=${FILES:-10000}
@@ -47,21 +46,6 @@ jobs=${JOBS:-2}
 runs=${RUNS:-3}
 hook_runs=${HOOK_RUNS:-10}
 transfers=${TRANSFERS:-8}
-minio=${MINIO:-$bench_root/.tools/bin/minio}
-
-if [ ! -x "$minio" ]; then
-	echo "$minio is missing: make tools-minio builds it (or set MINIO)" >&2
-	exit 1
-fi
-if ! command -v rclone >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-	echo "installing rclone..." >&2
-	apt-get install -y -q rclone >&2 || { apt-get update -q >&2 && apt-get install -y -q rclone >&2; } || true
-fi
-command -v rclone >/dev/null || {
-	echo "this benchmark needs rclone (Debian: apt-get install rclone)" >&2
-	exit 1
-}
-
 command -v jq >/dev/null || {
 	echo "this benchmark needs jq (Debian: apt-get install jq)" >&2
 	exit 1
@@ -90,85 +74,14 @@ if [ "$free_mib" -lt "$need_mib" ]; then
 	exit 1
 fi
 
-# Loopback only: no proxy, no AWS configuration of this machine, no EC2
-# metadata lookup (169.254.169.254). The server speaks plain HTTP, so no CA
-# bundle either: rclone 1.60 fails on AWS_CA_BUNDLE ("unsupported transport").
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy \
-	AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ENDPOINT_URL AWS_CA_BUNDLE
-export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
-export AWS_EC2_METADATA_DISABLED=true
-export AWS_CONFIG_FILE=$work/aws-absent/config
-export AWS_SHARED_CREDENTIALS_FILE=$work/aws-absent/credentials
-export AWS_ACCESS_KEY_ID=dds-bench-user
-export AWS_SECRET_ACCESS_KEY=dds-bench-password
-export AWS_REGION=us-east-1
-
-# --- MinIO -----------------------------------------------------------------
-
-minio_dir=$work/minio
-minio_pid=
-stop_minio() {
-	if [ -n "$minio_pid" ]; then
-		kill -9 "$minio_pid" 2>/dev/null || true
-		wait "$minio_pid" 2>/dev/null || true
-		minio_pid=
-	fi
-}
 cleanup() {
-	stop_minio
+	minio_stop
 	if [ "${KEEP:-0}" != 1 ]; then
 		rm -rf "$minio_dir" "$run_dir"
 	fi
 }
 trap cleanup EXIT
-
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# start_minio picks a free port (and the next one for the console MinIO
-# insists on) and waits until the server is live and ready.
-start_minio() {
-	local attempt port i
-	rm -rf "$minio_dir"
-	mkdir -p "$minio_dir/data" "$minio_dir/home" "$minio_dir/tmp"
-	for ((attempt = 0; attempt < 5; attempt++)); do
-		port=$((20000 + RANDOM % 40000))
-		if ! port_free "$port" || ! port_free "$((port + 1))"; then
-			continue
-		fi
-		env -i PATH=/usr/bin:/bin HOME="$minio_dir/home" TMPDIR="$minio_dir/tmp" \
-			MINIO_ROOT_USER="$AWS_ACCESS_KEY_ID" MINIO_ROOT_PASSWORD="$AWS_SECRET_ACCESS_KEY" \
-			MINIO_BROWSER=off MINIO_UPDATE=off \
-			"$minio" server "$minio_dir/data" --quiet \
-			--address "127.0.0.1:$port" --console-address "127.0.0.1:$((port + 1))" \
-			>>"$minio_dir/log" 2>&1 &
-		minio_pid=$!
-		endpoint=http://127.0.0.1:$port
-		for ((i = 0; i < 300; i++)); do
-			kill -0 "$minio_pid" 2>/dev/null || break
-			if curl -sf --noproxy '*' -o /dev/null "$endpoint/minio/health/live" &&
-				curl -sf --noproxy '*' -o /dev/null "$endpoint/minio/health/ready"; then
-				return 0
-			fi
-			sleep 0.1
-		done
-		stop_minio
-	done
-	echo "MinIO did not start; its log, $minio_dir/log, ends with:" >&2
-	tail -n 20 "$minio_dir/log" >&2
-	exit 1
-}
-
-start_minio
-echo "MinIO $("$minio" --version 2>/dev/null | head -n 1 | awk '{ print $3 }') on $endpoint (pid $minio_pid)" >&2
-
-export RCLONE_CONFIG=/dev/null
-export RCLONE_CONFIG_MINIO_TYPE=s3
-export RCLONE_CONFIG_MINIO_PROVIDER=Minio
-export RCLONE_CONFIG_MINIO_ENDPOINT=$endpoint
-export RCLONE_CONFIG_MINIO_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
-export RCLONE_CONFIG_MINIO_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
-export RCLONE_CONFIG_MINIO_REGION=us-east-1
-rclone mkdir minio:bench
+minio_start "$work"
 
 # remote_config DIR PREFIX points git dds's remote origin of the repository
 # in DIR at s3://bench/PREFIX on the server.
@@ -186,8 +99,6 @@ local_bytes() { find "$1" -type f -printf '%s\n' | awk '{ n += $1 } END { print 
 
 # --- timing ----------------------------------------------------------------
 
-# minio_ticks prints the CPU time MinIO has used so far, in clock ticks.
-minio_ticks() { awk '{ print $14 + $15 }' "/proc/$minio_pid/stat"; }
 clk_tck=$(getconf CLK_TCK)
 
 # measure SHELL N PREPARE COMMAND times the bash command COMMAND after the

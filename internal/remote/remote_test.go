@@ -816,3 +816,20 @@ func FuzzSettingSecrets(f *testing.F) {
 		}
 	})
 }
+
+// The files of a fetched folder are split so that every worker has some
+// batches, no batch is empty or over the bound, and all files are covered.
+func TestReceiveBatchSize(t *testing.T) {
+	for _, jobs := range []int{0, 1, 2, 8, 64} {
+		for _, n := range []int{1, 2, 7, 31, 32, 33, 100, 1000, 10000, 100000, 1000000} {
+			per := receiveBatchSize(n, jobs)
+			if per < 1 || per > 1024 {
+				t.Fatalf("receiveBatchSize(%d, %d) = %d; want 1 to 1024", n, jobs, per)
+			}
+			batches := (n + per - 1) / per
+			if want := min(n, max(jobs, 1)); batches < want {
+				t.Errorf("receiveBatchSize(%d, %d) = %d: %d batches for %d workers", n, jobs, per, batches, want)
+			}
+		}
+	}
+}

@@ -556,11 +556,12 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 		// flushing it whole: thousands of small files would otherwise
 		// wait for a flush of the file and its folders each.
 		files := slices.Sorted(maps.Keys(fileSize))
-		batches := (len(files) + receiveBatch - 1) / receiveBatch
+		per := receiveBatchSize(len(files), r.Jobs)
+		batches := (len(files) + per - 1) / per
 		err = r.each(ctx, batches, func(ctx context.Context, i int) error {
 			batch := local.Store.NewBatch()
 			defer batch.Abort()
-			for _, id := range files[i*receiveBatch : min(len(files), (i+1)*receiveBatch)] {
+			for _, id := range files[i*per : min(len(files), (i+1)*per)] {
 				n, err := r.download(ctx, batch, id, exactly(fileSize[id]), bar)
 				count(n)
 				if err != nil {
@@ -694,9 +695,17 @@ type receiver interface {
 	Receive(ctx context.Context, id string, r io.Reader, sizeHint int64) (int64, error)
 }
 
-// receiveBatch is how many of a folder's files one batch of a fetch holds:
-// enough to share flushes, few enough that every worker has some.
-const receiveBatch = 32
+// receiveBatchSize is how many of n files of a folder one batch of a
+// fetch holds, with jobs downloads at once: a few batches per worker, so
+// that every worker has some and one finishing late holds up little, but
+// no more of them than that, since each batch is made durable in one go
+// and that flush, not the files, is what a batch costs. A bound keeps
+// what a kill throws away, the batch under way, small.
+func receiveBatchSize(n, jobs int) int {
+	const perWorker, most = 4, 1024
+	per := (n + max(jobs, 1)*perWorker - 1) / (max(jobs, 1) * perWorker)
+	return min(max(per, 1), most)
+}
 
 // sizeLimit is what a download may bring: exactly the size a record or
 // manifest states for a file, at most a bound for a manifest.

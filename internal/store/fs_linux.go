@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"io"
 	"os"
 
@@ -61,4 +62,19 @@ func (w *writebackWriter) Write(p []byte) (int, error) {
 		w.flushed = w.written
 	}
 	return n, err
+}
+
+// syncFS flushes to disk everything written to the file system that holds
+// path, and reports a write-back error on it since the last report
+// (syncfs(2); Linux 5.8 and later report them).
+func syncFS(path string) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("flush the file system of %s to disk: %w", path, err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Syncfs(fd); err != nil {
+		return fmt.Errorf("flush the file system of %s to disk: %w", path, err)
+	}
+	return nil
 }

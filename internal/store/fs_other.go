@@ -17,3 +17,5 @@ func startWriteback(*os.File) {}
 func startWritebackAt(string) {}
 
 func newWritebackWriter(f *os.File) io.Writer { return f }
+
+func syncFS(string) error { return errors.ErrUnsupported }

@@ -320,7 +320,7 @@ func (b *batch) commit(ctx context.Context) error {
 		tmps[i] = p.tmp
 	}
 	if !b.store.lazy {
-		if err := flushAll(tmps); err != nil {
+		if err := flushMany(tmps); err != nil {
 			return err
 		}
 	}
@@ -340,7 +340,30 @@ func (b *batch) commit(ctx context.Context) error {
 	for dir := range changed {
 		dirs = append(dirs, dir)
 	}
-	return flushAll(dirs)
+	return flushMany(dirs)
+}
+
+// syncWholeFrom is the number of files or folders from which flushMany
+// makes them durable with one sync of their file system rather than an
+// fsync of each. Each fsync of a small new file ends with a flush of the
+// disk's write cache (and, on a journaled file system, a journal commit,
+// which also waits for other programs' data): thousands of them cost
+// seconds. One sync of the file system writes the same data and flushes
+// once. It also writes whatever else is waiting on that file system, which
+// is why a batch of a few files, or one large file, keeps its fsyncs.
+const syncWholeFrom = 16
+
+// flushMany flushes the files or folders at paths to disk, all on the
+// store's file system: one sync of the file system for many, an fsync of
+// each for a few or where the system has no such sync.
+func flushMany(paths []string) error {
+	if len(paths) >= syncWholeFrom {
+		err := syncFS(paths[0])
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return err
+		}
+	}
+	return flushAll(paths)
 }
 
 // place renames the durable temporary object p into place. An object

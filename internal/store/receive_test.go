@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -77,5 +80,61 @@ func TestBatchShowsNothingUntilCommit(t *testing.T) {
 		if err := s.Verify(ctx, hashBytes(content)); err != nil {
 			t.Errorf("after the commit: %v", err)
 		}
+	}
+}
+
+// A batch large enough to be flushed with one sync of the file system, not
+// an fsync per object, still shows nothing before its commit and every
+// object whole after it, in every size class around the threshold.
+func TestLargeBatchCommitsWhole(t *testing.T) {
+	ctx := context.Background()
+	for _, n := range []int{syncWholeFrom - 1, syncWholeFrom, 3 * syncWholeFrom} {
+		s, dir := newStore(t)
+		b := s.NewBatch()
+		var ids []string
+		for i := range n {
+			content := bytes.Repeat([]byte{byte(i)}, 1000+i)
+			id := hashBytes(content)
+			ids = append(ids, id)
+			if _, err := b.Receive(ctx, id, bytes.NewReader(content), int64(len(content))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, id := range ids {
+			if s.Has(id) {
+				t.Fatalf("%d objects: object %s is in the store before the commit", n, id)
+			}
+		}
+		if err := b.Commit(ctx); err != nil {
+			t.Fatalf("%d objects: %v", n, err)
+		}
+		for _, id := range ids {
+			if err := s.Verify(ctx, id); err != nil {
+				t.Errorf("%d objects: after the commit: %v", n, err)
+			}
+		}
+		if left := tempFiles(t, dir); len(left) != 0 {
+			t.Fatalf("%d objects: the commit left %d temporary files", n, len(left))
+		}
+	}
+}
+
+func TestFlushManyFlushesFilesAndFolders(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{1, syncWholeFrom} {
+		var paths []string
+		for i := range n {
+			p := filepath.Join(dir, fmt.Sprintf("f%d-%d", n, i))
+			if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, p)
+		}
+		if err := flushMany(append(paths, dir)); err != nil {
+			t.Fatalf("flushMany of %d files and their folder: %v", n, err)
+		}
+	}
+	if err := flushMany(make([]string, syncWholeFrom)); err == nil {
+		t.Fatal("flushMany of paths that do not exist succeeded")
 	}
 }
