@@ -189,17 +189,20 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 
 // auditMode is what run --audit says, else dds.audit.
 func auditMode(settings *config.Settings, flag string) (config.Audit, error) {
+	mode := settings.Audit.Value
 	if flag != "" {
-		mode, err := config.ParseAudit(flag)
+		m, err := config.ParseAudit(flag)
 		if err != nil {
 			return "", usageError{err: fmt.Errorf("--audit: %w", err)}
 		}
-		return mode, nil
-	}
-	if err := settings.Audit.Err; err != nil {
+		mode = m
+	} else if err := settings.Audit.Err; err != nil {
 		return "", usageError{err: err, hint: configHint("audit")}
 	}
-	return settings.Audit.Value, nil
+	if err := settings.AuditTracer.Err; err != nil && mode != config.AuditOff {
+		return "", usageError{err: err, hint: configHint("auditTracer")}
+	}
+	return mode, nil
 }
 
 func printRunSummary(g *globalOptions, res *workspace.Result) {
