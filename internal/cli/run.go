@@ -82,11 +82,14 @@ declares, which git dds placed and nobody edited since, are deleted from
 the working tree before the run (they stay in the store).
 
 With --audit (or git config dds.audit warn|strict), each executed stage is
-traced, on Linux with strace, for the files it and every process it starts
-read: each read inside the repository that its deps, params and outs do
-not cover is named, with the deps: line to add. strict fails such a stage
-and records nothing. Where nothing can trace, one line says so and the run
-goes on unaudited. See docs/howto/find-undeclared-dependencies.md.
+traced, on Linux, for the files it and every process it starts read: each
+read inside the repository that its deps, params and outs do not cover is
+named, with the deps: line to add. strict fails such a stage and records
+nothing. git dds traces by itself (ptrace with a seccomp filter), or with
+the strace program where it cannot: git config dds.auditTracer
+auto|builtin|strace chooses, and -v names the one used. Where nothing can
+trace, one line says why and the run goes on unaudited. See
+docs/howto/find-undeclared-dependencies.md.
 
 The summary counts what happened: executed 0, reused 1, pulled 2 (0s of
 compute), with "cut off N" after "executed" when a stage was cut off.
