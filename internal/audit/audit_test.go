@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // backEnds runs test once per back end that works here.
@@ -175,4 +176,31 @@ func TestUnknownBackEnd(t *testing.T) {
 	if _, err := Find(context.Background(), "dtrace"); err == nil || errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Find(dtrace): %v, want a refusal", err)
 	}
+}
+
+// TestCloseEndsWhatIsLeft: a process the command left running, in a
+// session of its own, ends with the trace.
+func TestCloseEndsWhatIsLeft(t *testing.T) {
+	backEnds(t, func(t *testing.T, tr Tracer) {
+		if strings.HasPrefix(tr.Name(), "strace") {
+			t.Skip("strace waits for every process it traces")
+		}
+		dir := tempDir(t)
+		cmd := exec.Command("sh", "-c", `setsid env -i sleep 60 </dev/null >/dev/null 2>&1 & echo $! > pid`)
+		cmd.Dir = dir
+		trace, err := tr.Start(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := trace.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { trace.Close(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("Close still waiting 20 s after the command ended")
+		}
+	})
 }

@@ -186,6 +186,7 @@ type builtinTrace struct {
 	cmd     *exec.Cmd
 	started chan error
 	main    int // the command's process id
+	tracer  int // the supervisor's thread id
 	// mainGone is closed once the supervisor has reaped the command's
 	// process itself (mainStatus), which cmd.Wait then cannot.
 	mainGone   chan struct{}
@@ -211,6 +212,7 @@ func (tr *builtinTrace) supervise() {
 	// traces.
 	runtime.LockOSThread()
 	defer close(tr.done)
+	tr.tracer = unix.Gettid()
 	if err := tr.cmd.Start(); err != nil {
 		tr.started <- err
 		return
@@ -447,12 +449,36 @@ func (tr *builtinTrace) Close() {
 	default:
 	}
 	// What the command left running is in its process group, or holds its
-	// environment: the caller ends those; a tracee left beyond them is
-	// killed once the command has ended.
-	if tr.cmd.Process != nil {
-		_ = syscall.Kill(-tr.main, syscall.SIGKILL)
+	// environment, where the caller ends it; a tracee left beyond both
+	// (a new session, a cleared environment) is found by its tracer.
+	_ = syscall.Kill(-tr.main, syscall.SIGKILL)
+	for {
+		killTracees(tr.tracer)
+		select {
+		case <-tr.done:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	<-tr.done
+}
+
+// killTracees kills every process that the thread tracer traces.
+func killTracees(tracer int) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	want := []byte("\nTracerPid:\t" + strconv.Itoa(tracer) + "\n")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		status, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err == nil && bytes.Contains(status, want) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
 
 // exitError words a wait status as os.ProcessState does.
