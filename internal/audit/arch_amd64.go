@@ -12,8 +12,8 @@ const auditArch = unix.AUDIT_ARCH_X86_64
 func tracedCalls() []tracedCall {
 	return []tracedCall{
 		{nr: unix.SYS_OPEN, flagsArg: 1},
-		{nr: unix.SYS_OPENAT, flagsArg: 2},
+		{nr: unix.SYS_OPENAT, flagsArg: 2, at: true},
 		{nr: unix.SYS_CREAT, flagsArg: -1, creat: true},
-		{nr: unix.SYS_OPENAT2, flagsArg: -1, openat2: true},
+		{nr: unix.SYS_OPENAT2, flagsArg: -1, openat2: true, at: true},
 	}
 }

@@ -12,7 +12,7 @@ const auditArch = unix.AUDIT_ARCH_AARCH64
 // nor creat.
 func tracedCalls() []tracedCall {
 	return []tracedCall{
-		{nr: unix.SYS_OPENAT, flagsArg: 2},
-		{nr: unix.SYS_OPENAT2, flagsArg: -1, openat2: true},
+		{nr: unix.SYS_OPENAT, flagsArg: 2, at: true},
+		{nr: unix.SYS_OPENAT2, flagsArg: -1, openat2: true, at: true},
 	}
 }

@@ -17,11 +17,10 @@
 // latter needs no ptrace: the listener's file descriptor is born in the
 // process that installs the filter, the command, and would have to be
 // passed back over a socket before the command runs; the supervisor would
-// then have to read paths through /proc/PID/mem with the races the kernel
-// documents for it (the notification's id must be checked after each
-// read), and it learns of no fork or exec, so it cannot say which
-// programs ran nor follow a working folder. ptrace gives all of that from
-// the kernel, in order, per thread.
+// then have to check the notification's id after each read of the
+// command's memory against the races the kernel documents, and it learns
+// of no fork or exec, so it cannot say which programs ran. ptrace gives
+// all of that from the kernel, in order, per thread.
 package audit
 
 import (

@@ -70,7 +70,7 @@ func tempDir(t *testing.T, files ...string) string {
 func TestFollowsChildren(t *testing.T) {
 	backEnds(t, func(t *testing.T, tr Tracer) {
 		dir := tempDir(t, "in.txt", "other.txt", "sub/deep.txt")
-		o, err := traced(t, tr, dir, `cat in.txt > out.txt && sh -c 'cat other.txt' > /dev/null && (cd sub && cat deep.txt >/dev/null) && ls sub >/dev/null`)
+		o, err := traced(t, tr, dir, `cat in.txt > out.txt && sh -c 'cat other.txt' > /dev/null && (cd sub && cat deep.txt >/dev/null) && ls sub >/dev/null && { cat missing.txt 2>/dev/null; ln -s sub/deep.txt link.txt && cat link.txt >/dev/null; }`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,6 +90,9 @@ func TestFollowsChildren(t *testing.T) {
 		}
 		if slices.Contains(o.Reads, filepath.Join(dir, "missing.txt")) {
 			t.Errorf("a file that could not be opened is among the reads")
+		}
+		if slices.Contains(o.Reads, filepath.Join(dir, "link.txt")) {
+			t.Errorf("the symbolic link link.txt, not the file it names, is among the reads")
 		}
 		cat, _ := exec.LookPath("cat")
 		if !slices.ContainsFunc(o.Execs, func(p string) bool { return filepath.Base(p) == filepath.Base(cat) }) {

@@ -27,6 +27,10 @@ type tracedCall struct {
 	flagsArg int  // the argument holding the open flags, -1 when none is
 	creat    bool // creat: opens for writing
 	openat2  bool // openat2: the flags are in a struct in memory
+	// at: the path is the second argument, relative to the folder of the
+	// file descriptor in the first (openat); else it is the first, relative
+	// to the working folder (open).
+	at bool
 }
 
 // helperEnv marks the process git dds starts to be traced: the git-dds
@@ -197,6 +201,7 @@ type builtinTrace struct {
 	options bool // the options are set on the command's process
 	c       *collector
 	err     error
+	buf     [unix.PathMax]byte // for the paths read from tracees
 }
 
 // ptraceOptions: a stop at each call the filter traces, every thread and
@@ -354,10 +359,12 @@ func (tr *builtinTrace) seccompStop(pid int, t *tracee) {
 		return
 	}
 	kind := notOpening
+	var call tracedCall
 	for _, c := range tracedCalls() {
 		if uint64(c.nr) != info.Nr {
 			continue
 		}
+		call = c
 		switch {
 		case c.creat:
 			kind = openWrite
@@ -373,10 +380,98 @@ func (tr *builtinTrace) seccompStop(pid int, t *tracee) {
 		tr.resume(pid, 0)
 		return
 	}
+	// The file is resolved here, at the call's entry, as the kernel is
+	// about to, which spares a second stop at its exit per file opened:
+	// the cost of tracing a stage that reads many files.
+	if p, ok := tr.entryPath(pid, call, info); ok {
+		if kind == openRead {
+			if p = resolved(p, false); p != "" {
+				tr.c.add(tr.c.reads, p)
+			}
+		} else if p = resolved(p, true); p != "" {
+			tr.c.add(tr.c.writes, p)
+		}
+		tr.resume(pid, 0)
+		return
+	}
+	// Where the path cannot be read, the call's exit says which file it
+	// opened, if any.
 	t.opening = kind
 	if err := unix.PtraceSyscall(pid, 0); err != nil {
 		t.opening = notOpening
 	}
+}
+
+// entryPath is the absolute path a thread stopped at the entry of call is
+// about to open: its argument, read from the thread's memory, joined to
+// the folder of the file descriptor it is relative to.
+func (tr *builtinTrace) entryPath(pid int, call tracedCall, info syscallInfoView) (string, bool) {
+	pathArg := 0
+	if call.at {
+		pathArg = 1
+	}
+	name, ok := tr.readPath(pid, uintptr(info.Args[pathArg]))
+	if !ok {
+		return "", false
+	}
+	if filepath.IsAbs(name) {
+		return filepath.Clean(name), true
+	}
+	proc := "/proc/" + strconv.Itoa(pid)
+	dir := proc + "/cwd"
+	if call.at && int32(info.Args[0]) != unix.AT_FDCWD {
+		dir = proc + "/fd/" + strconv.Itoa(int(int32(info.Args[0])))
+	}
+	base, err := os.Readlink(dir)
+	if err != nil || !filepath.IsAbs(base) {
+		return "", false
+	}
+	return filepath.Join(base, name), true
+}
+
+// readPath reads a path argument of a tracee, into the supervisor's
+// buffer: at most PathMax bytes up to a NUL, as the kernel reads it.
+func (tr *builtinTrace) readPath(pid int, addr uintptr) (string, bool) {
+	if addr == 0 {
+		return "", false
+	}
+	n := readMemory(pid, addr, tr.buf[:])
+	i := bytes.IndexByte(tr.buf[:n], 0)
+	if i <= 0 {
+		return "", false
+	}
+	return string(tr.buf[:i]), true
+}
+
+// resolved is the file at p with every symbolic link resolved, as the
+// link of an open file descriptor shows it, or "" when p does not exist
+// (the open will fail). With created, p may not exist yet: its folder's
+// links are resolved then.
+func resolved(p string, created bool) string {
+	if r := realPath(p); r != "" || !created {
+		return r
+	}
+	dir := realPath(filepath.Dir(p))
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, filepath.Base(p))
+}
+
+// realPath opens p as a mere handle (O_PATH: no access checked, nothing
+// read, a FIFO not waited for) and asks the kernel which file it is.
+func realPath(p string) string {
+	fd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return ""
+	}
+	defer unix.Close(fd)
+	var buf [unix.PathMax]byte
+	n, err := unix.Readlink("/proc/self/fd/"+strconv.Itoa(fd), buf[:])
+	if err != nil || n <= 0 || n >= len(buf) || buf[0] != '/' {
+		return ""
+	}
+	return filepath.Clean(string(buf[:n]))
 }
 
 // openKindOf says what open flags open a file for: reading (or reading
