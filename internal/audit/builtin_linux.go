@@ -113,6 +113,11 @@ func findBuiltin(ctx context.Context) (Tracer, error) {
 		if len(line) > longest {
 			line = line[:longest] + "..."
 		}
+		if scope, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil {
+			if v := strings.TrimSpace(string(scope)); v >= "2" && len(v) == 1 {
+				line += " (kernel.yama.ptrace_scope is " + v + ", which forbids ptrace to unprivileged processes)"
+			}
+		}
 		return fmt.Errorf("%w: the built-in tracer cannot trace here: %s", ErrUnavailable, line)
 	}
 	tr, err := t.Start(cmd)
