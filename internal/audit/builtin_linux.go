@@ -674,9 +674,10 @@ func readUint64(pid int, addr uintptr) (uint64, bool) {
 }
 
 // readMemory reads what it can of buf's length at addr in a tracee's
-// memory: through process_vm_readv, a page at a time so that a string
-// near the end of a mapping is read up to it, or else PTRACE_PEEKDATA (a
-// kernel or a policy without process_vm_readv).
+// memory, stopping after a NUL: through process_vm_readv, a page at a
+// time so that a string near the end of a mapping is read up to it, or
+// else PTRACE_PEEKDATA, a word at a time (a kernel or a policy without
+// process_vm_readv).
 func readMemory(pid int, addr uintptr, buf []byte) int {
 	const page = 4096
 	n := 0
@@ -688,20 +689,30 @@ func readMemory(pid int, addr uintptr, buf []byte) int {
 		got, err := unix.ProcessVMReadv(pid, local, remote, 0)
 		if err != nil {
 			if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) {
-				if got, err := unix.PtracePeekData(pid, addr+uintptr(n), buf[n:n+chunk]); err == nil {
-					n += got
-					if got == chunk {
-						continue
-					}
-				}
+				return n + peekMemory(pid, addr+uintptr(n), buf[n:])
 			}
 			return n
 		}
 		n += got
-		if got < chunk {
+		if got < chunk || bytes.IndexByte(buf[n-got:n], 0) >= 0 {
 			return n
 		}
-		if i := bytes.IndexByte(buf[n-got:n], 0); i >= 0 {
+	}
+	return n
+}
+
+// peekMemory is readMemory through PTRACE_PEEKDATA.
+func peekMemory(pid int, addr uintptr, buf []byte) int {
+	const piece = 64
+	n := 0
+	for n < len(buf) {
+		want := min(len(buf)-n, piece)
+		got, err := unix.PtracePeekData(pid, addr+uintptr(n), buf[n:n+want])
+		if got > 0 && bytes.IndexByte(buf[n:n+got], 0) >= 0 {
+			return n + got
+		}
+		n += got
+		if err != nil || got < want {
 			return n
 		}
 	}
