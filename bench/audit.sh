@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The cost of git dds run --audit: a stage that reads FILES files (2,000 by
 # default; one cat over all of them, and one process per file) executed
-# with no audit and with the audit, in one hyperfine invocation, and the
-# stage's command alone under strace with and without its seccomp filter.
+# with no audit, with the audit by the built-in tracer and with the audit
+# by strace, in one hyperfine invocation, and the stage's command alone
+# under strace with and without its seccomp filter.
 #
 #   bench/audit.sh                  # 2000 files, 10 runs each
 #   FILES=500 RUNS=5 bench/audit.sh
+#   ALONE=0 bench/audit.sh          # without the command-alone rows
+#   STAGES=one bench/audit.sh       # the one-process stage only
 #
 # Each timed run first writes a new data/seed (a dep), so that the stage is
 # stale and executes every time. The repository lives in .bench/audit/.
@@ -15,6 +18,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 files=${FILES:-2000}
 runs=${RUNS:-10}
+alone=${ALONE:-1}
+read -r -a stages <<<"${STAGES:-one each}"
 
 command -v strace >/dev/null || { echo "bench/audit.sh needs strace (apt-get install strace)" >&2; exit 3; }
 ensure_hyperfine || { echo "bench/audit.sh needs hyperfine" >&2; exit 3; }
@@ -56,28 +61,51 @@ csv=$(mktemp)
 trap 'rm -rf "$csv" "$traces"' EXIT
 trace="strace -f -ff -qq -z -y -e trace=open,openat,openat2,creat,execve,execveat -o $traces/t"
 stale="date +%s%N > data/seed; rm -f $traces/t.*"
-hyperfine --warmup 2 --runs "$runs" --export-csv "$csv" --prepare "$stale" \
-	-n 'run one' 'git dds run -q one' \
-	-n 'run one --audit' 'git dds run -q --audit one' \
-	-n 'run each' 'git dds run -q each' \
-	-n 'run each --audit' 'git dds run -q --audit each' \
-	-n 'cat' 'sh -c "cat data/* > /dev/null"' \
-	-n 'cat under strace --seccomp-bpf' "$trace --seccomp-bpf -- sh -c 'cat data/* > /dev/null'" \
-	-n 'cat under strace' "$trace -- sh -c 'cat data/* > /dev/null'" \
-	-n 'each' 'sh -c "for f in data/*; do cat \"\$f\"; done > /dev/null"' \
-	-n 'each under strace --seccomp-bpf' "$trace --seccomp-bpf -- sh -c 'for f in data/*; do cat \"\$f\"; done > /dev/null'" \
-	-n 'each under strace' "$trace -- sh -c 'for f in data/*; do cat \"\$f\"; done > /dev/null'" >&2
-
-# Columns: command,mean,stddev,median,user,system,min,max.
-median() { awk -F, -v n="$1" '$1 == n { print $4 }' "$csv"; }
-echo "a stage reading $files files; median of $runs runs (hyperfine)"
-for pair in 'run one' 'run each'; do
-	printf '%-34s %8.4f s\n' "git dds $pair" "$(median "$pair")"
-	printf '%-34s %8.4f s   %sx\n' "git dds $pair --audit" "$(median "$pair --audit")" "$(ratio "$(median "$pair --audit")" "$(median "$pair")")"
+builtin='git -c dds.auditTracer=builtin dds run -q --audit'
+viastrace='git -c dds.auditTracer=strace dds run -q --audit'
+commands=()
+for stage in "${stages[@]}"; do
+	commands+=(
+		-n "run $stage" "git dds run -q $stage"
+		-n "run $stage --audit (builtin)" "$builtin $stage"
+		-n "run $stage --audit (strace)" "$viastrace $stage"
+	)
 done
+if [ "$alone" = 1 ]; then
+	commands+=(
+		-n 'cat' 'sh -c "cat data/* > /dev/null"'
+		-n 'cat under strace --seccomp-bpf' "$trace --seccomp-bpf -- sh -c 'cat data/* > /dev/null'"
+		-n 'cat under strace' "$trace -- sh -c 'cat data/* > /dev/null'"
+	)
+	[[ " ${stages[*]} " == *" each "* ]] && commands+=(
+		-n 'each' 'sh -c "for f in data/*; do cat \"\$f\"; done > /dev/null"'
+		-n 'each under strace --seccomp-bpf' "$trace --seccomp-bpf -- sh -c 'for f in data/*; do cat \"\$f\"; done > /dev/null'"
+		-n 'each under strace' "$trace -- sh -c 'for f in data/*; do cat \"\$f\"; done > /dev/null'"
+	)
+fi
+echo "load average before: $(cat /proc/loadavg)"
+hyperfine --warmup 2 --runs "$runs" --export-csv "$csv" --prepare "$stale" "${commands[@]}" >&2
+echo "load average after: $(cat /proc/loadavg)"
+
+# Columns: command,mean,stddev,median,user,system,min,max. On a busy
+# machine, user+system time (of git dds and of the command, the tracer
+# included) moves far less than wall time.
+median() { awk -F, -v n="$1" '$1 == n { print $4 }' "$csv"; }
+cpu() { awk -F, -v n="$1" '$1 == n { print $5 + $6 }' "$csv"; }
+echo "a stage reading $files files; median of $runs runs (hyperfine), then mean user+system"
+for stage in "${stages[@]}"; do
+	pair="run $stage"
+	printf '%-40s %8.4f s   %8.4f s cpu\n' "git dds $pair" "$(median "$pair")" "$(cpu "$pair")"
+	for how in builtin strace; do
+		n="$pair --audit ($how)"
+		printf '%-40s %8.4f s   %sx   %8.4f s cpu   %sx\n' "git dds $n" "$(median "$n")" "$(ratio "$(median "$n")" "$(median "$pair")")" "$(cpu "$n")" "$(ratio "$(cpu "$n")" "$(cpu "$pair")")"
+	done
+done
+[ "$alone" = 1 ] || exit 0
 for cmd in cat each; do
-	printf '%-34s %8.4f s\n' "$cmd" "$(median "$cmd")"
+	[ -n "$(median "$cmd")" ] || continue
+	printf '%-40s %8.4f s\n' "$cmd" "$(median "$cmd")"
 	for how in 'under strace --seccomp-bpf' 'under strace'; do
-		printf '%-34s %8.4f s   %sx\n' "$cmd $how" "$(median "$cmd $how")" "$(ratio "$(median "$cmd $how")" "$(median "$cmd")")"
+		printf '%-40s %8.4f s   %sx\n' "$cmd $how" "$(median "$cmd $how")" "$(ratio "$(median "$cmd $how")" "$(median "$cmd")")"
 	done
 done

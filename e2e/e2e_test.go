@@ -57,7 +57,7 @@ func TestScript(t *testing.T) {
 		Dir:                 "testdata",
 		Setup:               hermeticGit,
 		Cmds:                scriptCommands(),
-		Condition:           toolCondition,
+		Condition:           tracerCondition("auto"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       *update,

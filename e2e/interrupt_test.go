@@ -58,9 +58,10 @@ func TestInterrupt(t *testing.T) {
 		{"sigterm", []string{"git", "dds", "run"}, func(_ *os.File, git *os.Process) error { return git.Signal(syscall.SIGTERM) }, 143},
 		// Without git in between, the exit code is git dds's own.
 		{"ctrl-c-without-git", []string{filepath.Join(gitDDSDir, "git-dds"), "run", "-j", "2"}, ctrlC, 130},
-		// Traced, the stage's processes run under strace, which must go
-		// with them.
+		// Traced by git dds itself, and under strace, which must go with
+		// them.
 		{"ctrl-c-audit", []string{"git", "dds", "run", "--audit"}, ctrlC, 130},
+		{"ctrl-c-audit-strace", []string{"git", "-c", "dds.auditTracer=strace", "dds", "run", "--audit"}, ctrlC, 130},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := newSandbox(t)

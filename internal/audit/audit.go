@@ -4,12 +4,31 @@
 //
 // It knows nothing of stages or repositories: it runs a command under a
 // tracer and hands back absolute paths. What they mean is the caller's.
+//
+// Two back ends trace. The built-in one (builtin_linux.go) is git dds
+// itself acting as a ptrace supervisor, with a seccomp filter that stops
+// the command only at the calls that open a file: everything else runs at
+// full speed, and no program needs installing. The strace program is the
+// other, for where the built-in one cannot run (an architecture it does
+// not know). Find prefers the built-in one.
+//
+// The built-in back end uses ptrace with SECCOMP_RET_TRACE rather than
+// seccomp user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER), though the
+// latter needs no ptrace: the listener's file descriptor is born in the
+// process that installs the filter, the command, and would have to be
+// passed back over a socket before the command runs; the supervisor would
+// then have to check the notification's id after each read of the
+// command's memory against the races the kernel documents, and it learns
+// of no fork or exec, so it cannot say which programs ran. ptrace gives
+// all of that from the kernel, in order, per thread.
 package audit
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
+	"strings"
 )
 
 // Observed is what a traced command did, every path absolute and clean.
@@ -36,18 +55,60 @@ const MaxPaths = 1 << 18
 type Tracer interface {
 	// Name is what messages call the back end.
 	Name() string
-	// Wrap changes cmd, not yet started, so that it runs traced. Once cmd
-	// has ended, collect returns what it observed; cleanup removes what
-	// the trace left behind, whether collect was called or not.
-	Wrap(cmd *exec.Cmd) (collect func() (*Observed, error), cleanup func(), err error)
+	// Start starts cmd, which must not have started, traced: in place of
+	// cmd.Start. The caller then waits through the Trace, not through
+	// cmd.Wait.
+	Start(cmd *exec.Cmd) (Trace, error)
 }
+
+// Trace is one command started under a Tracer.
+type Trace interface {
+	// Wait waits for the command to end, in place of cmd.Wait, and
+	// returns what cmd.Wait would.
+	Wait() error
+	// Observed returns what the command did, once Wait has returned.
+	Observed() (*Observed, error)
+	// Close ends whatever the command left running under the trace and
+	// removes what the trace left behind, whether Observed was called or
+	// not.
+	Close()
+}
+
+// The back ends' names, as dds.auditTracer takes them.
+const (
+	Auto    = "auto"    // the built-in back end where it works, else strace
+	Builtin = "builtin" // git dds itself, through ptrace and seccomp
+	Strace  = "strace"  // the strace program
+)
 
 // ErrUnavailable means no back end can trace on this machine.
 var ErrUnavailable = errors.New("audit unavailable")
 
-// Find returns the first back end that works here, or an error wrapping
-// ErrUnavailable that says why none does. Programs are looked up in the
-// process's PATH.
-func Find(ctx context.Context) (Tracer, error) {
-	return findStrace(ctx)
+// Find returns the back end named (Auto, Builtin or Strace; "" is Auto)
+// once it has checked that it works here, or an error wrapping
+// ErrUnavailable that says why it does not (each one's reason, for Auto).
+// Programs are looked up in the process's PATH.
+func Find(ctx context.Context, name string) (Tracer, error) {
+	switch name {
+	case Builtin:
+		return findBuiltin(ctx)
+	case Strace:
+		return findStrace(ctx)
+	case Auto, "":
+		t, err := findBuiltin(ctx)
+		if err == nil {
+			return t, nil
+		}
+		t, err2 := findStrace(ctx)
+		if err2 == nil {
+			return t, nil
+		}
+		return nil, fmt.Errorf("%w: %s; %s", ErrUnavailable, reason(err), reason(err2))
+	}
+	return nil, fmt.Errorf("audit: %q is no back end; it takes auto, builtin or strace", name)
+}
+
+// reason is an ErrUnavailable's text without its prefix.
+func reason(err error) string {
+	return strings.TrimPrefix(err.Error(), ErrUnavailable.Error()+": ")
 }

@@ -23,8 +23,8 @@ type straceTracer struct {
 	seccomp bool
 }
 
-// tracedCalls are the system calls that open a file or execute a program.
-const tracedCalls = "trace=open,openat,openat2,creat,execve,execveat"
+// straceCalls are the system calls that open a file or execute a program.
+const straceCalls = "trace=open,openat,openat2,creat,execve,execveat"
 
 // probeTimeout bounds the check that strace can trace here.
 const probeTimeout = 10 * time.Second
@@ -73,7 +73,7 @@ func (t *straceTracer) probe(ctx context.Context, truePath string) string {
 }
 
 func (t *straceTracer) flags() []string {
-	f := []string{"-f", "-ff", "-qq", "-z", "-y", "-e", tracedCalls}
+	f := []string{"-f", "-ff", "-qq", "-z", "-y", "-e", straceCalls}
 	if t.seccomp {
 		f = append(f, "--seccomp-bpf")
 	}
@@ -87,41 +87,57 @@ func (t *straceTracer) Name() string {
 	return "strace"
 }
 
-func (t *straceTracer) Wrap(cmd *exec.Cmd) (func() (*Observed, error), func(), error) {
+func (t *straceTracer) Start(cmd *exec.Cmd) (Trace, error) {
 	if cmd.Process != nil {
-		return nil, nil, errors.New("audit: the command has started already")
+		return nil, errors.New("audit: the command has started already")
 	}
 	dir, err := os.MkdirTemp("", "git-dds-audit-")
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit: a folder for the trace: %w", err)
+		return nil, fmt.Errorf("audit: a folder for the trace: %w", err)
 	}
-	cleanup := func() { _ = os.RemoveAll(dir) }
+	tr := &straceTrace{cmd: cmd, dir: dir, base: cmd.Dir}
 	args := append([]string{t.path}, t.flags()...)
 	args = append(args, "-o", filepath.Join(dir, "trace"), "--", cmd.Path)
 	cmd.Args = append(args, cmd.Args[1:]...)
 	cmd.Path = t.path
-	base := cmd.Dir
-	if base == "" {
-		if base, err = os.Getwd(); err != nil {
-			cleanup()
-			return nil, nil, fmt.Errorf("audit: %w", err)
+	if tr.base == "" {
+		if tr.base, err = os.Getwd(); err != nil {
+			tr.Close()
+			return nil, fmt.Errorf("audit: %w", err)
 		}
 	}
-	collect := func() (*Observed, error) {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("audit: reading the trace in %s: %w", dir, err)
-		}
-		c := newCollector()
-		for _, e := range entries {
-			if !strings.HasPrefix(e.Name(), "trace.") {
-				continue
-			}
-			if err := c.readFile(filepath.Join(dir, e.Name()), base); err != nil {
-				return nil, err
-			}
-		}
-		return c.observed(), nil
+	if err := cmd.Start(); err != nil {
+		tr.Close()
+		return nil, err
 	}
-	return collect, cleanup, nil
+	return tr, nil
+}
+
+// straceTrace is a command running under strace, which writes its trace
+// into dir, a file per process.
+type straceTrace struct {
+	cmd  *exec.Cmd
+	dir  string
+	base string // the folder the command started in
+}
+
+func (tr *straceTrace) Wait() error { return tr.cmd.Wait() }
+
+func (tr *straceTrace) Close() { _ = os.RemoveAll(tr.dir) }
+
+func (tr *straceTrace) Observed() (*Observed, error) {
+	entries, err := os.ReadDir(tr.dir)
+	if err != nil {
+		return nil, fmt.Errorf("audit: reading the trace in %s: %w", tr.dir, err)
+	}
+	c := newCollector()
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "trace.") {
+			continue
+		}
+		if err := c.readFile(filepath.Join(tr.dir, e.Name()), tr.base); err != nil {
+			return nil, err
+		}
+	}
+	return c.observed(), nil
 }

@@ -84,11 +84,14 @@ declares, which git dds placed and nobody edited since, are deleted from
 the working tree before the run (they stay in the store).
 
 With --audit (or git config dds.audit warn|strict), each executed stage is
-traced, on Linux with strace, for the files it and every process it starts
-read: each read inside the repository that its deps, params and outs do
-not cover is named, with the deps: line to add. strict fails such a stage
-and records nothing. Where nothing can trace, one line says so and the run
-goes on unaudited. See docs/howto/find-undeclared-dependencies.md.
+traced, on Linux, for the files it and every process it starts read: each
+read inside the repository that its deps, params and outs do not cover is
+named, with the deps: line to add. strict fails such a stage and records
+nothing. git dds traces by itself (ptrace with a seccomp filter), or with
+the strace program where it cannot: git config dds.auditTracer
+auto|builtin|strace chooses, and -v names the one used. Where nothing can
+trace, one line says why and the run goes on unaudited. See
+docs/howto/find-undeclared-dependencies.md.
 
 The summary counts what happened: executed 0, reused 1, pulled 2 (0s of
 compute), with "cut off N" after "executed" when a stage was cut off.
@@ -191,17 +194,20 @@ func runRun(ctx context.Context, g *globalOptions, opts *runOptions, stages []st
 
 // auditMode is what run --audit says, else dds.audit.
 func auditMode(settings *config.Settings, flag string) (config.Audit, error) {
+	mode := settings.Audit.Value
 	if flag != "" {
-		mode, err := config.ParseAudit(flag)
+		m, err := config.ParseAudit(flag)
 		if err != nil {
 			return "", usageError{err: fmt.Errorf("--audit: %w", err)}
 		}
-		return mode, nil
-	}
-	if err := settings.Audit.Err; err != nil {
+		mode = m
+	} else if err := settings.Audit.Err; err != nil {
 		return "", usageError{err: err, hint: configHint("audit")}
 	}
-	return settings.Audit.Value, nil
+	if err := settings.AuditTracer.Err; err != nil && mode != config.AuditOff {
+		return "", usageError{err: err, hint: configHint("auditTracer")}
+	}
+	return mode, nil
 }
 
 func printRunSummary(g *globalOptions, res *workspace.Result) {

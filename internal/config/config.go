@@ -79,6 +79,16 @@ func ParseAudit(v string) (Audit, error) {
 	return AuditOff, fmt.Errorf("%q is no audit mode; it takes off, warn or strict", v)
 }
 
+// AuditTracer is the back end that traces an audited run
+// (dds.auditTracer): the names the audit package knows them by.
+type AuditTracer string
+
+const (
+	AuditTracerAuto    AuditTracer = "auto"    // the default: builtin where it works, else strace
+	AuditTracerBuiltin AuditTracer = "builtin" // git dds itself, through ptrace and seccomp
+	AuditTracerStrace  AuditTracer = "strace"  // the strace program
+)
+
 // MaxLeaseSeconds bounds dds.leaseSeconds: a day, the longest lease a
 // remote honours.
 const MaxLeaseSeconds = 24 * 60 * 60
@@ -108,6 +118,8 @@ type Settings struct {
 	DefaultRemote Setting[string]
 	// Audit is dds.audit; off when unset or bad.
 	Audit Setting[Audit]
+	// AuditTracer is dds.auditTracer; auto when unset or bad.
+	AuditTracer Setting[AuditTracer]
 
 	remotes map[string]*Remote
 }
@@ -146,6 +158,7 @@ func Parse(gitConfig, team []gitref.ConfigEntry) (*Settings, error) {
 	s.Fsync.Value = true
 	s.PrePush.Value = PrePushUpload
 	s.Audit.Value = AuditOff
+	s.AuditTracer.Value = AuditTracerAuto
 	set := map[string]bool{}
 	for _, e := range gitConfig {
 		set[e.Key] = true
@@ -217,6 +230,14 @@ func (s *Settings) set(key, raw string, source Source) {
 				return m, invalid("%s dds.audit: %v", source, err)
 			}
 			return m, nil
+		})
+	case "dds.audittracer":
+		s.AuditTracer = parse(raw, source, func(v string) (AuditTracer, error) {
+			switch t := AuditTracer(strings.ToLower(v)); t {
+			case AuditTracerAuto, AuditTracerBuiltin, AuditTracerStrace:
+				return t, nil
+			}
+			return AuditTracerAuto, invalid("%s dds.auditTracer is %q; it takes auto, builtin or strace", source, v)
 		})
 	case "dds.remote":
 		s.DefaultRemote = Setting[string]{Raw: raw, Source: source, Value: raw}

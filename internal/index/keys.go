@@ -154,6 +154,15 @@ func RemoteObject(remote, id string) RemoteKey {
 	return RemoteKey(remotePrefix + remote + "/o/" + id)
 }
 
+// RemoteContentKeyOf is the key saying that the remote named remote has
+// the entry under the content key (signature.ContentKey) of the
+// computation of sig, or that this computation has none (no upstream
+// stage). An entry can be rewritten to name another computation with the
+// same content key: remembering it says only that the remote names one.
+func RemoteContentKeyOf(remote, sig string) RemoteKey {
+	return RemoteKey(remotePrefix + remote + "/k/" + sig)
+}
+
 // RemoteHolds reports whether the index remembers the remote holding k.
 func (ix *Index) RemoteHolds(k RemoteKey) (bool, error) {
 	_, ok, err := ix.getRaw(string(k))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,56 @@ func contentKeys(ctx context.Context, local Local, recs []*signature.Record) (ma
 		return nil
 	})
 	return keys, err
+}
+
+// pushContentKeys writes, for each of recs, which the remote holds, the
+// entry under its content key, unless the index remembers it there. An
+// entry is tiny, and rewriting one that names an equivalent computation
+// does no harm. A record whose upstream records the index lacks is left
+// for a later push.
+func (r *Remote) pushContentKeys(ctx context.Context, local Local, recs []*signature.Record) error {
+	sigs := make([]string, len(recs))
+	for i, rec := range recs {
+		sigs[i] = rec.Signature
+	}
+	known, err := r.remembered(ctx, local, sigs, r.cacheContentKeyOf)
+	if err != nil {
+		return err
+	}
+	var todo []*signature.Record
+	var seen []index.RemoteKey
+	for _, rec := range recs {
+		switch {
+		case known[rec.Signature]:
+		case !hasUpstream(rec):
+			seen = append(seen, r.cacheContentKeyOf(rec.Signature))
+		default:
+			todo = append(todo, rec)
+		}
+	}
+	keys, err := contentKeys(ctx, local, todo)
+	if err != nil {
+		return err
+	}
+	todo = slices.DeleteFunc(todo, func(rec *signature.Record) bool { _, ok := keys[rec.Signature]; return !ok })
+	err = r.each(ctx, len(todo), func(ctx context.Context, i int) error {
+		sig := todo[i].Signature
+		entry := []byte(sig + "\n")
+		return r.fail("uploading the content key of "+sig, r.backend.Write(ctx, contentKeyKey(keys[sig]), bytes.NewReader(entry), int64(len(entry))))
+	})
+	if err != nil {
+		return err
+	}
+	for _, rec := range todo {
+		seen = append(seen, r.cacheContentKeyOf(rec.Signature))
+	}
+	return r.remember(ctx, local, seen)
+}
+
+// hasUpstream reports whether rec read another stage's outputs: only then
+// has it a content key.
+func hasUpstream(rec *signature.Record) bool {
+	return slices.ContainsFunc(rec.Inputs, func(in signature.Input) bool { return in.Kind == signature.KindStage })
 }
 
 // ContentKeyed gives the signature the remote names under a content key,

@@ -173,6 +173,10 @@ func (r *Remote) cacheRecordKey(sig string) index.RemoteKey {
 	return index.RemoteRecord(r.cacheID, sig)
 }
 
+func (r *Remote) cacheContentKeyOf(sig string) index.RemoteKey {
+	return index.RemoteContentKeyOf(r.cacheID, sig)
+}
+
 func (r *Remote) cacheObjectKey(id string) index.RemoteKey {
 	return index.RemoteObject(r.cacheID, id)
 }

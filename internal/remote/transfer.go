@@ -43,7 +43,13 @@ const cacheBatch = 2000
 // Remembers reports whether the index remembers the remote holding the
 // record of sig.
 func (r *Remote) Remembers(ix *index.Index, sig string) (bool, error) {
-	return ix.RemoteHolds(r.cacheRecordKey(sig))
+	ok, err := ix.RemoteHolds(r.cacheRecordKey(sig))
+	if !ok || err != nil {
+		return false, err
+	}
+	// And the entry under its content key, which a push gives a record
+	// the remote holds without one.
+	return ix.RemoteHolds(r.cacheContentKeyOf(sig))
 }
 
 // Present reports which of sigs have a record in the remote. What the
@@ -183,14 +189,22 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*signature.Record
 		}
 	}
 	t := &Transfer{}
-	var todo []*signature.Record
+	var todo, already []*signature.Record
 	for _, rec := range recs {
 		if present[rec.Signature] {
 			t.Already = append(t.Already, rec.Signature)
+			already = append(already, rec)
 		} else {
 			todo = append(todo, rec)
 			present[rec.Signature] = true // a signature twice in recs goes once
 		}
+	}
+	// A record the remote holds without an entry under its content key
+	// (pushed by a clone that lacked its upstreams' records, or before
+	// content keys were kept) gets one: other clones can cut off against
+	// it.
+	if err := r.pushContentKeys(ctx, local, already); err != nil {
+		return t, err
 	}
 	if len(todo) == 0 {
 		return t, nil
@@ -322,6 +336,9 @@ func (r *Remote) Push(ctx context.Context, local Local, recs []*signature.Record
 	for _, rec := range ready {
 		t.Moved = append(t.Moved, rec.Signature)
 		seen = append(seen, r.cacheRecordKey(rec.Signature))
+		if _, ok := keys[rec.Signature]; ok || !hasUpstream(rec) {
+			seen = append(seen, r.cacheContentKeyOf(rec.Signature))
+		}
 		for _, id := range needs[rec.Signature] {
 			seen = append(seen, r.cacheObjectKey(id))
 		}

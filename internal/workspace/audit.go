@@ -25,15 +25,18 @@ var ErrUndeclaredReads = errors.New("it read files its signature does not cover"
 
 // findTracer is the tracer of an audited run, or nil (with one line
 // saying why) when no back end works here: an audit never fails a run
-// for want of a tracer.
-func (w *Workspace) findTracer(ctx context.Context, mode config.Audit) audit.Tracer {
+// for want of a tracer. verbose names the back end.
+func (w *Workspace) findTracer(ctx context.Context, mode config.Audit, verbose bool) audit.Tracer {
 	if mode == config.AuditOff || mode == "" {
 		return nil
 	}
-	t, err := audit.Find(ctx)
+	t, err := audit.Find(ctx, string(w.Settings.AuditTracer.Value))
 	if err != nil {
 		fmt.Fprintf(w.Stderr, "git dds: %v; stages run without it\n", err)
 		return nil
+	}
+	if verbose {
+		fmt.Fprintf(w.Stderr, "git dds: audit: traced by %s\n", t.Name())
 	}
 	return t
 }

@@ -142,7 +142,7 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 	if opts.Jobs < 1 {
 		opts.Jobs = 1
 	}
-	opts.tracer = w.findTracer(ctx, opts.Audit)
+	opts.tracer = w.findTracer(ctx, opts.Audit, opts.AuditVerbose)
 	sigs := make(map[string]string, len(view.Stages))
 	for _, sv := range view.Stages {
 		sigs[sv.Stage.Name] = sv.Signature
@@ -549,17 +549,17 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 	// or from a kill, and a Ctrl-C does not reach them twice.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return stopCommand(ctx, cmd.Process.Pid, mark) }
-	var collect func() (*audit.Observed, error)
-	if tracer != nil {
-		var cleanup func()
-		var err error
-		if collect, cleanup, err = tracer.Wrap(cmd); err != nil {
-			return nil, fmt.Errorf("stage %s: %w", st.Name, err)
-		}
-		defer cleanup()
-	}
+	var trace audit.Trace
 	stopFlushing := w.Store.FlushAhead(outs, w.Link)
-	err := cmd.Run()
+	var err error
+	if tracer != nil {
+		if trace, err = tracer.Start(cmd); err == nil {
+			defer trace.Close()
+			err = trace.Wait()
+		}
+	} else {
+		err = cmd.Run()
+	}
 	stopFlushing()
 	if interrupt.Of(ctx) != nil {
 		endLeftovers(mark)
@@ -577,10 +577,10 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 			return nil, fmt.Errorf("stage %s: %w", st.Name, err)
 		}
 	}
-	if collect == nil {
+	if trace == nil {
 		return nil, nil
 	}
-	observed, err := collect()
+	observed, err := trace.Observed()
 	if err != nil {
 		return nil, fmt.Errorf("stage %s: %w", st.Name, err)
 	}

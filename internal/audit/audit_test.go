@@ -1,0 +1,209 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// backEnds runs test once per back end that works here.
+func backEnds(t *testing.T, test func(t *testing.T, tr Tracer)) {
+	for _, name := range []string{Builtin, Strace} {
+		t.Run(name, func(t *testing.T) {
+			tr, err := Find(context.Background(), name)
+			if errors.Is(err, ErrUnavailable) {
+				t.Skip(err)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			test(t, tr)
+		})
+	}
+}
+
+// traced runs script with sh -c in dir under tr, and returns what it saw
+// and what Wait returned.
+func traced(t *testing.T, tr Tracer, dir, script string) (*Observed, error) {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Dir = dir
+	trace, err := tr.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer trace.Close()
+	waitErr := trace.Wait()
+	o, err := trace.Observed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, waitErr
+}
+
+func tempDir(t *testing.T, files ...string) string {
+	t.Helper()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestFollowsChildren traces a shell whose child reads a file, and a
+// program it executes.
+func TestFollowsChildren(t *testing.T) {
+	backEnds(t, func(t *testing.T, tr Tracer) {
+		dir := tempDir(t, "in.txt", "other.txt", "sub/deep.txt")
+		o, err := traced(t, tr, dir, `cat in.txt > out.txt && sh -c 'cat other.txt' > /dev/null && (cd sub && cat deep.txt >/dev/null) && ls sub >/dev/null && { cat missing.txt 2>/dev/null; ln -s sub/deep.txt link.txt && cat link.txt >/dev/null; }`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"in.txt", "other.txt", "sub/deep.txt"} {
+			if !slices.Contains(o.Reads, filepath.Join(dir, want)) {
+				t.Errorf("%s is not among the reads %q", want, o.Reads)
+			}
+		}
+		if slices.Contains(o.Reads, filepath.Join(dir, "out.txt")) {
+			t.Errorf("out.txt, written only, is among the reads")
+		}
+		if !slices.Contains(o.Writes, filepath.Join(dir, "out.txt")) {
+			t.Errorf("out.txt is not among the writes %q", o.Writes)
+		}
+		if slices.Contains(o.Reads, filepath.Join(dir, "sub")) {
+			t.Errorf("the folder sub, listed, is among the reads")
+		}
+		if slices.Contains(o.Reads, filepath.Join(dir, "missing.txt")) {
+			t.Errorf("a file that could not be opened is among the reads")
+		}
+		if slices.Contains(o.Reads, filepath.Join(dir, "link.txt")) {
+			t.Errorf("the symbolic link link.txt, not the file it names, is among the reads")
+		}
+		cat, _ := exec.LookPath("cat")
+		if !slices.ContainsFunc(o.Execs, func(p string) bool { return filepath.Base(p) == filepath.Base(cat) }) {
+			t.Errorf("cat is not among the programs %q", o.Execs)
+		}
+	})
+}
+
+// TestExecutedByRelativeName names a script executed by a path relative
+// to the working folder of the process that executes it.
+func TestExecutedByRelativeName(t *testing.T) {
+	backEnds(t, func(t *testing.T, tr Tracer) {
+		if strings.HasPrefix(tr.Name(), "strace") {
+			t.Skip("strace shows a process's working folder only beside a call that takes it (openat), not after a cd")
+		}
+		dir := tempDir(t)
+		if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "bin/tool.sh"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		o, err := traced(t, tr, dir, `cd bin && ./tool.sh`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(o.Execs, filepath.Join(dir, "bin/tool.sh")) {
+			t.Errorf("bin/tool.sh is not among the programs %q", o.Execs)
+		}
+	})
+}
+
+// TestStatus: the command's exit status or signal comes back as cmd.Wait
+// words it.
+func TestStatus(t *testing.T) {
+	backEnds(t, func(t *testing.T, tr Tracer) {
+		dir := tempDir(t)
+		for script, want := range map[string]string{
+			"exit 3":           "exit status 3",
+			"kill -TERM $$":    "signal: terminated",
+			"true":             "",
+			"sleep 0.1 & wait": "",
+		} {
+			_, err := traced(t, tr, dir, script)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != want {
+				t.Errorf("%s: Wait returned %q, want %q", script, got, want)
+			}
+		}
+	})
+}
+
+// TestManyThreadsAndProcesses: a busy command is followed in full.
+func TestManyThreadsAndProcesses(t *testing.T) {
+	backEnds(t, func(t *testing.T, tr Tracer) {
+		var files []string
+		for i := range 50 {
+			files = append(files, "d/f"+strings.Repeat("x", i%3)+string(rune('a'+i%26))+string(rune('a'+i/26)))
+		}
+		dir := tempDir(t, files...)
+		o, err := traced(t, tr, dir, `for f in d/*; do cat "$f" & done; wait`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if !slices.Contains(o.Reads, filepath.Join(dir, f)) {
+				t.Errorf("%s is not among the reads", f)
+			}
+		}
+	})
+}
+
+func TestUnavailableWithoutStrace(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	if _, err := Find(context.Background(), Strace); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Find without strace on PATH: %v, want ErrUnavailable", err)
+	}
+}
+
+func TestUnknownBackEnd(t *testing.T) {
+	if _, err := Find(context.Background(), "dtrace"); err == nil || errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Find(dtrace): %v, want a refusal", err)
+	}
+}
+
+// TestCloseEndsWhatIsLeft: a process the command left running, in a
+// session of its own, ends with the trace.
+func TestCloseEndsWhatIsLeft(t *testing.T) {
+	backEnds(t, func(t *testing.T, tr Tracer) {
+		if strings.HasPrefix(tr.Name(), "strace") {
+			t.Skip("strace waits for every process it traces")
+		}
+		dir := tempDir(t)
+		cmd := exec.Command("sh", "-c", `setsid env -i sleep 60 </dev/null >/dev/null 2>&1 & echo $! > pid`)
+		cmd.Dir = dir
+		trace, err := tr.Start(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := trace.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { trace.Close(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("Close still waiting 20 s after the command ended")
+		}
+	})
+}

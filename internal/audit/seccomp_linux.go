@@ -1,0 +1,99 @@
+//go:build linux && (amd64 || arm64)
+
+package audit
+
+import (
+	"fmt"
+	"runtime"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Offsets in struct seccomp_data, which a filter reads.
+const (
+	offNr   = 0
+	offArch = 4
+	offArgs = 16 // args[i] at offArgs + 8*i, its low half first on these little-endian machines
+)
+
+// skipFlags are the open flags of a call that reads no content: a folder
+// opened to list it or a mere handle (O_PATH). The filter lets them run
+// without a stop, which saves the many opens of folders that interpreters
+// and find make.
+const skipFlags = unix.O_PATH | unix.O_DIRECTORY
+
+// filter is the seccomp program: SECCOMP_RET_TRACE, a stop for the
+// supervisor, for the calls that open a file (creat, openat2, and open
+// and openat unless their flags name a folder or a handle), and
+// SECCOMP_RET_ALLOW for every other call. A call of another ABI (32-bit
+// code on a 64-bit kernel) is allowed untraced.
+func filter() []unix.SockFilter {
+	const (
+		ld  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
+		jeq = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
+		jst = unix.BPF_JMP | unix.BPF_JSET | unix.BPF_K
+		ret = unix.BPF_RET | unix.BPF_K
+	)
+	calls := tracedCalls()
+	withFlags := 0
+	for _, c := range calls {
+		if c.flagsArg >= 0 {
+			withFlags++
+		}
+	}
+	// The layout: check the ABI, load the number, one comparison per
+	// call, allow (no call matched), a check of two instructions per call
+	// with flags, allow, trace. Jumps go forward and count the
+	// instructions they skip.
+	p := []unix.SockFilter{
+		{Code: ld, K: offArch},
+		{Code: jeq, K: auditArch, Jt: 1},
+		{Code: ret, K: unix.SECCOMP_RET_ALLOW},
+		{Code: ld, K: offNr},
+	}
+	checkAt := len(p) + len(calls) + 1
+	allowAt := checkAt + 2*withFlags
+	traceAt := allowAt + 1
+	checks := 0
+	for _, c := range calls {
+		target := traceAt
+		if c.flagsArg >= 0 {
+			target = checkAt + 2*checks
+			checks++
+		}
+		p = append(p, unix.SockFilter{Code: jeq, K: c.nr, Jt: uint8(target - len(p) - 1)})
+	}
+	p = append(p, unix.SockFilter{Code: ret, K: unix.SECCOMP_RET_ALLOW})
+	for _, c := range calls {
+		if c.flagsArg < 0 {
+			continue
+		}
+		p = append(p, unix.SockFilter{Code: ld, K: uint32(offArgs + 8*c.flagsArg)})
+		at := len(p)
+		p = append(p, unix.SockFilter{Code: jst, K: skipFlags, Jt: uint8(allowAt - at - 1), Jf: uint8(traceAt - at - 1)})
+	}
+	p = append(p,
+		unix.SockFilter{Code: ret, K: unix.SECCOMP_RET_ALLOW},
+		unix.SockFilter{Code: ret, K: unix.SECCOMP_RET_TRACE})
+	return p
+}
+
+// installFilter makes the calling thread's calls, and those of every
+// process it becomes or starts, stop for its tracer at the calls the
+// filter traces. no_new_privs is what lets a process without privileges
+// install a filter; it also keeps a setuid program from gaining its
+// owner's rights under the trace.
+func installFilter() error {
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+	}
+	prog := filter()
+	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog)))
+	runtime.KeepAlive(prog)
+	if errno != 0 {
+		return fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER): %w", errno)
+	}
+	return nil
+}
