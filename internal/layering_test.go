@@ -40,6 +40,7 @@ var mayImport = map[string][]string{
 	"internal/signature": {"internal/blake3", "internal/gitref", "internal/pipeline", "internal/ui"},
 	"internal/index":     {"internal/blake3", "internal/signature"},
 	"internal/store":     {"internal/blake3"},
+	"internal/pin":       {"internal/blake3"}, // pin files: data outside git, by reference
 
 	// Every dds.* setting, read once from git config and .ddsconfig.
 	"internal/config": {"internal/gitref", "internal/store"},
