@@ -39,7 +39,11 @@ edited copy of it is removed, as a restore would replace it).
 
 --json prints lists of output paths (of stages for stale):
 
-    {"restored", "fresh", "stale", "edited", "removed"}
+    {"restored", "fresh", "stale", "edited", "removed",
+     "pins": {"placed", "fresh", "missing", "edited"}}
+
+Local files pinned with git dds add are put in place too, from their
+FILE.pin.
 
 Exit status: 1 when an output edited by hand is kept (without --force).`,
 		Example: `  # after a command that runs no git hook, such as a hard reset
@@ -94,6 +98,12 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 	}
 	if len(res.Removed) > 0 {
 		fmt.Fprintf(out, "; removed %s placed for other inputs or no longer declared", ui.Count(len(res.Removed), "output"))
+	}
+	if p := res.Pins; p != nil && len(p.Placed) > 0 {
+		fmt.Fprintf(out, "; placed %s", ui.Count(len(p.Placed), "pinned file"))
+	}
+	if p := res.Pins; p != nil && len(p.Missing) > 0 {
+		fmt.Fprintf(out, "; %s not in the store (git dds fetch brings them)", ui.Count(len(p.Missing), "pinned file"))
 	}
 	fmt.Fprintln(out)
 	return err

@@ -171,7 +171,7 @@ func runInit(ctx context.Context, g *globalOptions, opts *initOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := ws.SyncExclude(p.Outs()); err != nil {
+	if err := ws.SyncExclude(ctx, p.Outs()); err != nil {
 		return err
 	}
 
