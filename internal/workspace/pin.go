@@ -151,6 +151,9 @@ func (w *Workspace) WritePin(rel string, p *pin.Pin) error {
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return fmt.Errorf("creating the folder of %s: %w", rel, err)
+	}
 	if err := renameio.WriteFile(abs, pin.Format(p), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", rel, err)
 	}
