@@ -19,6 +19,7 @@ import (
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
 	"github.com/git-dds/git-dds/internal/signature"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 // SourceOptions say how to reach a pinned source and how much to list.
@@ -360,4 +361,37 @@ func (w *Workspace) PushPins(ctx context.Context, r *remote.Remote, files []Pinn
 // FetchPins downloads the pinned files' objects the store lacks.
 func (w *Workspace) FetchPins(ctx context.Context, r *remote.Remote, files []PinnedFile) (*remote.Transfer, error) {
 	return r.FetchObjects(ctx, w.Local(), PinObjects(files))
+}
+
+// PinnedObjectsAt gives the content ids of the local files pinned in
+// commit's tree, for gc to keep. A pin that is refused names nothing and
+// is said in refused; it never stops the others.
+func (w *Workspace) PinnedObjectsAt(ctx context.Context, commit string) (ids []string, refused []error, err error) {
+	files, err := w.Repo.FilesWithSuffix(ctx, commit, pin.Suffix)
+	if err != nil || len(files) == 0 {
+		return nil, nil, err
+	}
+	tree, err := w.Repo.CommitTree(commit)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, f := range files {
+		if f.Size > pin.MaxFileBytes {
+			refused = append(refused, fmt.Errorf("%s in %s: %d bytes, more than a pin file holds: %w", f.Path, ui.ShortID(commit), f.Size, pin.ErrInvalid))
+			continue
+		}
+		data, err := tree.ReadFile(f.Path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading %s in %s: %w", f.Path, commit, err)
+		}
+		p, err := pin.Parse(f.Path, data, 0)
+		if err != nil {
+			refused = append(refused, fmt.Errorf("in %s: %w", ui.ShortID(commit), err))
+			continue
+		}
+		if p.Kind == pin.File {
+			ids = append(ids, p.ID)
+		}
+	}
+	return ids, refused, nil
 }
