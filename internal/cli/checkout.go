@@ -9,6 +9,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/ui"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 type checkoutOptions struct {
@@ -99,12 +100,23 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 	if len(res.Removed) > 0 {
 		fmt.Fprintf(out, "; removed %s placed for other inputs or no longer declared", ui.Count(len(res.Removed), "output"))
 	}
-	if p := res.Pins; p != nil && len(p.Placed) > 0 {
-		fmt.Fprintf(out, "; placed %s", ui.Count(len(p.Placed), "pinned file"))
-	}
-	if p := res.Pins; p != nil && len(p.Missing) > 0 {
-		fmt.Fprintf(out, "; %s not in the store (git dds fetch brings them)", ui.Count(len(p.Missing), "pinned file"))
-	}
+	fmt.Fprint(out, pinsSummary(res.Pins))
 	fmt.Fprintln(out)
 	return err
+}
+
+// pinsSummary words what became of the pinned files, after a checkout's
+// summary: "" when there is nothing to say.
+func pinsSummary(p *workspace.PlacedPins) string {
+	if p == nil {
+		return ""
+	}
+	var s string
+	if len(p.Placed) > 0 {
+		s += "; placed " + ui.Count(len(p.Placed), "pinned file")
+	}
+	if len(p.Missing) > 0 {
+		s += "; " + ui.Count(len(p.Missing), "pinned file") + " not in the store (git dds fetch brings them)"
+	}
+	return s
 }

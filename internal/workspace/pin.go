@@ -306,6 +306,7 @@ func (w *Workspace) placePins(ctx context.Context, files []PinnedFile, force boo
 		return nil, err
 	}
 	var todo, refresh []signature.Output
+	var gone []string
 	for _, f := range files {
 		want := signature.Output{Path: f.Path, ContentID: f.ID, Size: f.Size}
 		note, known := notes[f.Path]
@@ -323,6 +324,18 @@ func (w *Workspace) placePins(ctx context.Context, files []PinnedFile, force boo
 			res.Edited = append(res.Edited, f.Path)
 		case !w.Store.Has(f.ID):
 			res.Missing = append(res.Missing, f.Path)
+			if cond == outputOther {
+				// The bytes of another pin, which git dds placed: like a
+				// stale stage's outputs, they must not pass for these.
+				abs, err := w.outputDest(f.Path)
+				if err != nil {
+					return nil, err
+				}
+				if err := os.Remove(abs); err != nil {
+					return nil, fmt.Errorf("removing %s, placed for another pin: %w", f.Path, err)
+				}
+				gone = append(gone, f.Path)
+			}
 		default:
 			todo = append(todo, want)
 			res.Placed = append(res.Placed, f.Path)
@@ -331,10 +344,15 @@ func (w *Workspace) placePins(ctx context.Context, files []PinnedFile, force boo
 	if err := w.place(ctx, todo); err != nil {
 		return nil, err
 	}
-	if len(todo)+len(refresh) == 0 {
+	if len(todo)+len(refresh)+len(gone) == 0 {
 		return res, nil
 	}
-	return res, w.notePlacedAll(ctx, slices.Concat(todo, refresh))
+	return res, w.WithIndex(ctx, func(ix *index.Index) error {
+		if err := w.writeNotes(ix, slices.Concat(todo, refresh)); err != nil {
+			return err
+		}
+		return w.forget(ix, gone)
+	})
 }
 
 // PinObjects gives the content ids and sizes of the pinned files.
@@ -394,4 +412,32 @@ func (w *Workspace) PinnedObjectsAt(ctx context.Context, commit string) (ids []s
 		}
 	}
 	return ids, refused, nil
+}
+
+// PushPinsAt uploads the objects of the local files pinned in commits'
+// trees that the store holds and the remote may lack: what the pre-push
+// hook sends for the pushed commits, whichever is checked out.
+func (w *Workspace) PushPinsAt(ctx context.Context, r *remote.Remote, commits []string) (*remote.Transfer, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for _, c := range commits {
+		got, refused, err := w.PinnedObjectsAt(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		for _, err := range refused {
+			fmt.Fprintf(w.Stderr, "git dds: warning: %v; the file it pins is not transferred\n", err)
+		}
+		for _, id := range got {
+			if !seen[id] && w.Store.Has(id) {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	if len(ids) == 0 {
+		return &remote.Transfer{}, nil
+	}
+	return r.PushObjects(ctx, w.Local(), ids)
 }
