@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/store"
@@ -46,34 +47,43 @@ func (r *Remote) PushObjects(ctx context.Context, local Local, ids []string) (*T
 
 // FetchObjects downloads the objects of want (id to size, as a pin states
 // them) that the local store lacks, each checked against its id and its
-// exact size. An object the remote lacks wraps ErrNotExist.
-func (r *Remote) FetchObjects(ctx context.Context, local Local, want map[string]int64) (*Transfer, error) {
+// exact size. The ids the remote lacks are in missing, not an error.
+func (r *Remote) FetchObjects(ctx context.Context, local Local, want map[string]int64) (_ *Transfer, missing []string, _ error) {
 	var ids []string
 	for id := range want {
 		if !store.ValidID(id) {
-			return nil, fmt.Errorf("%q is not a content id", id)
+			return nil, nil, fmt.Errorf("%q is not a content id", id)
 		}
 		if !local.Store.Has(id) {
 			ids = append(ids, id)
 		}
 	}
+	slices.Sort(ids)
 	t := &Transfer{}
 	errs := make([]error, len(ids))
 	got := make([]int64, len(ids))
-	_ = r.each(ctx, len(ids), func(ctx context.Context, i int) error {
+	absent := make([]bool, len(ids))
+	err := r.each(ctx, len(ids), func(ctx context.Context, i int) error {
 		ok, err := r.backend.Exists(ctx, objectKey(ids[i]))
-		if err == nil && !ok {
-			errs[i] = fmt.Errorf("object %s: %w", ids[i], ErrNotExist)
+		if err != nil {
+			errs[i] = r.fail("looking up object "+ids[i], err)
+			return nil
+		}
+		if !ok {
+			absent[i] = true
 			return nil
 		}
 		got[i], errs[i] = r.download(ctx, local.Store, ids[i], exactly(want[ids[i]]), nil)
 		return nil
 	})
-	for i := range ids {
-		if errs[i] == nil {
+	for i, id := range ids {
+		switch {
+		case absent[i]:
+			missing = append(missing, id)
+		case errs[i] == nil && err == nil:
 			t.Objects++
 			t.Bytes += got[i]
 		}
 	}
-	return t, errors.Join(errs...)
+	return t, missing, errors.Join(append(errs, err)...)
 }

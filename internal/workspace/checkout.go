@@ -89,11 +89,11 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 	if err := w.materialize(ctx, todo); err != nil {
 		return nil, err
 	}
-	if res.Pins, err = w.placeAfterTidy(ctx, t, force); err != nil {
+	if res.Pins, err = w.placeAfterTidy(ctx, t, force, false); err != nil {
 		return nil, err
 	}
 	if len(t.refused) > 0 {
-		return res, errors.Join(t.refused...)
+		return res, fmt.Errorf("%w; the files they pin were not placed: fix or remove the pin files", errors.Join(t.refused...))
 	}
 	if len(res.Pins.Edited) > 0 && !force {
 		res.Edited = append(res.Edited, res.Pins.Edited...)

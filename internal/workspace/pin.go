@@ -229,11 +229,14 @@ func (w *Workspace) addExclude(ctx context.Context, rel string) error {
 	return w.SyncExclude(ctx, append(outs, rel))
 }
 
-// placeAfterTidy places the pinned files t found, and says which pins
-// were refused.
-func (w *Workspace) placeAfterTidy(ctx context.Context, t *Tidied, force bool) (*PlacedPins, error) {
-	for _, err := range t.refused {
-		fmt.Fprintf(w.Stderr, "git dds: warning: %v; the file it pins is not placed\n", err)
+// placeAfterTidy places the pinned files t found. A pin that was refused
+// is said as a warning, unless warn is false: the caller returns the
+// refusal as its error.
+func (w *Workspace) placeAfterTidy(ctx context.Context, t *Tidied, force, warn bool) (*PlacedPins, error) {
+	if warn {
+		for _, err := range t.refused {
+			fmt.Fprintf(w.Stderr, "git dds: warning: %v; the file it pins is not placed\n", err)
+		}
 	}
 	return w.placePins(ctx, t.pinned, force)
 }
@@ -376,9 +379,21 @@ func (w *Workspace) PushPins(ctx context.Context, r *remote.Remote, files []Pinn
 	return r.PushObjects(ctx, w.Local(), ids)
 }
 
-// FetchPins downloads the pinned files' objects the store lacks.
-func (w *Workspace) FetchPins(ctx context.Context, r *remote.Remote, files []PinnedFile) (*remote.Transfer, error) {
-	return r.FetchObjects(ctx, w.Local(), PinObjects(files))
+// FetchPins downloads the pinned files' objects the store lacks, and
+// names the files whose objects the remote lacks too.
+func (w *Workspace) FetchPins(ctx context.Context, r *remote.Remote, files []PinnedFile) (*remote.Transfer, []string, error) {
+	t, missing, err := r.FetchObjects(ctx, w.Local(), PinObjects(files))
+	absent := map[string]bool{}
+	for _, id := range missing {
+		absent[id] = true
+	}
+	var paths []string
+	for _, f := range files {
+		if absent[f.ID] {
+			paths = append(paths, f.Path)
+		}
+	}
+	return t, paths, err
 }
 
 // PinnedObjectsAt gives the content ids of the local files pinned in

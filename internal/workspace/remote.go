@@ -347,15 +347,9 @@ func (w *Workspace) transferPins(ctx context.Context, r *remote.Remote, res *Tra
 	if push {
 		t, err = w.PushPins(ctx, r, files)
 	} else {
-		t, err = w.FetchPins(ctx, r, files)
-		if errors.Is(err, remote.ErrNotExist) {
-			for _, f := range files {
-				if !w.Store.Has(f.ID) {
-					res.PinsMissing = append(res.PinsMissing, f.Path)
-				}
-			}
-			err = nil
-		}
+		var missing []string
+		t, missing, err = w.FetchPins(ctx, r, files)
+		res.PinsMissing = append(res.PinsMissing, missing...)
 	}
 	if t != nil {
 		res.Objects += t.Objects

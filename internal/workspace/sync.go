@@ -106,7 +106,7 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 	if err := w.place(ctx, todo); err != nil {
 		return nil, err
 	}
-	if res.Pins, err = w.placeAfterTidy(ctx, t, false); err != nil {
+	if res.Pins, err = w.placeAfterTidy(ctx, t, false, true); err != nil {
 		return nil, err
 	}
 	res.Restored = len(todo)
