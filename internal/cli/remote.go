@@ -70,6 +70,10 @@ remote and this clone's memory of it say: it mends a remote whose copy
 was damaged or deleted. The pre-push hook uploads the same way what each
 pushed commit needs, before git sends the code.
 
+The files pinned with git dds add in the working tree go too (the
+pre-push hook: those of every pushed commit), in a repository with or
+without dds.yaml.
+
 ` + transferHelpRemote + `
 
     uploaded    sent to the remote now
@@ -103,6 +107,10 @@ working tree's view (or of --rev, or of every local branch's with --all)
 that the remote has and this clone lacks, checking each object against
 its BLAKE3 id, and leaves the working tree alone. git dds pull also puts
 the outputs in place.
+
+The files pinned with git dds add in the working tree come too, each
+checked against the id and size its pin states; pins_missing in --json
+names those the remote lacks.
 
 ` + transferHelpRemote + `
 
