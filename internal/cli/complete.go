@@ -80,6 +80,9 @@ func registerCompletions(root *cobra.Command, g *globalOptions) {
 		"push":          oneArg(completeRemotes(g)),
 		"fetch":         oneArg(completeRemotes(g)),
 		"pull":          oneArg(completeRemotes(g)),
+		// Files: git dds add FILE, git dds pin --check FILE.pin.
+		"add": completeFiles,
+		"pin": completeFiles,
 	}
 	values := map[string][]string{
 		"graph --format":         {"dot", "mermaid", "html"},
@@ -205,4 +208,9 @@ func completionContext(cmd *cobra.Command) context.Context {
 		return ctx
 	}
 	return context.Background()
+}
+
+// completeFiles leaves the completion of file names to the shell.
+func completeFiles(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return nil, cobra.ShellCompDirectiveDefault
 }
