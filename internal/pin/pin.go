@@ -299,11 +299,11 @@ func Parse(name string, data []byte, maxObjects int) (*Pin, error) {
 			version = true
 			continue
 		}
-		if field != "object" {
-			if prev, ok := seen[field]; ok {
-				return nil, lineError(name, n, "%s is given again (first at line %d)", field, prev)
-			}
-			seen[field] = n
+		if prev, ok := seen[field]; ok && field != "object" {
+			return nil, lineError(name, n, "%s is given again (first at line %d)", field, prev)
+		}
+		if _, ok := seen[field]; !ok {
+			seen[field] = n // for object: its first line
 		}
 		var err error
 		switch field {
@@ -369,16 +369,21 @@ func Parse(name string, data []byte, maxObjects int) (*Pin, error) {
 			return nil, lineError(name, last, "no %s line", f)
 		}
 	}
+	if p.Kind != File {
+		need = append(need, "object")
+	}
+	// The first misplaced line, whatever the map's order.
+	bad, badLine := "", 0
 	for f, n := range seen {
-		if !slices.Contains(need, f) {
-			return nil, lineError(name, n, "%s does not belong in a pin of kind %s", f, p.Kind)
+		if !slices.Contains(need, f) && (badLine == 0 || n < badLine) {
+			bad, badLine = f, n
 		}
+	}
+	if badLine > 0 {
+		return nil, lineError(name, badLine, "%s does not belong in a pin of kind %s", bad, p.Kind)
 	}
 	if p.Kind == File {
 		return p, nil
-	}
-	if len(p.Objects) > 0 && p.Kind == File {
-		return nil, lineError(name, seen["kind"], "objects do not belong in a pin of kind file")
 	}
 	if int64(len(p.Objects)) != objects {
 		return nil, lineError(name, seen["objects"], "says %d objects, the file lists %d: it was edited by hand; re-pin with git dds pin %s", objects, len(p.Objects), p.URL)

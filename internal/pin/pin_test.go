@@ -87,6 +87,7 @@ func TestParseRefuses(t *testing.T) {
 		"wrong count":    {"pin 1\nkind listing\nurl s3://b/p/\nobjects 2\nbytes 1\ndigest " + id + "\nobject 1 - - a\n", "f.pin:4:"},
 		"control":        {"pin 1\nkind file\npath a\x1bb\n", "f.pin:3:"},
 		"field of other": {good + "url s3://b/p/\n", "f.pin:6:"},
+		"object in file": {good + "object 1 - - a\n", "f.pin:6:"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
