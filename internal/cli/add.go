@@ -16,7 +16,7 @@ func newAddCommand(g *globalOptions) *cobra.Command {
 		Short: "Keep a file too big for git in the store, and pin it in git",
 		Long: `git dds add FILE moves FILE into the git dds store (a hard link or a
 copy, as dds.link says for outputs), writes FILE.pin beside it (the
-file's content id and size) and stages the pin with git add, and
+file's content id and size) and stages the pin in git's index, and
 git-ignores FILE. Commit the pin: it is what git versions, as dvc add's
 FILE.dvc is, and it may be listed in a stage's deps like any file.
 
@@ -37,8 +37,8 @@ file and line.
   git commit -m 'images, pinned'
   git dds push
 
-  # elsewhere: bring it, and put it in place
-  git pull && git dds pull`,
+  # elsewhere, once the commit is there: bring the file, and put it in place
+  git dds pull`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAdd(cmd.Context(), g, args)

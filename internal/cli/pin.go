@@ -30,7 +30,8 @@ func newPinCommand(g *globalOptions) *cobra.Command {
 		Short: "Pin data on object storage in a committed file, or check the pins",
 		Long: `git dds pin URL lists the data under URL (s3://BUCKET/PREFIX/,
 gs://, azblob://, or file:///PATH/ for a folder) and prints a pin: a
-small text file to commit, which stands for that data in git. List the
+small text file to commit, which stands for that data in git. With -o
+FILE, it writes FILE and stages it in git's index. List the
 pin in a stage's deps: like any tracked file, its content enters the
 stage's signature, so re-pinning after the source changed makes the
 stage and its dependents stale.
@@ -61,7 +62,7 @@ request, as dvc status without -c.
 Exit status: 1 when --check finds a source that no longer matches.`,
 		Example: `  # pin a prefix of a bucket, and depend on it in dds.yaml (deps: [data/raw.pin])
   git dds pin s3://acme-raw/events/ -o data/raw.pin
-  git add data/raw.pin
+  git commit -m 'raw events, pinned'
 
   # has any pinned source changed since it was pinned?
   git dds pin --check
@@ -114,7 +115,7 @@ func runPin(ctx context.Context, g *globalOptions, opts *pinOptions, args []stri
 		if err != nil {
 			return err
 		}
-		if err := ws.WritePin(rel, p); err != nil {
+		if err := ws.SavePin(ctx, rel, p); err != nil {
 			return err
 		}
 	}

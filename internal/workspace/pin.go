@@ -161,6 +161,17 @@ func (w *Workspace) WritePin(rel string, p *pin.Pin) error {
 	return nil
 }
 
+// SavePin writes p at rel and stages it in git's index, ready to commit.
+func (w *Workspace) SavePin(ctx context.Context, rel string, p *pin.Pin) error {
+	if err := w.WritePin(rel, p); err != nil {
+		return err
+	}
+	if _, err := w.Repo.Git(ctx, "add", "--", rel); err != nil {
+		return fmt.Errorf("staging %s: %w", rel, err)
+	}
+	return nil
+}
+
 // PinnedFile is a local file a pin stands for.
 type PinnedFile struct {
 	Pin  string `json:"pin"`  // the pin file
@@ -207,11 +218,8 @@ func (w *Workspace) AddFile(ctx context.Context, rel string) (*PinnedFile, error
 	if err := w.addExclude(ctx, rel); err != nil {
 		return nil, err
 	}
-	if err := w.WritePin(pf.Pin, p); err != nil {
+	if err := w.SavePin(ctx, pf.Pin, p); err != nil {
 		return nil, err
-	}
-	if _, err := w.Repo.Git(ctx, "add", "--", pf.Pin); err != nil {
-		return nil, fmt.Errorf("staging %s: %w", pf.Pin, err)
 	}
 	out := signature.Output{Path: rel, ContentID: id, Size: size}
 	return pf, w.notePlacedAll(ctx, []signature.Output{out})
