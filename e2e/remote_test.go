@@ -546,7 +546,29 @@ func remoteScriptCommands() map[string]func(ts *testscript.TestScript, neg bool,
 	cmds["remote-put"] = cmdRemotePut
 	cmds["remote-rm"] = cmdRemoteRm
 	cmds["minio"] = cmdMinio
+	cmds["remote-versioning"] = cmdRemoteVersioning
 	return cmds
+}
+
+// `remote-versioning`: the bucket keeps every version of its objects
+// from now on; a folder remote has no versions, and is left as it is.
+func cmdRemoteVersioning(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: remote-versioning")
+	}
+	r, ok := scriptRemote(ts, "remote-versioning").(s3Remote)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), remoteTimeout)
+	defer cancel()
+	_, err := r.client.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+		Bucket:                  aws.String(r.bucket),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
+	})
+	if err != nil {
+		ts.Fatalf("remote-versioning: %v", err)
+	}
 }
 
 // scriptRemote is the script's remote; only TestRemote's scripts have one.

@@ -41,6 +41,7 @@ var mayImport = map[string][]string{
 	"internal/signature": {"internal/blake3", "internal/gitref", "internal/pipeline", "internal/ui"},
 	"internal/index":     {"internal/blake3", "internal/signature"},
 	"internal/store":     {"internal/blake3"},
+	"internal/pin":       {"internal/blake3"}, // pin files: data outside git, by reference
 
 	// Every dds.* setting, read once from git config and .ddsconfig.
 	"internal/config": {"internal/gitref", "internal/store"},
@@ -51,7 +52,7 @@ var mayImport = map[string][]string{
 	"internal/remote": {"internal/blake3", "internal/config", "internal/gitref", "internal/index",
 		"internal/parallel", "internal/signature", "internal/store", "internal/ui"},
 	"internal/workspace": {"internal/audit", "internal/blake3", "internal/config", "internal/gitref", "internal/index", "internal/interrupt",
-		"internal/metrics", "internal/namespace", "internal/parallel", "internal/pipeline", "internal/remote",
+		"internal/metrics", "internal/namespace", "internal/parallel", "internal/pin", "internal/pipeline", "internal/remote",
 		"internal/signature", "internal/store", "internal/ui"},
 	"internal/history": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/signature", "internal/ui", "internal/workspace"},
@@ -69,7 +70,7 @@ var mayImport = map[string][]string{
 	// The commands and their tests.
 	"internal/cli": {"internal/chart", "internal/config", "internal/experiment", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
 		"internal/index", "internal/interrupt", "internal/maintenance", "internal/mangen", "internal/metrics",
-		"internal/namespace", "internal/pipeline", "internal/remote", "internal/results", "internal/signature",
+		"internal/namespace", "internal/pin", "internal/pipeline", "internal/remote", "internal/results", "internal/signature",
 		"internal/store", "internal/ui", "internal/workspace"},
 	"cmd/git-dds": {"internal/cli"},
 	"e2e":         {"internal/cli"},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/ui"
+	"github.com/git-dds/git-dds/internal/workspace"
 )
 
 type checkoutOptions struct {
@@ -39,7 +40,11 @@ edited copy of it is removed, as a restore would replace it).
 
 --json prints lists of output paths (of stages for stale):
 
-    {"restored", "fresh", "stale", "edited", "removed"}
+    {"restored", "fresh", "stale", "edited", "removed",
+     "pins": {"placed", "fresh", "missing", "edited"}}
+
+Local files pinned with git dds add are put in place too, from their
+FILE.pin.
 
 Exit status: 1 when an output edited by hand is kept (without --force).`,
 		Example: `  # after a command that runs no git hook, such as a hard reset
@@ -95,6 +100,23 @@ func runCheckout(ctx context.Context, g *globalOptions, opts *checkoutOptions) e
 	if len(res.Removed) > 0 {
 		fmt.Fprintf(out, "; removed %s placed for other inputs or no longer declared", ui.Count(len(res.Removed), "output"))
 	}
+	fmt.Fprint(out, pinsSummary(res.Pins))
 	fmt.Fprintln(out)
 	return err
+}
+
+// pinsSummary words what became of the pinned files, after a checkout's
+// summary: "" when there is nothing to say.
+func pinsSummary(p *workspace.PlacedPins) string {
+	if p == nil {
+		return ""
+	}
+	var s string
+	if len(p.Placed) > 0 {
+		s += "; placed " + ui.Count(len(p.Placed), "pinned file")
+	}
+	if len(p.Missing) > 0 {
+		s += "; " + ui.Count(len(p.Missing), "pinned file") + " not in the store (git dds fetch brings them)"
+	}
+	return s
 }

@@ -81,6 +81,9 @@ func registerCompletions(root *cobra.Command, g *globalOptions) {
 		"push":          oneArg(completeRemotes(g)),
 		"fetch":         oneArg(completeRemotes(g)),
 		"pull":          oneArg(completeRemotes(g)),
+		// Files: git dds add FILE, git dds pin --check FILE.pin.
+		"add": completeFiles,
+		"pin": completeFiles,
 	}
 	values := map[string][]string{
 		"graph --format":         {"dot", "mermaid", "html"},
@@ -231,4 +234,9 @@ func completeExpNames(g *globalOptions, max int) cobra.CompletionFunc {
 		}
 		return words, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// completeFiles leaves the completion of file names to the shell.
+func completeFiles(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return nil, cobra.ShellCompDirectiveDefault
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/metrics"
 	"github.com/git-dds/git-dds/internal/namespace"
+	"github.com/git-dds/git-dds/internal/pin"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
 	"github.com/git-dds/git-dds/internal/signature"
@@ -86,7 +87,7 @@ func exitCode(err error) int {
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
 		errors.Is(err, signature.ErrInput), errors.Is(err, experiment.ErrInput), errors.Is(err, workspace.ErrMergeConflict), errors.As(err, &target), errors.As(err, &metric),
-		errors.Is(err, remote.ErrNoRemote), errors.Is(err, remote.ErrConfig), errors.Is(err, config.ErrInvalid), errors.Is(err, gitref.ErrTeamConfig), errors.Is(err, hooks.ErrHooksInTree):
+		errors.Is(err, remote.ErrNoRemote), errors.Is(err, remote.ErrConfig), errors.Is(err, pin.ErrInvalid), errors.Is(err, config.ErrInvalid), errors.Is(err, gitref.ErrTeamConfig), errors.Is(err, hooks.ErrHooksInTree):
 		return exitInput
 	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, index.ErrBusy):
 		return exitEnvironment

@@ -41,6 +41,8 @@ needs, and says how many bytes that freed. Kept:
   computed before the next commit survives;
 - whatever git dds placed in any working tree, so that nothing in place
   disappears from under its user;
+- the files pinned with git dds add in the working tree and in every
+  kept commit (here and, with --remote, in the remote);
 - for each kept record, its objects: for a folder output, the manifest
   and every file it lists.
 

@@ -42,8 +42,8 @@ git's own init first), in one step that can be run again:
   dds.remote.NAME.endpoint. For a file:// remote the folder is created
   if missing.
 
-It ends by printing what to commit (git add .ddsconfig dds.yaml) and what
-to run next.
+It ends by printing what to commit (.ddsconfig and dds.yaml, to stage)
+and what to run next.
 
 --json prints:
 
@@ -57,7 +57,7 @@ credential (nothing is written then); 3 outside a git repository.`,
 
   # the same, and the team's remote on S3, for every clone
   git dds init --remote s3://acme-data/churn
-  git add .ddsconfig dds.yaml
+  git stage .ddsconfig dds.yaml
   git commit -m 'git dds: the pipeline'
 
   # a remote on an S3-compatible server, such as MinIO
@@ -171,7 +171,7 @@ func runInit(ctx context.Context, g *globalOptions, opts *initOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := ws.SyncExclude(p.Outs()); err != nil {
+	if err := ws.SyncExclude(ctx, p.Outs()); err != nil {
 		return err
 	}
 

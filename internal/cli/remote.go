@@ -70,6 +70,10 @@ remote and this clone's memory of it say: it mends a remote whose copy
 was damaged or deleted. The pre-push hook uploads the same way what each
 pushed commit needs, before git sends the code.
 
+The files pinned with git dds add in the working tree go too (the
+pre-push hook: those of every pushed commit), in a repository with or
+without dds.yaml.
+
 ` + transferHelpRemote + `
 
     uploaded    sent to the remote now
@@ -103,6 +107,10 @@ working tree's view (or of --rev, or of every local branch's with --all)
 that the remote has and this clone lacks, checking each object against
 its BLAKE3 id, and leaves the working tree alone. git dds pull also puts
 the outputs in place.
+
+The files pinned with git dds add in the working tree come too, each
+checked against the id and size its pin states; pins_missing in --json
+names those the remote lacks.
 
 ` + transferHelpRemote + `
 
@@ -206,7 +214,11 @@ func runTransfer(ctx context.Context, g *globalOptions, opts *transferOptions, t
 	res, err := tc.transfer(ctx, ws, r, workspace.Computations(views...), opts, g.progress())
 	var checkout *workspace.CheckoutResult
 	if err == nil && tc.checkout {
-		checkout, err = ws.Checkout(ctx, views[0], false)
+		var view *namespace.View // none: a tree with pinned files alone
+		if len(views) > 0 {
+			view = views[0]
+		}
+		checkout, err = ws.Checkout(ctx, view, false)
 	}
 	if res != nil && (err == nil || len(res.Stages) > 0) {
 		if g.json {
@@ -231,6 +243,13 @@ func transferViews(ctx context.Context, ws *workspace.Workspace, opts *transferO
 	loader := namespace.NewLoader(ws.Repo, ws.Env)
 	if !opts.all {
 		view, err := loader.Load(ctx, opts.rev)
+		if errors.Is(err, namespace.ErrNoPipeline) && opts.rev == "" {
+			// A tree with pinned files and no pipeline (git dds add
+			// alone) still has those files to move.
+			if pins, perr := ws.PinFiles(ctx); perr == nil && len(pins) > 0 {
+				return nil, nil
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -265,14 +284,20 @@ func printTransfer(g *globalOptions, res *workspace.TransferResult, checkout *wo
 		fmt.Fprint(out, ui.TransferredObjects("uploaded", uploaded, "to "+res.Remote, res.Bytes, res.Objects))
 	case downloaded > 0:
 		fmt.Fprint(out, ui.TransferredObjects("downloaded", downloaded, "from "+res.Remote, res.Bytes, res.Objects))
+	case res.Objects > 0:
+		// No artifact, and still objects: those of pinned files.
+		fmt.Fprintf(out, "transferred %s of pinned files with %s (%s)", ui.Count(res.Objects, "object"), res.Remote, ui.Bytes(res.Bytes))
 	default:
 		fmt.Fprintf(out, "nothing to transfer with %s", res.Remote)
+	}
+	if len(res.PinsMissing) > 0 {
+		fmt.Fprintf(out, "; %s not in %s (git dds push from the clone that added them)", ui.Count(len(res.PinsMissing), "pinned file"), res.Remote)
 	}
 	if n := res.Count(workspace.Uncomputed); n > 0 {
 		fmt.Fprintf(out, "; %s computed nowhere (git dds run computes them)", ui.Count(n, "stage"))
 	}
 	fmt.Fprintln(out)
 	if checkout != nil {
-		fmt.Fprintf(out, "restored %s, %d already in place\n", ui.Count(len(checkout.Restored), "output"), len(checkout.Fresh))
+		fmt.Fprintf(out, "restored %s, %d already in place%s\n", ui.Count(len(checkout.Restored), "output"), len(checkout.Fresh), pinsSummary(checkout.Pins))
 	}
 }

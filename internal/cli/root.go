@@ -80,6 +80,8 @@ Exit status:
 		newRunCommand(opts),
 		newStatusCommand(opts),
 		newCheckoutCommand(opts),
+		newPinCommand(opts),
+		newAddCommand(opts),
 		newLsCommand(opts),
 		newMergePreviewCommand(opts),
 		newGraphCommand(opts),

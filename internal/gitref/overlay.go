@@ -622,3 +622,15 @@ func parentDir(p string) string {
 	dir, _ := splitPath(p)
 	return dir
 }
+
+// TrackedWithSuffix lists the paths the index holds whose name ends in
+// suffix, in the index's order: git dds's pin files.
+func (o *Overlay) TrackedWithSuffix(suffix string) []string {
+	var out []string
+	for _, p := range o.index.paths {
+		if strings.HasSuffix(p, suffix) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

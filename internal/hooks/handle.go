@@ -252,6 +252,10 @@ func (h *Handler) report(ctx context.Context, ref, verb string, res *workspace.S
 	} else if res.Restored > 0 {
 		fmt.Fprintf(h.Stderr, "git dds: restored %s of %s from the store\n", ui.Count(res.Restored, "output"), branchName(ref))
 	}
+	if p := res.Pins; p != nil && len(p.Missing) > 0 {
+		fmt.Fprintf(h.Stderr, "git dds: %s of %s not in the local store (%s): git dds pull brings them\n",
+			ui.Count(len(p.Missing), "pinned file"), branchName(ref), strings.Join(p.Missing, ", "))
+	}
 	switch {
 	case missing.unknown:
 		fmt.Fprintf(h.Stderr, "git dds: %s not in the local store (%s): git dds status says which the remote has\n",
@@ -415,6 +419,19 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 		}
 		if n := res.Count(workspace.Uploaded); n > 0 {
 			fmt.Fprintf(h.Stderr, "git dds: %s\n", ui.Transferred("uploaded", n, "to "+r.Name, res.Bytes))
+		}
+		var tips []string
+		for _, p := range pushed {
+			if !p.Delete {
+				tips = append(tips, p.LocalSHA)
+			}
+		}
+		t, err := h.WS.PushPinsAt(ctx, r, tips)
+		if err != nil {
+			return fmt.Errorf("%w: uploading the pinned files of the pushed commits to remote %s failed: %w\nrun git dds push to retry, then push again (git push --no-verify pushes the code alone)", ErrRefused, r.Name, err)
+		}
+		if t.Objects > 0 {
+			fmt.Fprintf(h.Stderr, "git dds: uploaded %s to %s (%s)\n", ui.Count(t.Objects, "pinned file"), r.Name, ui.Bytes(t.Bytes))
 		}
 		for _, s := range res.Stages {
 			if s.Action == workspace.Uncomputed {

@@ -83,6 +83,10 @@ func gc(ctx context.Context, ws *workspace.Workspace, opts GCOptions, started ti
 	if err != nil {
 		return nil, err
 	}
+	pinned, err := keptPinnedObjects(ctx, ws, opts, rep)
+	if err != nil {
+		return nil, err
+	}
 	shared := ws.Settings.Dir.Set()
 	if shared {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the store in %s (git config dds.dir) may be shared with other clones, "+
@@ -95,7 +99,7 @@ func gc(ctx context.Context, ws *workspace.Workspace, opts GCOptions, started ti
 				return err
 			}
 		}
-		return collect(ctx, ws, ix, keep, started, rep)
+		return collect(ctx, ws, ix, keep, pinned, started, rep)
 	})
 	if err != nil {
 		return nil, err
@@ -141,6 +145,38 @@ func keptSignatures(ctx context.Context, ws *workspace.Workspace, opts GCOptions
 	return keep, nil
 }
 
+// keptPinnedObjects gives the objects of the local files pinned (git dds
+// add) in the working tree and in every kept commit: no record names
+// them, and they must outlive gc as long as a kept commit's pin does.
+func keptPinnedObjects(ctx context.Context, ws *workspace.Workspace, opts GCOptions, rep *GCReport) (map[string]bool, error) {
+	commits, err := roots(ctx, ws.Repo, opts.Keep, opts.KeepCommits)
+	if err != nil {
+		return nil, err
+	}
+	kept := map[string]bool{}
+	files, refused, err := ws.PinnedFiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		kept[f.ID] = true
+	}
+	for _, c := range commits {
+		ids, more, err := ws.PinnedObjectsAt(ctx, c.commit)
+		if err != nil {
+			return nil, fmt.Errorf("reading the pins of %s (%s): %w", c.name, c.commit, err)
+		}
+		refused = append(refused, more...)
+		for _, id := range ids {
+			kept[id] = true
+		}
+	}
+	for _, err := range refused {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%v; it keeps nothing", err))
+	}
+	return kept, nil
+}
+
 // isPipelineError tells a commit whose dds.yaml cannot be evaluated from a
 // failure to read the repository.
 func isPipelineError(err error) bool {
@@ -149,8 +185,11 @@ func isPipelineError(err error) bool {
 }
 
 // collect decides and deletes; it runs under the index.
-func collect(ctx context.Context, ws *workspace.Workspace, ix *index.Index, keep map[string]bool, started time.Time, rep *GCReport) error {
+func collect(ctx context.Context, ws *workspace.Workspace, ix *index.Index, keep, pinned map[string]bool, started time.Time, rep *GCReport) error {
 	needed := newNeededObjects(ws.Store)
+	for id := range pinned {
+		needed.add(id, false)
+	}
 	placed, err := placedOutputs(ix, needed)
 	if err != nil {
 		return err
@@ -318,6 +357,10 @@ func GCRemote(ctx context.Context, ws *workspace.Workspace, r *remote.Remote, op
 	if err != nil {
 		return nil, nil, err
 	}
-	col, err := r.Collect(ctx, ws.Local(), keep, grace, opts.DryRun)
+	pinned, err := keptPinnedObjects(ctx, ws, opts, rep)
+	if err != nil {
+		return nil, nil, err
+	}
+	col, err := r.Collect(ctx, ws.Local(), keep, pinned, grace, opts.DryRun)
 	return col, rep, err
 }

@@ -302,7 +302,7 @@ func TestGCBesideARun(t *testing.T) {
 	rep := &GCReport{}
 	keep, err := keptSignatures(ctx, r.ws, GCOptions{Keep: KeepCurrent}, rep)
 	if err == nil {
-		err = collect(ctx, r.ws, ix, keep, inTheFuture, rep)
+		err = collect(ctx, r.ws, ix, keep, nil, inTheFuture, rep)
 	}
 	if err := errors.Join(err, ix.Close()); err != nil {
 		t.Fatal(err)

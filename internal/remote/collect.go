@@ -30,15 +30,16 @@ type CollectReport struct {
 }
 
 // Collect deletes from the remote every record whose signature keep does
-// not hold, then every object no kept record needs, except objects written
-// less than grace ago. Records go first, so that no record ever names a
+// not hold, then every object that no kept record needs and keepObjects
+// (the files of local pins) does not hold, except objects written less
+// than grace ago. Records go first, so that no record ever names a
 // missing object. It forgets what the index remembered of the remote.
 //
 // What other clones need but this one does not know of goes too: a branch
 // never pushed, a teammate's work in progress. And a push running beside
 // it may find an object present just before it goes, then record it; the
 // grace period narrows that window but cannot close it.
-func (r *Remote) Collect(ctx context.Context, local Local, keep map[string]bool, grace time.Duration, dryRun bool) (*CollectReport, error) {
+func (r *Remote) Collect(ctx context.Context, local Local, keep, keepObjects map[string]bool, grace time.Duration, dryRun bool) (*CollectReport, error) {
 	started := time.Now()
 	rep := &CollectReport{Remote: r.Name, DroppedRecords: []string{}}
 	var kept []string
@@ -74,7 +75,7 @@ func (r *Remote) Collect(ctx context.Context, local Local, keep map[string]bool,
 		}
 		id := key[strings.LastIndexByte(key, '/')+1:]
 		switch {
-		case needed[id]:
+		case needed[id], keepObjects[id]:
 			rep.KeptObjects++
 		case started.Sub(written) < grace:
 			rep.RecentObjects++

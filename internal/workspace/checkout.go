@@ -25,6 +25,8 @@ type CheckoutResult struct {
 	Stale    []string `json:"stale"`    // stages computed nowhere
 	Edited   []string `json:"edited"`   // left alone: edited by hand (without force)
 	Removed  []string `json:"removed"`  // placed by git dds for other inputs, or no longer declared
+	// Pins says what became of the local files the pins stand for.
+	Pins *PlacedPins `json:"pins"`
 }
 
 // Checkout materializes the outputs of every computed stage of view (nil
@@ -86,6 +88,15 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 	res.Removed = t.Removed
 	if err := w.materialize(ctx, todo); err != nil {
 		return nil, err
+	}
+	if res.Pins, err = w.placeAfterTidy(ctx, t, force, false); err != nil {
+		return nil, err
+	}
+	if len(t.refused) > 0 {
+		return res, fmt.Errorf("%w; the files they pin were not placed: fix or remove the pin files", errors.Join(t.refused...))
+	}
+	if len(res.Pins.Edited) > 0 && !force {
+		res.Edited = append(res.Edited, res.Pins.Edited...)
 	}
 	for _, o := range todo {
 		res.Restored = append(res.Restored, o.Path)

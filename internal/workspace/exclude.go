@@ -1,11 +1,13 @@
 package workspace
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gofrs/flock"
@@ -43,11 +45,22 @@ func (w *Workspace) excludeName() string {
 }
 
 // SyncExclude keeps this working tree's marked block of info/exclude
-// listing every output, so that outputs never show up as untracked files.
+// listing every output and every pinned file (see PinnedFiles), so that
+// they never show up as untracked files.
+func (w *Workspace) SyncExclude(ctx context.Context, outs []string) error {
+	pinned, _, err := w.PinnedFiles(ctx)
+	if err != nil {
+		return err
+	}
+	return w.writeExclude(slices.Concat(outs, pinnedPaths(pinned)))
+}
+
+// writeExclude keeps this working tree's marked block of info/exclude
+// listing outs.
 // Every other line, the user's and other worktrees' blocks, is kept byte for
 // byte, except the blocks of linked worktrees that no longer exist. It
 // writes only when something changed.
-func (w *Workspace) SyncExclude(outs []string) error {
+func (w *Workspace) writeExclude(outs []string) error {
 	path := w.ExcludePath()
 	gone := func(name string) bool {
 		if name == "." || !strings.HasPrefix(name, "worktrees/") {

@@ -54,7 +54,7 @@ func TestWithExcludeBlock(t *testing.T) {
 func TestSyncExcludeLeavesAnUnchangedFileAlone(t *testing.T) {
 	dir := t.TempDir()
 	w := &Workspace{Repo: &gitref.Repo{Root: dir, GitDir: filepath.Join(dir, ".git"), CommonDir: filepath.Join(dir, ".git")}, Dir: filepath.Join(dir, ".git", "dds")}
-	if err := w.SyncExclude([]string{"out/a"}); err != nil {
+	if err := w.writeExclude([]string{"out/a"}); err != nil {
 		t.Fatal(err)
 	}
 	path := w.ExcludePath()
@@ -62,7 +62,7 @@ func TestSyncExcludeLeavesAnUnchangedFileAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.SyncExclude([]string{"out/a"}); err != nil {
+	if err := w.writeExclude([]string{"out/a"}); err != nil {
 		t.Fatal(err)
 	}
 	after, err := os.Stat(path)

@@ -175,7 +175,7 @@ func FuzzHostileRemote(f *testing.F) {
 
 		// A collection of the remote reads its listings and the records
 		// they name, and deletes keys: inside the remote only.
-		_, _ = r.Collect(ctx, ws.Local(), map[string]bool{sigFile: true}, 0, false)
+		_, _ = r.Collect(ctx, ws.Local(), map[string]bool{sigFile: true}, nil, 0, false)
 		if after := guarded(t, world, false); after != beforeOutside {
 			t.Fatalf("collecting the remote changed files outside it:\nbefore:\n%s\nafter:\n%s", beforeOutside, after)
 		}

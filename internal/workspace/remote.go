@@ -40,6 +40,9 @@ type TransferResult struct {
 	Stages  []TransferStage `json:"stages"`
 	Objects int             `json:"objects"`
 	Bytes   int64           `json:"bytes"`
+	// PinsMissing lists, for a fetch, the pinned files whose objects
+	// the remote lacks: git dds push from the clone that added them.
+	PinsMissing []string `json:"pins_missing"`
 }
 
 // Count gives how many stages had action a.
@@ -172,6 +175,9 @@ func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computat
 	if err != nil {
 		return res, err
 	}
+	if err := w.transferPins(ctx, r, res, true); err != nil {
+		return res, err
+	}
 	present, err := r.Present(ctx, w.Local(), elsewhere)
 	if err != nil {
 		return res, err
@@ -212,11 +218,14 @@ func (w *Workspace) Fetch(ctx context.Context, r *remote.Remote, comps []Computa
 		}
 	}
 	res := newTransferResult(r)
+	if err := w.transferPins(ctx, r, res, false); err != nil {
+		return res, err
+	}
 	t, _, err := r.Fetch(ctx, w.Local(), want, progress)
 	if t == nil {
 		return res, err
 	}
-	res.Objects, res.Bytes = t.Objects, t.Bytes
+	res.Objects, res.Bytes = res.Objects+t.Objects, res.Bytes+t.Bytes
 	already, moved, missing := setOf(t.Already), setOf(t.Moved), setOf(t.Missing)
 	for _, c := range comps {
 		action := Uncomputed
@@ -318,4 +327,33 @@ func (w *Workspace) liveRemote() *remote.Remote {
 		return nil
 	}
 	return w.Remote
+}
+
+// transferPins pushes or fetches the objects of the working tree's
+// pinned files, and counts them in res.
+func (w *Workspace) transferPins(ctx context.Context, r *remote.Remote, res *TransferResult, push bool) error {
+	res.PinsMissing = []string{}
+	files, refused, err := w.PinnedFiles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, err := range refused {
+		fmt.Fprintf(w.Stderr, "git dds: warning: %v; the file it pins is not transferred\n", err)
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	var t *remote.Transfer
+	if push {
+		t, err = w.PushPins(ctx, r, files)
+	} else {
+		var missing []string
+		t, missing, err = w.FetchPins(ctx, r, files)
+		res.PinsMissing = append(res.PinsMissing, missing...)
+	}
+	if t != nil {
+		res.Objects += t.Objects
+		res.Bytes += t.Bytes
+	}
+	return err
 }

@@ -121,7 +121,7 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 		return nil, err
 	}
 	if opts.DryRun {
-		err = w.SyncExclude(view.Pipeline.Outs())
+		err = w.SyncExclude(ctx, view.Pipeline.Outs())
 	} else {
 		// Outputs dds.yaml no longer declares go before any runs.
 		_, err = w.TidyAll(ctx, view.Pipeline.Outs(), nil)

@@ -39,6 +39,8 @@ type SyncResult struct {
 	// Undeclared lists the outputs no longer declared that were edited by
 	// hand: kept, and still git-ignored while they are there.
 	Undeclared []string `json:"undeclared"`
+	// Pins says what became of the local files the pins stand for.
+	Pins *PlacedPins `json:"pins"`
 }
 
 // Sync brings the working tree to view (nil when the working tree has no
@@ -104,6 +106,9 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 	if err := w.place(ctx, todo); err != nil {
 		return nil, err
 	}
+	if res.Pins, err = w.placeAfterTidy(ctx, t, false, true); err != nil {
+		return nil, err
+	}
 	res.Restored = len(todo)
 	if len(todo) == 0 && len(t.forget) == 0 && then == nil {
 		return res, nil
@@ -133,6 +138,10 @@ type Tidied struct {
 	Kept []string
 	// forget lists the paths whose placed note goes: removed, or missing.
 	forget []string
+	// pinned are the local files the working tree's pins stand for, which
+	// count as declared; refused says which pins were refused, and why.
+	pinned  []PinnedFile
+	refused []error
 }
 
 // Tidy writes the ignore rules for declared, the outputs of the working
@@ -147,6 +156,11 @@ type Tidied struct {
 // what was placed are dropped by forget, in the caller's writable visit.
 func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied, error) {
 	t := &Tidied{}
+	var err error
+	if t.pinned, t.refused, err = w.PinnedFiles(ctx); err != nil {
+		return nil, err
+	}
+	declared = slices.Concat(declared, pinnedPaths(t.pinned))
 	isDeclared := make(map[string]bool, len(declared))
 	for _, o := range declared {
 		isDeclared[o] = true
@@ -157,7 +171,7 @@ func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied
 		undeclared bool
 	}
 	var cands []candidate
-	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
+	err = w.WithIndexRead(ctx, func(ix *index.Index) error {
 		err := ix.PlacedIn(w.worktreeKey(), func(p string, note index.Placed) error {
 			if isDeclared[p] {
 				return nil
@@ -207,7 +221,7 @@ func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied
 	slices.Sort(t.Kept)
 	// Written after the removals, so that a file no longer declared is
 	// never listed as untracked meanwhile, and before any output is placed.
-	if err := w.SyncExclude(slices.Concat(declared, t.Kept)); err != nil {
+	if err := w.writeExclude(slices.Concat(declared, t.Kept)); err != nil {
 		return nil, err
 	}
 	return t, nil
