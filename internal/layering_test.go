@@ -49,7 +49,10 @@ var mayImport = map[string][]string{
 		"internal/signature"},
 	"internal/remote": {"internal/blake3", "internal/config", "internal/gitref", "internal/index",
 		"internal/parallel", "internal/signature", "internal/store", "internal/ui"},
-	"internal/workspace": {"internal/audit", "internal/blake3", "internal/config", "internal/gitref", "internal/index", "internal/interrupt",
+	// The lake: external outputs on object storage, through the remote's
+	// drivers.
+	"internal/lake": {"internal/blake3", "internal/config", "internal/gitref", "internal/pipeline", "internal/remote"},
+	"internal/workspace": {"internal/audit", "internal/blake3", "internal/config", "internal/gitref", "internal/index", "internal/interrupt", "internal/lake",
 		"internal/metrics", "internal/namespace", "internal/parallel", "internal/pipeline", "internal/remote",
 		"internal/signature", "internal/store", "internal/ui"},
 	"internal/history": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",

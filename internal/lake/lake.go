@@ -1,0 +1,130 @@
+// Package lake owns the lake: the bucket or folder where stages write
+// their external outputs, in place, at prefixes derived from their
+// signatures. It opens the lake through the remote's drivers, lists what
+// a stage wrote there (a listing is hostile: every key is checked and the
+// listing is bounded), and says what a listing holds: object count,
+// bytes, a digest, and per format a check and a pointer.
+//
+// The layout under the lake's root:
+//
+//	<sig[:2]>/<sig>/<attempt>/<name>/...   one attempt at an output
+//	views/<ref>/<name>.json                  what a ref's output is, for readers without git
+//
+// The attempt is random, so that a crashed attempt or a zombie writer
+// never mixes into the recorded one: the record names its attempt.
+package lake
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/git-dds/git-dds/internal/config"
+	"github.com/git-dds/git-dds/internal/remote"
+)
+
+// ErrNoLake means neither dds.yaml nor the settings name a lake.
+var ErrNoLake = errors.New("no lake")
+
+// ErrCheck marks an output that fails its check: empty, or not of its
+// format.
+var ErrCheck = errors.New("external output check failed")
+
+var (
+	sigPattern     = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	attemptPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
+	namePattern    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// Root is where the lake is and where that was said.
+type Root struct {
+	URL      string // without a trailing slash
+	Endpoint string
+	Region   string
+	// From names the setting the URL came from: "git config dds.lake",
+	// ".ddsconfig dds.lake" or "dds.yaml lake".
+	From string
+}
+
+// Resolve gives the lake's root: dds.lake from git config or .ddsconfig
+// when set, else the lake: of dds.yaml (fromYAML). The setting wins so
+// that each environment points at its own bucket with one dds.yaml. It
+// wraps ErrNoLake when neither names one.
+func Resolve(s *config.Settings, fromYAML string) (Root, error) {
+	r := Root{Endpoint: s.LakeEndpoint.Value, Region: s.LakeRegion.Value}
+	switch {
+	case s.Lake.Set():
+		r.URL, r.From = s.Lake.Value, string(s.Lake.Source)+" dds.lake"
+	case fromYAML != "":
+		r.URL, r.From = fromYAML, "dds.yaml lake"
+	default:
+		return Root{}, fmt.Errorf("%w is set: name one with lake: in dds.yaml or git config dds.lake s3://BUCKET/PREFIX (or file:///PATH)", ErrNoLake)
+	}
+	r.URL = strings.TrimRight(r.URL, "/")
+	if _, err := remote.ParseURL(r.URL); err != nil {
+		return Root{}, fmt.Errorf("%s: %w", r.From, err)
+	}
+	return r, nil
+}
+
+// Lake is an opened lake.
+type Lake struct {
+	Root    Root
+	storage *remote.Storage
+}
+
+// Open opens the lake at root. It reaches no network yet; a file:// lake's
+// folder must exist.
+func Open(ctx context.Context, root Root) (*Lake, error) {
+	s, err := remote.OpenStorage(ctx, remote.Place{URL: root.URL, Endpoint: root.Endpoint, Region: root.Region, Setting: root.From})
+	if err != nil {
+		return nil, fmt.Errorf("opening the lake: %w", err)
+	}
+	return &Lake{Root: root, storage: s}, nil
+}
+
+// Close releases the connection.
+func (l *Lake) Close() error { return l.storage.Close() }
+
+// NewAttempt gives a fresh attempt id: 16 random hex digits.
+func NewAttempt() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// OutputKey is the prefix, relative to the root, of one attempt at
+// external output name of the computation sig; it ends in "/".
+func OutputKey(sig, attempt, name string) string {
+	return sig[:2] + "/" + sig + "/" + attempt + "/" + name + "/"
+}
+
+// URI is the full URI of a key of the root.
+func (r Root) URI(key string) string { return r.URL + "/" + key }
+
+// OutputURI is where attempt of sig writes its external output name.
+func (r Root) OutputURI(sig, attempt, name string) string {
+	return r.URI(OutputKey(sig, attempt, name))
+}
+
+// CheckOutput checks that uri is the prefix of an attempt of sig at
+// output name under the root, as a record must hold it, and gives its key.
+func (r Root) CheckOutput(uri, sig, attempt, name string) (string, error) {
+	switch {
+	case !sigPattern.MatchString(sig):
+		return "", fmt.Errorf("%q is not a signature", sig)
+	case !attemptPattern.MatchString(attempt):
+		return "", fmt.Errorf("attempt %q is not 16 hex digits", attempt)
+	case !namePattern.MatchString(name):
+		return "", fmt.Errorf("%q is not an external output name", name)
+	}
+	key := OutputKey(sig, attempt, name)
+	if uri != r.URI(key) {
+		return "", fmt.Errorf("%s is not %s, where this lake keeps attempt %s of output %s", remote.Redact(uri), r.URI(key), attempt, name)
+	}
+	return key, nil
+}
