@@ -81,8 +81,13 @@ type Lake struct {
 // folder must exist.
 func Open(ctx context.Context, root Root) (*Lake, error) {
 	s, err := remote.OpenStorage(ctx, remote.Place{URL: root.URL, Endpoint: root.Endpoint, Region: root.Region, Setting: root.From})
+	if errors.Is(err, remote.ErrMissingFolder) {
+		// A mistyped path or a share that is not mounted must not pass
+		// for an empty lake: git dds never creates a lake's folder.
+		return nil, fmt.Errorf("opening the lake %s (%s): its folder does not exist; create it (mkdir -p), mount it, or name another lake with git config dds.lake URL", root.URL, root.From)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("opening the lake: %w", err)
+		return nil, fmt.Errorf("opening the lake (%s): %w", root.From, err)
 	}
 	return &Lake{Root: root, storage: s}, nil
 }
