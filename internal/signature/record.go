@@ -130,6 +130,20 @@ const (
 	maxKeyLength = 1024
 )
 
+// Written is what the computation wrote: its local outputs' sizes and
+// its external outputs' bytes, added up (each is bounded, so the sum of a
+// checked record cannot overflow).
+func (rec *Record) Written() int64 {
+	var n int64
+	for _, o := range rec.Outputs {
+		n += o.Size
+	}
+	for _, o := range rec.External {
+		n += o.Bytes
+	}
+	return n
+}
+
 // ExternalFormats are the formats an external output may have.
 var ExternalFormats = []string{"files", "parquet", "delta", "iceberg"}
 

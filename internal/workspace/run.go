@@ -312,10 +312,7 @@ func (w *Workspace) dryRun(ctx context.Context, jobs []*job) (*Result, error) {
 			r.Action = WouldPull
 		} else if last := r.Estimate; last != nil {
 			seconds := last.Duration.Seconds()
-			var bytes int64
-			for _, o := range last.Outputs {
-				bytes += o.Size
-			}
+			bytes := last.Written()
 			r.EstimatedSeconds, r.EstimatedBytes = &seconds, &bytes
 		}
 		res.Stages = append(res.Stages, r)
