@@ -67,7 +67,7 @@ var mayImport = map[string][]string{
 
 	// The commands and their tests.
 	"internal/cli": {"internal/config", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
-		"internal/index", "internal/interrupt", "internal/maintenance", "internal/mangen", "internal/metrics",
+		"internal/index", "internal/interrupt", "internal/lake", "internal/maintenance", "internal/mangen", "internal/metrics",
 		"internal/namespace", "internal/pipeline", "internal/remote", "internal/results", "internal/signature",
 		"internal/store", "internal/ui", "internal/workspace"},
 	"cmd/git-dds": {"internal/cli"},

@@ -81,6 +81,8 @@ Exit status:
 		newStatusCommand(opts),
 		newCheckoutCommand(opts),
 		newLsCommand(opts),
+		newURLCommand(opts),
+		newPublishCommand(opts),
 		newMergePreviewCommand(opts),
 		newGraphCommand(opts),
 		newLogCommand(opts),

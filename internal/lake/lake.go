@@ -133,3 +133,19 @@ func (r Root) CheckOutput(uri, sig, attempt, name string) (string, error) {
 	}
 	return key, nil
 }
+
+// Put writes data at key, atomically for a reader: one PUT on a bucket, a
+// temporary file renamed in a folder.
+func (l *Lake) Put(ctx context.Context, key string, data []byte) error {
+	return l.storage.Put(ctx, key, data)
+}
+
+// Exists reports whether key is in the lake: one HEAD request.
+func (l *Lake) Exists(ctx context.Context, key string) (bool, error) {
+	return l.storage.Exists(ctx, key)
+}
+
+// Delete removes key; a missing key is no error.
+func (l *Lake) Delete(ctx context.Context, key string) error {
+	return l.storage.Delete(ctx, key)
+}
