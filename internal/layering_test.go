@@ -62,7 +62,7 @@ var mayImport = map[string][]string{
 	"internal/graph": {"internal/ui"}, // a renderer of its own plain input
 	"internal/hooks": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/remote", "internal/signature", "internal/ui", "internal/workspace"},
-	"internal/maintenance": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
+	"internal/maintenance": {"internal/config", "internal/gitref", "internal/index", "internal/lake", "internal/namespace", "internal/pipeline",
 		"internal/remote", "internal/signature", "internal/store", "internal/workspace"},
 
 	// The commands and their tests.
