@@ -21,7 +21,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/git-dds/git-dds/internal/config"
 	"github.com/git-dds/git-dds/internal/remote"
@@ -148,4 +150,77 @@ func (l *Lake) Exists(ctx context.Context, key string) (bool, error) {
 // Delete removes key; a missing key is no error.
 func (l *Lake) Delete(ctx context.Context, key string) error {
 	return l.storage.Delete(ctx, key)
+}
+
+// Prune removes what a folder lake keeps of a prefix whose keys were
+// deleted: its empty folders.
+func (l *Lake) Prune(ctx context.Context, key string) error { return l.storage.Prune(ctx, key) }
+
+// Attempt is one attempt at an output found in the lake: every object
+// under <sig[:2]>/<sig>/<attempt>/<name>/.
+type Attempt struct {
+	Signature, Attempt, Name string
+	Objects                  int64
+	Bytes                    int64
+	Newest                   time.Time // the newest object's time
+}
+
+// Key is the attempt's prefix.
+func (a *Attempt) Key() string { return OutputKey(a.Signature, a.Attempt, a.Name) }
+
+// Attempts lists the whole lake and gives every attempt at an output in
+// it; keys of any other shape (views, temporary files, what others keep
+// there) are left out, and so never collected.
+func (l *Lake) Attempts(ctx context.Context) ([]*Attempt, error) {
+	found := map[string]*Attempt{}
+	var order []string
+	err := l.storage.List(ctx, "", func(o remote.Object) error {
+		parts := strings.SplitN(o.Key, "/", 5)
+		if len(parts) < 5 || len(parts[0]) != 2 || !sigPattern.MatchString(parts[1]) || parts[1][:2] != parts[0] ||
+			!attemptPattern.MatchString(parts[2]) || !namePattern.MatchString(parts[3]) || checkKey(parts[4]) != nil {
+			return nil
+		}
+		key := OutputKey(parts[1], parts[2], parts[3])
+		a := found[key]
+		if a == nil {
+			if len(found) >= MaxObjects {
+				return fmt.Errorf("more than %d attempts in the lake: collect it in parts", MaxObjects)
+			}
+			a = &Attempt{Signature: parts[1], Attempt: parts[2], Name: parts[3]}
+			found[key] = a
+			order = append(order, key)
+		}
+		a.Objects++
+		if o.Size > 0 {
+			a.Bytes += o.Size
+		}
+		if o.Written.After(a.Newest) {
+			a.Newest = o.Written
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(order)
+	out := make([]*Attempt, len(order))
+	for i, k := range order {
+		out[i] = found[k]
+	}
+	return out, nil
+}
+
+// DeleteAttempt deletes every object of the attempt at key, then, in a
+// folder lake, its empty folders.
+func (l *Lake) DeleteAttempt(ctx context.Context, key string) error {
+	objects, err := l.List(ctx, key)
+	if err != nil {
+		return err
+	}
+	for _, o := range objects {
+		if err := l.storage.Delete(ctx, key+o.Key); err != nil {
+			return err
+		}
+	}
+	return l.storage.Prune(ctx, key)
 }

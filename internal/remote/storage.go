@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -225,4 +226,40 @@ func (d *dirBackend) readRange(key string, offset, length int64) ([]byte, error)
 		err = nil
 	}
 	return buf[:n], err
+}
+
+// Prune removes the empty folders under prefix (a folder) and the empty
+// folders above it up to the root, as a bucket has no folders to leave
+// behind once their keys are deleted. It does nothing on a bucket.
+func (s *Storage) Prune(ctx context.Context, prefix string) error {
+	d, ok := s.backend.(*dirBackend)
+	if !ok {
+		return nil
+	}
+	dir := strings.TrimSuffix(prefix, "/")
+	if err := checkKey(dir); err != nil {
+		return err
+	}
+	root, err := d.open(false)
+	if err != nil {
+		return nil
+	}
+	defer root.Close()
+	var dirs []string
+	_ = fs.WalkDir(root.FS(), dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return ctx.Err()
+	})
+	// Deepest first; a folder that still holds something stays.
+	for i := len(dirs) - 1; i >= 0; i-- {
+		_ = root.Remove(dirs[i])
+	}
+	for parent := path.Dir(dir); parent != "." && parent != "/"; parent = path.Dir(parent) {
+		if root.Remove(parent) != nil {
+			break
+		}
+	}
+	return nil
 }
