@@ -51,7 +51,10 @@ var mayImport = map[string][]string{
 		"internal/signature"},
 	"internal/remote": {"internal/blake3", "internal/config", "internal/gitref", "internal/index",
 		"internal/parallel", "internal/signature", "internal/store", "internal/ui"},
-	"internal/workspace": {"internal/audit", "internal/blake3", "internal/config", "internal/gitref", "internal/index", "internal/interrupt",
+	// The lake: external outputs on object storage, through the remote's
+	// drivers.
+	"internal/lake": {"internal/blake3", "internal/config", "internal/gitref", "internal/pipeline", "internal/remote"},
+	"internal/workspace": {"internal/audit", "internal/blake3", "internal/config", "internal/gitref", "internal/index", "internal/interrupt", "internal/lake",
 		"internal/metrics", "internal/namespace", "internal/parallel", "internal/pin", "internal/pipeline", "internal/remote",
 		"internal/signature", "internal/store", "internal/ui"},
 	"internal/history": {"internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
@@ -64,12 +67,12 @@ var mayImport = map[string][]string{
 	"internal/chart": nil,             // line charts of its own plain input
 	"internal/hooks": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
 		"internal/remote", "internal/signature", "internal/ui", "internal/workspace"},
-	"internal/maintenance": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",
+	"internal/maintenance": {"internal/config", "internal/gitref", "internal/index", "internal/lake", "internal/namespace", "internal/pipeline",
 		"internal/remote", "internal/signature", "internal/store", "internal/workspace"},
 
 	// The commands and their tests.
 	"internal/cli": {"internal/chart", "internal/config", "internal/experiment", "internal/gitref", "internal/graph", "internal/history", "internal/hooks",
-		"internal/index", "internal/interrupt", "internal/maintenance", "internal/mangen", "internal/metrics",
+		"internal/index", "internal/interrupt", "internal/lake", "internal/maintenance", "internal/mangen", "internal/metrics",
 		"internal/namespace", "internal/pin", "internal/pipeline", "internal/remote", "internal/results", "internal/signature",
 		"internal/store", "internal/ui", "internal/workspace"},
 	"cmd/git-dds": {"internal/cli"},

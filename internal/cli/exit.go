@@ -11,6 +11,7 @@ import (
 	"github.com/git-dds/git-dds/internal/history"
 	"github.com/git-dds/git-dds/internal/hooks"
 	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/lake"
 	"github.com/git-dds/git-dds/internal/metrics"
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pin"
@@ -82,12 +83,13 @@ func exitCode(err error) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &no), errors.Is(err, workspace.ErrFailed), errors.Is(err, experiment.ErrFailed), errors.Is(err, workspace.ErrEdited), errors.As(err, &stageErr),
-		errors.Is(err, hooks.ErrRefused), errors.Is(err, remote.ErrCorrupt):
+		errors.Is(err, hooks.ErrRefused), errors.Is(err, remote.ErrCorrupt), errors.Is(err, workspace.ErrNotComputed):
 		return exitAnswerNo
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),
 		errors.Is(err, signature.ErrInput), errors.Is(err, experiment.ErrInput), errors.Is(err, workspace.ErrMergeConflict), errors.As(err, &target), errors.As(err, &metric),
-		errors.Is(err, remote.ErrNoRemote), errors.Is(err, remote.ErrConfig), errors.Is(err, pin.ErrInvalid), errors.Is(err, config.ErrInvalid), errors.Is(err, gitref.ErrTeamConfig), errors.Is(err, hooks.ErrHooksInTree):
+		errors.Is(err, remote.ErrNoRemote), errors.Is(err, remote.ErrConfig), errors.Is(err, pin.ErrInvalid), errors.Is(err, config.ErrInvalid), errors.Is(err, gitref.ErrTeamConfig), errors.Is(err, hooks.ErrHooksInTree),
+		errors.Is(err, workspace.ErrNoSuchExternal), errors.Is(err, lake.ErrNoLake):
 		return exitInput
 	case errors.Is(err, gitref.ErrNotRepository), errors.Is(err, index.ErrBusy):
 		return exitEnvironment

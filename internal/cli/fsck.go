@@ -11,7 +11,8 @@ import (
 )
 
 type fsckOptions struct {
-	repair bool
+	repair   bool
+	external bool
 }
 
 func newFsckCommand(g *globalOptions) *cobra.Command {
@@ -54,8 +55,18 @@ read-only store and on a full disk.
       "repaired"?: {"quarantined": [ID], "quarantine_dir", "dropped":
       [{"stage", "signature"}], "temp_removed", "index_moved_to"?}}
 
-where kind is corrupt-object, missing-object, bad-manifest, bad-record
-or damaged-index.
+where kind is corrupt-object, missing-object, bad-manifest, bad-record,
+damaged-index, or with --external external-changed, external-missing or
+external-elsewhere.
+
+--external also lists, in the lake (dds.lake, else the working tree's
+dds.yaml), every external output a record names, one listing each, and
+compares its digest (keys, sizes, ETags) with the recorded one: an
+output whose objects were added, removed, rewritten or deleted is
+external-changed or external-missing; one recorded in another lake is
+external-elsewhere, and not checked. With --repair, the records of a
+changed or missing output are dropped, so that the next git dds run
+recomputes them; the lake itself is never written.
 
 Exit status: 1 when fsck finds a problem, without --repair; 0 otherwise.`,
 		Example: `  # check the store, as after a disk error
@@ -70,6 +81,7 @@ Exit status: 1 when fsck finds a problem, without --repair; 0 otherwise.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.repair, "repair", false, "quarantine corrupt objects, drop the records that need them, rebuild a damaged index")
+	cmd.Flags().BoolVar(&opts.external, "external", false, "also list every recorded external output in the lake and compare its digest")
 	return cmd
 }
 
@@ -78,7 +90,7 @@ func runFsck(ctx context.Context, g *globalOptions, opts *fsckOptions) error {
 	if err != nil {
 		return err
 	}
-	rep, err := maintenance.Fsck(ctx, ws, maintenance.FsckOptions{Repair: opts.repair})
+	rep, err := maintenance.Fsck(ctx, ws, maintenance.FsckOptions{Repair: opts.repair, External: opts.external})
 	if err != nil {
 		return err
 	}

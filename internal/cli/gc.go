@@ -19,6 +19,7 @@ type gcOptions struct {
 	keep        string
 	keepCommits int
 	remote      string
+	lake        bool
 	force       bool
 	grace       time.Duration
 }
@@ -78,8 +79,23 @@ and with --remote:
     {"remote", "kept_records", "dropped_records": [SIGNATURE],
       "kept_objects", "removed_objects", "freed_bytes", "recent_objects"}
 
-Exit status: 2 for --remote without --force or --dry-run, or a bad
---keep or --keep-commits.`,
+--lake collects the lake instead (dds.lake, else the working tree's
+dds.yaml), with the same keep rules: the records of external outputs no
+kept commit needs go first, then their prefixes, then every attempt no
+record names (a failed or killed run's) older than --grace and whose
+signature no run on this machine holds. Only keys of the shape
+<sig[:2]>/<sig>/<attempt>/<name>/... are ever deleted: views and
+anything else in the bucket stay. It needs --force or --dry-run, as
+--remote does; the dry run says how many bytes it would free.
+
+--json with --lake prints:
+
+    {"dry_run", "lake", "kept_prefixes", "kept_bytes", "dropped_records":
+      [{"stage", "signature"}], "removed": [URI], "removed_objects",
+      "freed_bytes", "recent_prefixes"}
+
+Exit status: 2 for --remote or --lake without --force or --dry-run, or
+a bad --keep or --keep-commits.`,
 		Example: `  # what would go, deleting nothing
   git dds gc -n
 
@@ -91,7 +107,11 @@ Exit status: 2 for --remote without --force or --dry-run, or a bad
 
   # shrink the team's remote, knowing what other clones may lose
   git dds gc --remote origin --dry-run
-  git dds gc --remote origin --force`,
+  git dds gc --remote origin --force
+
+  # drop the lake's outputs no ref needs, and failed attempts at once
+  git dds gc --lake --dry-run
+  git dds gc --lake --force --grace 0s`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGC(cmd.Context(), g, opts)
@@ -101,8 +121,9 @@ Exit status: 2 for --remote without --force or --dry-run, or a bad
 	cmd.Flags().StringVar(&opts.keep, "keep", maintenance.KeepAllRefs, "which tips to keep: all-refs or current (HEAD only)")
 	cmd.Flags().IntVar(&opts.keepCommits, "keep-commits", 0, "also keep the last N commits of each local branch")
 	cmd.Flags().StringVar(&opts.remote, "remote", "", "collect the remote NAME instead of the local store (with --force)")
-	cmd.Flags().BoolVar(&opts.force, "force", false, "with --remote: delete, knowing what other clones may lose")
-	cmd.Flags().DurationVar(&opts.grace, "grace", maintenance.RemoteGrace, "with --remote: keep unneeded objects written less than this long ago, which a push may be about to record")
+	cmd.Flags().BoolVar(&opts.lake, "lake", false, "collect the lake's external outputs instead of the local store (with --force)")
+	cmd.Flags().BoolVar(&opts.force, "force", false, "with --remote or --lake: delete, knowing what other clones may lose")
+	cmd.Flags().DurationVar(&opts.grace, "grace", maintenance.RemoteGrace, "with --remote or --lake: keep unneeded objects (attempts) written less than this long ago, which a push (a run) may be about to record")
 	return cmd
 }
 
@@ -119,6 +140,9 @@ func runGC(ctx context.Context, g *globalOptions, opts *gcOptions) error {
 	}
 	if opts.remote != "" {
 		return runGCRemote(ctx, g, ws, opts)
+	}
+	if opts.lake {
+		return runGCLake(ctx, g, ws, opts)
 	}
 	rep, err := maintenance.GC(ctx, ws, maintenance.GCOptions{DryRun: opts.dryRun, Keep: opts.keep, KeepCommits: opts.keepCommits})
 	if err != nil {
@@ -161,6 +185,41 @@ func printSkipped(g *globalOptions, skipped []maintenance.SkippedCommit) {
 		}
 		fmt.Fprintf(g.stderr, "git dds: warning: %s skipped, nothing is kept for it: %s\n", what, s.Reason)
 	}
+}
+
+// lakeGCDanger is why gc --lake wants --force.
+const lakeGCDanger = `a lake is shared: gc --lake keeps only the external outputs the refs of this clone need, so ` +
+	`those of branches other clones computed go too, and their owners must compute them again; and a run elsewhere ` +
+	`may be writing an attempt (attempts written within --grace, an hour by default, are kept to narrow that)`
+
+func runGCLake(ctx context.Context, g *globalOptions, ws *workspace.Workspace, opts *gcOptions) error {
+	if !opts.force && !opts.dryRun {
+		return usageError{err: fmt.Errorf("gc --lake deletes for everyone: %s; see what would go with --dry-run, then add --force", lakeGCDanger)}
+	}
+	if opts.grace < 0 {
+		return usageError{err: fmt.Errorf("--grace takes a duration of 0 or more, got %s", opts.grace)}
+	}
+	rep, err := maintenance.GCLake(ctx, ws, maintenance.GCOptions{DryRun: opts.dryRun, Keep: opts.keep, KeepCommits: opts.keepCommits}, opts.grace)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return g.printJSON(rep)
+	}
+	verb, freed := "removed", "freed"
+	if opts.dryRun {
+		verb, freed = "would remove", "would free"
+	}
+	fmt.Fprintf(g.stdout, "lake %s: kept %s (%s)\n", rep.Lake, ui.Count(rep.KeptPrefixes, "output attempt"), ui.Bytes(rep.KeptBytes))
+	fmt.Fprintf(g.stdout, "%s %s and %s: %s %s\n", verb, ui.Count(len(rep.DroppedRecords), "record"),
+		ui.Count(len(rep.Removed), "output attempt"), freed, ui.Bytes(rep.FreedBytes))
+	if rep.RecentPrefixes > 0 {
+		fmt.Fprintf(g.stdout, "kept %s no record names, written in the last %s or being written\n", ui.Count(rep.RecentPrefixes, "output attempt"), opts.grace)
+	}
+	if opts.dryRun {
+		fmt.Fprintln(g.stdout, "dry run: nothing was deleted")
+	}
+	return nil
 }
 
 // remoteGCDanger is why gc --remote wants --force.

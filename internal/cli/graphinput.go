@@ -133,13 +133,7 @@ func costOf(rec *signature.Record) string {
 	return fmt.Sprintf("%s · %s", ui.Bytes(recordBytes(rec)), ui.Duration(rec.Duration))
 }
 
-func recordBytes(rec *signature.Record) int64 {
-	var n int64
-	for _, o := range rec.Outputs {
-		n += o.Size
-	}
-	return n
-}
+func recordBytes(rec *signature.Record) int64 { return rec.Written() }
 
 // provenance says where and when a computation was made.
 func provenance(rec *signature.Record) string {

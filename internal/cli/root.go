@@ -83,6 +83,8 @@ Exit status:
 		newPinCommand(opts),
 		newAddCommand(opts),
 		newLsCommand(opts),
+		newURLCommand(opts),
+		newPublishCommand(opts),
 		newMergePreviewCommand(opts),
 		newGraphCommand(opts),
 		newLogCommand(opts),

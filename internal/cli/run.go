@@ -259,10 +259,7 @@ func printDryRun(g *globalOptions, res *workspace.Result) {
 			fmt.Fprintf(g.stdout, "would execute %-20s  (never computed: no estimate%s)\n", s.Name, cutOff)
 			continue
 		}
-		var size int64
-		for _, o := range s.Estimate.Outputs {
-			size += o.Size
-		}
+		size := s.Estimate.Written()
 		seconds += s.Estimate.Duration.Seconds()
 		bytes += size
 		fmt.Fprintf(g.stdout, "would execute %-20s  (last time ~%s, %s written%s)\n", s.Name, ui.Duration(s.Estimate.Duration), ui.Bytes(size), cutOff)

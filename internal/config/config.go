@@ -120,6 +120,15 @@ type Settings struct {
 	Audit Setting[Audit]
 	// AuditTracer is dds.auditTracer; auto when unset or bad.
 	AuditTracer Setting[AuditTracer]
+	// Lake is dds.lake, the root of the lake as written: it overrides the
+	// lake: of dds.yaml, so that each environment points at its own
+	// bucket. What a URL may be is the lake's to check.
+	Lake Setting[string]
+	// LakeEndpoint and LakeRegion are dds.lakeEndpoint and
+	// dds.lakeRegion, as dds.remote.NAME.endpoint and .region are for a
+	// remote: an S3-compatible server, and the region.
+	LakeEndpoint Setting[string]
+	LakeRegion   Setting[string]
 
 	remotes map[string]*Remote
 }
@@ -239,6 +248,12 @@ func (s *Settings) set(key, raw string, source Source) {
 			}
 			return AuditTracerAuto, invalid("%s dds.auditTracer is %q; it takes auto, builtin or strace", source, v)
 		})
+	case "dds.lake":
+		s.Lake = Setting[string]{Raw: raw, Source: source, Value: raw}
+	case "dds.lakeendpoint":
+		s.LakeEndpoint = Setting[string]{Raw: raw, Source: source, Value: raw}
+	case "dds.lakeregion":
+		s.LakeRegion = Setting[string]{Raw: raw, Source: source, Value: raw}
 	case "dds.remote":
 		s.DefaultRemote = Setting[string]{Raw: raw, Source: source, Value: raw}
 	default:

@@ -150,7 +150,7 @@ func FuzzLockTimeout(f *testing.F) {
 }
 
 func TestCheckTeamKey(t *testing.T) {
-	for _, key := range []string{"dds.remote", "dds.remote.team.url", "dds.remote.Team.endpoint", "dds.remote.a.b.region", "dds.leaseseconds", "dds.prepush", "dds.autopull", "dds.audit"} {
+	for _, key := range []string{"dds.remote", "dds.remote.team.url", "dds.remote.Team.endpoint", "dds.remote.a.b.region", "dds.leaseseconds", "dds.prepush", "dds.autopull", "dds.audit", "dds.lake", "dds.lakeendpoint", "dds.lakeregion"} {
 		if err := checkTeamKey(key); err != nil {
 			t.Errorf("%s refused: %v", key, err)
 		}
@@ -159,6 +159,20 @@ func TestCheckTeamKey(t *testing.T) {
 		if err := checkTeamKey(key); !errors.Is(err, gitref.ErrTeamConfig) {
 			t.Errorf("%s admitted (%v)", key, err)
 		}
+	}
+}
+
+// The lake of one environment is set in its git config, over the team's.
+func TestLake(t *testing.T) {
+	s, err := Parse([]gitref.ConfigEntry{{Key: "dds.lake", Value: "file:///mine"}},
+		[]gitref.ConfigEntry{{Key: "dds.lake", Value: "s3://team/lake"}, {Key: "dds.lakeendpoint", Value: "http://127.0.0.1:9000"},
+			{Key: "dds.lakeregion", Value: "eu"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Lake.Value != "file:///mine" || s.Lake.Source != GitConfig || s.LakeEndpoint.Value != "http://127.0.0.1:9000" ||
+		s.LakeEndpoint.Source != TeamFile || s.LakeRegion.Value != "eu" {
+		t.Errorf("lake settings: %+v %+v %+v", s.Lake, s.LakeEndpoint, s.LakeRegion)
 	}
 }
 
@@ -208,7 +222,8 @@ func FuzzTeamConfig(f *testing.F) {
 
 // flat prints every setting of s, the remotes' by value.
 func flat(s *Settings) string {
-	out := fmt.Sprintf("%+v %+v %+v %+v %+v %+v %+v %+v", s.Link, s.Fsync, s.LockTimeout, s.Dir, s.PrePush, s.AutoPull, s.LeaseTTL, s.DefaultRemote)
+	out := fmt.Sprintf("%+v %+v %+v %+v %+v %+v %+v %+v %+v %+v %+v", s.Link, s.Fsync, s.LockTimeout, s.Dir, s.PrePush, s.AutoPull, s.LeaseTTL, s.DefaultRemote,
+		s.Lake, s.LakeEndpoint, s.LakeRegion)
 	for _, name := range slices.Sorted(maps.Keys(s.remotes)) {
 		out += fmt.Sprintf(" %+v", *s.remotes[name])
 	}

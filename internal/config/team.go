@@ -23,7 +23,8 @@ func checkTeamKey(key string) error {
 		return fmt.Errorf("%w: %s is a setting of one clone, not of the team: %s; remove it from %s and set it with git config %s in the clones that want it", gitref.ErrTeamConfig, key, why, gitref.TeamConfigFile, key)
 	}
 	switch key {
-	case "dds.remote", "dds.leaseseconds", "dds.prepush", "dds.autopull", "dds.audit":
+	case "dds.remote", "dds.leaseseconds", "dds.prepush", "dds.autopull", "dds.audit",
+		"dds.lake", "dds.lakeendpoint", "dds.lakeregion":
 		return nil
 	}
 	if rest, ok := strings.CutPrefix(key, "dds.remote."); ok {
@@ -33,9 +34,9 @@ func checkTeamKey(key string) error {
 		}
 	}
 	if !strings.HasPrefix(key, "dds.") {
-		return fmt.Errorf("%w: %s is not a git dds setting; git dds reads only dds.* settings from %s (the team's remotes, dds.remote, dds.leaseSeconds, dds.prepush, dds.autopull, dds.audit): remove it", gitref.ErrTeamConfig, key, gitref.TeamConfigFile)
+		return fmt.Errorf("%w: %s is not a git dds setting; git dds reads only dds.* settings from %s (the team's remotes, dds.remote, dds.leaseSeconds, dds.prepush, dds.autopull, dds.audit, dds.lake, dds.lakeEndpoint, dds.lakeRegion): remove it", gitref.ErrTeamConfig, key, gitref.TeamConfigFile)
 	}
-	return fmt.Errorf("%w: %s is not a setting git dds reads from %s; it reads dds.remote.NAME.url, .endpoint and .region, dds.remote, dds.leaseSeconds, dds.prepush, dds.autopull and dds.audit there: remove it", gitref.ErrTeamConfig, key, gitref.TeamConfigFile)
+	return fmt.Errorf("%w: %s is not a setting git dds reads from %s; it reads dds.remote.NAME.url, .endpoint and .region, dds.remote, dds.leaseSeconds, dds.prepush, dds.autopull, dds.audit, dds.lake, dds.lakeEndpoint and dds.lakeRegion there: remove it", gitref.ErrTeamConfig, key, gitref.TeamConfigFile)
 }
 
 func cutLast(s string) (before, after string, ok bool) {

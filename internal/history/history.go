@@ -166,9 +166,7 @@ func Read(ctx context.Context, ws *workspace.Workspace, target string, opts Opti
 			FirstCommit: firstCommit[rec.Signature],
 			Current:     rec.Signature == current, OnBranch: onBranch(rec.Signature),
 		}
-		for _, o := range rec.Outputs {
-			c.Bytes += o.Size
-		}
+		c.Bytes = rec.Written()
 		if rec.Audit != nil {
 			c.Undeclared = rec.Audit.Undeclared
 		}

@@ -209,7 +209,9 @@ func (ix *Index) ContentKey(inputs []signature.Input) (key string, ok bool, err 
 			lookupErr = err
 			return nil, false
 		}
-		if !found {
+		if !found || len(rec.External) > 0 {
+			// An upstream that wrote to the lake: its content ids do
+			// not describe what it wrote, so nothing is cut off on them.
 			return nil, false
 		}
 		return rec.Outputs, true

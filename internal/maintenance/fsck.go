@@ -43,6 +43,9 @@ type FsckOptions struct {
 	// that need a corrupt or missing object, removes stale temporary files,
 	// and moves a damaged index aside for an empty one.
 	Repair bool
+	// External also lists every external output recorded, in the lake,
+	// and compares its digest with the record's.
+	External bool
 }
 
 // FsckReport is what fsck checked and found, and what it repaired.
@@ -50,6 +53,8 @@ type FsckReport struct {
 	Objects int   `json:"objects"` // objects rehashed
 	Bytes   int64 `json:"bytes"`
 	Records int   `json:"records"`
+	// External counts the external outputs listed, with --external.
+	External int `json:"external,omitempty"`
 	// Unreferenced counts objects no record needs: git dds gc removes
 	// them unless a working tree holds them.
 	Unreferenced int       `json:"unreferenced"`
@@ -128,6 +133,11 @@ func Fsck(ctx context.Context, ws *workspace.Workspace, opts FsckOptions) (*Fsck
 	if opts.Repair {
 		if rep.Repaired.TempRemoved, err = removeStaleTemps(ctx, ws); err != nil {
 			return nil, err
+		}
+	}
+	if opts.External {
+		if err := fsckExternal(ctx, ws, rep, opts.Repair); err != nil {
+			return nil, fmt.Errorf("checking the lake: %w", err)
 		}
 	}
 	sortProblems(rep.Problems)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/signature"
 )
 
@@ -33,6 +34,12 @@ func FromView(ref string, v *View) *Namespace {
 	for _, sv := range v.Stages {
 		for _, out := range sv.Stage.Outs {
 			ns.Artifacts = append(ns.Artifacts, Artifact{Path: out, Stage: sv.Stage.Name, Signature: sv.Signature})
+		}
+		// An external output is named "ext:NAME", as a dep names it: a
+		// branch needs its computation as it needs a file's, for push
+		// and gc, though nothing of it is placed.
+		for _, ext := range sv.Stage.External {
+			ns.Artifacts = append(ns.Artifacts, Artifact{Path: pipeline.ExtPrefix + ext.Name, Stage: sv.Stage.Name, Signature: sv.Signature})
 		}
 	}
 	sort.Slice(ns.Artifacts, func(i, j int) bool { return ns.Artifacts[i].Path < ns.Artifacts[j].Path })

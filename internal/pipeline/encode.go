@@ -11,28 +11,31 @@ import (
 // file change: a cache keyed by a file's content must not hand an older
 // reading of it to a newer git dds. TestEncodingVersionPinsStage fails
 // when Stage changes shape, as a reminder.
-const EncodingVersion = 3
+const EncodingVersion = 4
 
 // encoded is a Pipeline as Encode writes it: what Parse read from the
 // file, before linking.
 type encoded struct {
 	Version   int
 	File      string
+	Lake      string
 	Stages    []*Stage
 	Positions map[string]encodedPositions
 }
 
 type encodedPositions struct {
-	Wdir   [2]int
-	Deps   [][2]int
-	Outs   [][2]int
-	Params map[string][2]int
+	Wdir     [2]int
+	Deps     [][2]int
+	Outs     [][2]int
+	Params   map[string][2]int
+	ExtDeps  [][2]int
+	External [][2]int
 }
 
 // Encode writes p in a binary form that Decode reads back four times
 // faster than Parse reads the YAML of a large dds.yaml.
 func (p *Pipeline) Encode() ([]byte, error) {
-	e := encoded{Version: EncodingVersion, File: p.file, Stages: p.Stages, Positions: make(map[string]encodedPositions, len(p.positions))}
+	e := encoded{Version: EncodingVersion, File: p.file, Lake: p.Lake, Stages: p.Stages, Positions: make(map[string]encodedPositions, len(p.positions))}
 	for name, sp := range p.positions {
 		ep := encodedPositions{Wdir: sp.wdir.pair(), Params: make(map[string][2]int, len(sp.params))}
 		for _, d := range sp.deps {
@@ -43,6 +46,12 @@ func (p *Pipeline) Encode() ([]byte, error) {
 		}
 		for file, at := range sp.params {
 			ep.Params[file] = at.pair()
+		}
+		for _, d := range sp.extDeps {
+			ep.ExtDeps = append(ep.ExtDeps, d.pair())
+		}
+		for _, x := range sp.external {
+			ep.External = append(ep.External, x.pair())
 		}
 		e.Positions[name] = ep
 	}
@@ -65,7 +74,8 @@ func Decode(data []byte) (*Pipeline, error) {
 	positions := make(map[string]*stagePositions, len(e.Positions))
 	for _, s := range e.Stages {
 		ep, ok := e.Positions[s.Name]
-		if !ok || len(ep.Deps) != len(s.Deps) || len(ep.Outs) != len(s.Outs) {
+		if !ok || len(ep.Deps) != len(s.Deps) || len(ep.Outs) != len(s.Outs) ||
+			len(ep.ExtDeps) != len(s.ExtDeps) || len(ep.External) != len(s.External) {
 			return nil, fmt.Errorf("decoding a pipeline: the positions of stage %q do not match it", s.Name)
 		}
 		sp := &stagePositions{wdir: positionOf(ep.Wdir)}
@@ -74,6 +84,12 @@ func Decode(data []byte) (*Pipeline, error) {
 		}
 		for _, o := range ep.Outs {
 			sp.outs = append(sp.outs, positionOf(o))
+		}
+		for _, d := range ep.ExtDeps {
+			sp.extDeps = append(sp.extDeps, positionOf(d))
+		}
+		for _, x := range ep.External {
+			sp.external = append(sp.external, positionOf(x))
 		}
 		for file, at := range ep.Params {
 			if sp.params == nil {
@@ -87,6 +103,7 @@ func Decode(data []byte) (*Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decoding a pipeline: %w", err)
 	}
+	p.Lake = e.Lake
 	return p, nil
 }
 

@@ -79,8 +79,8 @@ func TestDecodeRejects(t *testing.T) {
 // change with Stage. Update the shape below and bump EncodingVersion
 // together.
 func TestEncodingVersionPinsStage(t *testing.T) {
-	const want = "Name string; Cmd string; Wdir string; Deps []string; Params []pipeline.ParamFile; Env []string; Outs []string; Metrics []string; Plots []string; PlotAxes []pipeline.PlotAxes; Line int; Col int; " +
-		"ParamFile{File string; Keys []string}; PlotAxes{File string; X string; Y []string}; version 3"
+	const want = "Name string; Cmd string; Wdir string; Deps []string; Params []pipeline.ParamFile; Env []string; Outs []string; Metrics []string; Plots []string; PlotAxes []pipeline.PlotAxes; External []pipeline.External; ExtDeps []string; Line int; Col int; " +
+		"ParamFile{File string; Keys []string}; PlotAxes{File string; X string; Y []string}; version 4"
 	var fields []string
 	for _, typ := range []reflect.Type{reflect.TypeFor[Stage](), reflect.TypeFor[ParamFile](), reflect.TypeFor[PlotAxes]()} {
 		var parts []string

@@ -40,4 +40,8 @@ type stagePositions struct {
 	deps   []position          // parallel to Stage.Deps
 	outs   []position          // parallel to Stage.Outs
 	params map[string]position // by params file
+	// extDeps is parallel to Stage.ExtDeps, external parallel to
+	// Stage.External.
+	extDeps  []position
+	external []position
 }

@@ -25,6 +25,7 @@ func link(file string, stages []*Stage, positions map[string]*stagePositions) (*
 		file:       file,
 		byName:     make(map[string]*Stage, len(stages)),
 		producers:  make(map[string]outRef),
+		external:   make(map[string]*Stage),
 		upstream:   make(map[string][]*Stage, len(stages)),
 		downstream: make(map[string][]*Stage, len(stages)),
 		positions:  positions,
@@ -33,6 +34,9 @@ func link(file string, stages []*Stage, positions map[string]*stagePositions) (*
 		p.byName[s.Name] = s
 	}
 	if err := p.assignOutputs(stages); err != nil {
+		return nil, err
+	}
+	if err := p.assignExternal(stages); err != nil {
 		return nil, err
 	}
 	edges, err := p.linkDeps(stages)
@@ -78,6 +82,31 @@ func (p *Pipeline) assignOutputs(stages []*Stage) error {
 	return nil
 }
 
+// assignExternal gives every external output its one stage.
+func (p *Pipeline) assignExternal(stages []*Stage) error {
+	for _, s := range stages {
+		for i, ext := range s.External {
+			if owner, taken := p.external[ext.Name]; taken {
+				return p.errorAt(p.positions[s.Name].external[i],
+					fmt.Sprintf("external output %s is declared by both %s (line %d) and %s", ext.Name, owner.Name, owner.Line, s.Name),
+					"rename one: an external output has one stage that writes it")
+			}
+			p.external[ext.Name] = s
+		}
+	}
+	return nil
+}
+
+// depAt names dep i of s and where it is written: its deps, then its ext
+// deps (as "ext:NAME").
+func (p *Pipeline) depAt(s *Stage, i int) (string, position) {
+	if i < len(s.Deps) {
+		return s.Deps[i], p.positions[s.Name].deps[i]
+	}
+	i -= len(s.Deps)
+	return ExtPrefix + s.ExtDeps[i], p.positions[s.Name].extDeps[i]
+}
+
 // linkDeps makes each stage whose output a dep names (the output itself or a
 // path inside it) upstream of the stage that lists the dep. It returns the
 // index of the first dep that makes each edge, to point at it in a cycle.
@@ -98,6 +127,25 @@ func (p *Pipeline) linkDeps(stages []*Stage) (map[edge]int, error) {
 				continue
 			}
 			edges[e] = i
+			p.upstream[s.Name] = append(p.upstream[s.Name], e.from)
+			p.downstream[e.from.Name] = append(p.downstream[e.from.Name], s)
+		}
+		for i, name := range s.ExtDeps {
+			producer, ok := p.external[name]
+			at := p.positions[s.Name].extDeps[i]
+			switch {
+			case !ok:
+				return nil, p.errorAt(at, fmt.Sprintf("dep ext:%s of stage %q names no external output", name, s.Name),
+					"declare it under external: of the stage that writes it, or fix the name")
+			case producer == s:
+				return nil, p.errorAt(at, fmt.Sprintf("stage %q depends on its own external output %s", s.Name, name),
+					"a stage cannot depend on what it writes: remove the dep")
+			}
+			e := edge{producer, s}
+			if _, linked := edges[e]; linked {
+				continue
+			}
+			edges[e] = len(s.Deps) + i
 			p.upstream[s.Name] = append(p.upstream[s.Name], e.from)
 			p.downstream[e.from.Name] = append(p.downstream[e.from.Name], s)
 		}
@@ -212,13 +260,13 @@ func (p *Pipeline) cycleError(waiting map[*Stage]int, edges map[edge]int) *Error
 	links := make([]string, 0, len(cycle))
 	for i, from := range cycle {
 		to := cycle[(i+1)%len(cycle)]
-		dep := edges[edge{from, to}]
+		dep, at := p.depAt(to, edges[edge{from, to}])
 		names = append(names, from.Name)
-		links = append(links, fmt.Sprintf("%s of %s (line %d)", to.Deps[dep], to.Name, p.positions[to.Name].deps[dep].line))
+		links = append(links, fmt.Sprintf("%s of %s (line %d)", dep, to.Name, at.line))
 	}
 	names = append(names, cycle[0].Name)
-	closing := edges[edge{cycle[len(cycle)-1], cycle[0]}]
-	return p.errorAt(p.positions[cycle[0].Name].deps[closing],
+	_, closing := p.depAt(cycle[0], edges[edge{cycle[len(cycle)-1], cycle[0]}])
+	return p.errorAt(closing,
 		"stages form a cycle: "+strings.Join(names, " -> "),
 		"remove one of the deps that close it: "+strings.Join(links, ", "))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -38,8 +39,8 @@ var (
 	yamlErrorPattern = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 	unknownAnchor    = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 
-	topKeys          = []string{"stages", "vars"}
-	stageKeys        = []string{"cmd", "wdir", "deps", "params", "env", "outs", "metrics", "plots"}
+	topKeys          = []string{"stages", "vars", "lake"}
+	stageKeys        = []string{"cmd", "wdir", "deps", "params", "env", "outs", "metrics", "plots", "external"}
 	paramsExtensions = []string{".yaml", ".yml", ".json"}
 	// metricsExtensions are the formats git dds reads names and numbers,
 	// or series, from.
@@ -90,7 +91,12 @@ func Parse(filename string, data []byte) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	return link(filename, stages, positions)
+	p, err := link(filename, stages, positions)
+	if err != nil {
+		return nil, err
+	}
+	p.Lake = r.lake
+	return p, nil
 }
 
 // firstInvalidUTF8 returns the 1-based line and column of the first byte of
@@ -179,7 +185,8 @@ func syntaxError(filename string, data []byte, err error) *Error {
 // reader walks the YAML nodes of dds.yaml into stages, keeping positions.
 type reader struct {
 	file    string
-	entries int // stages, list items and params files read so far, aliases counted each time
+	lake    string // the lake: root, "" when none
+	entries int    // stages, list items and params files read so far, aliases counted each time
 }
 
 func (r *reader) errorAt(n *yaml.Node, msg, fix string) *Error {
@@ -250,9 +257,13 @@ func (r *reader) pipeline(doc *yaml.Node) ([]*Stage, map[string]*stagePositions,
 			stages = &entries[i]
 		case "vars":
 			vars = &entries[i]
+		case "lake":
+			if r.lake, err = r.lakeRoot(e); err != nil {
+				return nil, nil, err
+			}
 		default:
 			return nil, nil, r.errorAt(e.keyNode, fmt.Sprintf("unknown top-level key %q", e.key),
-				unknownKeyFix(e.key, topKeys, `remove it; the top-level keys are "stages" and "vars"`))
+				unknownKeyFix(e.key, topKeys, `remove it; the top-level keys are "stages", "vars" and "lake"`))
 		}
 	}
 	x := &expander{r: r}
@@ -376,6 +387,8 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 			s.Params, pos.params, err = r.params(s.Name, f)
 		case "env":
 			s.Env, err = r.env(s.Name, f)
+		case "external":
+			s.External, pos.external, err = r.external(s.Name, f)
 		default:
 			err = r.errorAt(f.keyNode, fmt.Sprintf("unknown key %q in stage %q", f.key, s.Name),
 				unknownKeyFix(f.key, stageKeys, "remove it; a stage has "+strings.Join(stageKeys, ", ")))
@@ -387,7 +400,8 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 	if err := r.readAlso(s, pos, metricsPos, plotsPos); err != nil {
 		return nil, nil, err
 	}
-	declared := len(s.Outs) > 0
+	s.Deps, pos.deps, s.ExtDeps, pos.extDeps = splitExtDeps(s.Deps, pos.deps)
+	declared := len(s.Outs)+len(s.External) > 0
 	switch {
 	case s.Cmd == "":
 		return nil, nil, r.errorAt(e.keyNode, fmt.Sprintf("stage %q has no cmd", s.Name),
@@ -397,13 +411,15 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 			"list the files or folders its cmd writes")
 	case !declared:
 		return nil, nil, r.errorAt(e.keyNode, fmt.Sprintf("stage %q has no outs", s.Name),
-			"add outs: the files or folders its cmd writes")
+			"add outs: the files or folders its cmd writes (or external: the outputs it writes to the lake)")
 	}
 	// An empty list and no list mean the same: one form, whichever was
 	// written, so that an encoded pipeline decodes equal to the parse.
 	s.Deps, pos.deps = nilIfEmpty(s.Deps), nilIfEmpty(pos.deps)
 	s.Params, s.Env = nilIfEmpty(s.Params), nilIfEmpty(s.Env)
 	s.Metrics, s.Plots, s.PlotAxes = nilIfEmpty(s.Metrics), nilIfEmpty(s.Plots), nilIfEmpty(s.PlotAxes)
+	s.External, pos.external = nilIfEmpty(s.External), nilIfEmpty(pos.external)
+	s.ExtDeps, pos.extDeps = nilIfEmpty(s.ExtDeps), nilIfEmpty(pos.extDeps)
 	for i := range s.Params {
 		s.Params[i].Keys = nilIfEmpty(s.Params[i].Keys)
 	}
@@ -411,6 +427,130 @@ func (r *reader) stage(e entry) (*Stage, *stagePositions, error) {
 		pos.params = nil
 	}
 	return s, pos, nil
+}
+
+// splitExtDeps takes the "ext:NAME" items out of deps: they name no path.
+func splitExtDeps(deps []string, at []position) (paths []string, pathsAt []position, ext []string, extAt []position) {
+	type named struct {
+		name string
+		at   position
+	}
+	var found []named
+	for i, d := range deps {
+		if name, ok := strings.CutPrefix(d, ExtPrefix); ok {
+			found = append(found, named{name, at[i]})
+			continue
+		}
+		paths = append(paths, d)
+		pathsAt = append(pathsAt, at[i])
+	}
+	slices.SortFunc(found, func(a, b named) int { return strings.Compare(a.name, b.name) })
+	for _, f := range found {
+		ext = append(ext, f.name)
+		extAt = append(extAt, f.at)
+	}
+	return paths, pathsAt, ext, extAt
+}
+
+// lakeRoot reads the top-level lake: a URL of a bucket or folder. What
+// a bucket may be is the lake's to check when it opens it; this refuses
+// what no lake can be, and a credential, which dds.yaml would commit.
+func (r *reader) lakeRoot(e entry) (string, error) {
+	const fix = "write the root of the lake as s3://BUCKET/PREFIX, gs://, azblob:// or file:///ABSOLUTE/PATH"
+	if e.at.Kind != yaml.ScalarNode || isNull(e.at) || strings.TrimSpace(e.at.Value) == "" {
+		return "", r.errorAt(e.at, fmt.Sprintf("lake must be a URL, not %s", describe(e.at)), fix)
+	}
+	raw := e.at.Value
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || strings.ContainsFunc(raw, isControl):
+		return "", r.errorAt(e.at, "lake is not a URL", fix)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "", r.errorAt(e.at, "lake holds user info, a query or a fragment, where a credential could hide",
+			"take it out: credentials come from the environment (AWS_ACCESS_KEY_ID, ~/.aws/credentials), never from dds.yaml, which git shares")
+	case !slices.Contains([]string{"s3", "gs", "azblob", "file"}, u.Scheme):
+		return "", r.errorAt(e.at, fmt.Sprintf("lake has the scheme %q, which git dds does not know", u.Scheme), fix)
+	case u.Scheme != "file" && u.Host == "":
+		return "", r.errorAt(e.at, "lake names no bucket", fix)
+	case u.Scheme == "file" && (u.Host != "" && u.Host != "localhost" || !path.IsAbs(u.Path)):
+		return "", r.errorAt(e.at, "a file:// lake must be an absolute path on this machine", "write file:///ABSOLUTE/PATH")
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// external reads the outputs a stage writes to the lake: a mapping from
+// each name to its settings, {format: files|parquet|delta|iceberg}.
+func (r *reader) external(stage string, f entry) ([]External, []position, error) {
+	const example = "external: {events: {format: parquet}}"
+	if isNull(f.at) {
+		return nil, nil, nil
+	}
+	if f.at.Kind != yaml.MappingNode {
+		return nil, nil, r.errorAt(f.at, fmt.Sprintf("external of stage %q must map each output name to its format, not %s", stage, describe(f.at)),
+			"write it as "+example)
+	}
+	if err := r.count(f.keyNode, len(f.at.Content)/2); err != nil {
+		return nil, nil, err
+	}
+	outs, err := r.mapping(f.at, func(name string, first, again int) (string, string) {
+		return fmt.Sprintf("external output %s appears twice in stage %q %s", name, stage, twice(first, again)), "keep one"
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	type item struct {
+		ext External
+		at  position
+	}
+	items := make([]item, 0, len(outs))
+	for _, o := range outs {
+		if !envNamePattern.MatchString(o.key) {
+			return nil, nil, r.errorAt(o.keyNode, fmt.Sprintf("external output name %q of stage %q cannot name the variable DDS_OUT_%s", o.key, stage, o.key),
+				`use letters, digits and "_", not starting with a digit: the name is a folder of the lake and a variable`)
+		}
+		format, err := r.externalFormat(stage, o)
+		if err != nil {
+			return nil, nil, err
+		}
+		items = append(items, item{External{Name: o.key, Format: format}, position{o.keyNode.Line, o.keyNode.Column}})
+	}
+	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.ext.Name, b.ext.Name) })
+	exts := make([]External, len(items))
+	at := make([]position, len(items))
+	for i, it := range items {
+		exts[i], at[i] = it.ext, it.at
+	}
+	return exts, at, nil
+}
+
+// externalFormat reads the settings of one external output: its format,
+// files when none is given.
+func (r *reader) externalFormat(stage string, o entry) (string, error) {
+	fix := "write {format: FORMAT}, FORMAT one of " + strings.Join(Formats, ", ")
+	if isNull(o.at) {
+		return FormatFiles, nil
+	}
+	if o.at.Kind != yaml.MappingNode {
+		return "", r.errorAt(o.at, fmt.Sprintf("external output %s of stage %q must be a mapping, not %s", o.key, stage, describe(o.at)), fix)
+	}
+	settings, err := r.mapping(o.at, func(key string, first, again int) (string, string) {
+		return fmt.Sprintf("key %q appears twice in external output %s %s", key, o.key, twice(first, again)), "keep one"
+	})
+	if err != nil {
+		return "", err
+	}
+	format := FormatFiles
+	for _, s := range settings {
+		if s.key != "format" {
+			return "", r.errorAt(s.keyNode, fmt.Sprintf("unknown key %q in external output %s of stage %q", s.key, o.key, stage),
+				unknownKeyFix(s.key, []string{"format"}, `remove it; an external output has "format"`))
+		}
+		if s.at.Kind != yaml.ScalarNode || !slices.Contains(Formats, s.at.Value) {
+			return "", r.errorAt(s.at, fmt.Sprintf("format of external output %s of stage %q is %s, which git dds does not know", o.key, stage, strconv.Quote(s.at.Value)), fix)
+		}
+		format = s.at.Value
+	}
+	return format, nil
 }
 
 // readAlso adds the stage's metrics and plots files to its outputs, after
@@ -521,6 +661,20 @@ func (r *reader) pathItems(stage, role string, f entry, items []*yaml.Node) ([]s
 	for _, item := range items {
 		if err := r.checkItem(stage, f.key, role, "a path", item); err != nil {
 			return nil, nil, err
+		}
+		if name, ok := strings.CutPrefix(item.Value, ExtPrefix); ok && role == "dep" {
+			if !stageNamePattern.MatchString(name) || name == "." || name == ".." {
+				return nil, nil, r.errorAt(item, fmt.Sprintf("dep %q of stage %q names no external output", item.Value, stage),
+					`write ext:NAME, where NAME is an external output of another stage (letters, digits, "_", "." and "-")`)
+			}
+			if line, ok := firstLine[item.Value]; ok {
+				return nil, nil, r.errorAt(item, fmt.Sprintf("dep %s is listed twice in stage %q %s", item.Value, stage, twice(line, item.Line)),
+					"remove one")
+			}
+			firstLine[item.Value] = item.Line
+			paths = append(paths, item.Value)
+			positions = append(positions, position{item.Line, item.Column})
+			continue
 		}
 		clean, problem := cleanPath(item.Value, false)
 		if problem == nil && role != "dep" {

@@ -60,6 +60,57 @@ func TestParseReadsStages(t *testing.T) {
 	}
 }
 
+func TestParseReadsTheLake(t *testing.T) {
+	p, err := Parse(FileName, doc(
+		"lake: s3://acme-lake/dds/",
+		"stages:",
+		"  features:",
+		"    cmd: make features",
+		"    deps: [jobs/f.py, ext:events]",
+		"    external: {features: {format: delta}}",
+		"    outs: [out/summary.json]",
+		"  clean:",
+		"    cmd: make clean",
+		"    external: {events: {format: parquet}, logs: }",
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Lake != "s3://acme-lake/dds" {
+		t.Errorf("Lake = %q, want s3://acme-lake/dds", p.Lake)
+	}
+	want := []*Stage{
+		{Name: "clean", Cmd: "make clean", Line: 8, Col: 3,
+			External: []External{{Name: "events", Format: FormatParquet}, {Name: "logs", Format: FormatFiles}}},
+		{Name: "features", Cmd: "make features", Line: 3, Col: 3,
+			Deps: []string{"jobs/f.py"}, ExtDeps: []string{"events"},
+			External: []External{{Name: "features", Format: FormatDelta}}, Outs: []string{"out/summary.json"}},
+	}
+	if !reflect.DeepEqual(p.Stages, want) {
+		t.Errorf("stages:\n got %+v\nwant %+v", derefAll(p.Stages), derefAll(want))
+	}
+	if got, _ := p.ProducerName("ext:events"); got != "clean" {
+		t.Errorf("ProducerName(ext:events) = %q, want clean", got)
+	}
+	if _, ok := p.ProducerName("ext:nothing"); ok {
+		t.Error("ProducerName(ext:nothing) found a stage")
+	}
+	if up := p.Upstream(p.Stage("features")); len(up) != 1 || up[0].Name != "clean" {
+		t.Errorf("features reads from %v, want clean", up)
+	}
+	data, err := p.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Lake != p.Lake || !reflect.DeepEqual(back.Stages, p.Stages) {
+		t.Errorf("decoded %q %+v, want %q %+v", back.Lake, derefAll(back.Stages), p.Lake, derefAll(p.Stages))
+	}
+}
+
 func TestParseMetricsAndPlotsAreOutputs(t *testing.T) {
 	p, err := Parse(FileName, doc(
 		"stages:",
@@ -158,7 +209,7 @@ func TestParseRejects(t *testing.T) {
 		{"top level is a list", doc("- a"), "1:1", `top level must be a mapping with the key "stages", not a list`},
 		{"top level is a string", doc("hello"), "1:1", "not a string"},
 		{"misspelt stages", doc("stage:", "  s: {cmd: make, outs: [o]}"), "1:1", `unknown top-level key "stage"; did you mean "stages"?`},
-		{"foreign top-level key", doc("artifacts: [a]"), "1:1", `the top-level keys are "stages" and "vars"`},
+		{"foreign top-level key", doc("artifacts: [a]"), "1:1", `the top-level keys are "stages", "vars" and "lake"`},
 		{"vars naming a file", doc("vars: [params.yaml]", "stages:", "  a: {cmd: make, outs: [o]}"), "1:8", `vars entry "params.yaml" names a file`},
 		{"stages twice", doc("stages:", "  s: {cmd: make, outs: [o]}", "stages:", "  t: {cmd: make, outs: [p]}"), "3:1", `top-level key "stages" appears twice (lines 1 and 3)`},
 		{"no stages key", doc("{}"), "1:1", "no stages declared"},
@@ -303,6 +354,28 @@ func TestParseRejects(t *testing.T) {
 			"  ok: {cmd: make, outs: [x]}",
 			"  self: {cmd: make, deps: [x, out/y], outs: [out]}",
 		), "3:31", "stages form a cycle: self -> self"},
+
+		// The lake and external outputs.
+		{"lake a list", doc("lake: [a]", "stages: {s: {cmd: make, outs: [o]}}"), "1:7", "lake must be a URL, not a list"},
+		{"lake with a credential", doc("lake: s3://key:secret@b/p", "stages: {s: {cmd: make, outs: [o]}}"), "1:7", "where a credential could hide"},
+		{"lake with a query", doc("lake: s3://b/p?token=x", "stages: {s: {cmd: make, outs: [o]}}"), "1:7", "where a credential could hide"},
+		{"lake of no scheme", doc("lake: bucket/p", "stages: {s: {cmd: make, outs: [o]}}"), "1:7", `the scheme ""`},
+		{"lake of an unknown scheme", doc("lake: http://b/p", "stages: {s: {cmd: make, outs: [o]}}"), "1:7", `the scheme "http"`},
+		{"lake without a bucket", doc("lake: s3:///p", "stages: {s: {cmd: make, outs: [o]}}"), "1:7", "names no bucket"},
+		{"lake a relative folder", doc("lake: file://lake", "stages: {s: {cmd: make, outs: [o]}}"), "1:7", "absolute path"},
+		{"external a list", stage("    cmd: make", "    external: [a]"), "4:15", "must map each output name to its format"},
+		{"external of an unknown format", stage("    cmd: make", "    external: {a: {format: csv}}"), "4:28", `"csv", which git dds does not know`},
+		{"external of an unknown key", stage("    cmd: make", "    external: {a: {fromat: delta}}"), "4:20", `unknown key "fromat"`},
+		{"external a bad name", stage("    cmd: make", "    external: {a/b: {}}"), "4:16", `cannot name the variable DDS_OUT_a/b`},
+		{"external no variable name", stage("    cmd: make", "    external: {a-b: {}}"), "4:16", "cannot name the variable DDS_OUT_a-b"},
+		{"external twice", doc("stages:", "  s: {cmd: make, external: {a: {}}}", "  t: {cmd: make, external: {a: {}}}"), "3:29", "declared by both s (line 2) and t"},
+		{"ext dep of nothing", doc("stages:", "  s: {cmd: make, deps: [ext:a], outs: [o]}"), "2:25", "dep ext:a of stage \"s\" names no external output"},
+		{"ext dep of a bad name", doc("stages:", "  s: {cmd: make, deps: [ext:], outs: [o]}"), "2:25", "names no external output"},
+		{"ext dep of its own", doc("stages:", "  s: {cmd: make, deps: [ext:a], external: {a: {}}}"), "2:25", "depends on its own external output a"},
+		{"ext dep twice", doc("stages:", "  s: {cmd: make, deps: [ext:a, ext:a], outs: [o]}"), "2:32", "listed twice"},
+		{"ext deps in a cycle", doc("stages:",
+			"  s: {cmd: make, deps: [ext:b], external: {a: {}}}",
+			"  t: {cmd: make, deps: [ext:a], external: {b: {}}}"), "2:25", "stages form a cycle: s -> t -> s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,8 +29,14 @@ type Stage struct {
 	// PlotAxes are the columns the plots files that name them draw, in
 	// the order of Plots: a plots file written alone has none here.
 	PlotAxes []PlotAxes
-	Line     int // line of the stage's name in dds.yaml
-	Col      int
+	// External are the outputs the stage writes to the lake rather than
+	// the working tree, sorted by name.
+	External []External
+	// ExtDeps names the external outputs of other stages the stage reads,
+	// as "ext:NAME" in deps, without the prefix; sorted and unique.
+	ExtDeps []string
+	Line    int // line of the stage's name in dds.yaml
+	Col     int
 }
 
 // PlotAxes are the columns of one plots file a chart draws: X along the
@@ -53,6 +59,27 @@ func (s *Stage) Axes(path string) PlotAxes {
 	return PlotAxes{File: path}
 }
 
+// Formats of an external output: what git dds checks of the objects a
+// stage wrote, and which pointer it records.
+const (
+	FormatFiles   = "files"   // any objects
+	FormatParquet = "parquet" // every object is a Parquet file
+	FormatDelta   = "delta"   // a Delta table: _delta_log/NNN.json
+	FormatIceberg = "iceberg" // an Iceberg table: metadata/*.metadata.json
+)
+
+// Formats lists the formats an external output may declare.
+var Formats = []string{FormatFiles, FormatParquet, FormatDelta, FormatIceberg}
+
+// ExtPrefix starts a dep that names an external output: "ext:NAME".
+const ExtPrefix = "ext:"
+
+// External is one output a stage writes to the lake.
+type External struct {
+	Name   string // unique across the pipeline
+	Format string // one of Formats
+}
+
 // ParamFile names the keys of one params file that enter a signature.
 type ParamFile struct {
 	File string
@@ -66,8 +93,13 @@ type Pipeline struct {
 	// stage it depends on; ties are broken by name.
 	Stages []*Stage
 
+	// Lake is the lake: root of dds.yaml, "" when it names none. A lake
+	// set in git config or .ddsconfig overrides it.
+	Lake string
+
 	file       string
 	byName     map[string]*Stage
+	external   map[string]*Stage          // external output name -> who writes it
 	producers  map[string]outRef          // output path -> who writes it
 	upstream   map[string][]*Stage        // stage -> stages it reads from, by name
 	downstream map[string][]*Stage        // stage -> stages that read from it, by name
@@ -189,9 +221,24 @@ func (p *Pipeline) reach(neighbours map[string][]*Stage, names []string) []*Stag
 // Outs returns every output of every stage, sorted.
 func (p *Pipeline) Outs() []string { return slices.Sorted(maps.Keys(p.producers)) }
 
+// ExternalProducer returns the stage that writes the external output
+// called name.
+func (p *Pipeline) ExternalProducer(name string) (*Stage, bool) {
+	s, ok := p.external[name]
+	return s, ok
+}
+
 // ProducerName is Producer as the signature code asks it: the name of the
-// stage whose output path is, if any.
+// stage whose output path is, if any. "ext:NAME" asks for the stage that
+// writes the external output NAME.
 func (p *Pipeline) ProducerName(path string) (string, bool) {
+	if name, ok := strings.CutPrefix(path, ExtPrefix); ok {
+		s, ok := p.external[name]
+		if !ok {
+			return "", false
+		}
+		return s.Name, true
+	}
 	s, ok := p.Producer(path)
 	if !ok {
 		return "", false

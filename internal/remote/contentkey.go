@@ -155,6 +155,9 @@ func (r *Remote) ContentKeyed(ctx context.Context, local Local, key string, outs
 				return "", err
 			}
 		}
+		if len(up.External) > 0 {
+			return "", nil // an upstream on the lake: never cut off on it
+		}
 		upstream[in.Value] = up.Outputs
 	}
 	got, ok, err := signature.ContentKey(rec.Inputs, func(_, sig string) ([]signature.Output, bool) {

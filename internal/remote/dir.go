@@ -246,7 +246,9 @@ func (d *dirBackend) Delete(_ context.Context, key string) error {
 // is really there.
 func (d *dirBackend) List(ctx context.Context, prefix string, fn func(key string, size int64, written time.Time) error) error {
 	dir := strings.TrimSuffix(prefix, "/")
-	if err := checkKey(dir); err != nil {
+	if dir == "" {
+		dir = "." // the whole folder: a lake's collection lists it
+	} else if err := checkKey(dir); err != nil {
 		return err
 	}
 	root, err := d.open(false)

@@ -48,7 +48,7 @@ func diffInputs(old, new []Input) []change {
 
 // kindRank orders kinds as the encoding does; unknown kinds go last.
 func kindRank(kind string) int {
-	i := slices.Index([]string{KindCmd, KindWdir, KindOut, KindDep, KindStage, KindParam, KindEnv}, kind)
+	i := slices.Index([]string{KindCmd, KindWdir, KindOut, KindExt, KindDep, KindStage, KindParam, KindEnv}, kind)
 	if i < 0 {
 		return 1 << 30
 	}
@@ -99,6 +99,11 @@ func (c change) sentence() string {
 		return fmt.Sprintf("%s changed: %s -> %s", c.kind, strconv.Quote(old), strconv.Quote(new))
 	case KindOut:
 		return fmt.Sprintf("output %s %s", c.name, c.verb())
+	case KindExt:
+		if c.inOld && c.inNew {
+			return fmt.Sprintf("external output %s changed format: %s -> %s", c.name, c.oldValue, c.newValue)
+		}
+		return fmt.Sprintf("external output %s %s", c.name, c.verb())
 	case KindStage:
 		switch {
 		case !c.inOld:

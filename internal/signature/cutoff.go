@@ -27,6 +27,12 @@ func ContentKey(inputs []Input, outputs func(stage, sig string) ([]Output, bool)
 	replaced := slices.Clone(inputs)
 	upstream := 0
 	for i, in := range replaced {
+		if in.Kind == KindExt {
+			// A stage that writes to the lake is never cut off: its
+			// outputs live at prefixes of its own signature, and the
+			// lake's content is not hashed (docs/howto/big-data-on-s3.md).
+			return "", false, nil
+		}
 		if in.Kind != KindStage {
 			continue
 		}

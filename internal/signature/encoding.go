@@ -33,9 +33,12 @@ const (
 	headerSize    = len(encodingMagic) + 4
 )
 
-// tagOfKind gives an item's tag byte: the first letter of its kind.
+// tagOfKind gives an item's tag byte: the first letter of its kind, but
+// 'x' for ext, whose first letter env has.
 func tagOfKind(kind string) (byte, bool) {
 	switch kind {
+	case KindExt:
+		return 'x', true
 	case KindCmd, KindWdir, KindOut, KindDep, KindStage, KindParam, KindEnv:
 		return kind[0], true
 	}
@@ -50,6 +53,8 @@ func kindOfTag(tag byte) (string, bool) {
 		return KindWdir, true
 	case 'o':
 		return KindOut, true
+	case 'x':
+		return KindExt, true
 	case 'd':
 		return KindDep, true
 	case 's':

@@ -37,7 +37,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"empty", "", "not a signature encoding"},
 		{"another magic", "dds-sgi\x00\x00\x00\x00\x01", "not a signature encoding"},
 		{"another version", "dds-sig\x00\x00\x00\x00\x02", "version 2"},
-		{"an unknown tag", header + "x\x00\x00\x00\x00\x00\x00\x00\x00", "unknown item tag 0x78"},
+		{"an unknown tag", header + "z\x00\x00\x00\x00\x00\x00\x00\x00", "unknown item tag 0x7a"},
 		{"a truncated length", header + "c\x00\x00", "truncated"},
 		{"a truncated field", header + "c\x00\x00\x00\x00\x00\x00\x00\x05abc", "truncated"},
 		{"a missing value", header + "c\x00\x00\x00\x00", "truncated"},

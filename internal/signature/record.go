@@ -25,16 +25,36 @@ type Output struct {
 	Dir       bool   `json:"dir,omitempty"`
 }
 
+// ExternalOutput is one output a computation wrote to the lake: where,
+// and what the listing of that prefix held once the command was done.
+type ExternalOutput struct {
+	Name string `json:"name"`
+	// URI is the prefix of the attempt that was recorded:
+	// <lake>/<sig[:2]>/<sig>/<attempt>/<name>/.
+	URI     string `json:"uri"`
+	Attempt string `json:"attempt"` // 16 hex digits
+	Format  string `json:"format"`
+	Count   int64  `json:"count"`  // objects
+	Bytes   int64  `json:"bytes"`  // their sizes added up
+	Digest  string `json:"digest"` // BLAKE3 of the sorted keys, sizes and ETags
+	// Pointer is a table's version, a key relative to URI: the newest
+	// _delta_log entry or Iceberg metadata file; "" for files and parquet.
+	Pointer string `json:"pointer,omitempty"`
+}
+
 // Record is one computation: what a signature produced.
 type Record struct {
-	Signature string        `json:"signature"`
-	Stage     string        `json:"stage"`
-	Outputs   []Output      `json:"outputs"`
-	Duration  time.Duration `json:"duration_ns"`
-	Inputs    []Input       `json:"inputs"`
-	Commit    string        `json:"commit,omitempty"` // HEAD when first computed
-	Host      string        `json:"host"`
-	Time      time.Time     `json:"time"`
+	Signature string   `json:"signature"`
+	Stage     string   `json:"stage"`
+	Outputs   []Output `json:"outputs"`
+	// External are the outputs written to the lake, by name; a record
+	// without them reads as before.
+	External []ExternalOutput `json:"external,omitempty"`
+	Duration time.Duration    `json:"duration_ns"`
+	Inputs   []Input          `json:"inputs"`
+	Commit   string           `json:"commit,omitempty"` // HEAD when first computed
+	Host     string           `json:"host"`
+	Time     time.Time        `json:"time"`
 	// Audit is what git dds run --audit saw the command read that its
 	// signature does not cover; nil when the run was not audited.
 	Audit *Audit `json:"audit,omitempty"`
@@ -103,7 +123,29 @@ const (
 	// maxNameLength bounds the stage name, host and commit a record
 	// carries for messages.
 	maxNameLength = 1024
+	// MaxExternalObjects bounds the objects of one external output, as a
+	// listing of the lake is bounded.
+	MaxExternalObjects = 1_000_000
+	// maxKeyLength bounds a key in the lake, as S3 does.
+	maxKeyLength = 1024
 )
+
+// Written is what the computation wrote: its local outputs' sizes and
+// its external outputs' bytes, added up (each is bounded, so the sum of a
+// checked record cannot overflow).
+func (rec *Record) Written() int64 {
+	var n int64
+	for _, o := range rec.Outputs {
+		n += o.Size
+	}
+	for _, o := range rec.External {
+		n += o.Bytes
+	}
+	return n
+}
+
+// ExternalFormats are the formats an external output may have.
+var ExternalFormats = []string{"files", "parquet", "delta", "iceberg"}
 
 // CheckRecord checks what a record says on its own, before anyone turns
 // it into a path, an allocation or a message: a 64-hex signature, a stage
@@ -152,6 +194,9 @@ func CheckRecord(rec *Record) error {
 		}
 		paths = append(paths, o.Path)
 	}
+	if err := checkExternal(rec.Signature, rec.External); err != nil {
+		return err
+	}
 	slices.Sort(paths)
 	for i := 1; i < len(paths); i++ {
 		if paths[i] == paths[i-1] {
@@ -162,6 +207,74 @@ func CheckRecord(rec *Record) error {
 		}
 	}
 	return nil
+}
+
+// checkExternal checks the external outputs of a record of sig: each
+// named once, with a URI that ends in the prefix of its attempt at this
+// signature (<sig[:2]>/<sig>/<attempt>/<name>/) under a bucket or folder
+// URL, a known format, counts within bounds, a 64-hex digest and a
+// pointer that is a clean key. Whether the URI is under this clone's lake
+// is for the caller, which knows the lake.
+func checkExternal(sig string, outs []ExternalOutput) error {
+	if len(outs) > MaxOutputs {
+		return fmt.Errorf("it has %d external outputs, over %d", len(outs), MaxOutputs)
+	}
+	seen := make(map[string]bool, len(outs))
+	for _, o := range outs {
+		if !isVarName(o.Name) || len(o.Name) > maxNameLength {
+			return fmt.Errorf("external output name %q is not a name of letters, digits and '_'", clip(o.Name))
+		}
+		if seen[o.Name] {
+			return fmt.Errorf("external output %s is named twice", o.Name)
+		}
+		seen[o.Name] = true
+		if len(o.Attempt) != 16 || strings.Trim(o.Attempt, "0123456789abcdef") != "" {
+			return fmt.Errorf("external output %s has attempt %q, not 16 lowercase hex digits", o.Name, clip(o.Attempt))
+		}
+		suffix := "/" + sig[:2] + "/" + sig + "/" + o.Attempt + "/" + o.Name + "/"
+		root, ok := strings.CutSuffix(o.URI, suffix)
+		if !ok || len(o.URI) > maxPathLength || !printable(root) || strings.ContainsAny(root, "?#") {
+			return fmt.Errorf("external output %s has URI %q, which is not its attempt's prefix (ROOT%s)", o.Name, clip(o.URI), suffix)
+		}
+		scheme, rest, ok := strings.Cut(root, "://")
+		if !ok || !slices.Contains([]string{"s3", "gs", "azblob", "file"}, scheme) || rest == "" || strings.Contains(rest, "@") {
+			return fmt.Errorf("external output %s has URI %q, not under an s3://, gs://, azblob:// or file:// lake", o.Name, clip(o.URI))
+		}
+		for seg := range strings.SplitSeq(strings.TrimPrefix(rest, "/"), "/") {
+			if seg == "" || seg == "." || seg == ".." {
+				return fmt.Errorf("external output %s has URI %q, whose lake is no clean path", o.Name, clip(o.URI))
+			}
+		}
+		if !slices.Contains(ExternalFormats, o.Format) {
+			return fmt.Errorf("external output %s has format %q, not one of %s", o.Name, clip(o.Format), strings.Join(ExternalFormats, ", "))
+		}
+		if o.Count < 1 || o.Count > MaxExternalObjects || o.Bytes < 0 || o.Bytes > MaxOutputSize {
+			return fmt.Errorf("external output %s has %d objects of %d bytes, outside 1 to %d objects and 0 to %d bytes",
+				o.Name, o.Count, o.Bytes, MaxExternalObjects, int64(MaxOutputSize))
+		}
+		if !isHex64(o.Digest) {
+			return fmt.Errorf("external output %s has digest %q, not 64 lowercase hex digits", o.Name, clip(o.Digest))
+		}
+		if o.Pointer != "" {
+			if len(o.Pointer) > maxKeyLength || !printable(o.Pointer) || strings.Contains(o.Pointer, `\`) {
+				return fmt.Errorf("external output %s has pointer %q, which is no key", o.Name, clip(o.Pointer))
+			}
+			for seg := range strings.SplitSeq(o.Pointer, "/") {
+				if seg == "" || seg == "." || seg == ".." {
+					return fmt.Errorf("external output %s has pointer %q, which is no clean key", o.Name, clip(o.Pointer))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// isVarName admits [A-Za-z_][A-Za-z0-9_]*, the names of external outputs.
+func isVarName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	return strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == ""
 }
 
 // checkAudit bounds what a record says a run read: shown in messages, it

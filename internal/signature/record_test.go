@@ -25,7 +25,12 @@ func TestCheckRecord(t *testing.T) {
 	id := strings.Repeat("b", 64)
 	good := func() *Record {
 		return &Record{Signature: sig, Stage: "s", Host: "h", Outputs: []Output{{Path: "out", ContentID: id, Size: 1}, {Path: "out2", ContentID: id}},
-			Audit: &Audit{Undeclared: []Undeclared{{Path: "src/util.py", Kind: UndeclaredTracked}, {Path: "feat/x", Kind: UndeclaredOutput, Stage: "feat"}}, Outside: 3}}
+			Audit: &Audit{Undeclared: []Undeclared{{Path: "src/util.py", Kind: UndeclaredTracked}, {Path: "feat/x", Kind: UndeclaredOutput, Stage: "feat"}}, Outside: 3},
+			External: []ExternalOutput{
+				{Name: "events", URI: "s3://lake/dds/aa/" + sig + "/0123456789abcdef/events/", Attempt: "0123456789abcdef", Format: "parquet", Count: 2, Bytes: 10, Digest: id},
+				{Name: "t", URI: "file:///srv/lake/aa/" + sig + "/fedcba9876543210/t/", Attempt: "fedcba9876543210", Format: "delta", Count: 1, Digest: id,
+					Pointer: "_delta_log/00000000000000000000.json"},
+			}}
 	}
 	if err := CheckRecord(good()); err != nil {
 		t.Fatalf("a good record: %v", err)
@@ -67,7 +72,25 @@ func TestCheckRecord(t *testing.T) {
 		"cut off on an escape": func(r *Record) {
 			r.CutOff = &CutOff{Signature: sig, Upstream: []string{"a\x1b[2J"}}
 		},
-		"cut off on a path": func(r *Record) { r.CutOff = &CutOff{Signature: sig, Upstream: []string{"../x"}} },
+		"cut off on a path":    func(r *Record) { r.CutOff = &CutOff{Signature: sig, Upstream: []string{"../x"}} },
+		"external name twice":  func(r *Record) { r.External[1].Name = "events" },
+		"external name a path": func(r *Record) { r.External[0].Name = "../x" },
+		"external another signature": func(r *Record) {
+			r.External[0].URI = "s3://lake/dds/bb/" + strings.Repeat("b", 64) + "/0123456789abcdef/events/"
+		},
+		"external another attempt":  func(r *Record) { r.External[0].Attempt = "1123456789abcdef" },
+		"external attempt a path":   func(r *Record) { r.External[0].Attempt = "../../../../x" },
+		"external URI no scheme":    func(r *Record) { r.External[0].URI = "/aa/" + sig + "/0123456789abcdef/events/" },
+		"external URI http":         func(r *Record) { r.External[0].URI = "http://h/aa/" + sig + "/0123456789abcdef/events/" },
+		"external URI credential":   func(r *Record) { r.External[0].URI = "s3://k:s@lake/aa/" + sig + "/0123456789abcdef/events/" },
+		"external URI dot-dot":      func(r *Record) { r.External[0].URI = "file:///srv/../aa/" + sig + "/0123456789abcdef/events/" },
+		"external URI escape":       func(r *Record) { r.External[0].URI = "s3://l\x1b[2J/aa/" + sig + "/0123456789abcdef/events/" },
+		"external format":           func(r *Record) { r.External[0].Format = "csv" },
+		"external empty":            func(r *Record) { r.External[0].Count = 0 },
+		"external negative bytes":   func(r *Record) { r.External[0].Bytes = -1 },
+		"external digest":           func(r *Record) { r.External[0].Digest = "x" },
+		"external pointer out":      func(r *Record) { r.External[1].Pointer = "../../other/_delta_log/1.json" },
+		"external pointer absolute": func(r *Record) { r.External[1].Pointer = "/etc/passwd" },
 	} {
 		r := good()
 		spoil(r)
@@ -86,6 +109,7 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add([]byte(``))
 	f.Add([]byte(`{"v":1,"signature":"ab","stage":"train","outputs":[],"inputs":[],"host":"h","time":"2025-03-01T12:00:00Z","cut_off":{"signature":"cd","upstream":["clean"]}}`))
 	f.Add([]byte(`{"v":1,"cut_off":null}`))
+	f.Add([]byte(`{"v":1,"external":[{"name":"e","uri":"s3://b/aa/x/0123456789abcdef/e/","attempt":"0123456789abcdef","format":"delta","count":1,"bytes":2,"digest":"d","pointer":"_delta_log/1.json"}]}`))
 	f.Add([]byte(`{"v":1,"cut_off":{"upstream":null}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rec, err := DecodeRecord(data)

@@ -24,6 +24,7 @@ const (
 	KindCmd   = "cmd"   // Value: the command line
 	KindWdir  = "wdir"  // Value: the working directory, "" for the repository root
 	KindOut   = "out"   // Name: a declared output path
+	KindExt   = "ext"   // Name: a declared external output; Value: its format
 	KindDep   = "dep"   // Name: a tracked dep path; Value: its git object id
 	KindStage = "stage" // Name: an upstream stage; Value: its signature
 	KindParam = "param" // Name: "file:key"; Value: canonical JSON
@@ -56,7 +57,8 @@ type Env func(name string) (value string, ok bool)
 // covers in encoding order (see docs/signatures.md):
 //
 //   - cmd, wdir, then each out, sorted: reordering outs in dds.yaml is not a
-//     change to the computation;
+//     change to the computation; then each external output with its
+//     format, sorted by name;
 //   - each tracked dep, sorted by path, with its git object id;
 //   - each upstream stage, sorted by name, once however many of its outputs
 //     st reads: every output of a stage is fixed by its signature, so naming
@@ -103,6 +105,11 @@ func (e *Evaluator) Compute(st *pipeline.Stage, upstream map[string]string) (sig
 	for _, out := range sortedUnique(st.Outs) {
 		inputs = append(inputs, Input{Kind: KindOut, Name: out})
 	}
+	// The lake's root is left out: each environment may point at its
+	// own bucket and still share computations by signature.
+	for _, ext := range st.External {
+		inputs = append(inputs, Input{Kind: KindExt, Name: ext.Name, Value: ext.Format})
+	}
 	deps, err := depInputs(st, tree, producer, upstream)
 	if err != nil {
 		return "", nil, err
@@ -146,6 +153,18 @@ func depInputs(st *pipeline.Stage, tree gitref.Tree, producer func(string) (stri
 			return nil, asInput(fmt.Errorf("stage %q depends on %q, which git does not track here: add and commit it, or fix the stage's deps in %s", st.Name, dep, pipeline.FileName))
 		}
 		tracked = append(tracked, Input{Kind: KindDep, Name: dep, Value: entry.ID})
+	}
+	// An external output enters as the signature of the stage that
+	// writes it, as a local output does: that signature fixes what it holds.
+	for _, ext := range st.ExtDeps {
+		name, ok := "", false
+		if producer != nil {
+			name, ok = producer(pipeline.ExtPrefix + ext)
+		}
+		if !ok {
+			return nil, asInput(fmt.Errorf("stage %q depends on ext:%s, which no stage writes: declare it under external: of a stage in %s", st.Name, ext, pipeline.FileName))
+		}
+		upstreamNames = append(upstreamNames, name)
 	}
 	for _, name := range sortedUnique(upstreamNames) {
 		upstreamSig, ok := upstream[name]

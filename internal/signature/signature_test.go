@@ -202,8 +202,8 @@ func TestSignatureMoves(t *testing.T) {
 		return setup{
 			stage:    st,
 			tree:     exampleTree(),
-			producer: producerOf(map[string]string{"out/prep.csv": "prep", "out/prep.log": "prep"}),
-			upstream: map[string]string{"prep": strings.Repeat("a", 64)},
+			producer: producerOf(map[string]string{"out/prep.csv": "prep", "out/prep.log": "prep", "ext:events": "prep", "ext:other": "other"}),
+			upstream: map[string]string{"prep": strings.Repeat("a", 64), "other": strings.Repeat("c", 64)},
 			env:      map[string]string{"SEED": "42"},
 		}
 	}
@@ -240,6 +240,11 @@ func TestSignatureMoves(t *testing.T) {
 		{"an upstream signature", func(s *setup) { s.upstream["prep"] = strings.Repeat("b", 64) }, true},
 		{"another output of the same upstream stage", func(s *setup) { s.stage.Deps = append(s.stage.Deps, "out/prep.log") }, false},
 		{"the stage's name", func(s *setup) { s.stage.Name = "scrub" }, false},
+		{"an external output added", func(s *setup) {
+			s.stage.External = []pipeline.External{{Name: "features", Format: pipeline.FormatFiles}}
+		}, true},
+		{"an ext dep on a stage read already", func(s *setup) { s.stage.ExtDeps = []string{"events"} }, false},
+		{"an ext dep on another stage", func(s *setup) { s.stage.ExtDeps = []string{"other"} }, true},
 	}
 	b := base()
 	baseSig, _, err := Compute(b.stage, b.tree, b.producer, b.upstream, envOf(b.env))
@@ -258,6 +263,25 @@ func TestSignatureMoves(t *testing.T) {
 				t.Errorf("signature moved = %v, want %v", moved, tt.moves)
 			}
 		})
+	}
+}
+
+// TestExternalFormatMoves: the format of an external output says what
+// its objects are, so it is part of the computation.
+func TestExternalFormatMoves(t *testing.T) {
+	sigOf := func(format string) string {
+		st := &pipeline.Stage{Name: "s", Cmd: "make", External: []pipeline.External{{Name: "x", Format: format}}}
+		sig, inputs, err := Compute(st, fakeTree{}, nil, nil, envOf(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Describe(inputs, []Input{{Kind: KindCmd, Value: "make"}, {Kind: KindWdir}}); !slices.Contains(got, "external output x removed") {
+			t.Errorf("Describe = %q, want it to say the external output was removed", got)
+		}
+		return sig
+	}
+	if sigOf(pipeline.FormatParquet) == sigOf(pipeline.FormatDelta) {
+		t.Error("changing an external output's format kept the signature")
 	}
 }
 

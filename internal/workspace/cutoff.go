@@ -152,7 +152,7 @@ func (w *Workspace) findCutOff(ctx context.Context, ix *index.Index, sv namespac
 	// The entry is only a lookup aid: the record it names must read the
 	// same inputs but for upstream signatures, and name the stage's
 	// outputs, as status requires of any record.
-	if !namesExactly(rec, sv.Stage.Outs) {
+	if !namesExactly(rec, sv.Stage.Outs) || !externalsExactly(rec, sv.Stage) {
 		return key, nil, nil, nil
 	}
 	if moved, ok = signature.MovedUpstream(rec.Inputs, sv.Inputs); !ok || len(moved) == 0 {

@@ -164,3 +164,23 @@ func (w *Workspace) RemoveIdleLocks(idle time.Duration) (int, error) {
 	}
 	return removed, nil
 }
+
+// SignatureBusy reports whether another process holds the lock of sig:
+// a run computing it now, whose attempt in the lake must not be taken
+// for an orphan.
+func (w *Workspace) SignatureBusy(sig string) bool {
+	path := filepath.Join(w.Dir, "locks", sig+".lock")
+	if _, err := os.Lstat(path); err != nil {
+		return false
+	}
+	fl := flock.New(path, flock.SetFlag(os.O_RDONLY|noFollow))
+	ok, err := fl.TryLock()
+	if err != nil {
+		return false
+	}
+	if ok {
+		_ = fl.Close()
+		return false
+	}
+	return true
+}

@@ -118,9 +118,7 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 			if rec != nil {
 				row.Known = true
 				row.EstimatedSeconds = rec.Duration.Seconds()
-				for _, o := range rec.Outputs {
-					row.EstimatedBytes += o.Size
-				}
+				row.EstimatedBytes = rec.Written()
 			}
 			row.Conflicts = conflictingDeps(sv.Stage, conflicts)
 			old, existed := before.Stage(sv.Stage.Name)

@@ -320,10 +320,7 @@ func (w *Workspace) dryRun(ctx context.Context, jobs []*job) (*Result, error) {
 			r.Action = WouldPull
 		} else if last := r.Estimate; last != nil {
 			seconds := last.Duration.Seconds()
-			var bytes int64
-			for _, o := range last.Outputs {
-				bytes += o.Size
-			}
+			bytes := last.Written()
 			r.EstimatedSeconds, r.EstimatedBytes = &seconds, &bytes
 		}
 		res.Stages = append(res.Stages, r)
@@ -447,9 +444,17 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		}()
 	}
 
+	ext, err := w.prepareExternal(ctx, view, j.view, sigs)
+	if err != nil {
+		return fail(err)
+	}
+	var extEnv []string
+	if ext != nil {
+		extEnv = ext.env
+	}
 	w.progress(opts, "%s: executing", st.Name)
 	started := time.Now()
-	observed, err := w.execute(ctx, j.view, opts.Jobs > 1, opts.tracer)
+	observed, err := w.execute(ctx, j.view, opts.Jobs > 1, opts.tracer, extEnv)
 	if err != nil {
 		if interrupt.Of(ctx) != nil {
 			w.removeOutputs(st)
@@ -459,7 +464,15 @@ func (w *Workspace) runStage(ctx context.Context, view *namespace.View, j *job, 
 		return fail(err)
 	}
 	elapsed := time.Since(started)
-	rec, err := w.record(ctx, view, j.view, sigs, elapsed, observed, opts)
+	var externals []signature.ExternalOutput
+	if ext != nil {
+		// Listed once the command is done, before anything is recorded:
+		// the record is the commit point of what the lake holds.
+		if externals, err = ext.inspect(ctx, j.view); err != nil {
+			return fail(err)
+		}
+	}
+	rec, err := w.record(ctx, view, j.view, sigs, elapsed, observed, externals, opts)
 	if rec != nil && rec.Audit != nil {
 		res.Undeclared = rec.Audit.Undeclared
 	}
@@ -515,7 +528,7 @@ func (w *Workspace) reuse(ctx context.Context, st *pipeline.Stage, rec *signatur
 
 // execute runs the stage's command with fresh output paths, traced when
 // tracer is not nil: what the trace observed comes back.
-func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixed bool, tracer audit.Tracer) (*audit.Observed, error) {
+func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixed bool, tracer audit.Tracer, extEnv []string) (*audit.Observed, error) {
 	st := sv.Stage
 	outs := make([]string, len(st.Outs))
 	for i, out := range st.Outs {
@@ -541,6 +554,7 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 	cmd.Dir = filepath.Join(w.Repo.Root, filepath.FromSlash(st.Wdir))
 	mark := executionMark + "=" + rand.Text()
 	cmd.Env = append(os.Environ(), "DDS_STAGE="+st.Name, "DDS_SIGNATURE="+sv.Signature, mark)
+	cmd.Env = append(cmd.Env, extEnv...)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.WaitDelay = 5 * time.Second
@@ -719,7 +733,7 @@ func (w *Workspace) checkOutput(out string) error {
 //
 // An audited stage's reads are sorted first; strictly audited, one it
 // does not declare fails it here, before anything is recorded.
-func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespace.StageView, sigs map[string]string, elapsed time.Duration, observed *audit.Observed, opts Options) (*signature.Record, error) {
+func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespace.StageView, sigs map[string]string, elapsed time.Duration, observed *audit.Observed, externals []signature.ExternalOutput, opts Options) (*signature.Record, error) {
 	st := sv.Stage
 	overlay, err := w.freshOverlay(ctx, view)
 	if err != nil {
@@ -737,6 +751,7 @@ func (w *Workspace) record(ctx context.Context, view *namespace.View, sv namespa
 	rec := &signature.Record{
 		Signature: sv.Signature,
 		Stage:     st.Name,
+		External:  externals,
 		Duration:  elapsed,
 		Inputs:    sv.Inputs,
 		Commit:    view.Commit,

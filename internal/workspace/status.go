@@ -95,7 +95,7 @@ func (w *Workspace) stageStatus(ctx context.Context, ix *index.Index, hist *bran
 	if err != nil {
 		return row, nil, err
 	}
-	if ok && !namesExactly(rec, sv.Stage.Outs) {
+	if ok && (!namesExactly(rec, sv.Stage.Outs) || !externalsExactly(rec, sv.Stage)) {
 		// A record naming other outputs than the stage declares was not
 		// written by git dds (its signature covers the outputs' paths):
 		// it is ignored, and a run replaces it.
