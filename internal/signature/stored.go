@@ -24,9 +24,14 @@ import (
 //	inputs: count, then kind, name, value
 //	commit, host
 //	time: seconds, nanoseconds, zone offset in seconds
-//	flags: bit 0 audit, bit 1 cut-off; then each present one:
+//	flags: bit 0 audit, bit 1 cut-off, bit 2 external; then each present one:
 //	  audit: undeclared count, then path, kind, stage; omitted, outside
 //	  cut-off: signature, upstream count, then names
+//	  external: count, then name, uri, attempt, format, count, bytes,
+//	    digest, pointer
+//
+// TestStoredRecordPinsRecord fails when Record changes shape, so that a
+// new field is written here too rather than lost in the index.
 const storedBinaryV2 = 0x02
 
 // EncodeStoredRecord writes rec in the binary layout the index keeps.
@@ -72,6 +77,9 @@ func EncodeStoredRecord(rec *Record) ([]byte, error) {
 	if rec.CutOff != nil {
 		flags |= 2
 	}
+	if len(rec.External) > 0 {
+		flags |= 4
+	}
 	b = append(b, flags)
 	if a := rec.Audit; a != nil {
 		b = putCount(b, len(a.Undeclared), a.Undeclared == nil)
@@ -88,6 +96,19 @@ func EncodeStoredRecord(rec *Record) ([]byte, error) {
 		b = putCount(b, len(c.Upstream), c.Upstream == nil)
 		for _, name := range c.Upstream {
 			b = putString(b, name)
+		}
+	}
+	if len(rec.External) > 0 {
+		b = putCount(b, len(rec.External), false)
+		for _, x := range rec.External {
+			b = putString(b, x.Name)
+			b = putString(b, x.URI)
+			b = putString(b, x.Attempt)
+			b = putString(b, x.Format)
+			b = binary.AppendVarint(b, x.Count)
+			b = binary.AppendVarint(b, x.Bytes)
+			b = putString(b, x.Digest)
+			b = putString(b, x.Pointer)
 		}
 	}
 	return b, nil
@@ -136,7 +157,7 @@ func DecodeStoredRecord(data []byte) (*Record, error) {
 	}
 	rec.Time = storedTime(sec, int64(nsec), int(offset))
 	flags := d.byte()
-	if flags&^3 != 0 {
+	if flags&^7 != 0 {
 		d.fail(fmt.Sprintf("it has unknown flags %#x", flags))
 	}
 	if flags&1 != 0 {
@@ -163,6 +184,22 @@ func DecodeStoredRecord(data []byte) (*Record, error) {
 			}
 		}
 		rec.CutOff = c
+	}
+	if flags&4 != 0 {
+		if n, _ := d.count(8); n > 0 {
+			rec.External = make([]ExternalOutput, n)
+			for i := range rec.External {
+				x := &rec.External[i]
+				x.Name = d.string()
+				x.URI = d.string()
+				x.Attempt = d.string()
+				x.Format = d.string()
+				x.Count = d.varint()
+				x.Bytes = d.varint()
+				x.Digest = d.string()
+				x.Pointer = d.string()
+			}
+		}
 	}
 	if d.err == nil && len(d.data) > 0 {
 		d.fail(fmt.Sprintf("%d bytes follow its end", len(d.data)))
@@ -289,7 +326,7 @@ func (d *decoder) string() string {
 // allocating one per input.
 func (d *decoder) kind() string {
 	b := d.bytes()
-	for _, k := range [...]string{KindDep, KindStage, KindParam, KindOut, KindCmd, KindWdir, KindEnv} {
+	for _, k := range [...]string{KindDep, KindStage, KindParam, KindOut, KindExt, KindCmd, KindWdir, KindEnv} {
 		if string(b) == k {
 			return k
 		}

@@ -2,6 +2,7 @@ package signature
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,12 @@ func storedSamples() []*Record {
 		{Signature: sig, Stage: "t", Outputs: []Output{}, Inputs: []Input{}, Time: when.In(time.FixedZone("", -5*3600-1800)),
 			CutOff: &CutOff{Signature: id, Upstream: []string{"clean", "prep"}}},
 		{Signature: sig, Stage: "t", Time: when.Local(), Audit: &Audit{}, CutOff: &CutOff{}},
+		{Signature: sig, Stage: "lake", Time: when, External: []ExternalOutput{
+			{Name: "events", URI: "s3://b/dds/aa/" + sig + "/0123456789abcdef/events/", Attempt: "0123456789abcdef", Format: "parquet",
+				Count: 3, Bytes: 1 << 33, Digest: id},
+			{Name: "features", URI: "file:///lake/x/", Attempt: "fedcba9876543210", Format: "delta", Count: 1, Digest: id,
+				Pointer: "_delta_log/00000000000000000002.json"}}},
+		{Signature: sig, Stage: "t", Time: when, External: []ExternalOutput{}},
 		{},
 	}
 }
@@ -123,4 +130,31 @@ func FuzzDecodeStoredRecord(f *testing.F) {
 			t.Fatalf("record %x decodes and encodes again as %x", again, third)
 		}
 	})
+}
+
+// TestStoredRecordPinsRecord fails when Record, or a type it holds,
+// changes shape: the binary layout of EncodeStoredRecord names each field,
+// and a field it does not write is lost from every record in the index.
+// Write the new field there (and in a sample above), then update this.
+func TestStoredRecordPinsRecord(t *testing.T) {
+	const want = "Record{Signature string; Stage string; Outputs []signature.Output; External []signature.ExternalOutput; Duration time.Duration; Inputs []signature.Input; Commit string; Host string; Time time.Time; Audit *signature.Audit; CutOff *signature.CutOff}; " +
+		"Output{Path string; ContentID string; Size int64; Dir bool}; " +
+		"ExternalOutput{Name string; URI string; Attempt string; Format string; Count int64; Bytes int64; Digest string; Pointer string}; " +
+		"Input{Kind string; Name string; Value string}; " +
+		"Audit{Undeclared []signature.Undeclared; Omitted int; Outside int}; " +
+		"Undeclared{Path string; Kind string; Stage string}; " +
+		"CutOff{Signature string; Upstream []string}"
+	var parts []string
+	for _, typ := range []reflect.Type{reflect.TypeFor[Record](), reflect.TypeFor[Output](), reflect.TypeFor[ExternalOutput](),
+		reflect.TypeFor[Input](), reflect.TypeFor[Audit](), reflect.TypeFor[Undeclared](), reflect.TypeFor[CutOff]()} {
+		var fields []string
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			fields = append(fields, f.Name+" "+f.Type.String())
+		}
+		parts = append(parts, typ.Name()+"{"+strings.Join(fields, "; ")+"}")
+	}
+	if got := strings.Join(parts, "; "); got != want {
+		t.Errorf("Record's shape is\n%s\nwant\n%s", got, want)
+	}
 }
