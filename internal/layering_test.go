@@ -62,7 +62,7 @@ var mayImport = map[string][]string{
 	"internal/results": {"internal/index", "internal/metrics", "internal/namespace", "internal/pipeline", "internal/plots", "internal/signature",
 		"internal/store", "internal/workspace"},
 	"internal/experiment": {"internal/gitref", "internal/namespace", "internal/parallel", "internal/pipeline",
-		"internal/remote", "internal/workspace"}, // parameter sweeps on hidden refs
+		"internal/remote", "internal/ui", "internal/workspace"}, // parameter sweeps on hidden refs
 	"internal/graph": {"internal/ui"}, // a renderer of its own plain input
 	"internal/chart": nil,             // line charts of its own plain input
 	"internal/hooks": {"internal/config", "internal/gitref", "internal/index", "internal/namespace", "internal/pipeline",

@@ -22,6 +22,7 @@ import (
 	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/parallel"
 	"github.com/git-dds/git-dds/internal/pipeline"
+	"github.com/git-dds/git-dds/internal/ui"
 	"github.com/git-dds/git-dds/internal/workspace"
 )
 
@@ -337,7 +338,7 @@ func Run(ctx context.Context, ws *workspace.Workspace, opts Options) ([]*Experim
 		if e.Result != nil {
 			return nil
 		}
-		e.Result, e.Err = compute(ctx, ws, e, scratch, i, lineWriter(opts.Stderr, &out, "["+e.Name+"] "), opts.Verbose)
+		e.Result, e.Err = compute(ctx, ws, e, scratch, i, ui.NewPrefixWriter(opts.Stderr, &out, "["+e.Name+"] "), opts.Verbose)
 		if e.Err != nil {
 			e.Error = e.Err.Error()
 		}
@@ -401,7 +402,7 @@ func reuseComputed(ctx context.Context, ws *workspace.Workspace, exps []*Experim
 
 // compute runs e's commit in a worktree of its own under scratch, removed
 // after, interrupted or not.
-func compute(ctx context.Context, ws *workspace.Workspace, e *Experiment, scratch string, i int, stderr *prefixWriter, verbose bool) (res *workspace.Result, err error) {
+func compute(ctx context.Context, ws *workspace.Workspace, e *Experiment, scratch string, i int, stderr *ui.PrefixWriter, verbose bool) (res *workspace.Result, err error) {
 	defer stderr.Flush()
 	dir := filepath.Join(scratch, fmt.Sprintf("exp-%d", i))
 	if err := ws.Repo.AddWorktree(ctx, dir, e.Commit); err != nil {

@@ -2,45 +2,8 @@ package workspace
 
 import (
 	"bytes"
-	"io"
 	"sync"
 )
-
-// prefixWriter starts every line with a stage's name, so that the output of
-// stages running side by side stays readable. Lines are written whole.
-type prefixWriter struct {
-	mu      sync.Mutex
-	w       io.Writer
-	prefix  string
-	pending []byte
-}
-
-func (p *prefixWriter) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.pending = append(p.pending, b...)
-	for {
-		i := bytes.IndexByte(p.pending, '\n')
-		if i < 0 {
-			break
-		}
-		if _, err := io.WriteString(p.w, p.prefix+string(p.pending[:i+1])); err != nil {
-			return 0, err
-		}
-		p.pending = p.pending[i+1:]
-	}
-	return len(b), nil
-}
-
-// Flush writes a last line that had no newline.
-func (p *prefixWriter) Flush() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.pending) > 0 {
-		io.WriteString(p.w, p.prefix+string(p.pending)+"\n")
-		p.pending = nil
-	}
-}
 
 // tailBuffer keeps the last lines of a command's output for its error.
 type tailBuffer struct {

@@ -544,7 +544,7 @@ func (w *Workspace) execute(ctx context.Context, sv namespace.StageView, prefixe
 	tail := &tailBuffer{max: 10}
 	var out io.Writer = w.Stderr
 	if prefixed {
-		pw := &prefixWriter{w: w.Stderr, prefix: "[" + st.Name + "] "}
+		pw := ui.NewPrefixWriter(w.Stderr, nil, "["+st.Name+"] ")
 		defer pw.Flush()
 		out = pw
 	}
