@@ -44,8 +44,10 @@ stage brings, and for any other stage from the last computation of the
 same stage. With a remote configured, the stages to compute are looked
 for in the default remote; --offline does not ask it, and counts them as
 compute. A remote that cannot be asked is a warning, as in status. A
-stage to compute that git dds run may cut off says so, as in status; it
-stays compute, and estimates never count on a cut-off.
+stage to compute that git dds run may cut off says so, as in status,
+against the default remote's computations too unless --offline; it
+stays compute, and estimates never count on a cut-off. cut_off in --json
+is ready, remote or possible, as in status.
 
 --format markdown prints a table to paste in a pull request; dot, mermaid
 or html draw the merged DAG with each stage coloured by its action, as
@@ -159,6 +161,8 @@ func previewWhy(s workspace.PreviewStage) string {
 		switch s.CutOff {
 		case workspace.CutOffReady:
 			return estimate + "; run cuts it off: same upstream bytes"
+		case workspace.CutOffRemote:
+			return estimate + "; run cuts it off: same upstream bytes, in the remote"
 		case workspace.CutOffPossible:
 			return estimate + "; may cut off"
 		}

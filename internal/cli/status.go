@@ -64,8 +64,12 @@ never kept nor shown (env:API_TOKEN changed, env:SEED: set -> unset).
 A stale stage that git dds run may cut off rather than execute says so
 after what changed: "(run cuts it off: same upstream bytes)" when its
 upstream stages are recorded and wrote what they wrote for a computation
-of it the store holds, "(may cut off)" when only upstream signatures
-changed since its last computation. It stays stale either way.
+of it the store holds, "(run cuts it off: same upstream bytes, in the
+remote)" when the upstream computations are recorded here or in the
+default remote and wrote what they wrote for a computation of it that the
+remote holds (run fetches that one), "(may cut off)" when only upstream
+signatures changed since its last computation. It stays stale either
+way, and --offline never asks the remote for it.
 
 Untracked files under a dep folder are part of no signature: status lists
 them, so that they are not forgotten.
@@ -91,7 +95,8 @@ stderr. --offline does not ask the remote at all.
       "state", "outputs", "changed", "cut_off"?, "edited"?, "damaged"?,
       "undeclared"?}]}
 
-where cut_off is ready or possible for a stale stage run may cut off,
+where cut_off is ready, remote or possible for a stale stage run may cut
+off,
 damaged names the outputs whose stored object was found changed in place
 (dds.link = hardlink) and quarantined, and undeclared what the last run
 --audit of the stage read that it still does not declare.
@@ -194,7 +199,7 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, a
 	closeRemote, err := ws.UseDefaultRemote(ctx, false)
 	if err == nil {
 		defer closeRemote()
-		err = ws.MarkRemote(ctx, rows)
+		err = ws.MarkRemoteCutOffs(ctx, view, rows)
 	}
 	if err != nil {
 		// The local states are right without the remote, which only
@@ -239,6 +244,8 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 			switch r.CutOff {
 			case workspace.CutOffReady:
 				why += " (run cuts it off: same upstream bytes)"
+			case workspace.CutOffRemote:
+				why += " (run cuts it off: same upstream bytes, in the remote)"
 			case workspace.CutOffPossible:
 				why += " (may cut off)"
 			}

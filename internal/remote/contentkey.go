@@ -217,3 +217,31 @@ func (r *Remote) dropContentKeys(ctx context.Context, kept map[string]bool) erro
 		return r.fail("deleting "+keys[i], r.backend.Delete(ctx, keys[i]))
 	})
 }
+
+// HoldsOutputs reports whether the remote holds the object of each output
+// of rec (a folder's manifest for a folder), so that a hint saying run
+// cuts a stage off against rec is not made of a record whose objects went.
+// What the index remembers the remote holding is not asked again.
+func (r *Remote) HoldsOutputs(ctx context.Context, local Local, rec *signature.Record) (bool, error) {
+	ids := make([]string, 0, len(rec.Outputs))
+	for _, o := range rec.Outputs {
+		ids = append(ids, o.ContentID)
+	}
+	known, err := r.remembered(ctx, local, ids, r.cacheObjectKey)
+	if err != nil {
+		return false, err
+	}
+	for _, id := range ids {
+		if known[id] {
+			continue
+		}
+		ok, err := r.backend.Exists(ctx, objectKey(id))
+		if err != nil {
+			return false, r.fail("looking up object "+id, err)
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}

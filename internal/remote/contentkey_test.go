@@ -1,6 +1,9 @@
 package remote
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,4 +28,24 @@ func FuzzParseContentKeyEntry(f *testing.F) {
 			t.Fatalf("accepted %q from %q", got, data)
 		}
 	})
+}
+
+// TestHoldsOutputs: a hint asks the remote for the objects of a record's
+// outputs, the folder's manifest included, and one gone says no.
+func TestHoldsOutputs(t *testing.T) {
+	ctx := context.Background()
+	for i := range 2 {
+		r, root, _, b, rec := pushedOne(t)
+		if ok, err := r.HoldsOutputs(ctx, b.local, rec); err != nil || !ok {
+			t.Fatalf("HoldsOutputs = %v, %v; want true", ok, err)
+		}
+		o := rec.Outputs[i]
+		id := o.ContentID
+		if err := os.Remove(filepath.Join(root, "objects", id[:2], id[2:4], id)); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := r.HoldsOutputs(ctx, b.local, rec); err != nil || ok {
+			t.Fatalf("with the object of %s gone, HoldsOutputs = %v, %v; want false", o.Path, ok, err)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
@@ -155,7 +156,17 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 		return nil, err
 	}
 	// The stages to compute that someone else computed: a merge promotes
-	// those too, once pulled.
+	// those too, once pulled. Meanwhile, those that run would cut off
+	// against a computation in the remote.
+	ask := make([]bool, len(stages))
+	for i := range ask {
+		row := pv.Stages[i]
+		ask[i] = w.Remote != nil && row.Action == Compute && len(row.Conflicts) == 0 && row.Signature != "" && row.CutOff != CutOffReady
+	}
+	var hit []bool
+	var hintErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { hit, hintErr = w.remoteCutOffs(ctx, stages, ask) })
 	err = markInRemote(ctx, w, pv.Stages,
 		func(row *PreviewStage) string {
 			if row.Action != Compute || len(row.Conflicts) > 0 {
@@ -164,8 +175,14 @@ func (w *Workspace) MergePreview(ctx context.Context, source, target string) (*P
 			return row.Signature
 		},
 		func(row *PreviewStage) { row.Action, row.Available, row.CutOff = Promote, "remote", "" })
-	if err != nil {
+	wg.Wait()
+	if err = errors.Join(err, hintErr); err != nil {
 		return nil, err
+	}
+	for i := range hit {
+		if hit[i] && pv.Stages[i].Action == Compute {
+			pv.Stages[i].CutOff = CutOffRemote
+		}
 	}
 	return pv, nil
 }
