@@ -69,12 +69,12 @@ cartesian product: -S a=1,2 -S b=3,4 makes four) and computes each as git
 dds run would, up to N experiments at once (-j N), each in a temporary
 worktree, removed after.
 
-Each experiment is a commit whose parent is HEAD and whose tree is HEAD's
-with the params values set; refs/dds/exp/NAME points at it. NAME is
-KEY=VALUE for each -S, joined by commas (the key's last part when that is
-unambiguous: lr=0.1,depth=5), after --name PREFIX- when given. Running
-the same sweep again makes the experiments anew on the current HEAD,
-under the same names.
+Each experiment is a commit whose parent is HEAD and whose tree is the
+working tree's tracked files with the params values set; refs/dds/exp/NAME
+points at it. NAME is KEY=VALUE for each -S, joined by commas (the key's
+last part when that is unambiguous: lr=0.1,depth=5), after --name PREFIX-
+when given. Running the same sweep again makes the experiments anew on
+the current HEAD, under the same names.
 
 -S KEY=VALUES sets KEY in the params file in which a stage declares it
 (under params: in dds.yaml); -S FILE:KEY=VALUES names the file. Only the
@@ -82,10 +82,14 @@ value's bytes change in the file: comments, order and layout stay. A value
 that reads as a number, true, false or null is written as one, any other as
 a string. KEY must be in the file already.
 
-Uncommitted changes to tracked files are refused: an experiment changes
-HEAD's commit and nothing else, so that its tree alone reproduces its
-results; commit them first. (DVC's exp run carries them into the
-experiment instead.) Untracked files are left out of experiments.
+Uncommitted changes to tracked files are in every experiment, as in
+DVC's exp run: edited and deleted files, staged changes and staged new
+files, as git commit -a would take them; your branch, git's index and
+working tree stay as they were. A params file with uncommitted edits is
+the base on which -S sets its key: its other edits stay. Untracked files
+are left out, with a warning naming them (git add those an experiment
+needs); ignored files are not mentioned. A file in a merge conflict is
+refused.
 
 Every experiment shares the repository's store and index: a stage whose
 signature was computed anywhere (on a branch, by another experiment, by
@@ -104,7 +108,7 @@ One line per experiment says what it computed; --json prints:
       "result": {"stages": [...]}, "error"?}]
 
 Exit status: 1 when a stage of an experiment failed; 2 for a bad -S, a
-key no stage declares, or uncommitted changes; 130 when interrupted by
+key no stage declares, or a merge conflict; 130 when interrupted by
 Ctrl-C, 143 by SIGTERM.`,
 		Example: `  # three learning rates
   git dds exp run -S train.lr=0.05,0.1,0.2

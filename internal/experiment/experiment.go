@@ -204,7 +204,7 @@ type Experiment struct {
 }
 
 // ErrInput marks an error in what was asked (a bad -S, an unknown
-// experiment, uncommitted changes), which asking otherwise mends.
+// experiment, a merge conflict in the working tree), which asking otherwise mends.
 var ErrInput = errors.New("bad input")
 
 type inputError struct{ error }
@@ -219,9 +219,12 @@ var ErrFailed = errors.New("experiments failed")
 
 // Run makes a commit of each combination of opts.Sets on HEAD, points
 // refs/dds/exp/NAME at it, and computes it in a temporary worktree, up to
-// opts.Jobs at once. It refuses a working tree with uncommitted changes
-// to tracked files: an experiment is a commit, and HEAD's commit is what
-// it changes. The experiments are returned even when some failed
+// opts.Jobs at once. The commit's tree is the working tree's tracked files
+// (uncommitted and staged changes included, as git commit -a would take
+// them) with the params set on top: a params file with uncommitted edits
+// keeps them, and -S changes only its key. Untracked files are left out,
+// with a warning naming them. Nothing of the user's branch, git's index or
+// working tree changes. The experiments are returned even when some failed
 // (ErrFailed); on an interruption every worktree is removed, and the refs
 // made so far stay.
 func Run(ctx context.Context, ws *workspace.Workspace, opts Options) ([]*Experiment, error) {
@@ -229,23 +232,29 @@ func Run(ctx context.Context, ws *workspace.Workspace, opts Options) ([]*Experim
 	if len(opts.Sets) == 0 {
 		return nil, inputf("nothing to sweep: give at least one -S KEY=VALUE[,VALUE...]")
 	}
-	changed, err := repo.ChangedTracked(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(changed) > 0 {
-		shown := changed[:min(len(changed), 3)]
-		more := ""
-		if len(changed) > 3 {
-			more = fmt.Sprintf(" and %d more", len(changed)-3)
-		}
-		return nil, inputf("uncommitted changes to %s%s: an experiment changes HEAD's commit only; commit them (or set them aside) first", strings.Join(shown, ", "), more)
-	}
 	_, base, err := repo.Head()
 	if err != nil {
 		return nil, fmt.Errorf("reading HEAD: %w", err)
 	}
-	tree, err := repo.CommitTree(base)
+	scratch, err := ws.Store.TempDir()
+	if err != nil {
+		return nil, fmt.Errorf("making a temporary folder in the store: %w", err)
+	}
+	work, err := repo.SnapshotWorkingTree(ctx, scratch)
+	if errors.Is(err, gitref.ErrUnmerged) {
+		return nil, inputf("%w", err)
+	} else if err != nil {
+		return nil, err
+	}
+	if len(work.Untracked) > 0 {
+		shown := work.Untracked[:min(len(work.Untracked), 3)]
+		more := ""
+		if len(work.Untracked) > 3 {
+			more = fmt.Sprintf(" and %d more", len(work.Untracked)-3)
+		}
+		fmt.Fprintf(ws.Stderr, "git dds exp run: warning: untracked files are left out of the experiments: %s%s; git add those an experiment needs\n", strings.Join(shown, ", "), more)
+	}
+	tree, err := repo.TreeByID(work.Tree)
 	if err != nil {
 		return nil, err
 	}
@@ -264,13 +273,9 @@ func Run(ctx context.Context, ws *workspace.Workspace, opts Options) ([]*Experim
 		}
 		data, err := tree.ReadFile(s.File)
 		if err != nil {
-			return nil, fmt.Errorf("-S %s:%s: reading %s at HEAD: %w; commit it first", s.File, s.Key, s.File, err)
+			return nil, fmt.Errorf("-S %s:%s: reading %s among the tracked files: %w; git add it first", s.File, s.Key, s.File, err)
 		}
 		originals[s.File] = data
-	}
-	scratch, err := ws.Store.TempDir()
-	if err != nil {
-		return nil, fmt.Errorf("making a temporary folder in the store: %w", err)
 	}
 	// Worktrees a killed sweep left: their folders went with their
 	// process's temporary folder, and git forgets them once pruned.
@@ -315,7 +320,10 @@ func Run(ctx context.Context, ws *workspace.Workspace, opts Options) ([]*Experim
 		for _, a := range c {
 			msg += fmt.Sprintf("%s:%s = %s\n", a.File, a.Key, a.Value)
 		}
-		commit, err := repo.CommitFiles(ctx, base, files, msg, scratch)
+		if len(work.Changed) > 0 {
+			msg += "\nIncludes the working tree's uncommitted changes to tracked files.\n"
+		}
+		commit, err := repo.CommitFiles(ctx, base, work.Tree, files, msg, scratch)
 		if err != nil {
 			return nil, err
 		}

@@ -172,26 +172,3 @@ func (r *Repo) RefsInfo(ctx context.Context, prefixes ...string) ([]RefInfo, err
 	}
 	return refs, nil
 }
-
-// ChangedTracked lists the tracked files whose content in the working tree
-// or in git's index differs from HEAD's, as git status shows them, without
-// writing git's index.
-func (r *Repo) ChangedTracked(ctx context.Context) ([]string, error) {
-	out, err := r.Git(ctx, "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=no", "--ignore-submodules=dirty")
-	if err != nil {
-		return nil, fmt.Errorf("listing uncommitted changes: %w", err)
-	}
-	var paths []string
-	records := strings.Split(string(out), "\x00")
-	for i := 0; i < len(records); i++ {
-		rec := records[i]
-		if len(rec) < 4 {
-			continue
-		}
-		paths = append(paths, rec[3:])
-		if rec[0] == 'R' || rec[0] == 'C' {
-			i++ // the rename's source follows
-		}
-	}
-	return paths, nil
-}

@@ -52,53 +52,151 @@ func (r *Repo) PruneWorktrees(ctx context.Context) error {
 }
 
 // CommitFiles writes a commit whose parent is parent and whose tree is
-// parent's with the files of files (path -> content) replaced, each keeping
-// its mode. Each path must be a file of parent's tree. Nothing of the
-// working tree, git's index or any ref changes: the tree is built in a
-// temporary index under scratch, a folder of the caller's. It gives the
-// new commit's id.
-func (r *Repo) CommitFiles(ctx context.Context, parent string, files map[string][]byte, message, scratch string) (string, error) {
+// tree (parent's when tree is "") with the files of files (path -> content)
+// replaced, each keeping its mode. Each path must be a file of that tree.
+// Nothing of the working tree, git's index or any ref changes: the tree is
+// built in a temporary index under scratch, a folder of the caller's. It
+// gives the new commit's id.
+func (r *Repo) CommitFiles(ctx context.Context, parent, tree string, files map[string][]byte, message, scratch string) (string, error) {
 	if !isObjectID(parent) {
 		return "", fmt.Errorf("committing on %q: not a commit id", parent)
 	}
-	tmp, err := os.MkdirTemp(scratch, "index-")
+	base := parent
+	if tree != "" {
+		if !isObjectID(tree) {
+			return "", fmt.Errorf("committing on %s: %q is not a tree id", parent, tree)
+		}
+		base = tree
+	}
+	written, err := r.withTempIndex(ctx, scratch, func(env []string) error {
+		if _, err := r.runGitEnv(ctx, nil, env, "read-tree", base); err != nil {
+			return err
+		}
+		for path, content := range files {
+			listed, err := r.Git(ctx, "ls-tree", "-z", base, "--", path)
+			if err != nil {
+				return err
+			}
+			mode, _, ok := strings.Cut(string(listed), " ")
+			if !ok || (mode != "100644" && mode != "100755") {
+				return fmt.Errorf("%s is not a file of its tree", path)
+			}
+			blob, err := r.runGit(ctx, content, "hash-object", "-w", "--stdin")
+			if err != nil {
+				return fmt.Errorf("storing %s: %w", path, err)
+			}
+			info := mode + "," + strings.TrimSpace(string(blob)) + "," + path
+			if _, err := r.runGitEnv(ctx, nil, env, "update-index", "--cacheinfo", info); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return "", fmt.Errorf("committing on %s: %w", parent, err)
 	}
-	defer os.RemoveAll(tmp)
-	env := []string{"GIT_INDEX_FILE=" + filepath.Join(tmp, "index")}
-	if _, err := r.runGitEnv(ctx, nil, env, "read-tree", parent); err != nil {
-		return "", fmt.Errorf("committing on %s: %w", parent, err)
-	}
-	for path, content := range files {
-		listed, err := r.Git(ctx, "ls-tree", "-z", parent, "--", path)
-		if err != nil {
-			return "", fmt.Errorf("committing on %s: %w", parent, err)
-		}
-		mode, _, ok := strings.Cut(string(listed), " ")
-		if !ok || (mode != "100644" && mode != "100755") {
-			return "", fmt.Errorf("committing on %s: %s is not a file of its tree", parent, path)
-		}
-		blob, err := r.runGit(ctx, content, "hash-object", "-w", "--stdin")
-		if err != nil {
-			return "", fmt.Errorf("storing %s: %w", path, err)
-		}
-		info := mode + "," + strings.TrimSpace(string(blob)) + "," + path
-		if _, err := r.runGitEnv(ctx, nil, env, "update-index", "--cacheinfo", info); err != nil {
-			return "", fmt.Errorf("committing on %s: %w", parent, err)
-		}
-	}
-	tree, err := r.runGitEnv(ctx, nil, env, "write-tree")
-	if err != nil {
-		return "", fmt.Errorf("committing on %s: %w", parent, err)
-	}
-	commit, err := r.runGit(ctx, []byte(message), "commit-tree", strings.TrimSpace(string(tree)), "-p", parent)
+	commit, err := r.runGit(ctx, []byte(message), "commit-tree", written, "-p", parent)
 	if err != nil {
 		return "", fmt.Errorf("committing on %s: %w", parent, err)
 	}
 	id := strings.TrimSpace(string(commit))
 	if !isObjectID(id) {
 		return "", fmt.Errorf("committing on %s: git commit-tree printed %q, not a commit id", parent, truncate(id, 80))
+	}
+	return id, nil
+}
+
+// ErrUnmerged is a working tree with a file in a merge conflict.
+var ErrUnmerged = errors.New("has a merge conflict")
+
+// WorkingTree is what the working tree holds beyond HEAD, as a tree.
+type WorkingTree struct {
+	// Tree is the id of a tree of the tracked files as the working tree
+	// has them: git's index with every change to a tracked file (edited,
+	// deleted, staged) added, as git commit -a would commit.
+	Tree string
+	// Changed lists the tracked files whose content differs from HEAD's.
+	Changed []string
+	// Untracked lists the files and folders (ending in /) that git status
+	// shows as untracked, ignored ones left out: Tree holds none of them.
+	Untracked []string
+}
+
+// SnapshotWorkingTree writes the tree of the working tree's tracked files
+// (WorkingTree.Tree) without changing git's index or the working tree: it
+// works on a copy of the index under scratch, a folder of the caller's. A
+// file with a merge conflict is refused: its content is no one's choice.
+func (r *Repo) SnapshotWorkingTree(ctx context.Context, scratch string) (WorkingTree, error) {
+	var wt WorkingTree
+	out, err := r.Git(ctx, "--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--ignore-submodules=dirty")
+	if err != nil {
+		return wt, fmt.Errorf("listing uncommitted changes: %w", err)
+	}
+	records := strings.Split(string(out), "\x00")
+	for i := 0; i < len(records); i++ {
+		rec := records[i]
+		if len(rec) < 4 {
+			continue
+		}
+		switch code := rec[:2]; {
+		case code == "??":
+			wt.Untracked = append(wt.Untracked, rec[3:])
+		case code == "DD" || code == "AA" || strings.Contains(code, "U"):
+			return wt, fmt.Errorf("%s %w: an experiment takes the working tree's files; resolve it (git add it) or set it aside first", rec[3:], ErrUnmerged)
+		default:
+			wt.Changed = append(wt.Changed, rec[3:])
+		}
+		if rec[0] == 'R' || rec[0] == 'C' {
+			i++ // the rename's source follows
+		}
+	}
+	wt.Tree, err = r.withTempIndex(ctx, scratch, func(env []string) error {
+		index, err := os.ReadFile(r.indexPath)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			// No index yet: HEAD's tree is what is staged.
+			if _, err := r.runGitEnv(ctx, nil, env, "read-tree", "HEAD"); err != nil {
+				return err
+			}
+		case err != nil:
+			return fmt.Errorf("reading git's index: %w", err)
+		default:
+			if err := os.WriteFile(strings.TrimPrefix(env[0], "GIT_INDEX_FILE="), index, 0o600); err != nil {
+				return fmt.Errorf("copying git's index: %w", err)
+			}
+		}
+		if len(wt.Changed) == 0 {
+			return nil
+		}
+		_, err = r.runGitEnv(ctx, nil, env, "add", "--update", "--", ":/")
+		return err
+	})
+	if err != nil {
+		return wt, fmt.Errorf("writing the working tree's tree: %w", err)
+	}
+	return wt, nil
+}
+
+// withTempIndex runs fill with the environment naming a new, empty index
+// file under scratch (GIT_INDEX_FILE=..., env[0]), writes that index's
+// tree and gives its id; the index file goes after.
+func (r *Repo) withTempIndex(ctx context.Context, scratch string, fill func(env []string) error) (string, error) {
+	tmp, err := os.MkdirTemp(scratch, "index-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	env := []string{"GIT_INDEX_FILE=" + filepath.Join(tmp, "index")}
+	if err := fill(env); err != nil {
+		return "", err
+	}
+	tree, err := r.runGitEnv(ctx, nil, env, "write-tree")
+	if err != nil {
+		return "", err
+	}
+	id := strings.TrimSpace(string(tree))
+	if !isObjectID(id) {
+		return "", fmt.Errorf("git write-tree printed %q, not a tree id", truncate(id, 80))
 	}
 	return id, nil
 }

@@ -27,7 +27,7 @@ func TestCommitFilesTouchesNothing(t *testing.T) {
 	statusBefore := tr.git("status", "--porcelain")
 	r := tr.open()
 
-	commit, err := r.CommitFiles(ctx, head, map[string][]byte{"params.yaml": []byte("lr: 0.2\n"), "src/run.sh": []byte("echo fast\n")}, "exp\n", t.TempDir())
+	commit, err := r.CommitFiles(ctx, head, "", map[string][]byte{"params.yaml": []byte("lr: 0.2\n"), "src/run.sh": []byte("echo fast\n")}, "exp\n", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestCommitFilesTouchesNothing(t *testing.T) {
 	if tr.git("rev-parse", "HEAD") != head || tr.git("ls-files", "-s", "--debug") != indexBefore || tr.git("status", "--porcelain") != statusBefore {
 		t.Error("CommitFiles changed HEAD, git's index or the working tree")
 	}
-	if _, err := r.CommitFiles(ctx, head, map[string][]byte{"missing.yaml": nil}, "exp\n", t.TempDir()); err == nil {
+	if _, err := r.CommitFiles(ctx, head, "", map[string][]byte{"missing.yaml": nil}, "exp\n", t.TempDir()); err == nil {
 		t.Error("a file the parent does not have was committed")
 	}
 
@@ -104,24 +104,61 @@ func TestWorktreeAddRemove(t *testing.T) {
 	}
 }
 
-func TestChangedTracked(t *testing.T) {
+// TestSnapshotWorkingTree: the tree holds every change to a tracked file
+// (edited, deleted, staged, a staged new file), no untracked file, and git's
+// index file and the working tree stay byte for byte as they were.
+func TestSnapshotWorkingTree(t *testing.T) {
+	ctx := context.Background()
 	tr := newTestRepo(t)
 	tr.write("a.txt", "a\n")
 	tr.write("b.txt", "b\n")
+	tr.write("c.txt", "c\n")
 	tr.commitAll("base")
-	tr.write("untracked.txt", "u\n")
 	r := tr.open()
-	if got, err := r.ChangedTracked(context.Background()); err != nil || len(got) != 0 {
-		t.Fatalf("a clean tree: %q, %v", got, err)
+	clean, err := r.SnapshotWorkingTree(ctx, t.TempDir())
+	if err != nil || clean.Tree != tr.git("rev-parse", "HEAD^{tree}") || len(clean.Changed)+len(clean.Untracked) != 0 {
+		t.Fatalf("a clean tree: %+v, %v", clean, err)
 	}
+
 	tr.write("a.txt", "edited\n")
-	tr.git("mv", "b.txt", "c.txt")
-	got, err := r.ChangedTracked(context.Background())
+	if err := os.Remove(tr.path("b.txt")); err != nil {
+		t.Fatal(err)
+	}
+	tr.write("c.txt", "staged\n")
+	tr.git("add", "c.txt")
+	tr.write("c.txt", "staged, then edited\n")
+	tr.write("new.txt", "new\n")
+	tr.git("add", "new.txt")
+	tr.write("notes/u.txt", "untracked\n")
+	// git status refreshes the index first, so that its bytes stay after.
+	statusBefore := tr.git("status", "--porcelain")
+	diffBefore := tr.git("diff") + tr.git("diff", "--cached")
+	indexBefore, err := os.ReadFile(tr.path(".git/index"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(got)
-	if strings.Join(got, " ") != "a.txt c.txt" {
-		t.Errorf("got %q, want a.txt and c.txt", got)
+
+	got, err := r.SnapshotWorkingTree(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.git("ls-tree", "-r", "--name-only", got.Tree); got != "a.txt\nc.txt\nnew.txt" {
+		t.Errorf("files of the tree: %q", got)
+	}
+	for path, want := range map[string]string{"a.txt": "edited", "c.txt": "staged, then edited", "new.txt": "new"} {
+		if content := tr.git("cat-file", "blob", got.Tree+":"+path); content != want {
+			t.Errorf("%s in the tree: %q, want %q", path, content, want)
+		}
+	}
+	slices.Sort(got.Changed)
+	if strings.Join(got.Changed, " ") != "a.txt b.txt c.txt new.txt" || strings.Join(got.Untracked, " ") != "notes/" {
+		t.Errorf("changed %q, untracked %q", got.Changed, got.Untracked)
+	}
+	indexAfter, err := os.ReadFile(tr.path(".git/index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(indexAfter) != string(indexBefore) || tr.git("status", "--porcelain") != statusBefore || tr.git("diff")+tr.git("diff", "--cached") != diffBefore {
+		t.Error("SnapshotWorkingTree changed git's index or the working tree")
 	}
 }
