@@ -26,6 +26,7 @@ type statusOptions struct {
 	exitCode bool
 	verbose  bool
 	offline  bool
+	verify   bool
 }
 
 func newStatusCommand(g *globalOptions) *cobra.Command {
@@ -45,6 +46,8 @@ working tree as the next commit would record it (git commit -a); with
     stale     computed nowhere; git dds run executes it
     modified  computed, but an output was edited by hand, or replaced by a
               symbolic link; git dds checkout --force restores it
+    missing   with --verify only: computed, but an external output is
+              gone from the lake
 
 "changed" names what differs from the last computation of the stage on
 the current branch's history: the one made at the commit nearest HEAD
@@ -89,20 +92,38 @@ be asked (it does not answer, or refuses the credentials, or none are
 found) does not stop status: it shows the local states with one warning on
 stderr. --offline does not ask the remote at all.
 
+Status answers for external outputs (those a stage writes to the lake)
+from their records alone, without a request to the lake: an output
+deleted from the lake behind git dds's back still shows fresh. --verify
+also asks the lake, for each external output recorded for a stage it
+shows, whether it is still there: one request each, a few at a time (a
+HEAD of the pointer of a delta or iceberg table, else a listing of a few
+keys under its prefix). An output gone, or left without an object, makes
+its stage missing. The fix: git dds fsck --external --repair lists every
+recorded output in full, compares digests and drops the records of those
+gone or changed; git dds run then recomputes them. --verify does not
+compare what is there with the record: one object left under a prefix
+passes; fsck --external is the full check. An output recorded in another
+lake than this clone's (git config dds.lake, else dds.yaml's lake:) is
+not asked about: a warning says so. Local outputs need no --verify:
+status always checks them in the working tree and the store.
+
 --json prints:
 
     {"rev": COMMIT or "WORKTREE", "stages": [{"name", "signature",
       "state", "outputs", "changed", "cut_off"?, "edited"?, "damaged"?,
-      "undeclared"?}]}
+      "missing"?, "undeclared"?}]}
 
 where cut_off is ready, remote or possible for a stale stage run may cut
 off,
 damaged names the outputs whose stored object was found changed in place
-(dds.link = hardlink) and quarantined, and undeclared what the last run
---audit of the stage read that it still does not declare.
+(dds.link = hardlink) and quarantined, missing the external outputs
+(ext:NAME) --verify found gone, and undeclared what the last run --audit
+of the stage read that it still does not declare.
 
 Exit status: 0, whatever the states; 1 with --exit-code when a stage is
-not fresh (a remote one included); 2 for a revision that names no commit.`,
+not fresh (a remote one included), and with --verify when an external
+output is missing; 2 for a revision that names no commit.`,
 		Example: `  # every stage, and why each stale one is stale, in words
   git dds status -v
 
@@ -110,7 +131,10 @@ not fresh (a remote one included); 2 for a revision that names no commit.`,
   git dds status --exit-code --offline
 
   # the stages of another branch, as a script reads them
-  git dds status --rev main --json`,
+  git dds status --rev main --json
+
+  # are the datasets on the lake still there? one request each
+  git dds status --verify`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStatus(cmd.Context(), g, opts)
@@ -120,6 +144,7 @@ not fresh (a remote one included); 2 for a revision that names no commit.`,
 	cmd.Flags().BoolVar(&opts.exitCode, "exit-code", false, "exit 1 when a stage is not fresh")
 	cmd.Flags().BoolVarP(&opts.verbose, "verbose", "v", false, "say in words what changed for each stale stage")
 	cmd.Flags().BoolVar(&opts.offline, "offline", false, "do not ask the remote which stale stages it holds")
+	cmd.Flags().BoolVar(&opts.verify, "verify", false, "ask the lake, one request per external output, whether each is still there")
 	return cmd
 }
 
@@ -138,6 +163,17 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 	if err != nil {
 		return err
 	}
+	missing := false
+	if opts.verify {
+		elsewhere, err := ws.VerifyExternal(ctx, view, rows)
+		if err != nil {
+			return err
+		}
+		for _, e := range elsewhere {
+			fmt.Fprintf(g.stderr, "git dds: warning: stage %s: %s not verified: %v; git dds status --verify asks only the lake of git config dds.lake, else of dds.yaml\n", e.Stage, e.Output, e.Err)
+		}
+		missing = slices.ContainsFunc(rows, func(r workspace.StageStatus) bool { return r.State == workspace.Missing })
+	}
 	if g.json {
 		if err := g.printJSON(statusJSON{Rev: view.Rev, Stages: rows}); err != nil {
 			return err
@@ -151,6 +187,11 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 		// After the answer is out: git status too refreshes its index on
 		// its way, so that the next one need not hash again.
 		overlay.RefreshGitIndex(ctx)
+	}
+	if missing {
+		// A verification that finds an output gone fails, as fsck and
+		// pin --check do.
+		return answerNo{}
 	}
 	if opts.exitCode {
 		for _, r := range rows {
@@ -255,6 +296,8 @@ func printStatus(w io.Writer, ws *workspace.Workspace, view *namespace.View, row
 			why = "in the remote: git dds pull restores it"
 		case workspace.Modified:
 			why = "edited by hand: " + strings.Join(r.Edited, ", ")
+		case workspace.Missing:
+			why = "gone from the lake: " + strings.Join(r.Missing, ", ") + "; git dds fsck --external --repair drops its record, then git dds run recomputes it"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.State, ui.ShortID(r.Signature), why)
 		if verbose && r.State == workspace.Stale && r.Last != nil {

@@ -178,3 +178,55 @@ func FuzzCheckKey(f *testing.F) {
 		newest([]Object{{Key: key}}, icebergPattern, "")
 	})
 }
+
+// TestPresent: an output is present while any object is under its prefix
+// (a folder alone, as a deletion leaves it in a folder lake, is not), and
+// a table while its recorded pointer is there; a pointer that is no
+// version of its format is refused, not looked up.
+func TestPresent(t *testing.T) {
+	ctx := context.Background()
+	l, dir := openDir(t)
+	key := OutputKey(sig, "0123456789abcdef", "events")
+	present := func(format, pointer string) bool {
+		t.Helper()
+		ok, err := l.Present(ctx, key, format, pointer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if present(pipeline.FormatFiles, "") {
+		t.Error("an output never written is present")
+	}
+	write(t, dir, key+"a/b.csv", "1")
+	if !present(pipeline.FormatFiles, "") {
+		t.Error("an output with an object is not present")
+	}
+	if err := os.Remove(filepath.Join(dir, filepath.FromSlash(key+"a/b.csv"))); err != nil {
+		t.Fatal(err)
+	}
+	if present(pipeline.FormatFiles, "") {
+		t.Error("an output whose objects were deleted, its folders left, is present")
+	}
+
+	const pointer = "_delta_log/00000000000000000001.json"
+	write(t, dir, key+"part-0.parquet", "x")
+	if present(pipeline.FormatDelta, pointer) {
+		t.Error("a table without its recorded pointer is present")
+	}
+	write(t, dir, key+pointer, "{}")
+	if !present(pipeline.FormatDelta, pointer) {
+		t.Error("a table with its recorded pointer is not present")
+	}
+	write(t, dir, "secret", "s")
+	for _, bad := range []struct{ format, pointer string }{
+		{pipeline.FormatDelta, "../../../../secret"},
+		{pipeline.FormatDelta, "metadata/v1.metadata.json"},
+		{pipeline.FormatIceberg, "metadata/1\x01.metadata.json"},
+		{pipeline.FormatFiles, pointer},
+	} {
+		if ok, err := l.Present(ctx, key, bad.format, bad.pointer); err == nil {
+			t.Errorf("Present(%s, %q) = %v, want a refusal", bad.format, bad.pointer, ok)
+		}
+	}
+}

@@ -215,3 +215,27 @@ func newest(objects []Object, pattern *regexp.Regexp, want string) (string, erro
 	}
 	return best, nil
 }
+
+// Present reports whether the output at key (an output's prefix, ending
+// in "/") is still in the lake, in one request, without listing it: for a
+// table with a recorded pointer, a HEAD of the pointer; else a listing
+// that stops at the first object. It says nothing of what the output
+// holds: a full listing (fsck --external) compares that. pointer comes
+// from a record, which may come from a remote: one that is not a version
+// of format is refused rather than asked for.
+func (l *Lake) Present(ctx context.Context, key, format, pointer string) (bool, error) {
+	if pointer == "" {
+		return l.storage.Any(ctx, key)
+	}
+	var pattern *regexp.Regexp
+	switch format {
+	case pipeline.FormatDelta:
+		pattern = deltaLogPattern
+	case pipeline.FormatIceberg:
+		pattern = icebergPattern
+	}
+	if pattern == nil || !pattern.MatchString(pointer) || checkKey(pointer) != nil {
+		return false, fmt.Errorf("the recorded pointer %q of %s is no version of a %s table", clip(pointer), l.Root.URI(key), format)
+	}
+	return l.storage.Exists(ctx, key+pointer)
+}

@@ -122,6 +122,55 @@ func (s *Storage) List(ctx context.Context, prefix string, fn func(Object) error
 // it is not told as a failure of the store.
 type stopError struct{ error }
 
+// Any reports whether anything is under prefix (a folder: it ends in
+// "/"): on a bucket one listing request for a few keys, not the whole
+// prefix; in a folder a walk that stops at the first file. A key ending
+// in "/" is a folder marker some tools leave behind, not data: it does
+// not count.
+func (s *Storage) Any(ctx context.Context, prefix string) (bool, error) {
+	var found bool
+	var err error
+	switch b := s.backend.(type) {
+	case *blobBackend:
+		found, err = b.any(ctx, prefix)
+	default:
+		err = s.backend.List(ctx, prefix, func(string, int64, time.Time) error { return errFound })
+		if errors.Is(err, errFound) {
+			found, err = true, nil
+		}
+	}
+	return found, s.fail("listing "+prefix, err)
+}
+
+// errFound stops a listing at its first key.
+var errFound = errors.New("found")
+
+// anyPage is how many keys Any asks a bucket for: a few, so that folder
+// markers at the front of a listing do not take a second request.
+const anyPage = 8
+
+func (b *blobBackend) any(ctx context.Context, prefix string) (bool, error) {
+	token := blob.FirstPageToken
+	for {
+		page, next, err := b.bucket.ListPage(ctx, token, anyPage, &blob.ListOptions{Prefix: prefix})
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		for _, obj := range page {
+			if !obj.IsDir && !strings.HasSuffix(obj.Key, "/") {
+				return true, nil
+			}
+		}
+		if len(next) == 0 {
+			return false, nil
+		}
+		token = next
+	}
+}
+
 // Exists reports whether key is there: one HEAD request.
 func (s *Storage) Exists(ctx context.Context, key string) (bool, error) {
 	ok, err := s.backend.Exists(ctx, key)

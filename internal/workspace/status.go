@@ -24,6 +24,9 @@ const (
 	Cached   State = "cached"   // computed and in the local store
 	Stale    State = "stale"    // computed nowhere
 	Modified State = "modified" // computed, but an output was edited by hand
+	// Missing is set by VerifyExternal alone: computed, but an external
+	// output is gone from the lake.
+	Missing State = "missing"
 )
 
 // StageStatus is one row of `git dds status`.
@@ -39,6 +42,9 @@ type StageStatus struct {
 	// was stored (an in-place write into a hardlinked output): the object
 	// is quarantined, and the stage must be fetched again or recomputed.
 	Damaged []string `json:"damaged,omitempty"`
+	// Missing lists the external outputs (ext:NAME) VerifyExternal found
+	// gone from the lake, or empty (state missing).
+	Missing []string `json:"missing,omitempty"`
 	// Undeclared lists what the last audited run of the stage (that of
 	// Record, else of Last) read that its signature still does not cover.
 	Undeclared []signature.Undeclared `json:"undeclared,omitempty"`
