@@ -180,6 +180,7 @@ func setupS3(env *testscript.Env, bin string) error {
 		return fmt.Errorf("%w (MinIO's log: %s)", err, server.logTail())
 	}
 	env.Values[minioKey{}] = server
+	env.Values[countingKey{}] = &countingProxy{}
 	env.Values[remoteKey{}] = s3Remote{client: client, bucket: minioBucket, prefix: minioPrefix}
 
 	env.Setenv("DDS_REMOTE_URL", "s3://"+minioBucket+"/"+strings.TrimSuffix(minioPrefix, "/"))
@@ -546,6 +547,7 @@ func remoteScriptCommands() map[string]func(ts *testscript.TestScript, neg bool,
 	cmds["remote-put"] = cmdRemotePut
 	cmds["remote-rm"] = cmdRemoteRm
 	cmds["minio"] = cmdMinio
+	cmds["minio-count"] = cmdMinioCount
 	cmds["remote-versioning"] = cmdRemoteVersioning
 	return cmds
 }
