@@ -1,12 +1,16 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -26,12 +30,18 @@ type countingProxy struct {
 
 type countingKey struct{}
 
-// `minio-count start`: the proxy, its address in $DDS_COUNTED_ENDPOINT.
+// `minio-count start [-strip ELEMENT]`: the proxy, its address in
+// $DDS_COUNTED_ENDPOINT; with -strip, it also removes every ELEMENT from
+// the listings MinIO sends, as a hostile or broken server would.
 // `minio-count`: prints the requests counted since the last print, a
 // "METHOD N" line each, and forgets them.
 func cmdMinioCount(ts *testscript.TestScript, neg bool, args []string) {
+	strip := ""
+	if len(args) == 3 && args[0] == "start" && args[1] == "-strip" {
+		strip, args = args[2], args[:1]
+	}
 	if neg || len(args) > 1 || len(args) == 1 && args[0] != "start" {
-		ts.Fatalf("usage: minio-count [start]")
+		ts.Fatalf("usage: minio-count [start [-strip ELEMENT]]")
 	}
 	server, ok := ts.Value(minioKey{}).(*minioServer)
 	if !ok {
@@ -47,6 +57,24 @@ func cmdMinioCount(ts *testscript.TestScript, neg bool, args []string) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		ts.Check(err)
 		proxy := httputil.NewSingleHostReverseProxy(target)
+		if strip != "" {
+			element := regexp.MustCompile("<" + regexp.QuoteMeta(strip) + ">[^<]*</" + regexp.QuoteMeta(strip) + ">")
+			proxy.ModifyResponse = func(resp *http.Response) error {
+				if resp.Request.URL.Query().Get("list-type") != "2" {
+					return nil
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err != nil {
+					return err
+				}
+				body = element.ReplaceAll(body, nil)
+				resp.Body = io.NopCloser(bytes.NewReader(body))
+				resp.ContentLength = int64(len(body))
+				resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+				return nil
+			}
+		}
 		p.counts = map[string]int{}
 		p.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p.mu.Lock()

@@ -194,10 +194,23 @@ func (b *blobBackend) Delete(ctx context.Context, key string) error {
 	return err
 }
 
+// nextObject is it.Next, with a panic of the bucket driver turned into an
+// error: gocloud's S3 driver dereferences fields of a listing (each
+// object's LastModified) that a broken or hostile server may leave out,
+// and a listing is input from outside like any other.
+func nextObject(ctx context.Context, it *blob.ListIterator) (obj *blob.ListObject, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			obj, err = nil, fmt.Errorf("the server sent a listing the bucket driver cannot read (a field such as an object's LastModified is missing: %v); check that the server speaks S3's ListObjectsV2", r)
+		}
+	}()
+	return it.Next(ctx)
+}
+
 func (b *blobBackend) List(ctx context.Context, prefix string, fn func(key string, size int64, written time.Time) error) error {
 	it := b.bucket.List(&blob.ListOptions{Prefix: prefix})
 	for {
-		obj, err := it.Next(ctx)
+		obj, err := nextObject(ctx, it)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}

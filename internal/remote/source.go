@@ -77,7 +77,7 @@ func ListSource(ctx context.Context, src Source, limit int) ([]SourceObject, err
 	var out []SourceObject
 	it := b.bucket.List(&blob.ListOptions{Prefix: prefix})
 	for {
-		obj, err := it.Next(ctx)
+		obj, err := nextObject(ctx, it)
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}

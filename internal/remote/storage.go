@@ -223,7 +223,7 @@ func (s *Storage) Delete(ctx context.Context, key string) error {
 func (b *blobBackend) listObjects(ctx context.Context, prefix string, fn func(Object) error) error {
 	it := b.bucket.List(&blob.ListOptions{Prefix: prefix})
 	for {
-		obj, err := it.Next(ctx)
+		obj, err := nextObject(ctx, it)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
