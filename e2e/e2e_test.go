@@ -31,8 +31,9 @@ var update = flag.Bool("update", false, "rewrite the files of the scripts that c
 func TestMain(m *testing.M) {
 	// testscript copies this binary as git-dds into a folder it puts first
 	// on PATH, then runs gitDDSOnPath; started by that name, the copy runs
-	// cli.Main instead of the tests.
-	testscript.Main(gitDDSOnPath{m}, map[string]func(){"git-dds": cli.Main})
+	// cli.Main instead of the tests. parquet-rows, the scripts' writer and
+	// reader of real Parquet, comes the same way.
+	testscript.Main(gitDDSOnPath{m}, map[string]func(){"git-dds": cli.Main, "parquet-rows": parquetRowsMain})
 }
 
 // gitDDSOnPath runs the tests once git-dds is on PATH.
