@@ -19,7 +19,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -121,12 +120,12 @@ func Read(file string, r io.Reader, size int64) (Metrics, error) {
 // Parse reads the metrics file named file (its extension says the
 // format) from data. Every error is an *Error.
 func Parse(file string, data []byte) (Metrics, error) {
-	p := &parser{file: file, data: data, values: Metrics{}, lines: map[string]int{}}
+	p := &parser{Source: Source{File: file, Data: data}, values: Metrics{}, lines: map[string]int{}}
 	if len(data) > MaxSize {
 		return nil, TooLarge(file, int64(len(data)))
 	}
-	if !utf8.Valid(data) {
-		return nil, p.errorAt(lineOf(data, firstInvalid(data)), "the file is not valid UTF-8", "write it as UTF-8")
+	if err := p.CheckUTF8(); err != nil {
+		return nil, err
 	}
 	var err error
 	switch ext := strings.ToLower(path.Ext(file)); ext {
@@ -139,7 +138,7 @@ func Parse(file string, data []byte) (Metrics, error) {
 	case ".tsv":
 		err = p.csv('\t')
 	default:
-		err = p.errorAt(0, fmt.Sprintf("%q is not a metrics format git dds reads", ext),
+		err = p.ErrorAt(0, fmt.Sprintf("%q is not a metrics format git dds reads", ext),
 			"write metrics as .json, .yaml, .yml, .csv or .tsv")
 	}
 	if err != nil {
@@ -149,8 +148,7 @@ func Parse(file string, data []byte) (Metrics, error) {
 }
 
 type parser struct {
-	file   string
-	data   []byte
+	Source
 	values Metrics
 	lines  map[string]int // name -> line it was read at, for duplicates
 	count  int            // values read, aliases counted each time
@@ -160,23 +158,19 @@ type parser struct {
 // maxNodes bounds the YAML nodes walked, values or not.
 const maxNodes = 4 * MaxValues
 
-func (p *parser) errorAt(line int, msg, fix string) *Error {
-	return &Error{File: p.file, Line: line, Msg: msg, Fix: fix}
-}
-
 // add records one value, refusing a name read twice and a file past
 // MaxValues.
 func (p *parser) add(name string, line int, v Value) error {
 	if name == "" {
-		return p.errorAt(line, "a value has an empty name", "give every value a name")
+		return p.ErrorAt(line, "a value has an empty name", "give every value a name")
 	}
 	if first, ok := p.lines[name]; ok {
-		return p.errorAt(line, fmt.Sprintf("%q is named twice (lines %d and %d)", name, first, line),
+		return p.ErrorAt(line, fmt.Sprintf("%q is named twice (lines %d and %d)", name, first, line),
 			`keep one (a name with dots, "a.b", is the same as b nested in a)`)
 	}
 	p.count++
 	if p.count > MaxValues {
-		return p.errorAt(line, fmt.Sprintf("the file holds more than %d values", MaxValues),
+		return p.ErrorAt(line, fmt.Sprintf("the file holds more than %d values", MaxValues),
 			"keep a summary of a few numbers in metrics; list series under plots")
 	}
 	p.lines[name] = line
@@ -192,55 +186,32 @@ func join(prefix, name string) string {
 }
 
 func (p *parser) tooDeep(line int) error {
-	return p.errorAt(line, fmt.Sprintf("names nest deeper than %d levels", MaxDepth), "flatten the file")
+	return p.ErrorAt(line, fmt.Sprintf("names nest deeper than %d levels", MaxDepth), "flatten the file")
 }
 
 // json reads a JSON object token by token, which gives each value's line.
 func (p *parser) json() error {
-	dec := json.NewDecoder(bytes.NewReader(p.data))
+	dec := json.NewDecoder(bytes.NewReader(p.Data))
 	dec.UseNumber()
-	start := p.next(dec)
+	start := p.NextLine(dec)
 	tok, err := dec.Token()
 	if errors.Is(err, io.EOF) {
-		return p.errorAt(0, "the file is empty", `write a JSON object of names and numbers, e.g. {"auc": 0.91}`)
+		return p.ErrorAt(0, "the file is empty", `write a JSON object of names and numbers, e.g. {"auc": 0.91}`)
 	}
 	if err != nil {
-		return p.jsonError(dec, err)
+		return p.JSONError(dec, err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return p.errorAt(start, fmt.Sprintf("the top level must be an object of names and values, not %s", jsonKind(tok)),
+		return p.ErrorAt(start, fmt.Sprintf("the top level must be an object of names and values, not %s", jsonKind(tok)),
 			`write it as {"auc": 0.91}`)
 	}
 	if err := p.jsonObject(dec, "", 1); err != nil {
 		return err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return p.errorAt(p.line(dec.InputOffset()), "the file holds more than one JSON value", "keep one object")
+		return p.ErrorAt(p.Line(dec.InputOffset()), "the file holds more than one JSON value", "keep one object")
 	}
 	return nil
-}
-
-// next gives the line of the next token dec will read.
-func (p *parser) next(dec *json.Decoder) int {
-	off := dec.InputOffset()
-	for off < int64(len(p.data)) && strings.IndexByte(" \t\r\n,:", p.data[off]) >= 0 {
-		off++
-	}
-	return p.line(off)
-}
-
-func (p *parser) line(off int64) int { return lineOf(p.data, int(off)) }
-
-func (p *parser) jsonError(dec *json.Decoder, err error) error {
-	var syntax *json.SyntaxError
-	line := p.line(dec.InputOffset())
-	if errors.As(err, &syntax) {
-		line = p.line(syntax.Offset)
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return p.errorAt(line, "not valid JSON: the file ends inside an object or list", "close every { and [")
-	}
-	return p.errorAt(line, "not valid JSON: "+err.Error(), "fix the JSON syntax at or near this line")
 }
 
 // jsonObject reads the members of an object whose '{' was read.
@@ -248,7 +219,7 @@ func (p *parser) jsonObject(dec *json.Decoder, prefix string, depth int) error {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return p.jsonError(dec, err)
+			return p.JSONError(dec, err)
 		}
 		key, _ := tok.(string) // the decoder refuses a key that is not a string
 		if err := p.jsonValue(dec, join(prefix, key), depth); err != nil {
@@ -256,16 +227,16 @@ func (p *parser) jsonObject(dec *json.Decoder, prefix string, depth int) error {
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return p.jsonError(dec, err)
+		return p.JSONError(dec, err)
 	}
 	return nil
 }
 
 func (p *parser) jsonValue(dec *json.Decoder, name string, depth int) error {
-	line := p.next(dec)
+	line := p.NextLine(dec)
 	tok, err := dec.Token()
 	if err != nil {
-		return p.jsonError(dec, err)
+		return p.JSONError(dec, err)
 	}
 	switch t := tok.(type) {
 	case json.Delim:
@@ -281,7 +252,7 @@ func (p *parser) jsonValue(dec *json.Decoder, name string, depth int) error {
 			}
 		}
 		if _, err := dec.Token(); err != nil {
-			return p.jsonError(dec, err)
+			return p.JSONError(dec, err)
 		}
 		return nil
 	case json.Number:
@@ -330,44 +301,15 @@ func boolean(b bool) Value {
 
 // yaml reads a YAML mapping through its nodes, which carry lines.
 func (p *parser) yaml() error {
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(p.data))
-	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-		return p.errorAt(0, "the file is empty", "write a mapping of names and numbers, e.g. auc: 0.91")
-	} else if err != nil {
-		return p.yamlError(err)
-	}
-	var more yaml.Node
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return p.yamlError(err)
-		}
-		return p.errorAt(more.Line, "the file holds more than one YAML document", `keep one: remove this "---" and what follows`)
-	}
-	top := doc.Content[0]
-	if top.Kind == yaml.AliasNode && top.Alias != nil {
-		top = top.Alias
+	top, err := p.YAMLDocument("write a mapping of names and numbers, e.g. auc: 0.91")
+	if err != nil {
+		return err
 	}
 	if top.Kind != yaml.MappingNode {
-		return p.errorAt(top.Line, fmt.Sprintf("the top level must map names to values, not %s", yamlKind(top)),
+		return p.ErrorAt(top.Line, fmt.Sprintf("the top level must map names to values, not %s", yamlKind(top)),
 			"write it as auc: 0.91, one name per line")
 	}
 	return p.yamlNode(top, "", 0)
-}
-
-var yamlLine = strings.NewReplacer("yaml: ", "")
-
-func (p *parser) yamlError(err error) error {
-	msg := yamlLine.Replace(err.Error())
-	line := 0
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, after, ok := strings.Cut(rest, ": "); ok {
-			if l, err := strconv.Atoi(n); err == nil {
-				line, msg = l, after
-			}
-		}
-	}
-	return p.errorAt(line, "not valid YAML: "+msg, "fix the YAML syntax at or near this line")
 }
 
 func (p *parser) yamlNode(n *yaml.Node, name string, depth int) error {
@@ -378,7 +320,7 @@ func (p *parser) yamlNode(n *yaml.Node, name string, depth int) error {
 	// aliases are not values, and are bounded here.
 	p.nodes++
 	if p.nodes > maxNodes {
-		return p.errorAt(n.Line, fmt.Sprintf("the file expands to more than %d entries through YAML aliases", maxNodes),
+		return p.ErrorAt(n.Line, fmt.Sprintf("the file expands to more than %d entries through YAML aliases", maxNodes),
 			"write the values out instead of repeating them with aliases")
 	}
 	if depth > MaxDepth {
@@ -392,10 +334,10 @@ func (p *parser) yamlNode(n *yaml.Node, name string, depth int) error {
 				key = key.Alias
 			}
 			if key.Kind != yaml.ScalarNode {
-				return p.errorAt(key.Line, fmt.Sprintf("a name must be plain text, not %s", yamlKind(key)), "write the name as text")
+				return p.ErrorAt(key.Line, fmt.Sprintf("a name must be plain text, not %s", yamlKind(key)), "write the name as text")
 			}
 			if key.Tag == "!!merge" {
-				return p.errorAt(key.Line, "YAML merge keys (<<) are not read in metrics", "write the values out")
+				return p.ErrorAt(key.Line, "YAML merge keys (<<) are not read in metrics", "write the values out")
 			}
 			if err := p.yamlNode(n.Content[i+1], join(name, key.Value), depth+1); err != nil {
 				return err
@@ -427,7 +369,7 @@ func (p *parser) yamlNode(n *yaml.Node, name string, depth int) error {
 		}
 		return p.add(name, n.Line, Value{Text: n.Value})
 	}
-	return p.errorAt(n.Line, fmt.Sprintf("%s cannot be read as a value", yamlKind(n)), "write a number")
+	return p.ErrorAt(n.Line, fmt.Sprintf("%s cannot be read as a value", yamlKind(n)), "write a number")
 }
 
 func yamlKind(n *yaml.Node) string {
@@ -451,17 +393,17 @@ func yamlKind(n *yaml.Node) string {
 // csv reads a header of names and rows of values; the last row counts,
 // as the values at the end of a run.
 func (p *parser) csv(sep rune) error {
-	r := csv.NewReader(bytes.NewReader(p.data))
+	r := csv.NewReader(bytes.NewReader(p.Data))
 	r.Comma = sep
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
-		return p.errorAt(0, "the file is empty", "write a header row of names, then a row of numbers")
+		return p.ErrorAt(0, "the file is empty", "write a header row of names, then a row of numbers")
 	}
 	if err != nil {
-		return p.csvError(err)
+		return p.CSVError(err)
 	}
 	if len(header) > MaxValues {
-		return p.errorAt(1, fmt.Sprintf("the header names %d columns, over %d", len(header), MaxValues),
+		return p.ErrorAt(1, fmt.Sprintf("the header names %d columns, over %d", len(header), MaxValues),
 			"keep a summary of a few numbers in metrics; list series under plots")
 	}
 	var last []string
@@ -472,13 +414,13 @@ func (p *parser) csv(sep rune) error {
 			break
 		}
 		if err != nil {
-			return p.csvError(err)
+			return p.CSVError(err)
 		}
 		last = row
 		lastLine, _ = r.FieldPos(0)
 	}
 	if last == nil {
-		return p.errorAt(1, "the file has a header but no row of values", "write the values on the line after the names")
+		return p.ErrorAt(1, "the file has a header but no row of values", "write the values on the line after the names")
 	}
 	for i, name := range header {
 		name = strings.TrimSpace(name)
@@ -486,7 +428,7 @@ func (p *parser) csv(sep rune) error {
 			name = strings.TrimPrefix(name, "\ufeff")
 		}
 		if name == "" {
-			return p.errorAt(1, fmt.Sprintf("column %d has no name", i+1), "name every column in the header")
+			return p.ErrorAt(1, fmt.Sprintf("column %d has no name", i+1), "name every column in the header")
 		}
 		v := number(strings.TrimSpace(last[i]))
 		if !v.IsNumber {
@@ -502,37 +444,7 @@ func (p *parser) csv(sep rune) error {
 // addColumn is add with the wording of a header.
 func (p *parser) addColumn(name string, line int, v Value) error {
 	if _, ok := p.lines[name]; ok {
-		return p.errorAt(1, fmt.Sprintf("column %q is named twice in the header", name), "rename one")
+		return p.ErrorAt(1, fmt.Sprintf("column %q is named twice in the header", name), "rename one")
 	}
 	return p.add(name, line, v)
-}
-
-func (p *parser) csvError(err error) error {
-	var perr *csv.ParseError
-	if errors.As(err, &perr) {
-		what := perr.Err.Error()
-		fix := "fix the quoting at or near this line"
-		if errors.Is(perr.Err, csv.ErrFieldCount) {
-			what, fix = "this row has a different number of fields than the header", "give every row one value per column"
-		}
-		return p.errorAt(perr.Line, "not valid CSV: "+what, fix)
-	}
-	return p.errorAt(0, "not valid CSV: "+err.Error(), "fix the file")
-}
-
-// lineOf gives the 1-based line of byte offset off in data.
-func lineOf(data []byte, off int) int {
-	off = min(max(off, 0), len(data))
-	return bytes.Count(data[:off], []byte("\n")) + 1
-}
-
-func firstInvalid(data []byte) int {
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
-	}
-	return len(data)
 }
