@@ -208,22 +208,12 @@ func nextObject(ctx context.Context, it *blob.ListIterator) (obj *blob.ListObjec
 }
 
 func (b *blobBackend) List(ctx context.Context, prefix string, fn func(key string, size int64, written time.Time) error) error {
-	it := b.bucket.List(&blob.ListOptions{Prefix: prefix})
-	for {
-		obj, err := nextObject(ctx, it)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if obj.IsDir {
-			continue
-		}
-		if err := fn(obj.Key, obj.Size, obj.ModTime); err != nil {
-			return err
-		}
+	err := b.listObjects(ctx, prefix, func(o Object) error { return fn(o.Key, o.Size, o.Written) })
+	var stop stopError
+	if errors.As(err, &stop) {
+		return stop.error
 	}
+	return err
 }
 
 func (b *blobBackend) Close() error { return b.bucket.Close() }
