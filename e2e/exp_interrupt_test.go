@@ -5,15 +5,11 @@ package e2e
 import (
 	"crypto/sha256"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 // TestExpInterrupt interrupts a sweep with Ctrl-C, as a person would, while
@@ -62,44 +58,16 @@ func TestExpInterrupt(t *testing.T) {
 	}
 	before := snapshot()
 
-	cmd := s.command("repo", "git", "dds", "exp", "run", "-S", "train.lr=0.2,0.3,0.4", "-j", "2")
-	tty, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tty.Close()
-	var out lockedBuffer
-	copied := make(chan struct{})
-	go func() { _, _ = io.Copy(&out, tty); close(copied) }()
-
-	waitFor(t, started, 30*time.Second, &out)
+	r := startInPty(t, s.command("repo", "git", "dds", "exp", "run", "-S", "train.lr=0.2,0.3,0.4", "-j", "2"))
+	waitFor(t, started, 30*time.Second, &r.out)
 	time.Sleep(200 * time.Millisecond) // the second experiment's stage too, most likely
-	if _, err := tty.Write([]byte{3}); err != nil {
+	if err := sendCtrlC(r.tty); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	var waitErr error
-	select {
-	case waitErr = <-exited:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("git dds exp run still running 30 s after Ctrl-C:\n%s", out.String())
-	}
-	if left := inSession(cmd.Process.Pid); len(left) > 0 {
-		for _, pid := range left {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-		t.Errorf("processes of the session left running after git dds exited: %v", left)
-	}
-	_ = tty.Close()
-	select {
-	case <-copied:
-	case <-time.After(2 * time.Second):
-	}
-	text := strings.ReplaceAll(out.String(), "\r\n", "\n")
-	t.Logf("the terminal showed:\n%s", text)
-	if got := shellStatus(t, cmd.ProcessState, waitErr); got != 130 {
+	waitErr := r.waitExit(t, 30*time.Second, "git dds exp run", "Ctrl-C")
+	r.checkSessionEnded(t)
+	text := r.text(t)
+	if got := shellStatus(t, r.cmd.ProcessState, waitErr); got != 130 {
 		t.Errorf("the shell would say $? = %d, want 130", got)
 	}
 	if !strings.Contains(text, "git dds: interrupted: train (nothing recorded)\n") {

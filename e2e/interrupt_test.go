@@ -47,7 +47,7 @@ const interruptPipeline = `stages:
 // nothing, say so once, and exit 128 plus the signal, leaving no process
 // of the session behind.
 func TestInterrupt(t *testing.T) {
-	ctrlC := func(tty *os.File, _ *os.Process) error { _, err := tty.Write([]byte{3}); return err }
+	ctrlC := func(tty *os.File, _ *os.Process) error { return sendCtrlC(tty) }
 	for _, c := range []struct {
 		name      string
 		argv      []string
@@ -71,51 +71,17 @@ func TestInterrupt(t *testing.T) {
 			s.must("repo", "git", "add", "-A")
 			s.must("repo", "git", "commit", "-q", "-m", "pipeline")
 
-			cmd := s.command("repo", c.argv[0], c.argv[1:]...)
-			tty, err := pty.Start(cmd) // a session of its own, the terminal its controlling one
-			if err != nil {
+			r := startInPty(t, s.command("repo", c.argv[0], c.argv[1:]...))
+			waitFor(t, s.path("started"), 20*time.Second, &r.out)
+			if err := c.interrupt(r.tty, r.cmd.Process); err != nil {
 				t.Fatal(err)
 			}
-			defer tty.Close()
-			var out lockedBuffer
-			copied := make(chan struct{})
-			go func() { _, _ = io.Copy(&out, tty); close(copied) }()
+			waitErr := r.waitExit(t, 30*time.Second, "git dds run", "the interrupt")
+			r.checkSessionEnded(t)
+			killLeft(t, withEnv("HOME="+s.path("home")), "processes the stage started left running after git dds exited, outside its session")
+			text := r.text(t)
 
-			waitFor(t, s.path("started"), 20*time.Second, &out)
-			if err := c.interrupt(tty, cmd.Process); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			var waitErr error
-			select {
-			case waitErr = <-exited:
-			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Fatalf("git dds run still running 30 s after the interrupt:\n%s", out.String())
-			}
-			session := cmd.Process.Pid
-			if left := inSession(session); len(left) > 0 {
-				for _, pid := range left {
-					_ = syscall.Kill(pid, syscall.SIGKILL)
-				}
-				t.Errorf("processes of the session left running after git dds exited: %v", left)
-			}
-			if left := withEnv("HOME=" + s.path("home")); len(left) > 0 {
-				for _, pid := range left {
-					_ = syscall.Kill(pid, syscall.SIGKILL)
-				}
-				t.Errorf("processes the stage started left running after git dds exited, outside its session: %v", left)
-			}
-			_ = tty.Close()
-			select {
-			case <-copied:
-			case <-time.After(2 * time.Second):
-			}
-			text := strings.ReplaceAll(out.String(), "\r\n", "\n")
-			t.Logf("the terminal showed:\n%s", text)
-
-			if got := shellStatus(t, cmd.ProcessState, waitErr); got != c.status {
+			if got := shellStatus(t, r.cmd.ProcessState, waitErr); got != c.status {
 				t.Errorf("the shell would say $? = %d, want %d; the terminal showed:\n%s", got, c.status, text)
 			}
 			if n := strings.Count(text, "git dds: interrupted: train (nothing recorded)\n"); n != 1 {
@@ -144,6 +110,88 @@ func TestInterrupt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ptyRun is a command running in a session of its own whose controlling
+// terminal is a pseudo-terminal, what the terminal shows copied to out.
+type ptyRun struct {
+	cmd    *exec.Cmd
+	tty    *os.File
+	out    lockedBuffer
+	copied chan struct{}
+}
+
+// startInPty starts cmd in a new session with a new pseudo-terminal as its
+// controlling one, as a terminal emulator starts a shell, and copies what
+// the terminal shows.
+func startInPty(t *testing.T, cmd *exec.Cmd) *ptyRun {
+	t.Helper()
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tty.Close() })
+	r := &ptyRun{cmd: cmd, tty: tty, copied: make(chan struct{})}
+	go func() { _, _ = io.Copy(&r.out, tty); close(r.copied) }()
+	return r
+}
+
+// sendCtrlC types Ctrl-C on the terminal, which then sends SIGINT to its
+// foreground process group.
+func sendCtrlC(tty *os.File) error {
+	_, err := tty.Write([]byte{3})
+	return err
+}
+
+// waitExit waits for the command to exit, for at most limit after what
+// ended it, killing it and failing the test past that; it returns what
+// Wait returned.
+func (r *ptyRun) waitExit(t *testing.T, limit time.Duration, name, after string) error {
+	t.Helper()
+	exited := make(chan error, 1)
+	go func() { exited <- r.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		return err
+	case <-time.After(limit):
+		_ = r.cmd.Process.Kill()
+		t.Fatalf("%s still running %d s after %s:\n%s", name, int(limit.Seconds()), after, r.out.String())
+		return nil
+	}
+}
+
+// checkSessionEnded fails the test, and kills them, if processes of the
+// command's session outlive it.
+func (r *ptyRun) checkSessionEnded(t *testing.T) {
+	t.Helper()
+	killLeft(t, inSession(r.cmd.Process.Pid), "processes of the session left running after git dds exited")
+}
+
+// text closes the terminal and returns, and logs, all it showed, with
+// plain newlines.
+func (r *ptyRun) text(t *testing.T) string {
+	t.Helper()
+	_ = r.tty.Close()
+	select {
+	case <-r.copied:
+	case <-time.After(2 * time.Second):
+	}
+	text := strings.ReplaceAll(r.out.String(), "\r\n", "\n")
+	t.Logf("the terminal showed:\n%s", text)
+	return text
+}
+
+// killLeft kills the processes left, failing the test with what if there
+// are any.
+func killLeft(t *testing.T, left []int, what string) {
+	t.Helper()
+	if len(left) == 0 {
+		return
+	}
+	for _, pid := range left {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	t.Errorf("%s: %v", what, left)
 }
 
 // shellStatus is $? as a shell reports it: the exit code, or 128 plus the
