@@ -35,7 +35,6 @@ type CheckoutResult struct {
 func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bool) (*CheckoutResult, error) {
 	res := &CheckoutResult{Restored: []string{}, Fresh: []string{}, Stale: []string{}, Edited: []string{}, Removed: []string{}}
 	var statuses []StageStatus
-	var declared []string
 	if view != nil {
 		var err error
 		if statuses, err = w.Status(ctx, view); err != nil {
@@ -44,7 +43,6 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 		if statuses, err = w.refetchLost(ctx, view, statuses, force); err != nil {
 			return nil, err
 		}
-		declared = view.Pipeline.Outs()
 	}
 	var todo []signature.Output
 	var staleOuts []string
@@ -81,7 +79,7 @@ func (w *Workspace) Checkout(ctx context.Context, view *namespace.View, force bo
 	// What git dds placed for other inputs, or for outputs no longer
 	// declared, goes first, as after a hook: git reset --hard and git
 	// stash move the working tree with no hook to run.
-	t, err := w.TidyAll(ctx, declared, staleOuts)
+	t, err := w.TidyAll(ctx, view, staleOuts)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gofrs/flock"
 	"github.com/google/renameio/v2"
 
+	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/store"
 )
 
@@ -48,7 +49,13 @@ func (w *Workspace) excludeName() string {
 // listing every output and every pinned file (see PinnedFiles), so that
 // they never show up as untracked files.
 func (w *Workspace) SyncExclude(ctx context.Context, outs []string) error {
-	pinned, _, err := w.PinnedFiles(ctx)
+	return w.syncExcludeOf(ctx, nil, outs)
+}
+
+// syncExcludeOf is SyncExclude, finding the pinned files in view's
+// overlay when view is the working tree's (see pinFilesOf).
+func (w *Workspace) syncExcludeOf(ctx context.Context, view *namespace.View, outs []string) error {
+	pinned, _, err := w.pinnedFilesOf(ctx, view)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,9 @@ import (
 
 	"github.com/google/renameio/v2"
 
+	"github.com/git-dds/git-dds/internal/gitref"
 	"github.com/git-dds/git-dds/internal/index"
+	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pin"
 	"github.com/git-dds/git-dds/internal/pipeline"
 	"github.com/git-dds/git-dds/internal/remote"
@@ -106,6 +108,18 @@ func (w *Workspace) PinFiles(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	return o.TrackedWithSuffix(pin.Suffix), nil
+}
+
+// pinFilesOf is PinFiles for a caller holding view: when view is the
+// working tree's, its overlay has git's index read already, and the pin
+// files are found there rather than by reading the index once more.
+func (w *Workspace) pinFilesOf(ctx context.Context, view *namespace.View) ([]string, error) {
+	if view != nil {
+		if o, ok := view.Tree.(*gitref.Overlay); ok {
+			return o.TrackedWithSuffix(pin.Suffix), nil
+		}
+	}
+	return w.PinFiles(ctx)
 }
 
 // CheckPins lists the source of each source pin among files (every
@@ -261,7 +275,13 @@ func pinnedPaths(files []PinnedFile) []string {
 // A pin that is refused does not stop the others: refused says why, with
 // the file and line.
 func (w *Workspace) PinnedFiles(ctx context.Context) (files []PinnedFile, refused []error, err error) {
-	pins, err := w.PinFiles(ctx)
+	return w.pinnedFilesOf(ctx, nil)
+}
+
+// pinnedFilesOf is PinnedFiles, finding the pin files in view's overlay
+// when view is the working tree's (see pinFilesOf).
+func (w *Workspace) pinnedFilesOf(ctx context.Context, view *namespace.View) (files []PinnedFile, refused []error, err error) {
+	pins, err := w.pinFilesOf(ctx, view)
 	if err != nil {
 		return nil, nil, err
 	}

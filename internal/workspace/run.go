@@ -121,10 +121,10 @@ func (w *Workspace) Run(ctx context.Context, view *namespace.View, opts Options)
 		return nil, err
 	}
 	if opts.DryRun {
-		err = w.SyncExclude(ctx, view.Pipeline.Outs())
+		err = w.syncExcludeOf(ctx, view, view.Pipeline.Outs())
 	} else {
 		// Outputs dds.yaml no longer declares go before any runs.
-		_, err = w.TidyAll(ctx, view.Pipeline.Outs(), nil)
+		_, err = w.TidyAll(ctx, view, nil)
 	}
 	if err != nil {
 		return nil, err

@@ -54,9 +54,7 @@ type SyncResult struct {
 func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *namespace.Namespace, then func(ix *index.Index) error) (*SyncResult, error) {
 	res := &SyncResult{Promoted: []namespace.Artifact{}, Stale: []string{}, Edited: []string{}, Removed: []string{}, Undeclared: []string{}}
 	var rows []StageStatus
-	var declared []string
 	if view != nil {
-		declared = view.Pipeline.Outs()
 		var err error
 		if rows, err = w.Status(ctx, view); err != nil {
 			return nil, err
@@ -98,7 +96,7 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 			res.SavedSeconds += r.Record.Duration.Seconds()
 		}
 	}
-	t, err := w.Tidy(ctx, declared, staleOuts)
+	t, err := w.Tidy(ctx, view, staleOuts)
 	if err != nil {
 		return nil, err
 	}
@@ -144,9 +142,9 @@ type Tidied struct {
 	refused []error
 }
 
-// Tidy writes the ignore rules for declared, the outputs of the working
-// tree's pipeline, and deletes from the working tree what git dds placed
-// there and nobody edited since but that must not stay: every output no
+// Tidy writes the ignore rules for the outputs of view, the working
+// tree's pipeline (nil when it has no dds.yaml), and deletes from the
+// working tree what git dds placed there and nobody edited since but that must not stay: every output no
 // longer declared (a commit without dds.yaml, an orphan branch, an output
 // renamed or removed from dds.yaml), wherever git dds placed it in this
 // working tree, and the outputs listed in stale, which hold the bytes of
@@ -154,10 +152,18 @@ type Tidied struct {
 // An output edited by hand is kept; one no longer declared stays ignored
 // while it is there (its note is kept, so that the next sync knows it). Only the files go here; the notes of
 // what was placed are dropped by forget, in the caller's writable visit.
-func (w *Workspace) Tidy(ctx context.Context, declared, stale []string) (*Tidied, error) {
+//
+// When view is the working tree's, the pin files are found in its overlay,
+// whose reading of git's index the caller already paid for: a hook reads
+// the index once.
+func (w *Workspace) Tidy(ctx context.Context, view *namespace.View, stale []string) (*Tidied, error) {
 	t := &Tidied{}
+	var declared []string
+	if view != nil {
+		declared = view.Pipeline.Outs()
+	}
 	var err error
-	if t.pinned, t.refused, err = w.PinnedFiles(ctx); err != nil {
+	if t.pinned, t.refused, err = w.pinnedFilesOf(ctx, view); err != nil {
 		return nil, err
 	}
 	declared = slices.Concat(declared, pinnedPaths(t.pinned))
@@ -248,8 +254,8 @@ func (w *Workspace) forget(ix *index.Index, paths []string) error {
 
 // TidyAll is Tidy with its own visit to the index for the notes, for the
 // commands that write nothing else there.
-func (w *Workspace) TidyAll(ctx context.Context, declared, stale []string) (*Tidied, error) {
-	t, err := w.Tidy(ctx, declared, stale)
+func (w *Workspace) TidyAll(ctx context.Context, view *namespace.View, stale []string) (*Tidied, error) {
+	t, err := w.Tidy(ctx, view, stale)
 	if err != nil || len(t.forget) == 0 {
 		return t, err
 	}
