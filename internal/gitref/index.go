@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -101,11 +100,7 @@ func (r *Repo) readIndex(ctx context.Context) (*indexSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the git index: %w", err)
 	}
-	data := make([]byte, info.Size())
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, fmt.Errorf("reading the git index: %w", err)
-	}
-	snap, decodeErr := decodeIndex(data, info.ModTime())
+	snap, decodeErr := decodeIndexFrom(f, info.Size(), info.ModTime())
 	if decodeErr == nil {
 		snap.stamp = indexStamp(info)
 		return snap, nil

@@ -1,10 +1,13 @@
 package gitref
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"strconv"
 	"time"
 	"unsafe"
@@ -31,46 +34,52 @@ const (
 	cacheTreeInvalid = -1
 )
 
-// decodeIndex reads an index file of format version 2, 3 or 4: its entries
-// and the valid folders of its cache tree. It does what go-git's decoder
-// does for these versions, several times faster: a status reads an index
-// of 50,000 entries on every call. Like git, it does not verify the
-// trailing checksum (git leaves that to fsck). The snapshot's paths share
-// data's memory: data must not change afterwards.
+// decodeIndex reads an index file of format version 2, 3 or 4 held in
+// data; see decodeIndexFrom.
 func decodeIndex(data []byte, written time.Time) (*indexSnapshot, error) {
-	if len(data) < indexHeaderSize+indexIDSize || !bytes.Equal(data[:4], []byte("DIRC")) {
+	return decodeIndexFrom(bytes.NewReader(data), int64(len(data)), written)
+}
+
+// decodeIndexFrom reads an index file of format version 2, 3 or 4, of size
+// bytes, from r: its entries and the valid folders of its cache tree. It
+// does what go-git's decoder does for these versions, several times
+// faster: a status reads an index of 50,000 entries on every call. Like
+// git, it does not verify the trailing checksum (git leaves that to fsck).
+//
+// It reads the file as a stream rather than whole: three quarters of an
+// index are stat data and ids, which entries hold decoded, and holding the
+// file beside them made the index the largest thing a status keeps at
+// once. Paths go end to end into one buffer, so that no entry costs an
+// allocation of its own.
+func decodeIndexFrom(r io.Reader, size int64, written time.Time) (*indexSnapshot, error) {
+	in := &indexReader{r: bufio.NewReaderSize(r, 64<<10), left: size - indexIDSize}
+	var header [indexHeaderSize]byte
+	if size < indexHeaderSize+indexIDSize || in.read(header[:]) != nil || !bytes.Equal(header[:4], []byte("DIRC")) {
 		return nil, fmt.Errorf("not a git index file (no DIRC signature)")
 	}
-	version := binary.BigEndian.Uint32(data[4:8])
+	version := binary.BigEndian.Uint32(header[4:8])
 	if version < 2 || version > 4 {
 		return nil, fmt.Errorf("%w: version %d", errIndexUnsupported, version)
 	}
-	count := binary.BigEndian.Uint32(data[8:12])
+	count := binary.BigEndian.Uint32(header[8:12])
 	// An entry takes its fixed part, a path of a byte or more and its end:
 	// a count the file cannot hold must not size the allocations.
-	if uint64(count)*(indexEntryFixed+2) > uint64(len(data)) {
-		return nil, fmt.Errorf("index claims %d entries in %d bytes", count, len(data))
-	}
-	body := data[:len(data)-indexIDSize]
-	// Paths are cut from one string over the whole file, which nothing
-	// writes to once read: no allocation per entry. compactPaths then moves
-	// them into a string of their own, so that the file, three quarters
-	// stat data and ids that entries hold decoded, is not kept alive by
-	// them.
-	text := unsafe.String(unsafe.SliceData(body), len(body))
-	snap := &indexSnapshot{
-		paths:   make([]string, 0, count),
-		bySlot:  make([]*indexEntry, 0, count),
-		written: written,
+	if uint64(count)*(indexEntryFixed+2) > uint64(size) {
+		return nil, fmt.Errorf("index claims %d entries in %d bytes", count, size)
 	}
 	entries := make([]indexEntry, count)
-	pos := indexHeaderSize
-	var prev string // version 4 compresses each path against the previous one
+	stages := make([]uint8, count)
+	ends := make([]uint32, count)
+	// Versions 2 and 3 spend on paths (and their padding) what the fixed
+	// parts leave of the file; version 4 shares prefixes, so its paths
+	// may take more than that, and the buffer grows.
+	arena := make([]byte, 0, max(0, size-indexHeaderSize-indexIDSize-int64(count)*indexEntryFixed))
+	prevStart := 0 // version 4 compresses each path against the previous one
+	var fixed [indexEntryFixed]byte
 	for i := range entries {
-		if pos+indexEntryFixed > len(body) {
+		if err := in.read(fixed[:]); err != nil {
 			return nil, fmt.Errorf("index entry %d is cut short", i)
 		}
-		fixed := body[pos : pos+indexEntryFixed]
 		u32 := func(k int) uint32 { return binary.BigEndian.Uint32(fixed[4*k:]) }
 		e := &entries[i]
 		e.stat = statData{
@@ -82,65 +91,162 @@ func decodeIndex(data []byte, written time.Time) (*indexSnapshot, error) {
 		e.mode = filemode.FileMode(u32(6))
 		copy(e.id[:], fixed[40:60])
 		flags := binary.BigEndian.Uint16(fixed[60:62])
-		pos += indexEntryFixed
+		entryLen := indexEntryFixed
 		if flags&flagExtended != 0 {
-			if version < 3 || pos+2 > len(body) {
+			var ext [2]byte
+			if version < 3 || in.read(ext[:]) != nil {
 				return nil, fmt.Errorf("index entry %d has extended flags the format does not allow", i)
 			}
-			ext := binary.BigEndian.Uint16(body[pos:])
-			e.skipWorktree = ext&extSkipWorktree != 0
-			e.intentToAdd = ext&extIntentToAdd != 0
-			pos += 2
+			e.skipWorktree = binary.BigEndian.Uint16(ext[:])&extSkipWorktree != 0
+			e.intentToAdd = binary.BigEndian.Uint16(ext[:])&extIntentToAdd != 0
+			entryLen += 2
 		}
-		var path string
+		start := len(arena)
 		if version == 4 {
-			strip, n := decodeOffsetVarint(body[pos:])
-			if n == 0 || strip > uint64(len(prev)) {
+			strip, err := in.offsetVarint()
+			prevLen := uint64(start - prevStart)
+			if err != nil || strip > prevLen {
 				return nil, fmt.Errorf("index entry %d has a bad path prefix", i)
 			}
-			pos += n
-			end := bytes.IndexByte(body[pos:], 0)
-			if end < 0 {
+			// The kept prefix is copied from the previous path, which the
+			// buffer holds just before.
+			arena = append(arena, arena[prevStart:start-int(strip)]...)
+			if arena, err = in.appendUntilNul(arena); err != nil {
 				return nil, fmt.Errorf("index entry %d has an unterminated path", i)
 			}
-			path = prev[:len(prev)-int(strip)] + text[pos:pos+end]
-			pos += end + 1
 		} else {
-			start := pos
-			end := bytes.IndexByte(body[pos:], 0)
-			if end < 0 {
+			var err error
+			if arena, err = in.appendUntilNul(arena); err != nil {
 				return nil, fmt.Errorf("index entry %d has an unterminated path", i)
 			}
-			if n := int(flags & flagNameMask); n != flagNameMask && n != end {
-				return nil, fmt.Errorf("index entry %d: path length %d, flags say %d", i, end, n)
+			n := len(arena) - start
+			if want := int(flags & flagNameMask); want != flagNameMask && want != n {
+				return nil, fmt.Errorf("index entry %d: path length %d, flags say %d", i, n, want)
 			}
-			path = text[start : start+end]
 			// Entries are padded with 1 to 8 NULs to a multiple of 8 bytes,
-			// counted from the entry's start.
-			entryStart := start - indexEntryFixed
-			if flags&flagExtended != 0 {
-				entryStart -= 2
+			// counted from the entry's start; the first NUL ended the path.
+			if err := in.skip((entryLen+n+8)&^7 - (entryLen + n + 1)); err != nil {
+				return nil, fmt.Errorf("index entries run past the end of the file")
 			}
-			pos = entryStart + (pos-entryStart+end+8)&^7
 		}
-		if path == "" {
+		if len(arena) == start {
 			return nil, fmt.Errorf("index entry %d has an empty path", i)
 		}
-		prev = path
-		if err := snap.add(path, int(flags>>flagStageShift)&3, e); err != nil {
+		if len(arena) > math.MaxUint32 {
+			return nil, fmt.Errorf("index paths take more than 4 GiB")
+		}
+		prevStart = start
+		ends[i] = uint32(len(arena))
+		stages[i] = uint8(flags>>flagStageShift) & 3
+	}
+	if cap(arena) > len(arena)+len(arena)/4 {
+		// Grown by doubling (version 4): keep only what the paths take.
+		arena = append([]byte(nil), arena...)
+	}
+	text := unsafe.String(unsafe.SliceData(arena), len(arena))
+	snap := &indexSnapshot{
+		paths:   make([]string, 0, count),
+		bySlot:  make([]*indexEntry, 0, count),
+		written: written,
+	}
+	start := uint32(0)
+	for i := range entries {
+		if err := snap.add(text[start:ends[i]], int(stages[i]), &entries[i]); err != nil {
 			return nil, err
 		}
+		start = ends[i]
 	}
-	if pos > len(body) {
-		return nil, fmt.Errorf("index entries run past the end of the file")
+	ext, err := in.rest()
+	if err != nil {
+		return nil, err
 	}
-	compactPaths(snap.paths)
-	cacheTree, err := decodeIndexExtensions(body[pos:])
+	cacheTree, err := decodeIndexExtensions(ext)
 	if err != nil {
 		return nil, err
 	}
 	snap.cacheTree = cacheTree
 	return snap, nil
+}
+
+// indexReader reads an index file's body, the bytes before its trailing
+// checksum, counting what is left of it.
+type indexReader struct {
+	r    *bufio.Reader
+	left int64
+}
+
+var errIndexCut = errors.New("index file cut short")
+
+// read fills b from the body.
+func (in *indexReader) read(b []byte) error {
+	if int64(len(b)) > in.left {
+		return errIndexCut
+	}
+	n, err := io.ReadFull(in.r, b)
+	in.left -= int64(n)
+	return err
+}
+
+// skip passes over n bytes of the body.
+func (in *indexReader) skip(n int) error {
+	if int64(n) > in.left {
+		return errIndexCut
+	}
+	d, err := in.r.Discard(n)
+	in.left -= int64(d)
+	return err
+}
+
+// appendUntilNul appends to b the bytes up to the next NUL, which it
+// consumes.
+func (in *indexReader) appendUntilNul(b []byte) ([]byte, error) {
+	for {
+		chunk, err := in.r.ReadSlice(0)
+		if int64(len(chunk)) > in.left {
+			return b, errIndexCut
+		}
+		in.left -= int64(len(chunk))
+		switch {
+		case err == nil:
+			return append(b, chunk[:len(chunk)-1]...), nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			b = append(b, chunk...)
+		default:
+			return b, err
+		}
+	}
+}
+
+// offsetVarint reads git's "offset" varint (see decodeOffsetVarint).
+func (in *indexReader) offsetVarint() (uint64, error) {
+	var b [10]byte
+	for n := range b {
+		if in.left < 1 {
+			return 0, errIndexCut
+		}
+		c, err := in.r.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		in.left--
+		b[n] = c
+		if c&0x80 == 0 {
+			if v, k := decodeOffsetVarint(b[:n+1]); k > 0 {
+				return v, nil
+			}
+			break
+		}
+	}
+	return 0, errors.New("bad offset varint")
+}
+
+// rest reads what is left of the body: the extensions.
+func (in *indexReader) rest() ([]byte, error) {
+	b := make([]byte, in.left)
+	if err := in.read(b); err != nil {
+		return nil, fmt.Errorf("index extensions are cut short: %w", err)
+	}
+	return b, nil
 }
 
 // decodeOffsetVarint reads git's "offset" varint (varint.c): seven bits a
@@ -232,24 +338,4 @@ func decodeCacheTree(b []byte, parent string, into map[string]plumbing.Hash) ([]
 		}
 	}
 	return b, nil
-}
-
-// compactPaths moves paths into one string holding them end to end: the
-// buffer they were cut from, a whole index file, can then be collected.
-// At 250,000 files that keeps 5 MB of the 19 MB file.
-func compactPaths(paths []string) {
-	total := 0
-	for _, p := range paths {
-		total += len(p)
-	}
-	arena := make([]byte, 0, total)
-	for _, p := range paths {
-		arena = append(arena, p...)
-	}
-	text := unsafe.String(unsafe.SliceData(arena), len(arena))
-	at := 0
-	for i, p := range paths {
-		paths[i] = text[at : at+len(p)]
-		at += len(p)
-	}
 }
