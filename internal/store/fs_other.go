@@ -3,7 +3,6 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"io"
 	"os"
@@ -20,7 +19,3 @@ func startWritebackAt(string) {}
 func newWritebackWriter(f *os.File) io.Writer { return f }
 
 func syncFS(string) error { return errors.ErrUnsupported }
-
-func copyHashFile(context.Context, *os.File, *os.File, bool) (string, int64, error) {
-	return "", 0, errors.ErrUnsupported
-}

@@ -138,25 +138,12 @@ func (s *Store) FlushAhead(paths []string, mode LinkMode) (stop func()) {
 	}
 }
 
-// copyInKernelMin is the size from which a file is copied into the store
-// inside the kernel and hashed from a mapping of the copy (copyHashFile)
-// rather than read into the process and written back out: below it, the
-// mapping's setup costs more than the copy it saves.
-const copyInKernelMin = 1 << 20
-
-// copyStep is how much one copy_file_range(2) call moves before the hash
-// is handed those bytes: large enough that the calls and mappings are few,
-// small enough that the hash runs beside the copy rather than after it.
-const copyStep = 8 << 20
-
 // errNotLinkable sends a Hardlink ingest back to copying.
 var errNotLinkable = errors.New("file cannot be shared with the store by a hard link")
 
-// ingestByCopy copies path into a temporary object and hashes the copy.
-// Where the filesystem can clone the file, the clone replaces the copy and
-// only the hashing reads the data; a large file is copied inside the kernel
-// and hashed from the page cache; a small one is read once, each buffer
-// written out and hashed.
+// ingestByCopy copies path into a temporary object while hashing it, in one
+// read. Where the filesystem can clone the file, the clone replaces the copy
+// and only the hashing reads the data.
 func (s *Store) ingestByCopy(ctx context.Context, path string, b *batch) (string, int64, error) {
 	src, err := os.Open(path)
 	if err != nil {
@@ -176,19 +163,12 @@ func (s *Store) ingestByCopy(ctx context.Context, path string, b *batch) (string
 	if !s.lazy {
 		dst = newWritebackWriter(tmp)
 	}
-	hint := sizeHint(src)
-	switch {
-	case cloneFile(tmp, src) == nil:
+	if cloneFile(tmp, src) == nil {
 		// The clone, not the source, which its command may still touch:
 		// the id must name the bytes the object holds.
 		id, size, err = hashOpenFile(ctx, tmp, sizeHint(tmp))
-	case hint >= copyInKernelMin:
-		id, size, err = copyHashFile(ctx, tmp, src, !s.lazy)
-		if errors.Is(err, errors.ErrUnsupported) {
-			id, size, err = hashCopy(ctx, src, dst, hint)
-		}
-	default:
-		id, size, err = hashCopy(ctx, src, dst, hint)
+	} else {
+		id, size, err = hashCopy(ctx, src, dst, sizeHint(src))
 	}
 	if err != nil {
 		return "", 0, err
