@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"os"
@@ -81,5 +82,42 @@ func BenchmarkHashFile(b *testing.B) {
 		if _, _, err := s.HashFile(src); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkReceiveSmall receives objects of 100 KiB into batches, as a
+// fetch of a folder of small files does.
+func BenchmarkReceiveSmall(b *testing.B) {
+	const size, perBatch = 100 << 10, 64
+	dir := b.TempDir()
+	s := benchStore(b, dir)
+	s.SetDurable(false) // the receiving, not the disk
+	ctx := context.Background()
+	objects := make([][]byte, perBatch)
+	ids := make([]string, perBatch)
+	for i := range objects {
+		objects[i] = make([]byte, size)
+		_, _ = rand.Read(objects[i])
+		ids[i] = hashBytes(objects[i])
+	}
+	b.SetBytes(size * perBatch)
+	b.ReportAllocs()
+	for b.Loop() {
+		batch := s.NewBatch()
+		for i, o := range objects {
+			if _, err := batch.Receive(ctx, ids[i], bytes.NewReader(o), size); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := batch.Commit(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		for _, id := range ids {
+			if err := s.Remove(id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
 	}
 }

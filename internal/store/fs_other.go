@@ -19,3 +19,7 @@ func startWritebackAt(string) {}
 func newWritebackWriter(f *os.File) io.Writer { return f }
 
 func syncFS(string) error { return errors.ErrUnsupported }
+
+func createExclusive(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+}

@@ -271,7 +271,7 @@ func (s *Store) createTemp() (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.CreateTemp(dir, "object-")
+	return createExclusive(tempName(dir, "object-"))
 }
 
 // batch holds the temporary objects of one ingest until all are written,
