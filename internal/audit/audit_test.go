@@ -12,11 +12,14 @@ import (
 	"time"
 )
 
-// backEnds runs test once per back end that works here.
+// backEnds runs test once per back end that works here, and once per
+// mechanism of the built-in one.
 func backEnds(t *testing.T, test func(t *testing.T, tr Tracer)) {
-	for _, name := range []string{Builtin, Strace} {
-		t.Run(name, func(t *testing.T) {
-			tr, err := Find(context.Background(), name)
+	finds := builtinMechanisms()
+	finds = append(finds, mechanism{Strace, func() (Tracer, error) { return Find(context.Background(), Strace) }})
+	for _, m := range finds {
+		t.Run(m.name, func(t *testing.T) {
+			tr, err := m.find()
 			if errors.Is(err, ErrUnavailable) {
 				t.Skip(err)
 			}
@@ -26,6 +29,12 @@ func backEnds(t *testing.T, test func(t *testing.T, tr Tracer)) {
 			test(t, tr)
 		})
 	}
+}
+
+// mechanism is one way to trace, as a test finds it.
+type mechanism struct {
+	name string
+	find func() (Tracer, error)
 }
 
 // traced runs script with sh -c in dir under tr, and returns what it saw

@@ -27,6 +27,9 @@ type tracedCall struct {
 	flagsArg int  // the argument holding the open flags, -1 when none is
 	creat    bool // creat: opens for writing
 	openat2  bool // openat2: the flags are in a struct in memory
+	// exec: executes a program (execve, execveat), which the ptrace
+	// back end learns of from its exec event instead.
+	exec bool
 	// at: the path is the second argument, relative to the folder of the
 	// file descriptor in the first (openat); else it is the first, relative
 	// to the working folder (open).
@@ -93,7 +96,23 @@ type builtinTracer struct{}
 // probeBuiltin bounds the check that the built-in tracer works here.
 const probeBuiltin = 10 * time.Second
 
+// findBuiltin is the built-in tracer through seccomp user notification
+// where the kernel allows it, else through ptrace.
 func findBuiltin(ctx context.Context) (Tracer, error) {
+	errNotify := probeNotify()
+	if errNotify == nil {
+		return notifyTracer{}, nil
+	}
+	t, err := findPtrace(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w (nor through seccomp user notification: %v)", err, errNotify)
+	}
+	return t, nil
+}
+
+// findPtrace checks the ptrace tracer by tracing true, which it must see
+// executed.
+func findPtrace(ctx context.Context) (Tracer, error) {
 	truePath, err := exec.LookPath("true")
 	if err != nil {
 		return nil, fmt.Errorf("%w: no true on PATH to check the built-in tracer with", ErrUnavailable)
@@ -366,7 +385,7 @@ func (tr *builtinTrace) seccompStop(pid int, t *tracee) {
 	kind := notOpening
 	var call tracedCall
 	for _, c := range tracedCalls() {
-		if uint64(c.nr) != info.Nr {
+		if uint64(c.nr) != info.Nr || c.exec {
 			continue
 		}
 		call = c
