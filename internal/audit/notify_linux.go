@@ -182,6 +182,8 @@ type notifyTrace struct {
 	released    chan struct{}
 	releaseOnce sync.Once
 	done        chan struct{} // closed when the supervisor has ended
+	// Handles on /proc and on git dds's own /proc/self/fd, or -1.
+	proc, selfFd int
 	// Written by the supervisor only, read once done is closed.
 	c     *collector
 	err   error
@@ -225,6 +227,15 @@ func (tr *notifyTrace) release() {
 func (tr *notifyTrace) supervise() {
 	defer close(tr.done)
 	defer unix.Close(tr.listener)
+	tr.proc, tr.selfFd = -1, -1
+	if fd, err := unix.Open("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+		tr.proc = fd
+		defer unix.Close(fd)
+	}
+	if fd, err := unix.Open("/proc/self/fd", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+		tr.selfFd = fd
+		defer unix.Close(fd)
+	}
 	// The kernel wakes git dds on the CPU of the waiting thread where it
 	// can (Linux 6.6): the two take turns, as they do here, at less cost.
 	_, _, _ = unix.Syscall(unix.SYS_IOCTL, uintptr(tr.listener), unix.SECCOMP_IOCTL_NOTIF_SET_FLAGS, unix.SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
@@ -290,7 +301,7 @@ func (tr *notifyTrace) receive() {
 	}
 	// The thread goes on while git dds reads which file its handle is
 	// on: that handle names it whatever happens to the path next.
-	p := fd.name()
+	p := tr.name(fd)
 	if p == "" {
 		return
 	}
@@ -310,12 +321,12 @@ type handle struct {
 	known string // the path already made, for a program
 }
 
-func (h handle) name() string {
+func (tr *notifyTrace) name(h handle) string {
 	if h.known != "" {
 		return h.known
 	}
 	defer unix.Close(h.fd)
-	p := fdName(h.fd)
+	p := tr.fdName(h.fd)
 	if p == "" || h.base == "" {
 		return p
 	}
@@ -323,9 +334,15 @@ func (h handle) name() string {
 }
 
 // fdName is the path of one of git dds's file descriptors.
-func fdName(fd int) string {
+func (tr *notifyTrace) fdName(fd int) string {
 	var buf [unix.PathMax]byte
-	n, err := unix.Readlink("/proc/self/fd/"+strconv.Itoa(fd), buf[:])
+	var n int
+	var err error
+	if tr.selfFd >= 0 {
+		n, err = unix.Readlinkat(tr.selfFd, strconv.Itoa(fd), buf[:])
+	} else {
+		n, err = unix.Readlink("/proc/self/fd/"+strconv.Itoa(fd), buf[:])
+	}
 	if err != nil || n <= 0 || n >= len(buf) || buf[0] != '/' {
 		return ""
 	}
@@ -387,7 +404,7 @@ func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind) {
 		}
 		return noHandle, notOpening
 	}
-	h, ok := fileHandle(underProc(pid, call.at, int32(n.Data.Args[0]), name), kind)
+	h, ok := tr.fileHandle(underProc(pid, call.at, int32(n.Data.Args[0]), name), kind)
 	if !ok {
 		return noHandle, notOpening
 	}
@@ -401,8 +418,8 @@ func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind) {
 // fileHandle is a handle on the file at p, or on its folder when kind is
 // openWrite and p does not exist yet; false when neither exists (the
 // open will fail).
-func fileHandle(p string, kind openKind) (handle, bool) {
-	if fd, err := openHandle(p); err == nil {
+func (tr *notifyTrace) fileHandle(p string, kind openKind) (handle, bool) {
+	if fd, err := tr.openHandle(p); err == nil {
 		return handle{fd: fd}, true
 	}
 	if kind != openWrite {
@@ -413,7 +430,7 @@ func fileHandle(p string, kind openKind) (handle, bool) {
 	if base == "" || base == "." || base == ".." {
 		return noHandle, false
 	}
-	fd, err := openHandle(p[:max(i, 1)])
+	fd, err := tr.openHandle(p[:max(i, 1)])
 	if err != nil {
 		return noHandle, false
 	}
@@ -428,8 +445,12 @@ func (tr *notifyTrace) valid(n *seccompNotif) bool {
 }
 
 // openHandle opens p as a mere handle: no access checked, nothing read, a
-// FIFO not waited for.
-func openHandle(p string) (int, error) {
+// FIFO not waited for. A path in /proc is opened from the trace's handle
+// on it, which spares the kernel a lookup per file.
+func (tr *notifyTrace) openHandle(p string) (int, error) {
+	if rest, ok := strings.CutPrefix(p, "/proc/"); ok && tr.proc >= 0 {
+		return unix.Openat(tr.proc, rest, unix.O_PATH|unix.O_CLOEXEC, 0)
+	}
 	return unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
 }
 
