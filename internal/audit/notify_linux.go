@@ -552,11 +552,31 @@ func (tr *notifyTrace) Wait() error {
 }
 
 func (tr *notifyTrace) Observed() (*Observed, error) {
-	<-tr.done
+	select {
+	case <-tr.done:
+	case <-time.After(observeWait):
+		// A process that ended holds the filter until its parent reaps it,
+		// and an orphan's parent may never do (a container's first process
+		// that reaps nothing): the listener would never hang up. The
+		// command was waited for and the caller ended what it left, so
+		// what runs on is not the command's.
+		tr.stop()
+		<-tr.done
+	}
 	if tr.err != nil {
 		return nil, tr.err
 	}
 	return tr.c.observed(), nil
+}
+
+// observeWait bounds the wait of Observed for the listener to hang up.
+const observeWait = 5 * time.Second
+
+// stop asks the supervisor to kill what is left under the trace and end.
+func (tr *notifyTrace) stop() {
+	var one [8]byte
+	binary.NativeEndian.PutUint64(one[:], 1)
+	_, _ = unix.Write(tr.wake, one[:])
 }
 
 // Close kills what the command left under the trace and waits for the
@@ -573,9 +593,7 @@ func (tr *notifyTrace) Close() {
 		if tr.cmd.Process != nil {
 			_ = syscall.Kill(-tr.cmd.Process.Pid, syscall.SIGKILL)
 		}
-		var one [8]byte
-		binary.NativeEndian.PutUint64(one[:], 1)
-		_, _ = unix.Write(tr.wake, one[:])
+		tr.stop()
 		<-tr.done
 	}
 	if tr.wake >= 0 {

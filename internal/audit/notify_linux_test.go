@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -142,4 +143,33 @@ func TestRelativeAndDirfdPaths(t *testing.T) {
 			t.Errorf("the program is not among the programs %q", o.Execs)
 		}
 	})
+}
+
+// TestObservedIsBounded: a process left under the filter once the
+// command was waited for (here a live one the caller did not end; in a
+// container, an ended one that its parent never reaps) does not keep
+// Observed waiting without end.
+func TestObservedIsBounded(t *testing.T) {
+	if err := probeNotify(); err != nil {
+		t.Skip(err)
+	}
+	cmd := exec.Command("sh", "-c", `setsid sleep 60 </dev/null >/dev/null 2>&1 & exit 0`)
+	trace, err := notifyTracer{}.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer trace.Close()
+	if err := trace.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := trace.Observed(); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Observed still waiting 30 s after the command ended")
+	}
 }
