@@ -214,6 +214,21 @@ func TestCloseEndsWhatIsLeft(t *testing.T) {
 		case <-time.After(20 * time.Second):
 			t.Fatal("Close still waiting 20 s after the command ended")
 		}
+		pid, err := os.ReadFile(filepath.Join(dir, "pid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stat := "/proc/" + strings.TrimSpace(string(pid)) + "/stat"
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			b, err := os.ReadFile(stat)
+			if err != nil || strings.Contains(string(b), ") Z ") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the process left behind still runs 5 s after Close: %s", b)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	})
 }
 

@@ -184,6 +184,8 @@ type notifyTrace struct {
 	done        chan struct{} // closed when the supervisor has ended
 	// Handles on /proc and on git dds's own /proc/self/fd, or -1.
 	proc, selfFd int
+	// closing: Close or Observed asked the supervisor to end.
+	closing bool
 	// Written by the supervisor only, read once done is closed.
 	c     *collector
 	err   error
@@ -261,6 +263,7 @@ func (tr *notifyTrace) supervise() {
 			var v [8]byte
 			_, _ = unix.Read(tr.wake, v[:])
 			tr.killSeen()
+			tr.closing = true
 			timeout = int(closeGrace / time.Millisecond)
 		}
 		if fds[0].Revents&unix.POLLIN != 0 {
@@ -292,6 +295,12 @@ func (tr *notifyTrace) receive() {
 		return
 	}
 	n := &tr.notif
+	if tr.closing && int(n.Pid) != tr.starter && tr.valid(n) {
+		// Closed: whatever still makes a call under the filter (a process
+		// started too late to be among those seen) is the command's, and
+		// ends.
+		_ = syscall.Kill(int(n.Pid), syscall.SIGKILL)
+	}
 	fd, kind := tr.inspect(n)
 	resp := seccompNotifResp{ID: n.ID, Flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
 	// ENOENT: the thread left the call meanwhile; nothing to answer.
