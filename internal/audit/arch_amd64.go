@@ -8,12 +8,15 @@ import "golang.org/x/sys/unix"
 const auditArch = unix.AUDIT_ARCH_X86_64
 
 // tracedCalls are the calls that open a file, with the argument holding
-// their flags (-1: none, or not in a register).
+// their flags (-1: none, or not in a register), and those that execute a
+// program.
 func tracedCalls() []tracedCall {
 	return []tracedCall{
 		{nr: unix.SYS_OPEN, flagsArg: 1},
 		{nr: unix.SYS_OPENAT, flagsArg: 2, at: true},
 		{nr: unix.SYS_CREAT, flagsArg: -1, creat: true},
 		{nr: unix.SYS_OPENAT2, flagsArg: -1, openat2: true, at: true},
+		{nr: unix.SYS_EXECVE, flagsArg: -1, exec: true},
+		{nr: unix.SYS_EXECVEAT, flagsArg: -1, exec: true, at: true},
 	}
 }

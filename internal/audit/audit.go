@@ -5,22 +5,17 @@
 // It knows nothing of stages or repositories: it runs a command under a
 // tracer and hands back absolute paths. What they mean is the caller's.
 //
-// Two back ends trace. The built-in one (builtin_linux.go) is git dds
-// itself acting as a ptrace supervisor, with a seccomp filter that stops
-// the command only at the calls that open a file: everything else runs at
-// full speed, and no program needs installing. The strace program is the
-// other, for where the built-in one cannot run (an architecture it does
-// not know). Find prefers the built-in one.
-//
-// The built-in back end uses ptrace with SECCOMP_RET_TRACE rather than
-// seccomp user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER), though the
-// latter needs no ptrace: the listener's file descriptor is born in the
-// process that installs the filter, the command, and would have to be
-// passed back over a socket before the command runs; the supervisor would
-// then have to check the notification's id after each read of the
-// command's memory against the races the kernel documents, and it learns
-// of no fork or exec, so it cannot say which programs ran. ptrace gives
-// all of that from the kernel, in order, per thread.
+// Two back ends trace. The built-in one is git dds itself with a seccomp
+// filter that singles out the calls that open a file or execute a
+// program: everything else runs at full speed, and no program needs
+// installing. Where the kernel allows (Linux 5.8), the filter makes those
+// calls wait for git dds through seccomp user notification
+// (notify_linux.go): no ptrace, no stop at a fork or a signal, and the
+// filter is inherited by every process the command starts. Elsewhere git
+// dds acts as a ptrace supervisor (builtin_linux.go), the filter stopping
+// the command for it. The strace program is the other back end, for
+// where the built-in one cannot run (an architecture it does not know).
+// Find prefers the built-in one.
 package audit
 
 import (
@@ -77,7 +72,7 @@ type Trace interface {
 // The back ends' names, as dds.auditTracer takes them.
 const (
 	Auto    = "auto"    // the built-in back end where it works, else strace
-	Builtin = "builtin" // git dds itself, through ptrace and seccomp
+	Builtin = "builtin" // git dds itself, through seccomp (user notification, else ptrace)
 	Strace  = "strace"  // the strace program
 )
 

@@ -12,11 +12,14 @@ import (
 	"time"
 )
 
-// backEnds runs test once per back end that works here.
+// backEnds runs test once per back end that works here, and once per
+// mechanism of the built-in one.
 func backEnds(t *testing.T, test func(t *testing.T, tr Tracer)) {
-	for _, name := range []string{Builtin, Strace} {
-		t.Run(name, func(t *testing.T) {
-			tr, err := Find(context.Background(), name)
+	finds := builtinMechanisms()
+	finds = append(finds, mechanism{Strace, func() (Tracer, error) { return Find(context.Background(), Strace) }})
+	for _, m := range finds {
+		t.Run(m.name, func(t *testing.T) {
+			tr, err := m.find()
 			if errors.Is(err, ErrUnavailable) {
 				t.Skip(err)
 			}
@@ -26,6 +29,12 @@ func backEnds(t *testing.T, test func(t *testing.T, tr Tracer)) {
 			test(t, tr)
 		})
 	}
+}
+
+// mechanism is one way to trace, as a test finds it.
+type mechanism struct {
+	name string
+	find func() (Tracer, error)
 }
 
 // traced runs script with sh -c in dir under tr, and returns what it saw
@@ -204,6 +213,45 @@ func TestCloseEndsWhatIsLeft(t *testing.T) {
 		case <-done:
 		case <-time.After(20 * time.Second):
 			t.Fatal("Close still waiting 20 s after the command ended")
+		}
+		pid, err := os.ReadFile(filepath.Join(dir, "pid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stat := "/proc/" + strings.TrimSpace(string(pid)) + "/stat"
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			b, err := os.ReadFile(stat)
+			if err != nil || strings.Contains(string(b), ") Z ") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the process left behind still runs 5 s after Close: %s", b)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
+
+// TestResolvesLikeTheKernel: a path that goes through a symbolic link and
+// then "..", relative or absolute, names what the kernel opens (the
+// parent of the link's target), not what cleaning the text would give.
+func TestResolvesLikeTheKernel(t *testing.T) {
+	backEnds(t, func(t *testing.T, tr Tracer) {
+		dir := tempDir(t, "a/x.txt", "a/b/y.txt", "x.txt")
+		if err := os.Symlink("a/b", filepath.Join(dir, "sym")); err != nil {
+			t.Fatal(err)
+		}
+		o, err := traced(t, tr, dir, `cat sym/../x.txt >/dev/null && cat "$PWD/sym/../b/y.txt" >/dev/null`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"a/x.txt", "a/b/y.txt"} {
+			if !slices.Contains(o.Reads, filepath.Join(dir, want)) {
+				t.Errorf("%s is not among the reads %q", want, o.Reads)
+			}
+		}
+		if slices.Contains(o.Reads, filepath.Join(dir, "x.txt")) {
+			t.Errorf("x.txt, which nothing opened, is among the reads")
 		}
 	})
 }

@@ -27,6 +27,9 @@ type tracedCall struct {
 	flagsArg int  // the argument holding the open flags, -1 when none is
 	creat    bool // creat: opens for writing
 	openat2  bool // openat2: the flags are in a struct in memory
+	// exec: executes a program (execve, execveat), which the ptrace
+	// back end learns of from its exec event instead.
+	exec bool
 	// at: the path is the second argument, relative to the folder of the
 	// file descriptor in the first (openat); else it is the first, relative
 	// to the working folder (open).
@@ -93,7 +96,23 @@ type builtinTracer struct{}
 // probeBuiltin bounds the check that the built-in tracer works here.
 const probeBuiltin = 10 * time.Second
 
+// findBuiltin is the built-in tracer through seccomp user notification
+// where the kernel allows it, else through ptrace.
 func findBuiltin(ctx context.Context) (Tracer, error) {
+	errNotify := probeNotify()
+	if errNotify == nil {
+		return notifyTracer{}, nil
+	}
+	t, err := findPtrace(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w (nor through seccomp user notification: %v)", err, errNotify)
+	}
+	return t, nil
+}
+
+// findPtrace checks the ptrace tracer by tracing true, which it must see
+// executed.
+func findPtrace(ctx context.Context) (Tracer, error) {
 	truePath, err := exec.LookPath("true")
 	if err != nil {
 		return nil, fmt.Errorf("%w: no true on PATH to check the built-in tracer with", ErrUnavailable)
@@ -366,7 +385,7 @@ func (tr *builtinTrace) seccompStop(pid int, t *tracee) {
 	kind := notOpening
 	var call tracedCall
 	for _, c := range tracedCalls() {
-		if uint64(c.nr) != info.Nr {
+		if uint64(c.nr) != info.Nr || c.exec {
 			continue
 		}
 		call = c
@@ -407,9 +426,10 @@ func (tr *builtinTrace) seccompStop(pid int, t *tracee) {
 	}
 }
 
-// entryPath is the absolute path a thread stopped at the entry of call is
-// about to open: its argument, read from the thread's memory, joined to
-// the folder of the file descriptor it is relative to.
+// entryPath is the path a thread stopped at the entry of call is about
+// to open, as git dds can open it in its place: its argument, read from
+// the thread's memory, under the folder of the file descriptor it is
+// relative to.
 func (tr *builtinTrace) entryPath(pid int, call tracedCall, info syscallInfoView) (string, bool) {
 	pathArg := 0
 	if call.at {
@@ -419,19 +439,24 @@ func (tr *builtinTrace) entryPath(pid int, call tracedCall, info syscallInfoView
 	if !ok {
 		return "", false
 	}
-	if filepath.IsAbs(name) {
-		return filepath.Clean(name), true
+	return underProc(pid, call.at, int32(info.Args[0]), name), true
+}
+
+// underProc is name as the thread pid resolves it, for git dds to open:
+// an absolute name as it is, a relative one under the link in /proc of
+// the thread's working folder, or of the folder open at dirfd (when at),
+// which the kernel follows to that very folder. The text is not cleaned:
+// "link/.." is the parent of the link's target for the kernel, not the
+// folder the link is in.
+func underProc(pid int, at bool, dirfd int32, name string) string {
+	if strings.HasPrefix(name, "/") {
+		return name
 	}
 	proc := "/proc/" + strconv.Itoa(pid)
-	dir := proc + "/cwd"
-	if call.at && int32(info.Args[0]) != unix.AT_FDCWD {
-		dir = proc + "/fd/" + strconv.Itoa(int(int32(info.Args[0])))
+	if at && dirfd != unix.AT_FDCWD {
+		return proc + "/fd/" + strconv.Itoa(int(dirfd)) + "/" + name
 	}
-	base, err := os.Readlink(dir)
-	if err != nil || !filepath.IsAbs(base) {
-		return "", false
-	}
-	return filepath.Join(base, name), true
+	return proc + "/cwd/" + name
 }
 
 // readPath reads a path argument of a tracee, into the supervisor's
@@ -456,11 +481,19 @@ func resolved(p string, created bool) string {
 	if r := realPath(p); r != "" || !created {
 		return r
 	}
-	dir := realPath(filepath.Dir(p))
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return ""
+	}
+	base := p[i+1:]
+	if base == "" || base == "." || base == ".." {
+		return ""
+	}
+	dir := realPath(p[:max(i, 1)])
 	if dir == "" {
 		return ""
 	}
-	return filepath.Join(dir, filepath.Base(p))
+	return filepath.Join(dir, base)
 }
 
 // realPath opens p as a mere handle (O_PATH: no access checked, nothing

@@ -23,19 +23,26 @@ const (
 // and find make.
 const skipFlags = unix.O_PATH | unix.O_DIRECTORY
 
-// filter is the seccomp program: SECCOMP_RET_TRACE, a stop for the
-// supervisor, for the calls that open a file (creat, openat2, and open
-// and openat unless their flags name a folder or a handle), and
-// SECCOMP_RET_ALLOW for every other call. A call of another ABI (32-bit
-// code on a 64-bit kernel) is allowed untraced.
-func filter() []unix.SockFilter {
+// filter is the seccomp program: action (SECCOMP_RET_TRACE, a stop for
+// a ptrace supervisor, or SECCOMP_RET_USER_NOTIF, a notification to the
+// listener) for the calls that open a file (creat, openat2, and open and
+// openat unless their flags name a folder or a handle), and with execs
+// for those that execute a program, and SECCOMP_RET_ALLOW for every
+// other call. A call of another ABI (32-bit code on a 64-bit kernel) is
+// allowed untraced.
+func filter(action uint32, execs bool) []unix.SockFilter {
 	const (
 		ld  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
 		jeq = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
 		jst = unix.BPF_JMP | unix.BPF_JSET | unix.BPF_K
 		ret = unix.BPF_RET | unix.BPF_K
 	)
-	calls := tracedCalls()
+	var calls []tracedCall
+	for _, c := range tracedCalls() {
+		if execs || !c.exec {
+			calls = append(calls, c)
+		}
+	}
 	withFlags := 0
 	for _, c := range calls {
 		if c.flagsArg >= 0 {
@@ -75,7 +82,7 @@ func filter() []unix.SockFilter {
 	}
 	p = append(p,
 		unix.SockFilter{Code: ret, K: unix.SECCOMP_RET_ALLOW},
-		unix.SockFilter{Code: ret, K: unix.SECCOMP_RET_TRACE})
+		unix.SockFilter{Code: ret, K: action})
 	return p
 }
 
@@ -85,15 +92,27 @@ func filter() []unix.SockFilter {
 // install a filter; it also keeps a setuid program from gaining its
 // owner's rights under the trace.
 func installFilter() error {
+	_, err := install(filter(unix.SECCOMP_RET_TRACE, false), 0)
+	return err
+}
+
+// installListener makes the calling thread's calls, and those of every
+// process it starts, wait at the calls the filter traces for an answer
+// from the file descriptor it returns (the listener). The thread is
+// changed for good: only a thread that ends after may call it.
+func installListener() (int, error) {
+	return install(filter(unix.SECCOMP_RET_USER_NOTIF, true), unix.SECCOMP_FILTER_FLAG_NEW_LISTENER)
+}
+
+func install(prog []unix.SockFilter, flags uintptr) (int, error) {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+		return -1, fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
 	}
-	prog := filter()
 	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
-	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog)))
+	fd, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&fprog)))
 	runtime.KeepAlive(prog)
 	if errno != 0 {
-		return fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER): %w", errno)
+		return -1, fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER): %w", errno)
 	}
-	return nil
+	return int(fd), nil
 }

@@ -87,8 +87,9 @@ With --audit (or git config dds.audit warn|strict), each executed stage is
 traced, on Linux, for the files it and every process it starts read: each
 read inside the repository that its deps, params and outs do not cover is
 named, with the deps: line to add. strict fails such a stage and records
-nothing. git dds traces by itself (ptrace with a seccomp filter), or with
-the strace program where it cannot: git config dds.auditTracer
+nothing. git dds traces by itself (a seccomp filter, answered through
+seccomp user notification, else ptrace), or with the strace program
+where it cannot: git config dds.auditTracer
 auto|builtin|strace chooses, and -v names the one used. Where nothing can
 trace, one line says why and the run goes on unaudited. See
 docs/howto/find-undeclared-dependencies.md.

@@ -85,7 +85,7 @@ type AuditTracer string
 
 const (
 	AuditTracerAuto    AuditTracer = "auto"    // the default: builtin where it works, else strace
-	AuditTracerBuiltin AuditTracer = "builtin" // git dds itself, through ptrace and seccomp
+	AuditTracerBuiltin AuditTracer = "builtin" // git dds itself, through seccomp (user notification, else ptrace)
 	AuditTracerStrace  AuditTracer = "strace"  // the strace program
 )
 

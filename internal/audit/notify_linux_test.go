@@ -1,0 +1,175 @@
+//go:build linux && (amd64 || arm64)
+
+package audit
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// builtinMechanisms are the built-in tracer through seccomp user
+// notification and through ptrace, each where it works.
+func builtinMechanisms() []mechanism {
+	return []mechanism{
+		{"notify", func() (Tracer, error) {
+			if err := probeNotify(); err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+			}
+			return notifyTracer{}, nil
+		}},
+		{"ptrace", func() (Tracer, error) { return findPtrace(context.Background()) }},
+	}
+}
+
+// TestBuiltinPrefersNotify: where the kernel allows seccomp user
+// notification, the built-in tracer uses it, and says so.
+func TestBuiltinPrefersNotify(t *testing.T) {
+	if err := probeNotify(); err != nil {
+		t.Skip(err)
+	}
+	tr, err := Find(context.Background(), Builtin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "the built-in tracer (seccomp user notification)"; tr.Name() != want {
+		t.Fatalf("Find(builtin) is %q, want %q", tr.Name(), want)
+	}
+}
+
+// childEnv makes this test binary the program of
+// TestRelativeAndDirfdPaths.
+const childEnv = "AUDIT_TEST_CHILD"
+
+// TestHelperChild is the traced program of TestRelativeAndDirfdPaths,
+// when childEnv says which part to play; a test that passes otherwise.
+func TestHelperChild(t *testing.T) {
+	switch os.Getenv(childEnv) {
+	case "":
+		return
+	case "grandchild":
+		mustOpen(unix.AT_FDCWD, "../grand.txt", unix.O_RDONLY)
+		os.Exit(0)
+	}
+	sub, err := unix.Open("sub", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		fail(err)
+	}
+	mustOpen(sub, "deep.txt", unix.O_RDONLY)
+	mustOpen(sub, "../in.txt", unix.O_RDONLY)
+	mustOpen(sub, "made.txt", unix.O_WRONLY|unix.O_CREAT)
+	// Threads other than the first, each its own id in the notification.
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			mustOpen(unix.AT_FDCWD, fmt.Sprintf("t%d.txt", i), unix.O_RDONLY)
+		}()
+	}
+	wg.Wait()
+	if err := os.Chdir("sub"); err != nil {
+		fail(err)
+	}
+	mustOpen(unix.AT_FDCWD, "rel.txt", unix.O_RDONLY)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperChild$")
+	cmd.Env = append(os.Environ(), childEnv+"=grandchild")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		fail(err)
+	}
+	os.Exit(0)
+}
+
+func mustOpen(dirfd int, name string, flags int) {
+	fd, err := unix.Openat(dirfd, name, flags|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		fail(fmt.Errorf("opening %s: %w", name, err))
+	}
+	unix.Close(fd)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(3)
+}
+
+// TestRelativeAndDirfdPaths traces a program that opens files relative
+// to a folder's descriptor (openat), to its working folder after a
+// chdir, from several threads, and starts a child that opens one
+// relative to its own working folder: each is named by its absolute
+// path, and the file made by a write only is no read.
+func TestRelativeAndDirfdPaths(t *testing.T) {
+	backEnds(t, func(t *testing.T, tr Tracer) {
+		dir := tempDir(t, "in.txt", "grand.txt", "sub/deep.txt", "sub/rel.txt", "t0.txt", "t1.txt", "t2.txt", "t3.txt")
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperChild$")
+		cmd.Env = append(os.Environ(), childEnv+"=child")
+		cmd.Dir = dir
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		trace, err := tr.Start(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer trace.Close()
+		if err := trace.Wait(); err != nil {
+			t.Fatalf("%v: %s", err, stderr.String())
+		}
+		o, err := trace.Observed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"in.txt", "grand.txt", "sub/deep.txt", "sub/rel.txt", "t0.txt", "t1.txt", "t2.txt", "t3.txt"} {
+			if !slices.Contains(o.Reads, filepath.Join(dir, want)) {
+				t.Errorf("%s is not among the reads %q", want, o.Reads)
+			}
+		}
+		made := filepath.Join(dir, "sub/made.txt")
+		if slices.Contains(o.Reads, made) || !slices.Contains(o.Writes, made) {
+			t.Errorf("sub/made.txt, written only, is not among the writes alone: reads %q, writes %q", o.Reads, o.Writes)
+		}
+		if n := strings.Count(strings.Join(o.Execs, "\n"), filepath.Base(os.Args[0])); n == 0 {
+			t.Errorf("the program is not among the programs %q", o.Execs)
+		}
+	})
+}
+
+// TestObservedIsBounded: a process left under the filter once the
+// command was waited for (here a live one the caller did not end; in a
+// container, an ended one that its parent never reaps) does not keep
+// Observed waiting without end.
+func TestObservedIsBounded(t *testing.T) {
+	if err := probeNotify(); err != nil {
+		t.Skip(err)
+	}
+	cmd := exec.Command("sh", "-c", `setsid sleep 60 </dev/null >/dev/null 2>&1 & exit 0`)
+	trace, err := notifyTracer{}.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer trace.Close()
+	if err := trace.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := trace.Observed(); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Observed still waiting 30 s after the command ended")
+	}
+}
