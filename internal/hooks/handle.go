@@ -56,6 +56,9 @@ func (h *Handler) Handle(ctx context.Context, name string, args []string, stdin 
 		// git's, and must not stop anything.
 		fmt.Fprintf(h.Stderr, "git dds: warning: the %s hook could not finish: %v\n", name, err)
 	}
+	if name == PostMerge {
+		h.publishMerged(ctx)
+	}
 	return nil
 }
 
