@@ -83,7 +83,8 @@ func exitCode(err error) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &no), errors.Is(err, workspace.ErrFailed), errors.Is(err, experiment.ErrFailed), errors.Is(err, workspace.ErrEdited), errors.As(err, &stageErr),
-		errors.Is(err, hooks.ErrRefused), errors.Is(err, remote.ErrCorrupt), errors.Is(err, workspace.ErrNotComputed):
+		errors.Is(err, hooks.ErrRefused), errors.Is(err, remote.ErrCorrupt), errors.Is(err, workspace.ErrNotComputed),
+		errors.Is(err, workspace.ErrPublishCommand):
 		return exitAnswerNo
 	case errors.As(err, &yamlErr), errors.As(err, &unknown), errors.As(err, &usage),
 		errors.Is(err, namespace.ErrNoPipeline), errors.Is(err, gitref.ErrUnknownRevision),

@@ -83,7 +83,10 @@ and with --remote:
 dds.yaml), with the same keep rules: the records of external outputs no
 kept commit needs go first, then their prefixes, then every attempt no
 record names (a failed or killed run's) older than --grace and whose
-signature no run on this machine holds. Only keys of the shape
+signature no run holds: neither a run on this machine (its lock) nor a
+run anywhere that holds its lease in the default remote, the one runs
+wait on each other through. When that remote does not answer, gc --lake
+stops before deleting anything. Only keys of the shape
 <sig[:2]>/<sig>/<attempt>/<name>/... are ever deleted: views and
 anything else in the bucket stay. It needs --force or --dry-run, as
 --remote does; the dry run says how many bytes it would free.
@@ -92,7 +95,7 @@ anything else in the bucket stay. It needs --force or --dry-run, as
 
     {"dry_run", "lake", "kept_prefixes", "kept_bytes", "dropped_records":
       [{"stage", "signature"}], "removed": [URI], "removed_objects",
-      "freed_bytes", "recent_prefixes"}
+      "freed_bytes", "recent_prefixes", "leased_prefixes"}
 
 Exit status: 2 for --remote or --lake without --force or --dry-run, or
 a bad --keep or --keep-commits.`,
@@ -199,6 +202,13 @@ func runGCLake(ctx context.Context, g *globalOptions, ws *workspace.Workspace, o
 	if opts.grace < 0 {
 		return usageError{err: fmt.Errorf("--grace takes a duration of 0 or more, got %s", opts.grace)}
 	}
+	// The remote runs share holds their leases: an attempt whose writer
+	// holds one is being written, on whatever machine.
+	closeRemote, err := ws.UseDefaultRemote(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer closeRemote()
 	rep, err := maintenance.GCLake(ctx, ws, maintenance.GCOptions{DryRun: opts.dryRun, Keep: opts.keep, KeepCommits: opts.keepCommits}, opts.grace)
 	if err != nil {
 		return err
@@ -215,6 +225,9 @@ func runGCLake(ctx context.Context, g *globalOptions, ws *workspace.Workspace, o
 		ui.Count(len(rep.Removed), "output attempt"), freed, ui.Bytes(rep.FreedBytes))
 	if rep.RecentPrefixes > 0 {
 		fmt.Fprintf(g.stdout, "kept %s no record names, written in the last %s or being written\n", ui.Count(rep.RecentPrefixes, "output attempt"), opts.grace)
+	}
+	if rep.LeasedPrefixes > 0 {
+		fmt.Fprintf(g.stdout, "kept %s no record names whose writer holds a lease in the remote: a run elsewhere is writing them\n", ui.Count(rep.LeasedPrefixes, "output attempt"))
 	}
 	if opts.dryRun {
 		fmt.Fprintln(g.stdout, "dry run: nothing was deleted")

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/git-dds/git-dds/internal/namespace"
 	"github.com/git-dds/git-dds/internal/pipeline"
 )
 
@@ -98,15 +97,33 @@ renamed in a folder lake): a reader sees the old view or the new one.
 Views are the only names in the lake that change, and hold no data.
 
 The lake is dds.lake when set, else the lake: of REF's dds.yaml.
-Outputs REF declares but that are not computed here are left out; with
-none computed, publish fails.
+Outputs REF declares but that are not computed here are left out, with
+a warning (a view of theirs, if any, still names an earlier
+computation); with none computed, publish fails.
 
---json prints the URIs written: {"ref", "views": [URI...]}.
+When REF's dds.yaml declares publish: COMMAND, it runs after the views
+are written, once per view, with sh -c at the working tree's root and
+the view in DDS_PUBLISH_NAME, _REF, _COMMIT, _STAGE, _SIGNATURE, _URI,
+_FORMAT, _POINTER, _POINTER_URI, _COUNT, _BYTES and _VIEW, so that it
+registers a table (CREATE TABLE ... LOCATION, Iceberg's register_table).
+A command that fails leaves the views written: publish names the
+outputs it failed for, with their last lines of output, and exits 1.
 
-Exit status: 2 for a REF that names no commit; 3 when the lake cannot be
-written.`,
+The post-merge hook runs the same for a merge into a branch that
+dds.publish names (git config --add dds.publish main); there a failure
+is a warning, and the merge stands.
+
+--json prints {"ref", "views": [URI...], "uncomputed": [NAME...],
+"command", "registered": [NAME...]}.
+
+Exit status: 1 when no output of REF is computed here, or the publish:
+command failed; 2 for a REF that names no commit or declares no
+external output; 3 when the lake cannot be written.`,
 		Example: `  # after a merge, point readers at main's outputs
   git dds publish --ref main
+
+  # publish main's views after every merge into it, from the hook
+  git config --add dds.publish main
 
   # what a reader then sees
   cat /srv/lake/views/main/features.json`,
@@ -131,27 +148,29 @@ func runPublish(ctx context.Context, g *globalOptions, opts *publishOptions) err
 			ref = strings.TrimPrefix(head, "refs/heads/")
 		}
 	}
-	ns, err := ws.RefNamespace(ctx, ref, fullRefName(ws.Repo, ref))
-	if err != nil {
-		return err
+	res, err := ws.PublishRef(ctx, ref, fullRefName(ws.Repo, ref))
+	if res != nil && len(res.Uncomputed) > 0 && len(res.Views) > 0 {
+		fmt.Fprintf(g.stderr, "git dds: warning: %s of %s not computed here, not published (a view of it, if any, still names an earlier computation): git dds run computes what is missing, then git dds publish --ref %s\n",
+			"ext:"+strings.Join(res.Uncomputed, ", ext:"), ref, ref)
 	}
-	view, err := namespace.Load(ctx, ws.Repo, ns.Commit, ws.Env)
-	if err != nil {
-		return err
-	}
-	written, err := ws.Publish(ctx, ns, view.Pipeline)
-	if err != nil {
+	if err != nil && (res == nil || len(res.Views) == 0) {
 		return err
 	}
 	if g.json {
-		return g.printJSON(struct {
-			Ref   string   `json:"ref"`
-			Views []string `json:"views"`
-		}{ref, written})
+		if perr := g.printJSON(res); perr != nil {
+			return perr
+		}
+		return err
 	}
-	return g.report(func(w io.Writer) {
-		for _, uri := range written {
+	if rerr := g.report(func(w io.Writer) {
+		for _, uri := range res.Views {
 			fmt.Fprintf(w, "published %s\n", uri)
 		}
-	})
+		for _, name := range res.Registered {
+			fmt.Fprintf(w, "registered ext:%s (publish: command)\n", name)
+		}
+	}); rerr != nil {
+		return rerr
+	}
+	return err
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -129,6 +130,11 @@ type Settings struct {
 	// remote: an S3-compatible server, and the region.
 	LakeEndpoint Setting[string]
 	LakeRegion   Setting[string]
+	// Publish is dds.publish, every value of it: the branches (names, or
+	// patterns as path.Match takes them) whose views the post-merge hook
+	// publishes after a merge into them. Raw joins the values; Err is the
+	// first bad one's, and the bad ones are left out of Value.
+	Publish Setting[[]string]
 
 	remotes map[string]*Remote
 }
@@ -169,16 +175,45 @@ func Parse(gitConfig, team []gitref.ConfigEntry) (*Settings, error) {
 	s.Audit.Value = AuditOff
 	s.AuditTracer.Value = AuditTracerAuto
 	set := map[string]bool{}
-	for _, e := range gitConfig {
+	for _, e := range values(gitConfig) {
 		set[e.Key] = true
 		s.set(e.Key, e.Value, GitConfig)
 	}
-	for _, e := range team {
+	for _, e := range values(team) {
 		if !set[e.Key] {
 			s.set(e.Key, e.Value, TeamFile)
 		}
 	}
 	return s, nil
+}
+
+// multiValued are the settings that take every value git config gives,
+// in order, as git's own multi-valued settings do: an empty value clears
+// those before it.
+var multiValued = map[string]bool{"dds.publish": true}
+
+// values keeps, of entries sorted by key with each key's values in git's
+// order, the last value of a single-valued setting (as git reads it: an
+// empty last value means the default, whatever came before) and every
+// value of a multi-valued one after its last empty value.
+func values(entries []gitref.ConfigEntry) []gitref.ConfigEntry {
+	var kept []gitref.ConfigEntry
+	for i, e := range entries {
+		last := i+1 == len(entries) || entries[i+1].Key != e.Key
+		switch {
+		case !multiValued[e.Key]:
+			if last {
+				kept = append(kept, e)
+			}
+		case e.Value == "":
+			for len(kept) > 0 && kept[len(kept)-1].Key == e.Key {
+				kept = kept[:len(kept)-1]
+			}
+		default:
+			kept = append(kept, e)
+		}
+	}
+	return kept
 }
 
 // set reads one entry; key is spelled as git spells it, section and name
@@ -254,6 +289,8 @@ func (s *Settings) set(key, raw string, source Source) {
 		s.LakeEndpoint = Setting[string]{Raw: raw, Source: source, Value: raw}
 	case "dds.lakeregion":
 		s.LakeRegion = Setting[string]{Raw: raw, Source: source, Value: raw}
+	case "dds.publish":
+		s.addPublish(raw, source)
 	case "dds.remote":
 		s.DefaultRemote = Setting[string]{Raw: raw, Source: source, Value: raw}
 	default:
@@ -283,6 +320,36 @@ func (s *Settings) set(key, raw string, source Source) {
 		}
 		s.remotes[name] = r
 	}
+}
+
+// addPublish adds one value of the multi-valued dds.publish: a branch
+// name or pattern, with or without refs/heads/.
+func (s *Settings) addPublish(raw string, source Source) {
+	if s.Publish.Raw != "" {
+		s.Publish.Raw += ", "
+	}
+	s.Publish.Raw += raw
+	s.Publish.Source = source
+	v := strings.TrimPrefix(raw, "refs/heads/")
+	_, err := path.Match(v, "")
+	if err != nil || v == "" || len(v) > 255 || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
+		if s.Publish.Err == nil {
+			s.Publish.Err = invalid("%s dds.publish is %q; it takes a branch name, or a pattern such as release/*, one per value (git config --add dds.publish NAME)", source, raw)
+		}
+		return
+	}
+	s.Publish.Value = append(s.Publish.Value, v)
+}
+
+// Publishes reports whether dds.publish names branch (without
+// refs/heads/).
+func (s *Settings) Publishes(branch string) bool {
+	for _, p := range s.Publish.Value {
+		if ok, _ := path.Match(p, branch); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func parse[T any](raw string, source Source, read func(string) (T, error)) Setting[T] {

@@ -263,3 +263,40 @@ func TestAudit(t *testing.T) {
 		t.Errorf("unset dds.audit means %q, want off", s.Audit.Value)
 	}
 }
+
+// dds.publish takes every value, in git's order; an empty value clears
+// those before it, and a bad one is refused alone. A single-valued
+// setting set twice takes its last value, even an empty one (the
+// default).
+func TestPublishIsMultiValued(t *testing.T) {
+	s, err := Parse([]gitref.ConfigEntry{
+		{Key: "dds.link", Value: "hardlink"},
+		{Key: "dds.link", Value: ""},
+		{Key: "dds.publish", Value: "old"},
+		{Key: "dds.publish", Value: ""},
+		{Key: "dds.publish", Value: "refs/heads/main"},
+		{Key: "dds.publish", Value: "has space"},
+		{Key: "dds.publish", Value: "release/*"},
+		{Key: "dds.publish", Value: "[bad"},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Link.Set() || s.Link.Value != store.Copy {
+		t.Errorf("dds.link set to hardlink then to empty: %+v, want the default", s.Link)
+	}
+	if !slices.Equal(s.Publish.Value, []string{"main", "release/*"}) {
+		t.Errorf("dds.publish: %q, want main and release/*", s.Publish.Value)
+	}
+	if s.Publish.Err == nil || !errors.Is(s.Publish.Err, ErrInvalid) || !strings.Contains(s.Publish.Err.Error(), `"has space"`) {
+		t.Errorf("dds.publish error: %v", s.Publish.Err)
+	}
+	for branch, want := range map[string]bool{"main": true, "release/1.0": true, "release/1/2": false, "old": false, "mainline": false} {
+		if got := s.Publishes(branch); got != want {
+			t.Errorf("Publishes(%q) = %v, want %v", branch, got, want)
+		}
+	}
+	if _, err := Parse(nil, []gitref.ConfigEntry{{Key: "dds.publish", Value: "main"}}); !errors.Is(err, gitref.ErrTeamConfig) {
+		t.Errorf("dds.publish in .ddsconfig: %v, want refused as a setting of one clone", err)
+	}
+}

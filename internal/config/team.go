@@ -14,6 +14,7 @@ var perClone = map[string]string{
 	"dds.link":        "whether outputs are hard links into the store is each clone's choice, with its risks (docs/config.md)",
 	"dds.fsync":       "whether to flush to disk depends on each machine's disk",
 	"dds.locktimeout": "how long to wait for the index depends on each machine",
+	"dds.publish":     "publishing is for the one clone that speaks for a branch (its CI, a release machine): every clone publishing its own merges, pushed or not, would move the views readers use",
 }
 
 // checkTeamKey admits the settings a team shares: its remotes, the

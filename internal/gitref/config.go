@@ -16,13 +16,16 @@ type gitConfig struct {
 	// setting. Keys are as git spells them: section and name in lower case,
 	// a subsection as written.
 	values map[string]string
+	// all holds every value of each key, in git's order: a multi-valued
+	// setting (git config --add) has them all.
+	all map[string][]string
 }
 
 // parseConfigList reads the output of git config --list -z: entries ended
 // by NUL, each a key, then a newline and the value, or the key alone for a
 // setting written without "=", which git reads as true.
 func parseConfigList(out []byte) gitConfig {
-	c := gitConfig{values: map[string]string{}}
+	c := gitConfig{values: map[string]string{}, all: map[string][]string{}}
 	for entry := range bytes.SplitSeq(out, []byte{0}) {
 		if len(entry) == 0 {
 			continue
@@ -32,6 +35,7 @@ func parseConfigList(out []byte) gitConfig {
 			value = "true"
 		}
 		c.values[key] = value
+		c.all[key] = append(c.all[key], value)
 	}
 	return c
 }
@@ -63,8 +67,9 @@ type ConfigEntry struct {
 }
 
 // ConfigSection lists the settings git config gives in section ("dds"),
-// sorted by key, with the last value of each, as git reads a
-// single-valued setting.
+// sorted by key, every value of a key in git's order: a single-valued
+// setting takes the last, as git reads it, and a multi-valued one
+// (dds.publish) all of them.
 func (r *Repo) ConfigSection(section string) []ConfigEntry {
 	return r.config.entries(strings.ToLower(section) + ".")
 }
@@ -77,15 +82,23 @@ func (r *Repo) TeamConfig() []ConfigEntry {
 	return r.team.entries("")
 }
 
-// entries lists the settings whose key starts with prefix, sorted.
+// entries lists the settings whose key starts with prefix, sorted by
+// key, each value of a key in git's order.
 func (c gitConfig) entries(prefix string) []ConfigEntry {
 	var entries []ConfigEntry
 	for key, v := range c.values {
-		if strings.HasPrefix(key, prefix) {
-			entries = append(entries, ConfigEntry{Key: key, Value: v})
+		if !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		all := c.all[key]
+		if len(all) == 0 {
+			all = []string{v}
+		}
+		for _, one := range all {
+			entries = append(entries, ConfigEntry{Key: key, Value: one})
 		}
 	}
-	slices.SortFunc(entries, func(a, b ConfigEntry) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortStableFunc(entries, func(a, b ConfigEntry) int { return strings.Compare(a.Key, b.Key) })
 	return entries
 }
 

@@ -56,6 +56,11 @@ func (h *Handler) Handle(ctx context.Context, name string, args []string, stdin 
 		// git's, and must not stop anything.
 		fmt.Fprintf(h.Stderr, "git dds: warning: the %s hook could not finish: %v\n", name, err)
 	}
+	// A squash merge (flag 1) moved no branch: the commit that follows
+	// is an ordinary one, and what to publish is not known yet.
+	if name == PostMerge && (len(args) == 0 || args[0] != "1") {
+		h.publishMerged(ctx)
+	}
 	return nil
 }
 

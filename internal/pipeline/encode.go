@@ -11,7 +11,7 @@ import (
 // file change: a cache keyed by a file's content must not hand an older
 // reading of it to a newer git dds. TestEncodingVersionPinsStage fails
 // when Stage changes shape, as a reminder.
-const EncodingVersion = 4
+const EncodingVersion = 5
 
 // encoded is a Pipeline as Encode writes it: what Parse read from the
 // file, before linking.
@@ -19,6 +19,7 @@ type encoded struct {
 	Version   int
 	File      string
 	Lake      string
+	Publish   string
 	Stages    []*Stage
 	Positions map[string]encodedPositions
 }
@@ -35,7 +36,7 @@ type encodedPositions struct {
 // Encode writes p in a binary form that Decode reads back four times
 // faster than Parse reads the YAML of a large dds.yaml.
 func (p *Pipeline) Encode() ([]byte, error) {
-	e := encoded{Version: EncodingVersion, File: p.file, Lake: p.Lake, Stages: p.Stages, Positions: make(map[string]encodedPositions, len(p.positions))}
+	e := encoded{Version: EncodingVersion, File: p.file, Lake: p.Lake, Publish: p.Publish, Stages: p.Stages, Positions: make(map[string]encodedPositions, len(p.positions))}
 	for name, sp := range p.positions {
 		ep := encodedPositions{Wdir: sp.wdir.pair(), Params: make(map[string][2]int, len(sp.params))}
 		for _, d := range sp.deps {
@@ -104,6 +105,7 @@ func Decode(data []byte) (*Pipeline, error) {
 		return nil, fmt.Errorf("decoding a pipeline: %w", err)
 	}
 	p.Lake = e.Lake
+	p.Publish = e.Publish
 	return p, nil
 }
 

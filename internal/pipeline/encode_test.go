@@ -21,6 +21,8 @@ func TestEncodeRoundTrip(t *testing.T) {
 			"    outs: [out/model, out/metrics.json]",
 			"  report: {cmd: make, deps: [out/model], outs: [out/report.html]}"),
 		doc("stages:", "  alone: {cmd: 'true', outs: [out]}"),
+		doc("lake: file:///lake", "publish: sh register.sh \"$DDS_PUBLISH_URI\"",
+			"stages:", "  ext: {cmd: 'true', external: {events: {format: delta}}}"),
 	}
 	for i, d := range docs {
 		p, err := Parse(FileName, d)
@@ -80,7 +82,7 @@ func TestDecodeRejects(t *testing.T) {
 // together.
 func TestEncodingVersionPinsStage(t *testing.T) {
 	const want = "Name string; Cmd string; Wdir string; Deps []string; Params []pipeline.ParamFile; Env []string; Outs []string; Metrics []string; Plots []string; PlotAxes []pipeline.PlotAxes; External []pipeline.External; ExtDeps []string; Line int; Col int; " +
-		"ParamFile{File string; Keys []string}; PlotAxes{File string; X string; Y []string}; version 4"
+		"ParamFile{File string; Keys []string}; PlotAxes{File string; X string; Y []string}; version 5"
 	var fields []string
 	for _, typ := range []reflect.Type{reflect.TypeFor[Stage](), reflect.TypeFor[ParamFile](), reflect.TypeFor[PlotAxes]()} {
 		var parts []string

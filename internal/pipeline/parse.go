@@ -39,7 +39,7 @@ var (
 	yamlErrorPattern = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 	unknownAnchor    = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 
-	topKeys          = []string{"stages", "vars", "lake"}
+	topKeys          = []string{"stages", "vars", "lake", "publish"}
 	stageKeys        = []string{"cmd", "wdir", "deps", "params", "env", "outs", "metrics", "plots", "external"}
 	paramsExtensions = []string{".yaml", ".yml", ".json"}
 	// metricsExtensions are the formats git dds reads names and numbers,
@@ -96,6 +96,7 @@ func Parse(filename string, data []byte) (*Pipeline, error) {
 		return nil, err
 	}
 	p.Lake = r.lake
+	p.Publish = r.publish
 	return p, nil
 }
 
@@ -186,6 +187,7 @@ func syntaxError(filename string, data []byte, err error) *Error {
 type reader struct {
 	file    string
 	lake    string // the lake: root, "" when none
+	publish string // the publish: command, "" when none
 	entries int    // stages, list items and params files read so far, aliases counted each time
 }
 
@@ -261,9 +263,13 @@ func (r *reader) pipeline(doc *yaml.Node) ([]*Stage, map[string]*stagePositions,
 			if r.lake, err = r.lakeRoot(e); err != nil {
 				return nil, nil, err
 			}
+		case "publish":
+			if r.publish, err = r.publishCmd(e); err != nil {
+				return nil, nil, err
+			}
 		default:
 			return nil, nil, r.errorAt(e.keyNode, fmt.Sprintf("unknown top-level key %q", e.key),
-				unknownKeyFix(e.key, topKeys, `remove it; the top-level keys are "stages", "vars" and "lake"`))
+				unknownKeyFix(e.key, topKeys, `remove it; the top-level keys are "stages", "vars", "lake" and "publish"`))
 		}
 	}
 	x := &expander{r: r}
@@ -626,6 +632,22 @@ func (r *reader) cmd(stage string, f entry) (string, error) {
 			`remove the "\0" or "\x00" escape; a command that must write a NUL can use printf '\0'`)
 	}
 	return f.at.Value, nil
+}
+
+// publishCmd reads the top-level publish: the shell command git dds
+// publish runs for each view it writes, as a stage's cmd is run.
+func (r *reader) publishCmd(e entry) (string, error) {
+	const fix = `write the shell command that registers a view's table, e.g. publish: sh jobs/register.sh "$DDS_PUBLISH_URI"`
+	switch {
+	case e.at.Kind != yaml.ScalarNode:
+		return "", r.errorAt(e.at, fmt.Sprintf("publish must be a string, not %s", describe(e.at)), fix)
+	case isNull(e.at) || strings.TrimSpace(e.at.Value) == "":
+		return "", r.errorAt(e.at, "publish is empty", fix+", or remove publish")
+	case strings.IndexByte(e.at.Value, 0) >= 0:
+		return "", r.errorAt(e.at, fmt.Sprintf("publish holds a NUL byte (at byte %d), which no command line can carry", strings.IndexByte(e.at.Value, 0)+1),
+			`remove the "\0" or "\x00" escape`)
+	}
+	return e.at.Value, nil
 }
 
 func (r *reader) wdir(stage string, f entry) (string, position, error) {

@@ -79,6 +79,12 @@ func TestParseReadsTheLake(t *testing.T) {
 	if p.Lake != "s3://acme-lake/dds" {
 		t.Errorf("Lake = %q, want s3://acme-lake/dds", p.Lake)
 	}
+	if p.Publish != "" {
+		t.Errorf("Publish = %q, with no publish: key", p.Publish)
+	}
+	if withPublish, err := Parse(FileName, doc("publish: sh jobs/register.sh", "stages: {s: {cmd: make, outs: [o]}}")); err != nil || withPublish.Publish != "sh jobs/register.sh" {
+		t.Errorf("publish: read as %+v, %v", withPublish, err)
+	}
 	want := []*Stage{
 		{Name: "clean", Cmd: "make clean", Line: 8, Col: 3,
 			External: []External{{Name: "events", Format: FormatParquet}, {Name: "logs", Format: FormatFiles}}},
@@ -209,7 +215,7 @@ func TestParseRejects(t *testing.T) {
 		{"top level is a list", doc("- a"), "1:1", `top level must be a mapping with the key "stages", not a list`},
 		{"top level is a string", doc("hello"), "1:1", "not a string"},
 		{"misspelt stages", doc("stage:", "  s: {cmd: make, outs: [o]}"), "1:1", `unknown top-level key "stage"; did you mean "stages"?`},
-		{"foreign top-level key", doc("artifacts: [a]"), "1:1", `the top-level keys are "stages", "vars" and "lake"`},
+		{"foreign top-level key", doc("artifacts: [a]"), "1:1", `the top-level keys are "stages", "vars", "lake" and "publish"`},
 		{"vars naming a file", doc("vars: [params.yaml]", "stages:", "  a: {cmd: make, outs: [o]}"), "1:8", `vars entry "params.yaml" names a file`},
 		{"stages twice", doc("stages:", "  s: {cmd: make, outs: [o]}", "stages:", "  t: {cmd: make, outs: [p]}"), "3:1", `top-level key "stages" appears twice (lines 1 and 3)`},
 		{"no stages key", doc("{}"), "1:1", "no stages declared"},
@@ -356,6 +362,9 @@ func TestParseRejects(t *testing.T) {
 		), "3:31", "stages form a cycle: self -> self"},
 
 		// The lake and external outputs.
+		{"publish a list", doc("publish: [a, b]", "stages: {s: {cmd: make, outs: [o]}}"), "1:10", "publish must be a string, not a list"},
+		{"publish empty", doc("publish: ' '", "stages: {s: {cmd: make, outs: [o]}}"), "1:10", "publish is empty"},
+		{"publish with a NUL", doc(`publish: "a\0b"`, "stages: {s: {cmd: make, outs: [o]}}"), "1:10", "publish holds a NUL byte (at byte 2)"},
 		{"lake a list", doc("lake: [a]", "stages: {s: {cmd: make, outs: [o]}}"), "1:7", "lake must be a URL, not a list"},
 		{"lake with a credential", doc("lake: s3://key:secret@b/p", "stages: {s: {cmd: make, outs: [o]}}"), "1:7", "where a credential could hide"},
 		{"lake with a query", doc("lake: s3://b/p?token=x", "stages: {s: {cmd: make, outs: [o]}}"), "1:7", "where a credential could hide"},

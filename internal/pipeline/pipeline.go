@@ -97,6 +97,12 @@ type Pipeline struct {
 	// set in git config or .ddsconfig overrides it.
 	Lake string
 
+	// Publish is the publish: command of dds.yaml, "" when none: git dds
+	// publish runs it for each view it writes, after writing them, so
+	// that it registers the view's table (CREATE TABLE ... LOCATION,
+	// Iceberg's register_table). It is part of no signature.
+	Publish string
+
 	file       string
 	byName     map[string]*Stage
 	external   map[string]*Stage          // external output name -> who writes it

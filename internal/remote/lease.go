@@ -119,7 +119,7 @@ func (r *Remote) Acquire(ctx context.Context, sig, stage string, waiting func(Ho
 		if err != nil {
 			return nil, false, err
 		}
-		if held == nil || time.Now().After(held.Expires) || held.Boot != "" && held.Boot == boot && processGone(held.Pid) {
+		if lapsed(held, boot) {
 			// Its holder died or the body is unreadable: take it over,
 			// unless someone else did since.
 			if _, again, err := r.readLease(ctx, sig); err == nil && bytes.Equal(raw, again) {
@@ -147,6 +147,32 @@ func (r *Remote) Acquire(ctx context.Context, sig, stage string, waiting func(Ho
 			return nil, true, nil
 		}
 	}
+}
+
+// LeaseHolder gives who holds a live lease on sig, or nil when nobody
+// does: no lease, a lapsed one, an unreadable or insane one, or one left
+// by a process of this machine's boot that is gone. Those are the leases
+// Acquire would take over, so whatever it would not take over is live,
+// and what it would is not.
+func (r *Remote) LeaseHolder(ctx context.Context, sig string) (*Holder, error) {
+	held, _, err := r.readLease(ctx, sig)
+	if errors.Is(err, ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if lapsed(held, bootID()) {
+		return nil, nil
+	}
+	return &Holder{Host: held.Host, Pid: held.Pid, Since: held.Since}, nil
+}
+
+// lapsed reports whether a lease read by readLease holds no more: its
+// body was unreadable (nil), it expired, or its holder was a process of
+// this boot (boot) that is gone.
+func lapsed(held *leaseBody, boot string) bool {
+	return held == nil || time.Now().After(held.Expires) || held.Boot != "" && held.Boot == boot && processGone(held.Pid)
 }
 
 // bootID names this boot of this machine, or "" where that is unknown.
