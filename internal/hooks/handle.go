@@ -381,19 +381,25 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 		return err
 	}
 	// The remote named like the git remote, else the default; none when
-	// no remote is configured.
-	r, err := h.WS.OpenRemote(ctx, remote.Request{GitRemote: gitRemote, Purpose: remote.IfConfigured, Push: true})
+	// no remote is configured. Marks of what it holds are read before it
+	// is opened: a push that brings no new data ends there.
+	req := remote.Request{GitRemote: gitRemote, Purpose: remote.IfConfigured, Push: true}
+	wanted, ok, err := h.WS.WantedRemote(req)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
-	if r != nil {
-		defer r.Close()
-	} else if mode == config.PrePushUpload {
+	if !ok && mode == config.PrePushUpload {
 		return nil // nowhere to upload to
 	}
-
-	if r != nil && h.pushedBefore(r, pushed) {
+	if ok && h.pushedBefore(wanted.HoldsTree, pushed) {
 		return nil
+	}
+	var r *remote.Remote
+	if ok {
+		if r, err = h.WS.OpenRemote(ctx, req); err != nil {
+			return fmt.Errorf("%w: %w", ErrRefused, err)
+		}
+		defer r.Close()
 	}
 	// One loader parses each version of dds.yaml once, for evaluating the
 	// tips and for marking them.
@@ -464,15 +470,15 @@ func (h *Handler) prePush(ctx context.Context, args []string, stdin io.Reader) e
 }
 
 // pushedBefore reports whether a previous push left marks saying that the
-// remote holds every artifact of every pushed tip's tree: then there is
-// nothing to look up, evaluate or send.
-func (h *Handler) pushedBefore(r *remote.Remote, pushed []PushedRef) bool {
+// remote holds every artifact of every pushed tip's tree (holds reads
+// them): then there is nothing to look up, evaluate or send.
+func (h *Handler) pushedBefore(holds func(remote.Local, string) bool, pushed []PushedRef) bool {
 	for _, p := range pushed {
 		if p.Delete {
 			continue
 		}
 		tree, err := h.WS.Repo.TreeID(p.LocalSHA)
-		if err != nil || !r.HoldsTree(h.WS.Local(), tree) {
+		if err != nil || !holds(h.WS.Local(), tree) {
 			return false
 		}
 	}

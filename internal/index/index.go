@@ -31,6 +31,11 @@ import (
 // dirName is the index's folder in the store's folder (ddsDir).
 const dirName = "index"
 
+// compactLevelZeroAt is the number of tables at level 0 from which closing
+// a writable opening compacts them into the level below. Badger's
+// compactors start at 5 (NumLevelZeroTables).
+const compactLevelZeroAt = 4
+
 // ErrCorruptIndex reports an index that cannot be read back.
 var ErrCorruptIndex = errors.New("the index is damaged")
 
@@ -129,8 +134,8 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 		// memtable (cheap to create and flush) matters more than write
 		// throughput. 4 MiB keeps a transaction up to 600 KiB, so values up
 		// to 512 KiB stay in the LSM tree, which compaction reclaims, rather
-		// than the value log, which nothing here collects. Compacting level
-		// 0 on close keeps the table count, and so the next open, small.
+		// than the value log, which nothing here collects. A writable
+		// opening decides when closing compacts level 0 (see below).
 		WithMemTableSize(4 << 20).
 		WithNumMemtables(2).
 		WithValueThreshold(512 << 10).
@@ -160,7 +165,7 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 		// would fail as if another process held the index.
 		WithBypassLockGuard(true).
 		WithReadOnly(readOnly)
-	hadTables, err := checkTables(dir, opt)
+	hadTables, manifest, err := checkTables(dir, opt)
 	if err != nil {
 		return nil, corrupt(dir, err)
 	}
@@ -188,6 +193,17 @@ func openBadger(dir string, readOnly bool) (db *badger.DB, err error) {
 				_ = os.Remove(filepath.Join(dir, spaceCheckName))
 			}
 		}()
+		if manifest != nil && manifest.deletions > rewriteDeletions {
+			// Best effort: whatever happens, one whole MANIFEST lists
+			// the same tables, and the next writable opening tries again.
+			_ = rewriteManifest(dir, manifest, opt)
+		}
+		// Compacting level 0 into the level below rewrites the tables
+		// its keys overlap, megabytes for a few notes: once every few
+		// closings, rather than at every one, keeps level 0 short
+		// (below badger's own trigger, so that no compaction starts
+		// while the index is open) at a fraction of the writes.
+		opt = opt.WithCompactL0OnClose(manifest == nil || manifest.levelZero()+1 >= compactLevelZeroAt)
 	}
 	// Badger asserts some of its invariants with panics; a damaged index
 	// must end in an error telling the user how to repair it. A fault
@@ -248,46 +264,38 @@ func exists(path string) bool {
 // truncated table panics and takes the whole process down. A table the
 // MANIFEST does not list is left alone: a flush or a compaction killed
 // midway leaves one, half written, and badger deletes it on open. It tells
-// whether there were any tables.
-func checkTables(dir string, opt badger.Options) (bool, error) {
+// whether there were any tables, and what it read of the MANIFEST (nil
+// when it cannot be read: badger.Open then says why).
+func checkTables(dir string, opt badger.Options) (bool, *manifestState, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.sst"))
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
-	listed, known := listedTables(dir, opt)
+	m := listedTables(dir, opt)
 	for _, path := range paths {
-		if id, ok := table.ParseFileID(path); known && ok && !listed[id] {
+		if id, ok := table.ParseFileID(path); m != nil && ok && !m.listed(id) {
 			continue
 		}
 		if err := checkTable(path); err != nil {
-			return true, fmt.Errorf("table %s: %w", filepath.Base(path), err)
+			return true, m, fmt.Errorf("table %s: %w", filepath.Base(path), err)
 		}
 	}
-	return len(paths) > 0, nil
+	return len(paths) > 0, m, nil
 }
 
-// listedTables reads the ids of the tables the MANIFEST lists. known is
-// false when it cannot be read; badger.Open then says why.
-func listedTables(dir string, opt badger.Options) (ids map[uint64]bool, known bool) {
-	f, err := os.Open(filepath.Join(dir, "MANIFEST"))
+// listedTables reads the tables the MANIFEST lists; nil when it cannot be
+// read.
+func listedTables(dir string, opt badger.Options) *manifestState {
+	f, err := os.Open(filepath.Join(dir, badger.ManifestFilename))
 	if err != nil {
-		return nil, false
+		return nil
 	}
 	defer f.Close()
-	defer func() {
-		if recover() != nil {
-			ids, known = nil, false
-		}
-	}()
-	m, _, err := badger.ReplayManifestFile(f, opt.ExternalMagicVersion, opt)
+	m, _, err := replay(f, opt)
 	if err != nil {
-		return nil, false
+		return nil
 	}
-	ids = make(map[uint64]bool, len(m.Tables))
-	for id := range m.Tables {
-		ids[id] = true
-	}
-	return ids, true
+	return &manifestState{tables: m.Tables, deletions: m.Deletions}
 }
 
 // removeEmptyLogs deletes the log files a kill left with no bytes at all.

@@ -288,27 +288,37 @@ func ParseURL(raw string) (Location, error) {
 	}
 }
 
+// Wanted is the remote OpenWanted would open for req, its settings
+// checked but not opened: a caller that may need nothing but this clone's
+// notes of it (Config.HoldsTree) decides before paying for the opening.
+// ok is false when req.Purpose goes without one.
+func Wanted(s *config.Settings, req Request) (c Config, ok bool, err error) {
+	if err := CheckTeam(s); err != nil {
+		return Config{}, false, err
+	}
+	name, err := Choose(s, req)
+	if err != nil || name == "" {
+		return Config{}, false, err
+	}
+	if c, err = selectNamed(s, name); err != nil {
+		return Config{}, false, err
+	}
+	if err := s.LeaseTTL.Err; err != nil {
+		return Config{}, false, err
+	}
+	return c, true, nil
+}
+
 // OpenWanted opens the remote Choose picks for req, with the settings
 // that apply to every remote (dds.leaseSeconds); nil when req.Purpose
 // goes without one.
 func OpenWanted(ctx context.Context, s *config.Settings, req Request) (*Remote, error) {
-	if err := CheckTeam(s); err != nil {
-		return nil, err
-	}
-	name, err := Choose(s, req)
-	if err != nil || name == "" {
-		return nil, err
-	}
-	c, err := selectNamed(s, name)
-	if err != nil {
+	c, ok, err := Wanted(s, req)
+	if err != nil || !ok {
 		return nil, err
 	}
 	r, err := open(ctx, c, req.Push)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.LeaseTTL.Err; err != nil {
-		r.Close()
 		return nil, err
 	}
 	if s.LeaseTTL.Set() {

@@ -20,16 +20,31 @@ import (
 const markContent = "git-dds tree mark 1\n"
 
 func (r *Remote) marksDir(local Local) string {
-	return filepath.Join(local.Dir, "remotes", r.cacheID, "trees")
+	return marksDir(local, r.cacheID)
+}
+
+func marksDir(local Local, cacheID string) string {
+	return filepath.Join(local.Dir, "remotes", cacheID, "trees")
 }
 
 // HoldsTree reports whether a mark says the remote holds every artifact of
 // tree's view.
 func (r *Remote) HoldsTree(local Local, tree string) bool {
+	return holdsTree(local, r.cacheID, tree)
+}
+
+// HoldsTree is Remote.HoldsTree for the remote c describes, without
+// opening it: a push that brings no new data needs nothing more (an S3
+// client costs milliseconds of CPU to set up).
+func (c Config) HoldsTree(local Local, tree string) bool {
+	return holdsTree(local, cacheIDOf(c), tree)
+}
+
+func holdsTree(local Local, cacheID, tree string) bool {
 	if local.Dir == "" {
 		return false
 	}
-	data, err := os.ReadFile(filepath.Join(r.marksDir(local), tree))
+	data, err := os.ReadFile(filepath.Join(marksDir(local, cacheID), tree))
 	return err == nil && string(data) == markContent
 }
 

@@ -85,15 +85,19 @@ func open(ctx context.Context, cfg Config, create bool) (*Remote, error) {
 
 // NewWithBackend wraps an opened backend.
 func NewWithBackend(cfg Config, b Backend) *Remote {
-	sum := blake3.Sum256([]byte(cfg.URL + "\x00" + cfg.Endpoint))
-	id := hex.EncodeToString(sum[:8])
 	return &Remote{
 		Config:   cfg,
 		backend:  b,
-		cacheID:  id,
+		cacheID:  cacheIDOf(cfg),
 		Jobs:     DefaultJobs,
 		LeaseTTL: DefaultLeaseTTL,
 	}
+}
+
+// cacheIDOf names what this clone remembers of the remote cfg describes.
+func cacheIDOf(cfg Config) string {
+	sum := blake3.Sum256([]byte(cfg.URL + "\x00" + cfg.Endpoint))
+	return hex.EncodeToString(sum[:8])
 }
 
 // Close releases the connection.

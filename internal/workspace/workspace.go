@@ -104,6 +104,12 @@ func (w *Workspace) OpenRemote(ctx context.Context, req remote.Request) (*remote
 	return remote.OpenWanted(ctx, w.Settings, req)
 }
 
+// WantedRemote is the remote OpenRemote would open for req, not opened
+// (see remote.Wanted); ok is false when req goes without one.
+func (w *Workspace) WantedRemote(req remote.Request) (c remote.Config, ok bool, err error) {
+	return remote.Wanted(w.Settings, req)
+}
+
 // UseDefaultRemote sets w.Remote to the default remote, for the commands
 // and hooks that consult one (remote.Consulted); the returned func closes
 // it and unsets w.Remote. There is none when offline, with no remote
