@@ -372,6 +372,15 @@ func (o *Overlay) resolveFiles(slots []int) error {
 	if len(paths) == 0 {
 		return nil
 	}
+	resolved := false
+	defer func() {
+		if !resolved {
+			// A failure leaves the slots to be looked at again.
+			for _, e := range entries {
+				o.resolved[e.slot] = false
+			}
+		}
+	}()
 	lastDir := "\x00" // no folder's name
 	for _, p := range paths {
 		// Paths come folder by folder: ask once per folder.
@@ -442,6 +451,7 @@ func (o *Overlay) resolveFiles(slots []int) error {
 			o.staleBytes += int64(e.stat.size) // the size mod 2^32, as the index keeps it
 		}
 	}
+	resolved = true
 	return nil
 }
 
@@ -457,12 +467,17 @@ func (o *Overlay) markChanged(dir string) {
 	}
 }
 
-// unresolved gives the path and index entry of each slot not resolved yet.
+// unresolved gives the path and index entry of each slot not resolved
+// yet, each once: a pipeline names its params file once per stage, and a
+// slot listed twice would be stat'ed, and hashed, twice.
 func (o *Overlay) unresolved(slots []int) ([]string, []*indexEntry) {
 	todo := make([]string, 0, len(slots))
 	entries := make([]*indexEntry, 0, len(slots))
 	for _, slot := range slots {
 		if !o.resolved[slot] {
+			// Marked now, so that a slot listed twice is taken once;
+			// resolveFiles clears the marks of a failed sweep.
+			o.resolved[slot] = true
 			todo = append(todo, o.index.paths[slot])
 			entries = append(entries, o.index.bySlot[slot])
 		}
