@@ -185,8 +185,12 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 	}
 	if overlay, ok := view.Tree.(*gitref.Overlay); ok {
 		// After the answer is out: git status too refreshes its index on
-		// its way, so that the next one need not hash again.
-		overlay.RefreshGitIndex(ctx)
+		// its way, so that the next one need not hash again. A refresh
+		// rewrites the entries, which the monitor's state would no longer
+		// match.
+		if !overlay.RefreshGitIndex(ctx) {
+			overlay.SaveWatch()
+		}
 	}
 	if missing {
 		// A verification that finds an output gone fails, as fsck and
@@ -214,6 +218,9 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, a
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// core.fsmonitor's hook, when the user has one, says which files
+	// changed since the last status: the others need no lstat.
+	ws.Repo.UseFSMonitor = true
 	releaseIndex := ws.HoldIndexRead(ctx)
 	defer releaseIndex()
 	var wg sync.WaitGroup

@@ -2,6 +2,8 @@ package gitref
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -63,6 +65,12 @@ type indexSnapshot struct {
 	// stamp identifies the index file as read (size, mtime, inode), so that
 	// an unchanged index need not be decoded again; "" when unknown.
 	stamp string
+	// entriesEnd is where the entries end in the file read, and
+	// entriesDigest their SHA-256 when a file-system monitor asks for it:
+	// git rewrites the index with other extensions (its own fsmonitor
+	// token) and the same entries, which a monitor's state outlives.
+	entriesEnd    int
+	entriesDigest string
 	// cacheTree holds the tree ids of the folders the index's cache tree
 	// extension knows to be valid: the trees git write-tree would write
 	// from the index as it is. Nil when the index has none.
@@ -108,6 +116,10 @@ func (r *Repo) readIndex(ctx context.Context) (*indexSnapshot, error) {
 	snap, decodeErr := decodeIndex(data, info.ModTime())
 	if decodeErr == nil {
 		snap.stamp = indexStamp(info)
+		if r.UseFSMonitor && r.fsmonitorHook() != "" {
+			sum := sha256.Sum256(data[:snap.entriesEnd])
+			snap.entriesDigest = hex.EncodeToString(sum[:])
+		}
 		return snap, nil
 	}
 	snap, err = r.readIndexWithGit(ctx, info.ModTime())

@@ -135,6 +135,7 @@ func decodeIndex(data []byte, written time.Time) (*indexSnapshot, error) {
 		return nil, fmt.Errorf("index entries run past the end of the file")
 	}
 	compactPaths(snap.paths)
+	snap.entriesEnd = pos
 	cacheTree, err := decodeIndexExtensions(body[pos:])
 	if err != nil {
 		return nil, err
