@@ -86,6 +86,14 @@ instead of reading every dep again. It leaves the index alone when
 another git command holds it (index.lock), when GIT_OPTIONAL_LOCKS=0 is
 set, and for an index named by GIT_INDEX_FILE.
 
+With core.fsmonitor naming a hook (git's protocol version 2, such as
+the Watchman hook git ships in its templates), status asks it which
+files changed since the last status, and trusts git's index for the
+others, as git status does; it keeps the hook's token in dds-fsmonitor
+beside git's index. A hook that fails or answers out of bounds, or an
+index whose entries changed since, means a look at every file. git -c
+core.fsmonitor= dds status does without it.
+
 With a remote configured, status asks the default remote about the stages
 it finds stale here; one the remote holds is remote. A remote that cannot
 be asked (it does not answer, or refuses the credentials, or none are
