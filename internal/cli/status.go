@@ -89,7 +89,7 @@ set, and for an index named by GIT_INDEX_FILE.
 With core.fsmonitor naming a hook (git's protocol version 2, such as
 the Watchman hook git ships in its templates), status asks it which
 files changed since the last status, and trusts git's index for the
-others, as git status does; it keeps the hook's token in dds-fsmonitor
+others, as git does with the same hook; it keeps the hook's token in dds-fsmonitor
 beside git's index. A hook that fails or answers out of bounds, or an
 index whose entries changed since, means a look at every file. git -c
 core.fsmonitor= dds status does without it.
