@@ -5,6 +5,7 @@
 #   bench/status.sh                         # 2000 stages, 50000 files
 #   STAGES=200 FILES=5000 bench/status.sh   # a quick one
 #   COPY=1 bench/status.sh                  # status in a cp -a copy
+#   FSMONITOR=1 bench/status.sh             # both with Watchman's hook
 #
 # COPY=1 times `git dds status` in a cp -a copy of the repository, whose
 # files all have new inodes and ctimes that git's index does not know yet:
@@ -13,6 +14,10 @@
 # (GIT_OPTIONAL_LOCKS=0), which is what every status in the copy cost
 # before status refreshed git's index. Each first status starts from the
 # copy's stale index again, copied back in place.
+#
+# FSMONITOR=1 sets core.fsmonitor to the Watchman hook of git's templates
+# (fsmonitor-watchman.sample) for the run, for git status and git dds
+# status alike, and unsets it at the end; it needs watchman.
 #
 # The repository and its store are cached under .bench/repos/, so only the
 # first invocation for a size pays for generating it and for `git dds run`.
@@ -40,6 +45,23 @@ git dds status --exit-code >/dev/null || {
 	echo "status still reports stale stages after git dds run: nothing to compare" >&2
 	exit 1
 }
+
+if [ "${FSMONITOR:-0}" = 1 ]; then
+	command -v watchman >/dev/null || {
+		echo "FSMONITOR=1 needs watchman (apt-get install watchman)" >&2
+		exit 1
+	}
+	templates=$(mktemp -d)
+	git init -q "$templates"
+	cp "$templates/.git/hooks/fsmonitor-watchman.sample" .git/hooks/query-watchman
+	rm -rf "$templates"
+	chmod +x .git/hooks/query-watchman
+	git config core.fsmonitor .git/hooks/query-watchman
+	trap 'git config --unset core.fsmonitor; watchman watch-del "$PWD" >/dev/null 2>&1 || true' EXIT
+	# The first query sets the watch up and reports everything.
+	git status >/dev/null
+	git dds status >/dev/null
+fi
 
 # Warm both: the page cache, git's index, git dds's index.
 git status >/dev/null
@@ -86,12 +108,14 @@ if [ "${COPY:-0}" = 1 ]; then
 fi
 if ensure_hyperfine; then
 	csv=$(mktemp)
-	trap 'rm -f "$csv"' EXIT
+	trap 'rm -f "$csv"; if [ "${FSMONITOR:-0}" = 1 ]; then git config --unset core.fsmonitor; watchman watch-del "$PWD" >/dev/null 2>&1 || true; fi' EXIT
 	hyperfine --shell=none --warmup 3 --runs "$runs" --export-csv "$csv" \
 		'git status' 'git dds status' >&2
 	# Columns: command,mean,stddev,median,user,system,min,max.
 	git_seconds=$(awk -F, '$1 == "git status" { print $4 }' "$csv")
 	dds_seconds=$(awk -F, '$1 == "git dds status" { print $4 }' "$csv")
+	git_cpu=$(awk -F, '$1 == "git status" { print $5 + $6 }' "$csv")
+	dds_cpu=$(awk -F, '$1 == "git dds status" { print $5 + $6 }' "$csv")
 	method="hyperfine, median of $runs runs after 3 warm-ups"
 else
 	git_seconds=$(median_seconds "$runs" true 'git status')
@@ -101,4 +125,7 @@ fi
 
 printf 'git status       %8.4f s\n' "$git_seconds"
 printf 'git dds status   %8.4f s\n' "$dds_seconds"
-printf 'ratio            %8s   (git dds status / git status; %s)\n' "$(ratio "$dds_seconds" "$git_seconds")" "$method"
+if [ -n "${git_cpu:-}" ]; then
+	printf 'CPU (user + sys, means): git status %.4f s, git dds status %.4f s, ratio %s\n' "$git_cpu" "$dds_cpu" "$(ratio "$dds_cpu" "$git_cpu")"
+fi
+printf 'ratio            %8s   (git dds status / git status; %s; load average %s)\n' "$(ratio "$dds_seconds" "$git_seconds")" "$method" "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -243,6 +243,7 @@ type modelFinding struct {
 // DDS_MODEL_KEEP a folder for the transcript and repository of a failure.
 func TestModel(t *testing.T) {
 	cfg := modelConfig{steps: 300, seed: 1, stopAtFirst: os.Getenv("DDS_MODEL_CONTINUE") != "1", keep: os.Getenv("DDS_MODEL_KEEP")}
+	cfg.fsmonitor = os.Getenv("DDS_MODEL_FSMONITOR") == "1"
 	if v := os.Getenv("DDS_MODEL_STEPS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -302,7 +303,43 @@ type modelConfig struct {
 	// quiet campaigns are the trials of a minimization: they report
 	// nothing.
 	quiet bool
+	// fsmonitor sets core.fsmonitor to modelFSMonitorHook in every
+	// repository, so that each status asks it what changed.
+	fsmonitor bool
 }
+
+// TestModelFSMonitor is TestModel with a file-system monitor: every
+// status trusts git's index for what the hook does not report, and must
+// still agree with the oracle after every step. DDS_MODEL_STEPS (60
+// here) and the other settings of TestModel apply.
+func TestModelFSMonitor(t *testing.T) {
+	t.Setenv("DDS_MODEL_FSMONITOR", "1")
+	if os.Getenv("DDS_MODEL_STEPS") == "" {
+		t.Setenv("DDS_MODEL_STEPS", "60")
+	}
+	if os.Getenv("DDS_MODEL_SEED") == "" {
+		t.Setenv("DDS_MODEL_SEED", "2")
+	}
+	TestModel(t)
+}
+
+// modelFSMonitorHook is a monitor of git's hook protocol, version 2, that
+// polls: the token is a stamp file in the git directory dated two seconds
+// back, and the changed paths are those whose inode changed after it,
+// folders included (a folder whose entries came or went stands for all
+// under it). Reporting too much is safe; too little would be a finding.
+const modelFSMonitorHook = `#!/bin/sh
+[ "$1" = 2 ] || exit 1
+gd=$(git rev-parse --absolute-git-dir) || exit 1
+stamp=$(mktemp "$gd/fsmonitor-stamp.XXXXXX") || exit 1
+touch -d "@$(( $(date +%s) - 2 ))" "$stamp" || exit 1
+printf '%s\0' "$stamp"
+if [ -z "$2" ] || [ ! -e "$2" ]; then
+	printf '/\0'
+	exit 0
+fi
+find . -mindepth 1 -path ./.git -prune -o -cnewer "$2" -print0 | sed -z 's|^\./||'
+`
 
 // runModel runs one campaign in a sandbox of its own.
 func runModel(t *testing.T, cfg modelConfig) *model {
@@ -489,6 +526,14 @@ func (m *model) setUp() {
 		m.t.Fatal(err)
 	}
 	m.git(w, "init", "-q")
+	if m.cfg.fsmonitor {
+		hook := m.s.path("fsmonitor-poll")
+		if err := os.WriteFile(hook, []byte(modelFSMonitorHook), 0o755); err != nil {
+			m.t.Fatal(err)
+		}
+		m.transcript = append(m.transcript, "cat > fsmonitor-poll <<'EOF'\n"+modelFSMonitorHook+"EOF\nchmod +x fsmonitor-poll")
+		m.git(w, "config", "core.fsmonitor", hook)
+	}
 	m.write(w, "dds.yaml", modelYAML(false))
 	m.write(w, "params.yaml", modelParams("1", "1", "1", "1"))
 	m.write(w, "data/in.txt", modelInputs[0])

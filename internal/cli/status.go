@@ -86,6 +86,14 @@ instead of reading every dep again. It leaves the index alone when
 another git command holds it (index.lock), when GIT_OPTIONAL_LOCKS=0 is
 set, and for an index named by GIT_INDEX_FILE.
 
+With core.fsmonitor naming a hook (git's protocol version 2, such as
+the Watchman hook git ships in its templates), status asks it which
+files changed since the last status, and trusts git's index for the
+others, as git does with the same hook; it keeps the hook's token in dds-fsmonitor
+beside git's index. A hook that fails or answers out of bounds, or an
+index whose entries changed since, means a look at every file. git -c
+core.fsmonitor= dds status does without it.
+
 With a remote configured, status asks the default remote about the stages
 it finds stale here; one the remote holds is remote. A remote that cannot
 be asked (it does not answer, or refuses the credentials, or none are
@@ -185,8 +193,12 @@ func runStatus(ctx context.Context, g *globalOptions, opts *statusOptions) error
 	}
 	if overlay, ok := view.Tree.(*gitref.Overlay); ok {
 		// After the answer is out: git status too refreshes its index on
-		// its way, so that the next one need not hash again.
-		overlay.RefreshGitIndex(ctx)
+		// its way, so that the next one need not hash again. A refresh
+		// rewrites the entries, which the monitor's state would no longer
+		// match.
+		if !overlay.RefreshGitIndex(ctx) {
+			overlay.SaveWatch()
+		}
 	}
 	if missing {
 		// A verification that finds an output gone fails, as fsck and
@@ -214,6 +226,9 @@ func stagesOf(ctx context.Context, g *globalOptions, rev string, offline bool, a
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// core.fsmonitor's hook, when the user has one, says which files
+	// changed since the last status: the others need no lstat.
+	ws.Repo.UseFSMonitor = true
 	releaseIndex := ws.HoldIndexRead(ctx)
 	defer releaseIndex()
 	var wg sync.WaitGroup

@@ -147,3 +147,20 @@ func TestRefreshGitIndexSkips(t *testing.T) {
 		}
 	})
 }
+
+// A path named many times in one sweep (a params file, once per stage) is
+// examined and hashed once.
+func TestPrefetchTakesARepeatedPathOnce(t *testing.T) {
+	tr := copiedRepo(t, 2)
+	o, err := tr.open().Worktree(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{"data/f000", "data/f000", "data", "data/f001", "data/f000"}
+	if err := o.Prefetch(paths); err != nil {
+		t.Fatal(err)
+	}
+	if stale := o.StaleStat(); stale != 2 {
+		t.Fatalf("the overlay hashed %d files for 2 stale ones named 5 times, want 2", stale)
+	}
+}

@@ -2,8 +2,11 @@ package gitref
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -62,6 +65,12 @@ type indexSnapshot struct {
 	// stamp identifies the index file as read (size, mtime, inode), so that
 	// an unchanged index need not be decoded again; "" when unknown.
 	stamp string
+	// entriesEnd is where the entries end in the file read, and
+	// entriesDigest their SHA-256 when a file-system monitor asks for it:
+	// git rewrites the index with other extensions (its own fsmonitor
+	// token) and the same entries, which a monitor's state outlives.
+	entriesEnd    int64
+	entriesDigest string
 	// cacheTree holds the tree ids of the folders the index's cache tree
 	// extension knows to be valid: the trees git write-tree would write
 	// from the index as it is. Nil when the index has none.
@@ -103,6 +112,15 @@ func (r *Repo) readIndex(ctx context.Context) (*indexSnapshot, error) {
 	snap, decodeErr := decodeIndexFrom(f, info.Size(), info.ModTime())
 	if decodeErr == nil {
 		snap.stamp = indexStamp(info)
+		if r.UseFSMonitor && r.fsmonitorHook() != "" {
+			// The entries were read as a stream; their digest reads
+			// them again from the same open file, only with a monitor.
+			h := sha256.New()
+			if _, err := io.Copy(h, io.NewSectionReader(f, 0, snap.entriesEnd)); err != nil {
+				return nil, fmt.Errorf("reading the git index: %w", err)
+			}
+			snap.entriesDigest = hex.EncodeToString(h.Sum(nil))
+		}
 		return snap, nil
 	}
 	snap, err = r.readIndexWithGit(ctx, info.ModTime())

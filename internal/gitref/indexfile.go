@@ -160,6 +160,9 @@ func decodeIndexFrom(r io.Reader, size int64, written time.Time) (*indexSnapshot
 	if err != nil {
 		return nil, err
 	}
+	// The header and entries, without the extensions git rewrites
+	// freely: what a file-system monitor's saved state is checked against.
+	snap.entriesEnd = size - indexIDSize - int64(len(ext))
 	cacheTree, err := decodeIndexExtensions(ext)
 	if err != nil {
 		return nil, err

@@ -63,6 +63,8 @@ type Overlay struct {
 	// is refreshed (RefreshGitIndex).
 	staleFiles int
 	staleBytes int64
+	// watch is what core.fsmonitor's hook said, nil without one.
+	watch *watchState
 }
 
 // fileState is a tracked file as the next commit would record it.
@@ -86,7 +88,12 @@ func (r *Repo) Worktree(ctx context.Context) (*Overlay, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newOverlay(ctx, r, snap, r.readWorktreeSettings(snap)), nil
+	settings := r.readWorktreeSettings(snap)
+	o := newOverlay(ctx, r, snap, settings)
+	if r.UseFSMonitor {
+		o.watch = r.startWatch(ctx, snap, settings)
+	}
+	return o, nil
 }
 
 // Refresh returns an overlay that looks at the files again, for checking
@@ -369,9 +376,21 @@ func (it treeItem) byteAt(i int) byte {
 // where the stat data says the file is unchanged, hash the rest.
 func (o *Overlay) resolveFiles(slots []int) error {
 	paths, entries := o.unresolved(slots)
+	if o.watch != nil {
+		paths, entries = o.takeTrusted(paths, entries)
+	}
 	if len(paths) == 0 {
 		return nil
 	}
+	resolved := false
+	defer func() {
+		if !resolved {
+			// A failure leaves the slots to be looked at again.
+			for _, e := range entries {
+				o.resolved[e.slot] = false
+			}
+		}
+	}()
 	lastDir := "\x00" // no folder's name
 	for _, p := range paths {
 		// Paths come folder by folder: ask once per folder.
@@ -437,12 +456,30 @@ func (o *Overlay) resolveFiles(slots []int) error {
 		clean := states[i] == (fileState{present: true, mode: e.mode, id: e.id}) && !e.intentToAdd && !e.conflicted
 		if !clean {
 			o.markChanged(parentDir(paths[i]))
+		} else if o.watch != nil && trustable(e) {
+			o.watch.verified[e.slot] = true
 		} else if needsContent[i] && e.hasStat && o.gitSeesStale(root, paths[i], e) {
 			o.staleFiles++
 			o.staleBytes += int64(e.stat.size) // the size mod 2^32, as the index keeps it
 		}
 	}
+	resolved = true
 	return nil
+}
+
+// takeTrusted resolves the entries the file-system monitor vouches for to
+// their index state, and returns the others. Callers hold o.mu.
+func (o *Overlay) takeTrusted(paths []string, entries []*indexEntry) ([]string, []*indexEntry) {
+	keep := 0
+	for i, e := range entries {
+		if o.watch.trusted[e.slot] && trustable(e) {
+			o.files[e.slot] = fileState{present: true, mode: e.mode, id: e.id}
+			continue
+		}
+		paths[keep], entries[keep] = paths[i], e
+		keep++
+	}
+	return paths[:keep], entries[:keep]
 }
 
 // markChanged records that dir and the folders above it hold a file that
@@ -457,12 +494,17 @@ func (o *Overlay) markChanged(dir string) {
 	}
 }
 
-// unresolved gives the path and index entry of each slot not resolved yet.
+// unresolved gives the path and index entry of each slot not resolved
+// yet, each once: a pipeline names its params file once per stage, and a
+// slot listed twice would be stat'ed, and hashed, twice.
 func (o *Overlay) unresolved(slots []int) ([]string, []*indexEntry) {
 	todo := make([]string, 0, len(slots))
 	entries := make([]*indexEntry, 0, len(slots))
 	for _, slot := range slots {
 		if !o.resolved[slot] {
+			// Marked now, so that a slot listed twice is taken once;
+			// resolveFiles clears the marks of a failed sweep.
+			o.resolved[slot] = true
 			todo = append(todo, o.index.paths[slot])
 			entries = append(entries, o.index.bySlot[slot])
 		}

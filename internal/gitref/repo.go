@@ -35,6 +35,10 @@ type Repo struct {
 	GitDir string
 	// CommonDir is the absolute git directory shared by all worktrees.
 	CommonDir string
+	// UseFSMonitor lets Worktree ask core.fsmonitor's hook, when there is
+	// one, which files changed since the last overlay that saved its
+	// answer (Overlay.SaveWatch), and trust the index for the others.
+	UseFSMonitor bool
 
 	indexPath string
 	// storage reads objects and refs. Guarded by objects.

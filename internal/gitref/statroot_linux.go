@@ -2,7 +2,6 @@ package gitref
 
 import (
 	"io/fs"
-	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -66,16 +65,4 @@ func unixMode(m uint32) fs.FileMode {
 		mode |= fs.ModeSocket
 	}
 	return mode
-}
-
-// openDir opens a folder for listing without os.Open's attempt to add it
-// to the runtime's poller, which a folder never joins: that attempt and
-// its undoing cost five system calls per folder, as many as the listing
-// itself, over the thousands of folders status lists.
-func openDir(dir string) (*os.File, error) {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
-	}
-	return os.NewFile(uintptr(fd), dir), nil
 }

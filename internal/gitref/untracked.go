@@ -151,7 +151,7 @@ func (w *untrackedWalk) walk(dir string, above []gitignore.Pattern, found map[st
 	if err := o.ctx.Err(); err != nil {
 		return err
 	}
-	entries, err := readDirUnsorted(o.abs(dir))
+	listing, err := listDir(o.abs(dir))
 	if isMissing(err) {
 		return nil
 	}
@@ -161,7 +161,14 @@ func (w *untrackedWalk) walk(dir string, above []gitignore.Pattern, found map[st
 	domain := domainOf(dir)
 	// Most folders have no .gitignore: the listing says whether to open one.
 	var own []gitignore.Pattern
-	if slices.ContainsFunc(entries, func(e os.DirEntry) bool { return e.Name() == ".gitignore" }) {
+	hasIgnoreFile := false
+	for i := range listing.ents {
+		if listing.name(i) == ".gitignore" {
+			hasIgnoreFile = true
+			break
+		}
+	}
+	if hasIgnoreFile {
 		if own, err = w.ignoreFile(dir, domain); err != nil {
 			return err
 		}
@@ -180,19 +187,19 @@ func (w *untrackedWalk) walk(dir string, above []gitignore.Pattern, found map[st
 	}
 	prefix := len(key)
 	lo, hi := o.index.under(dir)
-	for _, entry := range entries {
-		name := entry.Name()
+	for i, entry := range listing.ents {
+		name := listing.name(i)
 		if name == ".git" {
 			continue
 		}
 		key = append(key[:prefix], name...)
 		e, tracked := o.index.entryIn(lo, hi, string(key))
-		if !entry.IsDir() && tracked || tracked && e.mode == filemode.Submodule {
+		if !entry.isDir && tracked || tracked && e.mode == filemode.Submodule {
 			continue
 		}
 		p := joinPath(dir, name)
 		parts := append(slices.Clip(domain), name)
-		if !entry.IsDir() {
+		if !entry.isDir {
 			if !matcher.Match(parts, false) {
 				found[p] = true
 			}
@@ -206,17 +213,6 @@ func (w *untrackedWalk) walk(dir string, above []gitignore.Pattern, found map[st
 		}
 	}
 	return nil
-}
-
-// readDirUnsorted lists a folder in the order the file system gives:
-// the caller sorts what it keeps, not every name it reads.
-func readDirUnsorted(dir string) ([]os.DirEntry, error) {
-	f, err := openDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return f.ReadDir(-1)
 }
 
 // baseIgnorePatterns are the patterns that apply before any .gitignore, in
