@@ -153,6 +153,7 @@ func (notifyTracer) Start(cmd *exec.Cmd) (Trace, error) {
 		done:     make(chan struct{}),
 		c:        newCollector(),
 		seen:     map[int]uint64{},
+		programs: map[int]string{},
 	}
 	started := make(chan error, 1)
 	goOwnThread(func() { tr.start(started) })
@@ -195,6 +196,8 @@ type notifyTrace struct {
 	// what Close kills if it is still there, by that id and time alone,
 	// so as never to kill a process that took an id over.
 	seen map[int]uint64
+	// programs holds, per process, the program it was last seen running.
+	programs map[int]string
 }
 
 // maxSeen bounds the processes a trace remembers for Close.
@@ -370,6 +373,7 @@ func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind) {
 	if pid == tr.starter || n.Data.Arch != auditArch {
 		return noHandle, notOpening
 	}
+	tr.noteProgram(n)
 	var call tracedCall
 	found := false
 	for _, c := range tracedCalls() {
@@ -494,6 +498,30 @@ func (tr *notifyTrace) program(pid int, call tracedCall, dirfd int32, name strin
 		return ""
 	}
 	return filepath.Join(dir, name)
+}
+
+// noteProgram records the program a waiting thread's process runs, the
+// first time one of its calls shows it (a process that executes another
+// program shows it at its next call): executions do not wait at the
+// filter (installListener says why). A program that opens no file once
+// started goes unseen; the files a script is read from are opens.
+func (tr *notifyTrace) noteProgram(n *seccompNotif) {
+	pid := int(n.Pid)
+	var buf [unix.PathMax]byte
+	k, err := unix.Readlink("/proc/"+strconv.Itoa(pid)+"/exe", buf[:])
+	if err != nil || k <= 0 || k >= len(buf) || buf[0] != '/' {
+		return
+	}
+	if string(buf[:k]) == tr.programs[pid] || len(tr.programs) >= maxSeen {
+		return
+	}
+	if !tr.valid(n) {
+		return
+	}
+	p := string(buf[:k])
+	tr.programs[pid] = p
+	tr.remember(pid)
+	tr.c.add(tr.c.execs, p)
 }
 
 // readPath reads a path argument of a waiting thread into the

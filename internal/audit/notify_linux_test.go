@@ -173,3 +173,43 @@ func TestObservedIsBounded(t *testing.T) {
 		t.Fatal("Observed still waiting 30 s after the command ended")
 	}
 }
+
+// TestStartsOnOneProcessor: starting the command holds a processor of the
+// runtime while the child is forked (vfork), until its exec: a filter
+// that made that exec wait for the supervisor, which needs a processor
+// too, hung git dds whenever none was free (one processor, or the other
+// one taken by a garbage collection waiting on the forking thread).
+func TestStartsOnOneProcessor(t *testing.T) {
+	if err := probeNotify(); err != nil {
+		t.Skip(err)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	done := make(chan error, 1)
+	go func() {
+		obs, err := observe(exec.Command("cat", "/dev/null"))
+		if err == nil && !slices.ContainsFunc(obs.Execs, func(p string) bool { return filepath.Base(p) == "cat" }) {
+			err = fmt.Errorf("the trace did not see cat run: %v", obs.Execs)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("starting a traced command on one processor still waits after 20 s")
+	}
+}
+
+func observe(cmd *exec.Cmd) (*Observed, error) {
+	trace, err := notifyTracer{}.Start(cmd)
+	if err != nil {
+		return nil, err
+	}
+	defer trace.Close()
+	if err := trace.Wait(); err != nil {
+		return nil, err
+	}
+	return trace.Observed()
+}

@@ -100,8 +100,15 @@ func installFilter() error {
 // process it starts, wait at the calls the filter traces for an answer
 // from the file descriptor it returns (the listener). The thread is
 // changed for good: only a thread that ends after may call it.
+//
+// Executions do not wait: the thread that starts the command holds one of
+// the runtime's processors from its fork (a vfork) to the child's exec,
+// and an exec waiting for the supervisor, which needs a processor too,
+// hangs git dds whenever no other one is free (GOMAXPROCS 1, or a garbage
+// collection waiting on that thread). The supervisor learns programs
+// from the calls the processes make after their exec instead.
 func installListener() (int, error) {
-	return install(filter(unix.SECCOMP_RET_USER_NOTIF, true), unix.SECCOMP_FILTER_FLAG_NEW_LISTENER)
+	return install(filter(unix.SECCOMP_RET_USER_NOTIF, false), unix.SECCOMP_FILTER_FLAG_NEW_LISTENER)
 }
 
 func install(prog []unix.SockFilter, flags uintptr) (int, error) {
