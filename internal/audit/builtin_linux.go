@@ -462,15 +462,7 @@ func underProc(pid int, at bool, dirfd int32, name string) string {
 // readPath reads a path argument of a tracee, into the supervisor's
 // buffer: at most PathMax bytes up to a NUL, as the kernel reads it.
 func (tr *builtinTrace) readPath(pid int, addr uintptr) (string, bool) {
-	if addr == 0 {
-		return "", false
-	}
-	n := readMemory(pid, addr, tr.buf[:])
-	i := bytes.IndexByte(tr.buf[:n], 0)
-	if i <= 0 {
-		return "", false
-	}
-	return string(tr.buf[:i]), true
+	return readPathArg(pid, addr, tr.buf[:])
 }
 
 // resolved is the file at p with every symbolic link resolved, as the

@@ -528,15 +528,7 @@ func (tr *notifyTrace) noteProgram(n *seccompNotif) {
 // supervisor's buffer: at most PathMax bytes up to a NUL, as the kernel
 // reads it.
 func (tr *notifyTrace) readPath(pid int, addr uintptr) (string, bool) {
-	if addr == 0 {
-		return "", false
-	}
-	n := readMemory(pid, addr, tr.buf[:])
-	i := bytes.IndexByte(tr.buf[:n], 0)
-	if i <= 0 {
-		return "", false
-	}
-	return string(tr.buf[:i]), true
+	return readPathArg(pid, addr, tr.buf[:])
 }
 
 // remember keeps the start time of a process that executes a program,

@@ -3,6 +3,7 @@
 package audit
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"unsafe"
@@ -122,4 +123,18 @@ func install(prog []unix.SockFilter, flags uintptr) (int, error) {
 		return -1, fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER): %w", errno)
 	}
 	return int(fd), nil
+}
+
+// readPathArg reads a path argument of a waiting thread into buf: at most
+// len(buf) bytes up to a NUL, as the kernel reads it.
+func readPathArg(pid int, addr uintptr, buf []byte) (string, bool) {
+	if addr == 0 {
+		return "", false
+	}
+	n := readMemory(pid, addr, buf)
+	i := bytes.IndexByte(buf[:n], 0)
+	if i <= 0 {
+		return "", false
+	}
+	return string(buf[:i]), true
 }
