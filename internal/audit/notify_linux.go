@@ -154,6 +154,7 @@ func (notifyTracer) Start(cmd *exec.Cmd) (Trace, error) {
 		c:        newCollector(),
 		seen:     map[int]uint64{},
 		programs: map[int]string{},
+		sites:    map[callSite]struct{}{},
 	}
 	started := make(chan error, 1)
 	goOwnThread(func() { tr.start(started) })
@@ -196,8 +197,16 @@ type notifyTrace struct {
 	// what Close kills if it is still there, by that id and time alone,
 	// so as never to kill a process that took an id over.
 	seen map[int]uint64
-	// programs holds, per process, the program it was last seen running.
+	// programs holds, per process, the program it was last seen running,
+	// and sites the thread and calling addresses it was read at.
 	programs map[int]string
+	sites    map[callSite]struct{}
+}
+
+// callSite is a thread and the address it made a traced call from.
+type callSite struct {
+	tid int
+	ip  uint64
 }
 
 // maxSeen bounds the processes a trace remembers for Close.
@@ -505,8 +514,19 @@ func (tr *notifyTrace) program(pid int, call tracedCall, dirfd int32, name strin
 // program shows it at its next call): executions do not wait at the
 // filter (installListener says why). A program that opens no file once
 // started goes unseen; the files a script is read from are opens.
+//
+// Reading /proc/PID/exe at every call would cost about as much as the
+// rest of the call's handling: it is read once per thread and calling
+// address. A program makes its opens from a few places in its loader and
+// its C library, and an exec maps them elsewhere (address space layout
+// randomization), so a new program shows as a new address.
 func (tr *notifyTrace) noteProgram(n *seccompNotif) {
 	pid := int(n.Pid)
+	site := callSite{pid, n.Data.InstructionPointer}
+	if _, ok := tr.sites[site]; ok || len(tr.sites) >= maxSeen {
+		return
+	}
+	tr.sites[site] = struct{}{}
 	var buf [unix.PathMax]byte
 	k, err := unix.Readlink("/proc/"+strconv.Itoa(pid)+"/exe", buf[:])
 	if err != nil || k <= 0 || k >= len(buf) || buf[0] != '/' {
