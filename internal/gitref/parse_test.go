@@ -110,9 +110,9 @@ func FuzzParseMergeTree(f *testing.F) {
 }
 
 func TestParseRevParse(t *testing.T) {
-	dir := filepath.FromSlash("/work/repo/src")
-	loc, err := parseRevParse("false\nsha1\n/work/repo/.git\n../.git\n../.git/index\n/work/repo\n", dir)
-	want := location{objectFormat: "sha1", gitDir: "/work/repo/.git", commonDir: "/work/repo/.git", indexPath: "/work/repo/.git/index", root: "/work/repo"}
+	dir := filepath.FromSlash("/srv/repo/src")
+	loc, err := parseRevParse("false\nsha1\n/srv/repo/.git\n../.git\n../.git/index\n/srv/repo\n", dir)
+	want := location{objectFormat: "sha1", gitDir: "/srv/repo/.git", commonDir: "/srv/repo/.git", indexPath: "/srv/repo/.git/index", root: "/srv/repo"}
 	if err != nil || loc != want {
 		t.Errorf("parseRevParse = %+v, %v; want %+v", loc, err, want)
 	}
@@ -126,7 +126,7 @@ func TestParseRevParse(t *testing.T) {
 }
 
 func FuzzParseRevParse(f *testing.F) {
-	f.Add("false\nsha1\n/work/repo/.git\n../.git\n../.git/index\n/work/repo\n", "/work/repo/src")
+	f.Add("false\nsha1\n/srv/repo/.git\n../.git\n../.git/index\n/srv/repo\n", "/srv/repo/src")
 	f.Add("true\nsha1\n/srv/x.git\n.\nindex\n", "/srv/x.git")
 	f.Add("", "/")
 	f.Fuzz(func(t *testing.T, out, dir string) {
