@@ -1,10 +1,10 @@
-#!/usr/bin/env bash
+# shellcheck shell=bash
 # Fetch of a folder output of many small files from MinIO: git dds fetch
 # against rclone copy of the same bytes, in one hyperfine invocation, so
 # that every command meets the same machine.
 #
-#   bench/fetch.sh                          # 10,000 files of 100 KiB
-#   FILES=2000 RUNS=3 bench/fetch.sh        # a quicker one
+#   bash bench/fetch.sh                          # 10,000 files of 100 KiB
+#   FILES=2000 RUNS=3 bash bench/fetch.sh        # a quicker one
 #   BEFORE="/a/git-dds /b/git-dds" bench/fetch.sh  # and other builds of git dds
 #
 # Commands, each after an untimed preparation ending in `sync`:

@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+# shellcheck shell=bash
 # External outputs on a lake.
 #
 # 1. git merge of a branch that recomputed OUTPUTS (100) external outputs
@@ -16,9 +16,9 @@
 #    which must ask the lake, is traced the same way as a check that the
 #    count sees requests. Its time is measured beside git status.
 #
-#   bench/lake.sh                              # the defaults
-#   OUTPUTS=10 SIZE_MIB=10 STATUS_OUTPUTS=100 RUNS=3 bench/lake.sh   # quick
-#   ONLY=merge SIZE_MIB=0 bench/lake.sh        # the same merge, empty outputs
+#   bash bench/lake.sh                              # the defaults
+#   OUTPUTS=10 SIZE_MIB=10 STATUS_OUTPUTS=100 RUNS=3 bash bench/lake.sh   # quick
+#   ONLY=merge SIZE_MIB=0 bash bench/lake.sh        # the same merge, empty outputs
 #
 # ONLY=merge or ONLY=status runs one part.
 #

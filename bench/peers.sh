@@ -1,10 +1,10 @@
-#!/usr/bin/env bash
+# shellcheck shell=bash
 # The peer table: git dds beside Dud, Git LFS, git-annex and the plain tool
 # of each job (git, cp, rclone), on the same generated pipeline and the same
 # bytes, every row one hyperfine invocation holding every tool's command.
 #
-#   bench/peers.sh                                   # ~10 minutes on 2 cores
-#   STAGES=2000 FILES=50000 BIG_MIB=1024 DIR_FILES=10000 RUNS=10 bench/peers.sh
+#   bash bench/peers.sh                                   # ~10 minutes on 2 cores
+#   STAGES=2000 FILES=50000 BIG_MIB=1024 DIR_FILES=10000 RUNS=10 bash bench/peers.sh
 #
 # Rows (a "-" where a tool has no such job; Git LFS and git-annex version
 # files and run no pipelines):
