@@ -459,15 +459,8 @@ then brings both.`,
 			if err != nil {
 				return err
 			}
-			if g.json {
-				return g.printJSON(map[string]any{"experiments": infos, "artifacts": res})
-			}
-			fmt.Fprintf(g.summary(), "pushed %s to %s", ui.Count(len(infos), "experiment"), gitRemote)
-			if res != nil {
-				fmt.Fprintf(g.summary(), ", artifacts: %d uploaded, %d present", res.Count(workspace.Uploaded), res.Count(workspace.Present))
-			}
-			fmt.Fprintln(g.summary())
-			return nil
+			return g.printExpShare(infos, res, fmt.Sprintf("pushed %s to %s", ui.Count(len(infos), "experiment"), gitRemote),
+				workspace.Uploaded, workspace.Present)
 		},
 	}
 }
@@ -504,15 +497,30 @@ git dds exp show compares them, git dds exp branch keeps one.`,
 			if err != nil {
 				return err
 			}
-			if g.json {
-				return g.printJSON(map[string]any{"experiments": infos, "artifacts": res})
-			}
-			fmt.Fprintf(g.summary(), "pulled %s from %s", ui.Count(len(infos), "experiment"), gitRemote)
-			if res != nil {
-				fmt.Fprintf(g.summary(), ", artifacts: %d downloaded, %d local", res.Count(workspace.Downloaded), res.Count(workspace.Local))
-			}
-			fmt.Fprintln(g.summary())
-			return nil
+			return g.printExpShare(infos, res, fmt.Sprintf("pulled %s from %s", ui.Count(len(infos), "experiment"), gitRemote),
+				workspace.Downloaded, workspace.Local)
 		},
 	}
+}
+
+// printExpShare reports an exp push or pull: the experiments and the
+// artifacts' transfer as JSON, or summary and, when a dds remote took
+// part, the count of each of actions.
+func (g *globalOptions) printExpShare(infos []experiment.Info, res *workspace.TransferResult, summary string, actions ...workspace.Action) error {
+	if g.json {
+		return g.printJSON(map[string]any{"experiments": infos, "artifacts": res})
+	}
+	fmt.Fprint(g.summary(), summary)
+	if res != nil {
+		fmt.Fprint(g.summary(), ", artifacts:")
+		for i, a := range actions {
+			sep := " "
+			if i > 0 {
+				sep = ", "
+			}
+			fmt.Fprintf(g.summary(), "%s%d %s", sep, res.Count(a), a)
+		}
+	}
+	fmt.Fprintln(g.summary())
+	return nil
 }
