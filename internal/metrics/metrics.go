@@ -202,7 +202,7 @@ func (p *parser) json() error {
 		return p.JSONError(dec, err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return p.ErrorAt(start, fmt.Sprintf("the top level must be an object of names and values, not %s", jsonKind(tok)),
+		return p.ErrorAt(start, fmt.Sprintf("the top level must be an object of names and values, not %s", JSONKind(tok)),
 			`write it as {"auc": 0.91}`)
 	}
 	if err := p.jsonObject(dec, "", 1); err != nil {
@@ -266,12 +266,15 @@ func (p *parser) jsonValue(dec *json.Decoder, name string, depth int) error {
 	}
 }
 
-func jsonKind(tok any) string {
+// JSONKind words what a JSON token opens or is ("a list", "a number"),
+// for an error that says what was found where something else belongs.
+func JSONKind(tok any) string {
 	switch t := tok.(type) {
 	case json.Delim:
 		if t == '[' {
 			return "a list"
 		}
+		return "an object"
 	case json.Number:
 		return "a number"
 	case string:

@@ -236,7 +236,7 @@ func (p *parser) json() error {
 			return p.JSONError(dec, err)
 		}
 		if d, ok := tok.(json.Delim); !ok || d != '[' {
-			return p.ErrorAt(line, "the object's value must be a list of rows, not "+jsonKind(tok), fix)
+			return p.ErrorAt(line, "the object's value must be a list of rows, not "+metrics.JSONKind(tok), fix)
 		}
 		if err := p.jsonRows(dec); err != nil {
 			return err
@@ -248,7 +248,7 @@ func (p *parser) json() error {
 			return p.JSONError(dec, err)
 		}
 	default:
-		return p.ErrorAt(start, "the top level must be a list of rows, not "+jsonKind(tok), fix)
+		return p.ErrorAt(start, "the top level must be a list of rows, not "+metrics.JSONKind(tok), fix)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return p.ErrorAt(p.NextLine(dec), "the file holds more than one JSON value", "keep one list")
@@ -265,7 +265,7 @@ func (p *parser) jsonRows(dec *json.Decoder) error {
 			return p.JSONError(dec, err)
 		}
 		if d, ok := tok.(json.Delim); !ok || d != '{' {
-			return p.ErrorAt(line, "each row must be an object of column names and numbers, not "+jsonKind(tok), `write it as {"step": 1, "loss": 0.5}`)
+			return p.ErrorAt(line, "each row must be an object of column names and numbers, not "+metrics.JSONKind(tok), `write it as {"step": 1, "loss": 0.5}`)
 		}
 		if err := p.row(line); err != nil {
 			return err
@@ -299,7 +299,7 @@ func (p *parser) jsonRows(dec *json.Decoder) error {
 			case bool:
 				p.set(i, map[bool]float64{false: 0, true: 1}[v])
 			default:
-				return p.ErrorAt(valueLine, fmt.Sprintf("the value of %q is %s; a row holds numbers", name, jsonKind(tok)),
+				return p.ErrorAt(valueLine, fmt.Sprintf("the value of %q is %s; a row holds numbers", name, metrics.JSONKind(tok)),
 					"flatten the row: one column per number")
 			}
 		}
@@ -311,23 +311,6 @@ func (p *parser) jsonRows(dec *json.Decoder) error {
 		return p.JSONError(dec, err)
 	}
 	return nil
-}
-
-func jsonKind(tok any) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '[' {
-			return "a list"
-		}
-		return "an object"
-	case json.Number:
-		return "a number"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	}
-	return "null"
 }
 
 // maxNodes bounds the YAML nodes walked, counting each repetition through
