@@ -9,6 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
 )
 
 // AddWorktree checks commit out, detached, in a new linked working tree at
@@ -19,7 +22,11 @@ func (r *Repo) AddWorktree(ctx context.Context, dir, commit string) error {
 	if !isObjectID(commit) {
 		return fmt.Errorf("adding a worktree at %s: %q is not a commit id", dir, commit)
 	}
-	if _, err := r.Git(ctx, "worktree", "add", "--detach", "--no-checkout", "--quiet", dir, commit); err != nil {
+	err := r.withWorktreesLocked(ctx, func() error {
+		_, err := r.Git(ctx, "worktree", "add", "--detach", "--no-checkout", "--quiet", dir, commit)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("adding a worktree at %s: %w", dir, err)
 	}
 	if _, err := gitInWorktree(ctx, dir, "reset", "--hard", "--quiet", commit); err != nil {
@@ -33,7 +40,11 @@ func (r *Repo) AddWorktree(ctx context.Context, dir, commit string) error {
 // git's record of it, whatever it holds. A folder already gone leaves only
 // the record, which PruneWorktrees removes.
 func (r *Repo) RemoveWorktree(ctx context.Context, dir string) error {
-	if _, err := r.Git(ctx, "worktree", "remove", "--force", "--force", dir); err != nil {
+	err := r.withWorktreesLocked(ctx, func() error {
+		_, err := r.Git(ctx, "worktree", "remove", "--force", "--force", dir)
+		return err
+	})
+	if err != nil {
 		if _, statErr := os.Stat(dir); errors.Is(statErr, os.ErrNotExist) {
 			return r.PruneWorktrees(ctx)
 		}
@@ -45,10 +56,29 @@ func (r *Repo) RemoveWorktree(ctx context.Context, dir string) error {
 // PruneWorktrees removes git's records of linked working trees whose folder
 // is gone, as a process killed before it removed its own leaves them.
 func (r *Repo) PruneWorktrees(ctx context.Context) error {
-	if _, err := r.Git(ctx, "worktree", "prune"); err != nil {
+	err := r.withWorktreesLocked(ctx, func() error {
+		_, err := r.Git(ctx, "worktree", "prune")
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("pruning worktrees: %w", err)
 	}
 	return nil
+}
+
+// withWorktreesLocked runs change, a git worktree command that changes
+// git's records of linked worktrees, holding a lock every git dds process
+// of the repository takes for it. git takes none: an add reads the
+// records of all others and fails on one another add is still writing,
+// and removing the last worktree removes the folder an add writes in.
+// The kernel drops the lock with a holder that dies.
+func (r *Repo) withWorktreesLocked(ctx context.Context, change func() error) error {
+	lock := flock.New(filepath.Join(r.CommonDir, "dds-worktrees.lock"))
+	if _, err := lock.TryLockContext(ctx, 20*time.Millisecond); err != nil {
+		return fmt.Errorf("locking git's worktree records: %w", err)
+	}
+	defer lock.Close()
+	return change()
 }
 
 // CommitFiles writes a commit whose parent is parent and whose tree is

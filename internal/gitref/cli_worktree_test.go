@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -160,5 +161,45 @@ func TestSnapshotWorkingTree(t *testing.T) {
 	}
 	if string(indexAfter) != string(indexBefore) || tr.git("status", "--porcelain") != statusBefore || tr.git("diff")+tr.git("diff", "--cached") != diffBefore {
 		t.Error("SnapshotWorkingTree changed git's index or the working tree")
+	}
+}
+
+// TestWorktreesAddedAtOnce: worktrees added and removed at once, as a sweep
+// of experiments does, all succeed. git worktree add reads every other
+// worktree's record and fails on one another git is still writing.
+func TestWorktreesAddedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	tr := newTestRepo(t)
+	tr.write("a.txt", "a\n")
+	tr.commitAll("base")
+	head := tr.git("rev-parse", "HEAD")
+	r := tr.open()
+
+	base := t.TempDir()
+	const n = 6
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			dir := filepath.Join(base, "wt-"+strconv.Itoa(i))
+			for range 4 {
+				if err := r.AddWorktree(ctx, dir, head); err != nil {
+					errs <- err
+					return
+				}
+				if err := r.RemoveWorktree(ctx, dir); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := strings.Count(tr.git("worktree", "list"), "\n"); got != 0 {
+		t.Errorf("worktrees left: %s", tr.git("worktree", "list"))
 	}
 }
