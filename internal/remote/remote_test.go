@@ -412,7 +412,9 @@ func TestFolderCreateHasOneWinner(t *testing.T) {
 func TestLeases(t *testing.T) {
 	ctx := context.Background()
 	r, _ := newFolderRemote(t)
-	r.LeaseTTL = 300 * time.Millisecond
+	// Long enough that a refresh, due every third of it, is not late on a
+	// loaded machine: a late one would let the second taker in.
+	r.LeaseTTL = 1500 * time.Millisecond
 
 	lease, computed, err := r.Acquire(ctx, sig(1), "s", func(Holder) { t.Error("the first taker waited") })
 	if err != nil || computed || lease == nil {
@@ -431,7 +433,7 @@ func TestLeases(t *testing.T) {
 		}
 		_ = l2.Release(ctx)
 	}()
-	time.Sleep(3 * r.LeaseTTL)
+	time.Sleep(2 * r.LeaseTTL)
 	select {
 	case <-done:
 		t.Fatal("the second taker got a lease its holder was still refreshing")
