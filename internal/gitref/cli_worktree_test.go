@@ -69,8 +69,7 @@ func TestWorktreeAddRemove(t *testing.T) {
 	ctx := context.Background()
 	tr := newTestRepo(t)
 	tr.write("a.txt", "a\n")
-	tr.commitAll("base")
-	head := tr.git("rev-parse", "HEAD")
+	head := tr.commitAll("base")
 	r := tr.open()
 
 	dir := filepath.Join(t.TempDir(), "wt")
@@ -171,8 +170,7 @@ func TestWorktreesAddedAtOnce(t *testing.T) {
 	ctx := context.Background()
 	tr := newTestRepo(t)
 	tr.write("a.txt", "a\n")
-	tr.commitAll("base")
-	head := tr.git("rev-parse", "HEAD")
+	head := tr.commitAll("base")
 	r := tr.open()
 
 	base := t.TempDir()

@@ -15,8 +15,7 @@ import (
 func TestResolveInProcessAgreesWithGit(t *testing.T) {
 	tr := newTestRepo(t)
 	tr.write("f", "1\n")
-	tr.commitAll("first")
-	first := tr.git("rev-parse", "HEAD")
+	first := tr.commitAll("first")
 	tr.git("tag", "-a", "-m", "annotated", "v1")
 	tr.git("tag", "-a", "-m", "of a tag", "nested", "v1")
 	tr.git("tag", "treetag", "HEAD^{tree}")

@@ -86,10 +86,13 @@ func (tr *testRepo) write(p, content string) {
 	}
 }
 
-func (tr *testRepo) commitAll(msg string) {
+// commitAll commits every file of the working tree and gives the new
+// commit's id.
+func (tr *testRepo) commitAll(msg string) string {
 	tr.t.Helper()
 	tr.git("add", "-A")
 	tr.git("commit", "-q", "--allow-empty", "-m", msg)
+	return tr.git("rev-parse", "HEAD")
 }
 
 // fixtureTemplate commits writeFixture in a repository that copyRepo then

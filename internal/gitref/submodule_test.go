@@ -24,8 +24,7 @@ func TestOverlaySubmodule(t *testing.T) {
 	tr.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", data.dir, "lib/sub")
 	gitIn(t, tr.path("lib/sub"), "checkout", "-q", v1)
 	tr.git("add", "-A")
-	tr.commitAll("with data v1")
-	head := tr.git("rev-parse", "HEAD")
+	head := tr.commitAll("with data v1")
 
 	lookup := func(tree Tree, p string) Entry {
 		t.Helper()
