@@ -91,7 +91,8 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	if configStarted {
 		configErr = configList.Wait()
 	}
-	if found && (!configStarted || configErr != nil || configMovesLocation(parseConfigList(configOut.Bytes()))) {
+	config := parseConfigList(configOut.Bytes())
+	if found && (!configStarted || configErr != nil || configMovesLocation(config)) {
 		// git's configuration says more about where things are, or
 		// could not be read: git answers, and says what is wrong.
 		loc, runErr, parseErr = revParse(ctx, absDir, &stderr)
@@ -116,7 +117,6 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		return nil, fmt.Errorf("%w: %s uses %s object ids, which git dds does not support yet; use a SHA-1 repository", ErrUnsupportedObjectFormat, loc.root, loc.objectFormat)
 	}
 
-	config := parseConfigList(configOut.Bytes())
 	teamConfig, err := readTeamConfig(ctx, team, loc.root)
 	if err != nil {
 		return nil, err
