@@ -144,6 +144,10 @@ func runHook(ctx context.Context, g *globalOptions, name string, args []string) 
 			hint: "git dds install -h says how the hooks are installed",
 		}
 	}
+	if !hooks.NeedsWorkspace(name, args) {
+		h := &hooks.Handler{Stderr: g.stderr}
+		return h.Handle(ctx, name, args, os.Stdin)
+	}
 	ws, err := openWorkspace(ctx, g)
 	if err != nil {
 		if name == hooks.PrePush {

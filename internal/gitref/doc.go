@@ -31,5 +31,7 @@
 //     go-git's decoder on a large index), stat data and blob ids of the
 //     files on disk (overlay.go, hash.go, stat*.go), untracked files and
 //     .gitignore (untracked.go, with go-git's pattern matcher), and
-//     submodules (submodule.go).
+//     submodules (submodule.go), and root refs such as ORIG_HEAD that
+//     hold one object id (rootref.go: a hook resolves ORIG_HEAD at every
+//     merge and rebase).
 package gitref

@@ -73,7 +73,7 @@ func (r *Repo) resolveInProcess(rev string) (plumbing.Hash, bool) {
 			// git reads a name outside refs/ only in capitals (HEAD,
 			// FETCH_HEAD), and newer versions only some of those.
 			if strings.Trim(rev, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == "" {
-				return plumbing.ZeroHash, false
+				return r.readRootRef(rev)
 			}
 			continue
 		}

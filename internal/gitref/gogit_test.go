@@ -1,8 +1,11 @@
 package gitref
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -133,4 +136,75 @@ func TestOpenStorageChecksFormat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A root ref (ORIG_HEAD and the other *_HEAD files of the git folder) is
+// read in process when its file holds one object id, in the main working
+// tree and in a linked one, which has its own; every other content, and a
+// missing file, goes to git, and both answers agree with git's.
+func TestResolveRootRefs(t *testing.T) {
+	tr := newTestRepo(t)
+	tr.write("f", "1\n")
+	tr.commitAll("first")
+	first := tr.git("rev-parse", "HEAD")
+	tr.write("f", "2\n")
+	tr.commitAll("second")
+	second := tr.git("rev-parse", "HEAD")
+	tr.git("tag", "-a", "-m", "annotated", "v1", first)
+	tr.git("reset", "-q", "--hard", first) // ORIG_HEAD: second
+	linked := filepath.Join(t.TempDir(), "linked")
+	tr.git("worktree", "add", "-q", "--detach", linked, second)
+	gitIn(t, linked, "reset", "-q", "--hard", first)  // the linked tree's ORIG_HEAD: second
+	gitIn(t, linked, "reset", "-q", "--hard", second) // ...and now first
+	tagID := tr.git("rev-parse", "v1")
+
+	for _, tt := range []struct {
+		name, file, content string // content "" leaves the file as git wrote it
+		inProcess           bool
+	}{
+		{"ORIG_HEAD", "", "", true},
+		{"CHERRY_PICK_HEAD", "CHERRY_PICK_HEAD", second + "\n", true},
+		{"REVERT_HEAD", "REVERT_HEAD", second, true},                             // no line feed
+		{"BISECT_HEAD", "BISECT_HEAD", tagID + "\n", true},                       // a tag, peeled
+		{"MERGE_HEAD", "MERGE_HEAD", first + "\n" + second + "\n", false},        // an octopus
+		{"AUTO_MERGE_HEAD", "AUTO_MERGE_HEAD", "ref: refs/heads/main\n", false},  // symbolic
+		{"FETCH_HEAD", "FETCH_HEAD", second + "\t\tbranch 'main' of x\n", false}, // git's own format
+		{"SHORT_HEAD", "SHORT_HEAD", first[:7] + "\n", false},
+		{"NOPE_HEAD", "", "", false},
+		{"NOTHEAD", "NOTHEAD", second + "\n", false}, // not read by every git
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.file != "" {
+				tr.write(".git/"+tt.file, tt.content)
+				defer os.Remove(tr.path(".git/" + tt.file))
+			}
+			r := tr.open()
+			r.objects.Lock()
+			id, ok := r.resolveInProcess(tt.name)
+			r.objects.Unlock()
+			if ok != tt.inProcess {
+				t.Errorf("resolveInProcess(%q) ok = %v, want %v", tt.name, ok, tt.inProcess)
+			}
+			want, err := exec.Command("git", "-C", tr.dir, "rev-parse", "--verify", "--quiet", tt.name+"^{commit}").Output()
+			got, rerr := r.Resolve(tt.name)
+			if (err == nil) != (rerr == nil) || got != strings.TrimSpace(string(want)) {
+				t.Errorf("Resolve(%q) = %q, %v; git says %q, %v", tt.name, got, rerr, want, err)
+			}
+			if ok && id.String() != got {
+				t.Errorf("resolveInProcess(%q) = %s, Resolve says %s", tt.name, id, got)
+			}
+		})
+	}
+	t.Run("linked worktree", func(t *testing.T) {
+		r, err := Open(context.Background(), linked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.objects.Lock()
+		id, ok := r.resolveInProcess("ORIG_HEAD")
+		r.objects.Unlock()
+		if !ok || id.String() != first {
+			t.Errorf("resolveInProcess(ORIG_HEAD) in the linked tree = %s, %v; want its own, %s", id, ok, first)
+		}
+	})
 }

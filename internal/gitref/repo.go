@@ -56,7 +56,9 @@ type Repo struct {
 
 // Open finds the repository whose working tree contains dir. It asks git
 // itself, so GIT_DIR, GIT_WORK_TREE and GIT_INDEX_FILE (set by hooks) and
-// linked worktrees resolve exactly as git resolves them.
+// linked worktrees resolve exactly as git resolves them; only at the top
+// of a working tree, where git runs hooks, with none of those set, does it
+// find the folders itself (locateInProcess), one git process fewer.
 func Open(ctx context.Context, dir string) (*Repo, error) {
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
@@ -75,23 +77,29 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 	// The team's file too, where it would be if absDir is the root.
 	team := startTeamConfig(ctx, absDir)
 
-	cmd := exec.CommandContext(ctx, "git", "rev-parse",
-		"--is-bare-repository", "--show-object-format",
-		"--absolute-git-dir", "--git-common-dir", "--git-path", "index",
-		"--show-toplevel")
-	cmd.Dir = absDir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
+	// Where the repository is: found here in the usual case (see
+	// locateInProcess), else asked of git.
+	loc, found := locateInProcess(absDir)
+	var runErr, parseErr error
+	var stderr bytes.Buffer
+	if !found {
+		loc, runErr, parseErr = revParse(ctx, absDir, &stderr)
+	}
 	// An unreadable config fails rev-parse too, which says why; this one
 	// is only waited for.
+	var configErr error
 	if configStarted {
-		_ = configList.Wait()
+		configErr = configList.Wait()
+	}
+	config := parseConfigList(configOut.Bytes())
+	if found && (!configStarted || configErr != nil || configMovesLocation(config)) {
+		// git's configuration says more about where things are, or
+		// could not be read: git answers, and says what is wrong.
+		loc, runErr, parseErr = revParse(ctx, absDir, &stderr)
 	}
 	// Waited for here, whatever comes next, so that no git is left behind;
 	// what it read is used below when absDir is the root.
 	_, _ = team.wait()
-	loc, parseErr := parseRevParse(stdout.String(), absDir)
 	switch {
 	case errors.Is(runErr, exec.ErrNotFound):
 		return nil, errGitMissing(runErr)
@@ -109,7 +117,6 @@ func Open(ctx context.Context, dir string) (*Repo, error) {
 		return nil, fmt.Errorf("%w: %s uses %s object ids, which git dds does not support yet; use a SHA-1 repository", ErrUnsupportedObjectFormat, loc.root, loc.objectFormat)
 	}
 
-	config := parseConfigList(configOut.Bytes())
 	teamConfig, err := readTeamConfig(ctx, team, loc.root)
 	if err != nil {
 		return nil, err
@@ -137,6 +144,22 @@ type location struct {
 	commonDir    string
 	indexPath    string
 	root         string
+}
+
+// revParse asks git where the repository of dir is, its error output
+// going to stderr.
+func revParse(ctx context.Context, dir string, stderr *bytes.Buffer) (loc location, runErr, parseErr error) {
+	cmd := exec.CommandContext(ctx, "git", "rev-parse",
+		"--is-bare-repository", "--show-object-format",
+		"--absolute-git-dir", "--git-common-dir", "--git-path", "index",
+		"--show-toplevel")
+	cmd.Dir = dir
+	var stdout bytes.Buffer
+	stderr.Reset()
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	runErr = cmd.Run()
+	loc, parseErr = parseRevParse(stdout.String(), dir)
+	return loc, runErr, parseErr
 }
 
 // parseRevParse reads the output of the rev-parse call in Open, one answer

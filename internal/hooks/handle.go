@@ -34,7 +34,23 @@ type Handler struct {
 	Progress io.Writer
 }
 
+// NeedsWorkspace reports whether the hook name, given git's arguments
+// args, has anything to do with the repository. When it has not, Handle
+// runs with a Handler without a workspace (WS nil): the caller neither
+// opens the repository nor reads its settings, and the hook costs the
+// start of the process alone. Only post-rewrite after git commit --amend
+// is such a hook: post-commit, which git runs first, did the work.
+func NeedsWorkspace(name string, args []string) bool {
+	return name != PostRewrite || !amended(args)
+}
+
+// amended reports whether post-rewrite's arguments are those of an amend.
+func amended(args []string) bool {
+	return len(args) == 1 && args[0] == "amend"
+}
+
 // Handle runs the handler for hook name with git's arguments and stdin.
+// WS may be nil only when NeedsWorkspace is false.
 func (h *Handler) Handle(ctx context.Context, name string, args []string, stdin io.Reader) error {
 	var err error
 	switch name {
@@ -90,7 +106,7 @@ func (h *Handler) postRewrite(ctx context.Context, args []string, stdin io.Reade
 	if _, err := ParsePostRewrite(stdin); err != nil {
 		return err
 	}
-	if len(args) == 1 && args[0] == "amend" {
+	if amended(args) {
 		return nil
 	}
 	return h.afterMove(ctx, "ORIG_HEAD", "promoted")
