@@ -40,11 +40,14 @@ type Overlay struct {
 	settings worktreeSettings
 
 	mu sync.Mutex
-	// files holds what each index entry resolved to, by the entry's slot;
-	// resolved says which ones are.
-	files    []fileState
-	resolved []bool
-	trees    map[string]treeState
+	// files says what each index entry resolved to, by the entry's slot:
+	// a byte per file, since nearly every file of a status is as the
+	// index records it; a file that differs keeps its state in differing.
+	// A whole fileState per slot made the overlay of a large index one of
+	// the largest things a status held.
+	files     []fileKind
+	differing map[int]fileState
+	trees     map[string]treeState
 	// changedDirs holds every folder above a file that differs from its
 	// index entry: only the others may take their id from the index's
 	// cache tree.
@@ -73,6 +76,47 @@ type fileState struct {
 	mode    filemode.FileMode
 	id      plumbing.Hash
 }
+
+// fileKind is what became of one index entry in an overlay.
+type fileKind uint8
+
+const (
+	fileUnresolved fileKind = iota // not looked at yet
+	fileAsIndexed                  // present, with the index's mode and id
+	fileAbsent                     // deleted, or not a file git would commit
+	fileDiffering                  // present, with the state Overlay.differing holds
+)
+
+// file gives what the file of slot resolved to. Callers hold o.mu.
+func (o *Overlay) file(slot int) fileState {
+	switch o.files[slot] {
+	case fileAsIndexed:
+		e := &o.index.entries[slot]
+		return fileState{present: true, mode: e.mode, id: e.id}
+	case fileDiffering:
+		return o.differing[slot]
+	}
+	return fileState{}
+}
+
+// setFile records what the file of slot resolved to. Callers hold o.mu.
+func (o *Overlay) setFile(slot int, f fileState) {
+	e := &o.index.entries[slot]
+	delete(o.differing, slot)
+	switch {
+	case !f.present:
+		o.files[slot] = fileAbsent
+	case f.mode == e.mode && f.id == e.id:
+		o.files[slot] = fileAsIndexed
+	default:
+		o.files[slot] = fileDiffering
+		o.differing[slot] = f
+	}
+}
+
+// resolved reports whether the file of slot was looked at, or is being
+// looked at by a sweep. Callers hold o.mu.
+func (o *Overlay) resolved(slot int) bool { return o.files[slot] != fileUnresolved }
 
 // treeState is a tracked folder as the next commit would record it; a
 // folder left with no files is absent, as git records no empty trees.
@@ -115,8 +159,8 @@ func newOverlay(ctx context.Context, r *Repo, snap *indexSnapshot, settings work
 		ctx:          ctx,
 		index:        snap,
 		settings:     settings,
-		files:        make([]fileState, len(snap.paths)),
-		resolved:     make([]bool, len(snap.paths)),
+		files:        make([]fileKind, snap.len()),
+		differing:    make(map[int]fileState),
 		trees:        make(map[string]treeState),
 		changedDirs:  make(map[string]bool),
 		realDirs:     map[string]bool{"": true},
@@ -138,7 +182,7 @@ func (o *Overlay) Prefetch(paths []string) error {
 			continue // Lookup reports it
 		}
 		if e, isFile := o.index.entry(p); isFile {
-			slots = append(slots, e.slot)
+			slots = append(slots, int(e.slot))
 		} else if o.index.isDir(p) {
 			slots = o.filesUnder(p, slots)
 		}
@@ -157,23 +201,23 @@ func (o *Overlay) Lookup(path string) (Entry, bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if e, isFile := o.index.entry(p); isFile {
-		if err := o.resolveFiles([]int{e.slot}); err != nil {
+		if err := o.resolveFiles([]int{int(e.slot)}); err != nil {
 			return Entry{}, false, err
 		}
-		f := o.files[e.slot]
+		f := o.file(int(e.slot))
 		if !f.present {
 			return Entry{}, false, nil
 		}
 		return Entry{ID: f.id.String()}, true, nil
 	}
 	if sub, inside := o.enclosingSubmodule(p); inside {
-		if err := o.resolveFiles([]int{sub.slot}); err != nil {
+		if err := o.resolveFiles([]int{int(sub.slot)}); err != nil {
 			return Entry{}, false, err
 		}
-		if o.submoduleLacks(o.index.paths[sub.slot], p) {
+		if o.submoduleLacks(o.index.path(int(sub.slot)), p) {
 			return Entry{}, false, nil
 		}
-		return Entry{ID: o.files[sub.slot].id.String()}, true, nil
+		return Entry{ID: o.file(int(sub.slot)).id.String()}, true, nil
 	}
 	if !o.index.isDir(p) {
 		return Entry{}, false, nil
@@ -276,7 +320,7 @@ func (o *Overlay) abs(p string) string {
 func (o *Overlay) filesUnder(dir string, acc []int) []int {
 	lo, hi := o.index.under(dir)
 	for slot := lo; slot < hi; slot++ {
-		if !o.resolved[slot] {
+		if !o.resolved(slot) {
 			acc = append(acc, slot)
 		}
 	}
@@ -303,10 +347,10 @@ func (o *Overlay) tree(dir string) treeState {
 	}
 	lo, hi := o.index.under(dir)
 	for slot := lo; slot < hi; {
-		rest := o.index.paths[slot][prefix:]
+		rest := o.index.path(slot)[prefix:]
 		name, _, inFolder := strings.Cut(rest, "/")
 		if !inFolder {
-			if f := o.files[slot]; f.present {
+			if f := o.file(slot); f.present {
 				items = append(items, treeItem{name: name, mode: f.mode, id: f.id})
 			}
 			slot++
@@ -387,7 +431,7 @@ func (o *Overlay) resolveFiles(slots []int) error {
 		if !resolved {
 			// A failure leaves the slots to be looked at again.
 			for _, e := range entries {
-				o.resolved[e.slot] = false
+				o.files[e.slot] = fileUnresolved
 			}
 		}
 	}()
@@ -451,8 +495,7 @@ func (o *Overlay) resolveFiles(slots []int) error {
 		}
 	}
 	for i, e := range entries {
-		o.files[e.slot] = states[i]
-		o.resolved[e.slot] = true
+		o.setFile(int(e.slot), states[i])
 		clean := states[i] == (fileState{present: true, mode: e.mode, id: e.id}) && !e.intentToAdd && !e.conflicted
 		if !clean {
 			o.markChanged(parentDir(paths[i]))
@@ -473,7 +516,7 @@ func (o *Overlay) takeTrusted(paths []string, entries []*indexEntry) ([]string, 
 	keep := 0
 	for i, e := range entries {
 		if o.watch.trusted[e.slot] && trustable(e) {
-			o.files[e.slot] = fileState{present: true, mode: e.mode, id: e.id}
+			o.files[e.slot] = fileAsIndexed
 			continue
 		}
 		paths[keep], entries[keep] = paths[i], e
@@ -501,12 +544,13 @@ func (o *Overlay) unresolved(slots []int) ([]string, []*indexEntry) {
 	todo := make([]string, 0, len(slots))
 	entries := make([]*indexEntry, 0, len(slots))
 	for _, slot := range slots {
-		if !o.resolved[slot] {
+		if !o.resolved(slot) {
 			// Marked now, so that a slot listed twice is taken once;
-			// resolveFiles clears the marks of a failed sweep.
-			o.resolved[slot] = true
-			todo = append(todo, o.index.paths[slot])
-			entries = append(entries, o.index.bySlot[slot])
+			// resolveFiles clears the marks of a failed sweep, and
+			// sets what each file resolved to after a good one.
+			o.files[slot] = fileAbsent
+			todo = append(todo, o.index.path(slot))
+			entries = append(entries, &o.index.entries[slot])
 		}
 	}
 	return todo, entries
@@ -669,8 +713,8 @@ func parentDir(p string) string {
 // suffix, in the index's order: git dds's pin files.
 func (o *Overlay) TrackedWithSuffix(suffix string) []string {
 	var out []string
-	for _, p := range o.index.paths {
-		if strings.HasSuffix(p, suffix) {
+	for slot := range o.index.len() {
+		if p := o.index.path(slot); strings.HasSuffix(p, suffix) {
 			out = append(out, p)
 		}
 	}

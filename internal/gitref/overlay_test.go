@@ -226,8 +226,8 @@ func (tr *testRepo) prepareAndCheckDecodeFails(prepare func(*testRepo)) {
 	if err != nil {
 		tr.t.Fatal(err)
 	}
-	for slot, p := range snap.paths {
-		if e := snap.bySlot[slot]; !e.hasStat {
+	for slot, p := range snap.allPaths() {
+		if e := &snap.entries[slot]; !e.hasStat {
 			tr.t.Fatalf("no stat data read for %s", p)
 		}
 	}
