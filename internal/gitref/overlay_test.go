@@ -394,7 +394,7 @@ func TestOverlayUntracked(t *testing.T) {
 	tr.write(".git/info/exclude", "*.tmp\n")
 
 	for p := range map[string]bool{
-		"src/new.py": true, "src/sub/y.py": true, "src/sub/keep.log": true, "src/sub/deeper/z.py": true,
+		"a-new.txt": true, "src/new.py": true, "src/sub/y.py": true, "src/sub/keep.log": true, "src/sub/deeper/z.py": true,
 		"src/debug.log": false, "src/sub/local/x": false, "src/scratch.tmp": false,
 		"src/ignored-dir/new.py": false, "other/new.py": false, "build/out.bin": false,
 		"src/nested/.git/HEAD": false, "src/nested/file": false,
@@ -413,7 +413,10 @@ func TestOverlayUntracked(t *testing.T) {
 		{dirs: []string{"src/sub", "src/sub/deeper"}, want: []string{"src/sub/deeper/z.py", "src/sub/keep.log", "src/sub/y.py"}},
 		{dirs: []string{"src/ignored-dir"}, want: []string{}},
 		{dirs: []string{"build", "nope", "src/tracked.py"}, want: []string{}},
-		{dirs: []string{""}, want: []string{"other/new.py", "src/new.py", "src/sub/deeper/z.py", "src/sub/keep.log", "src/sub/y.py"}},
+		{dirs: []string{""}, want: []string{"a-new.txt", "other/new.py", "src/new.py", "src/sub/deeper/z.py", "src/sub/keep.log", "src/sub/y.py"}},
+		// A walk lists folders into the room of those listed before: the
+		// paths found must not share it.
+		{dirs: []string{"", "src", "other"}, want: []string{"a-new.txt", "other/new.py", "src/new.py", "src/sub/deeper/z.py", "src/sub/keep.log", "src/sub/y.py"}},
 	}
 	for _, tt := range tests {
 		got, err := o.Untracked(tt.dirs)
