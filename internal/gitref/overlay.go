@@ -417,28 +417,33 @@ func (it treeItem) byteAt(i int) byte {
 
 // resolveFiles decides, for each tracked file not resolved yet (by slot),
 // what the next commit would record: stat in parallel, trust the index
-// where the stat data says the file is unchanged, hash the rest.
+// where the stat data says the file is unchanged, hash the rest. It
+// reorders and overwrites slots.
+//
+// A sweep keeps a byte per file and a state only for the few that are
+// not as the index records them: at 250,000 files, a path, an entry
+// pointer and a state per file were the most a status held at once.
 func (o *Overlay) resolveFiles(slots []int) error {
-	paths, entries := o.unresolved(slots)
+	todo := o.unresolved(slots)
 	if o.watch != nil {
-		paths, entries = o.takeTrusted(paths, entries)
+		todo = o.takeTrusted(todo)
 	}
-	if len(paths) == 0 {
+	if len(todo) == 0 {
 		return nil
 	}
 	resolved := false
 	defer func() {
 		if !resolved {
 			// A failure leaves the slots to be looked at again.
-			for _, e := range entries {
-				o.files[e.slot] = fileUnresolved
+			for _, slot := range todo {
+				o.files[slot] = fileUnresolved
 			}
 		}
 	}()
 	lastDir := "\x00" // no folder's name
-	for _, p := range paths {
+	for _, slot := range todo {
 		// Paths come folder by folder: ask once per folder.
-		if dir := parentDir(p); dir != lastDir {
+		if dir := parentDir(o.index.path(slot)); dir != lastDir {
 			o.isRealDir(dir)
 			lastDir = dir
 		}
@@ -448,60 +453,97 @@ func (o *Overlay) resolveFiles(slots []int) error {
 		return fmt.Errorf("checking the working tree: %w", err)
 	}
 	defer root.Close()
-	states := make([]fileState, len(paths))
-	needsContent := make([]bool, len(paths))
-	err = forEachParallel(o.ctx, len(paths), func(i int) error {
-		var err error
-		states[i], needsContent[i], err = o.examine(root, paths[i], entries[i])
-		return err
+	// kinds[i] says what todo[i] resolved to; a file that differs from
+	// its entry, or whose content must be hashed, has its state in odd.
+	kinds := make([]fileKind, len(todo))
+	needsContent := make([]bool, len(todo))
+	var (
+		oddMu sync.Mutex
+		odd   = map[int]fileState{}
+	)
+	err = forEachParallel(o.ctx, len(todo), func(i int) error {
+		slot := todo[i]
+		e := &o.index.entries[slot]
+		state, need, err := o.examine(root, o.index.path(slot), e)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !need && !state.present:
+			kinds[i] = fileAbsent
+		case !need && state.mode == e.mode && state.id == e.id:
+			kinds[i] = fileAsIndexed
+		default:
+			kinds[i], needsContent[i] = fileDiffering, need
+			oddMu.Lock()
+			odd[i] = state
+			oddMu.Unlock()
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 
 	var inProcess, throughGit []int
-	for i, p := range paths {
+	for i, slot := range todo {
 		switch {
 		case !needsContent[i]:
-		case states[i].mode != filemode.Symlink && o.filtersMayApply(p):
+		case odd[i].mode != filemode.Symlink && o.filtersMayApply(o.index.path(slot)):
 			throughGit = append(throughGit, i)
 		default:
 			inProcess = append(inProcess, i)
 		}
 	}
+	hashed := make([]plumbing.Hash, len(inProcess))
 	err = forEachParallel(o.ctx, len(inProcess), func(k int) error {
-		i := inProcess[k]
-		id, err := hashFile(o.abs(paths[i]))
+		p := o.index.path(todo[inProcess[k]])
+		id, err := hashFile(o.abs(p))
 		if err != nil {
-			return fmt.Errorf("hashing %s: %w", paths[i], err)
+			return fmt.Errorf("hashing %s: %w", p, err)
 		}
-		states[i].id = id
+		hashed[k] = id
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	for k, i := range inProcess {
+		st := odd[i]
+		st.id = hashed[k]
+		odd[i] = st
+	}
 	if len(throughGit) > 0 {
 		filtered := make([]string, len(throughGit))
 		for k, i := range throughGit {
-			filtered[k] = paths[i]
+			filtered[k] = o.index.path(todo[i])
 		}
 		ids, err := o.repo.hashWithFilters(o.ctx, filtered)
 		if err != nil {
 			return err
 		}
 		for k, i := range throughGit {
-			states[i].id = ids[k]
+			st := odd[i]
+			st.id = ids[k]
+			odd[i] = st
 		}
 	}
-	for i, e := range entries {
-		o.setFile(int(e.slot), states[i])
-		clean := states[i] == (fileState{present: true, mode: e.mode, id: e.id}) && !e.intentToAdd && !e.conflicted
+	for i, slot := range todo {
+		e := &o.index.entries[slot]
+		var state fileState
+		switch kinds[i] {
+		case fileAsIndexed:
+			state = fileState{present: true, mode: e.mode, id: e.id}
+		case fileDiffering:
+			state = odd[i]
+		}
+		o.setFile(slot, state)
+		clean := state == (fileState{present: true, mode: e.mode, id: e.id}) && !e.intentToAdd && !e.conflicted
 		if !clean {
-			o.markChanged(parentDir(paths[i]))
+			o.markChanged(parentDir(o.index.path(slot)))
 		} else if o.watch != nil && trustable(e) {
 			o.watch.verified[e.slot] = true
-		} else if needsContent[i] && e.hasStat && o.gitSeesStale(root, paths[i], e) {
+		} else if needsContent[i] && e.hasStat && o.gitSeesStale(root, o.index.path(slot), e) {
 			o.staleFiles++
 			o.staleBytes += int64(e.stat.size) // the size mod 2^32, as the index keeps it
 		}
@@ -510,19 +552,19 @@ func (o *Overlay) resolveFiles(slots []int) error {
 	return nil
 }
 
-// takeTrusted resolves the entries the file-system monitor vouches for to
-// their index state, and returns the others. Callers hold o.mu.
-func (o *Overlay) takeTrusted(paths []string, entries []*indexEntry) ([]string, []*indexEntry) {
-	keep := 0
-	for i, e := range entries {
-		if o.watch.trusted[e.slot] && trustable(e) {
-			o.files[e.slot] = fileAsIndexed
+// takeTrusted resolves the files the file-system monitor vouches for to
+// their index state, and returns the other slots, in todo's room. Callers
+// hold o.mu.
+func (o *Overlay) takeTrusted(todo []int) []int {
+	keep := todo[:0]
+	for _, slot := range todo {
+		if e := &o.index.entries[slot]; o.watch.trusted[slot] && trustable(e) {
+			o.files[slot] = fileAsIndexed
 			continue
 		}
-		paths[keep], entries[keep] = paths[i], e
-		keep++
+		keep = append(keep, slot)
 	}
-	return paths[:keep], entries[:keep]
+	return keep
 }
 
 // markChanged records that dir and the folders above it hold a file that
@@ -537,23 +579,21 @@ func (o *Overlay) markChanged(dir string) {
 	}
 }
 
-// unresolved gives the path and index entry of each slot not resolved
-// yet, each once: a pipeline names its params file once per stage, and a
-// slot listed twice would be stat'ed, and hashed, twice.
-func (o *Overlay) unresolved(slots []int) ([]string, []*indexEntry) {
-	todo := make([]string, 0, len(slots))
-	entries := make([]*indexEntry, 0, len(slots))
+// unresolved gives the slots not resolved yet, each once, in the room of
+// slots: a pipeline names its params file once per stage, and a slot
+// listed twice would be stat'ed, and hashed, twice.
+func (o *Overlay) unresolved(slots []int) []int {
+	todo := slots[:0]
 	for _, slot := range slots {
 		if !o.resolved(slot) {
 			// Marked now, so that a slot listed twice is taken once;
 			// resolveFiles clears the marks of a failed sweep, and
 			// sets what each file resolved to after a good one.
 			o.files[slot] = fileAbsent
-			todo = append(todo, o.index.path(slot))
-			entries = append(entries, &o.index.entries[slot])
+			todo = append(todo, slot)
 		}
 	}
-	return todo, entries
+	return todo
 }
 
 // examine stats one tracked file. Reading only maps filled before the
