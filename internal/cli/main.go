@@ -16,11 +16,11 @@ import (
 
 // softMemoryLimit is the heap size past which the collector stops
 // trading memory for time (GOGC 400). A status of 10,000 stages over
-// 250,000 files keeps about 50 MiB live at its peak: the limit leaves
-// room for a few collections there, and the binary's own pages come on
-// top of it in the resident size. Below it, collections run back to back
-// for little less memory.
-const softMemoryLimit = 64 << 20
+// 250,000 files keeps about 40 MiB live at its peak: the limit leaves
+// room for collections every 15 MiB or so there, and the binary's own
+// pages come on top of it in the resident size. Below it, collections
+// run back to back for little less memory.
+const softMemoryLimit = 56 << 20
 
 // Main runs git dds with the process's arguments and exits with its exit
 // code.
