@@ -175,16 +175,40 @@ func newOverlay(ctx context.Context, r *Repo, snap *indexSnapshot, settings work
 func (o *Overlay) Prefetch(paths []string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var slots []int
+	// The runs of slots first, merged where paths overlap (a folder many
+	// stages read, a file under a folder read too), so that the list of
+	// slots is made once, at its size, each slot in it once: grown file
+	// by file, it was allocated about twice over.
+	runs := make([][2]int, 0, len(paths))
 	for _, path := range paths {
 		p, err := cleanPath(path)
 		if err != nil {
 			continue // Lookup reports it
 		}
 		if e, isFile := o.index.entry(p); isFile {
-			slots = append(slots, int(e.slot))
-		} else if o.index.isDir(p) {
-			slots = o.filesUnder(p, slots)
+			runs = append(runs, [2]int{int(e.slot), int(e.slot) + 1})
+		} else if lo, hi := o.index.under(p); lo < hi {
+			runs = append(runs, [2]int{lo, hi})
+		}
+	}
+	slices.SortFunc(runs, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+	merged, total := runs[:0], 0
+	for _, r := range runs {
+		if n := len(merged); n > 0 && r[0] <= merged[n-1][1] {
+			merged[n-1][1] = max(merged[n-1][1], r[1])
+			continue
+		}
+		merged = append(merged, r)
+	}
+	for _, r := range merged {
+		total += r[1] - r[0]
+	}
+	slots := make([]int, 0, total)
+	for _, r := range merged {
+		for slot := r[0]; slot < r[1]; slot++ {
+			if !o.resolved(slot) {
+				slots = append(slots, slot)
+			}
 		}
 	}
 	return o.resolveFiles(slots)
