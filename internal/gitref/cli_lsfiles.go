@@ -42,12 +42,19 @@ func (r *Repo) readIndexWithGit(ctx context.Context, indexWritten time.Time) (*i
 	slices.SortStableFunc(listed, func(a, b listedEntry) int {
 		return cmp.Or(strings.Compare(a.path, b.path), cmp.Compare(a.stage, b.stage))
 	})
-	snap := &indexSnapshot{paths: make([]string, 0, len(listed)), bySlot: make([]*indexEntry, 0, len(listed)), written: written}
+	snap := newSnapshot(len(listed), written)
+	var text strings.Builder
 	for _, l := range listed {
-		if err := snap.add(l.path, l.stage, l.entry); err != nil {
+		again := snap.len() > 0 && l.path == snap.last
+		if err := snap.add(l.path, l.stage, *l.entry); err != nil {
 			return nil, err
 		}
+		if !again {
+			text.WriteString(l.path)
+		}
 	}
+	snap.text = text.String()
+	snap.last = ""
 	return snap, nil
 }
 

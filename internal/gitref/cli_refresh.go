@@ -43,7 +43,7 @@ func (o *Overlay) StaleStat() int {
 // the index changed since the overlay read it (someone else wrote it).
 func (o *Overlay) RefreshGitIndex(ctx context.Context) bool {
 	o.mu.Lock()
-	stale, staleBytes, tracked := o.staleFiles, o.staleBytes, len(o.index.paths)
+	stale, staleBytes, tracked := o.staleFiles, o.staleBytes, o.index.len()
 	o.mu.Unlock()
 	worth := stale >= max(staleFilesMin, tracked/staleFilesPart) || staleBytes >= staleBytesMin
 	if !worth || !o.repo.ownIndex() || os.Getenv("GIT_OPTIONAL_LOCKS") == "0" {

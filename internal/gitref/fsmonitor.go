@@ -91,8 +91,8 @@ func (r *Repo) startWatch(ctx context.Context, snap *indexSnapshot, settings wor
 	w := &watchState{
 		path:     filepath.Join(r.GitDir, fsmonitorStateName),
 		digest:   watchDigest(r.Root, settings, snap.entriesDigest),
-		trusted:  make([]bool, len(snap.paths)),
-		verified: make([]bool, len(snap.paths)),
+		trusted:  make([]bool, snap.len()),
+		verified: make([]bool, snap.len()),
 	}
 	saved, _ := readWatchFile(w.path) // unreadable or malformed: start over
 	out, err := runFSMonitorHook(ctx, r.Root, hook, saved.token)
@@ -104,7 +104,7 @@ func (r *Repo) startWatch(ctx context.Context, snap *indexSnapshot, settings wor
 		return nil
 	}
 	w.token = token
-	if all || saved.digest != w.digest || len(saved.trusted) != len(snap.paths) {
+	if all || saved.digest != w.digest || len(saved.trusted) != snap.len() {
 		return w // a full scan, which primes the next overlay
 	}
 	copy(w.trusted, saved.trusted)

@@ -210,3 +210,12 @@ func keys(m map[string]Entry) []string {
 	}
 	return ks
 }
+
+// allPaths lists the paths of snap by slot.
+func (s *indexSnapshot) allPaths() []string {
+	paths := make([]string, s.len())
+	for slot := range paths {
+		paths[slot] = s.path(slot)
+	}
+	return paths
+}

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,11 +18,16 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 )
 
-// indexEntry is one tracked path as the index records it.
+// indexEntry is one tracked path as the index records it. It holds no
+// pointer, so that the collector never scans the hundreds of thousands of
+// them a large index has, and its fields are ordered to pack in 56 bytes.
 type indexEntry struct {
 	id   plumbing.Hash
 	mode filemode.FileMode
 	stat statData
+	// slot numbers the paths of the index from 0, for overlays to keep
+	// what they learn of each in a slice rather than a map.
+	slot int32
 	// hasStat is false when the stat data could not be read; the file is
 	// then always hashed.
 	hasStat bool
@@ -35,9 +40,6 @@ type indexEntry struct {
 	// skipWorktree marks a path a sparse checkout leaves off disk; git
 	// takes the index's id for it.
 	skipWorktree bool
-	// slot numbers the paths of the index from 0, for overlays to keep
-	// what they learn of each in a slice rather than a map.
-	slot int
 }
 
 // statData is the part of a file's stat that git records in the index,
@@ -51,12 +53,19 @@ type statData struct {
 
 // indexSnapshot is the index as read once.
 type indexSnapshot struct {
-	// paths and bySlot list the paths and their entries by slot, that is
-	// in the index's order: sorted byte by byte, each path once. A path is
-	// found by binary search: a map of 50,000 paths costs more to build
-	// than the lookups it would spare, and its lookups miss the cache.
-	paths  []string
-	bySlot []*indexEntry
+	// entries lists the index's entries by slot, that is in the index's
+	// order: sorted byte by byte by path, each path once. A path is found
+	// by binary search: a map of 50,000 paths costs more to build than the
+	// lookups it would spare, and its lookups miss the cache.
+	entries []indexEntry
+	// text holds the paths of the entries end to end, in slot order; the
+	// path of slot is text[bounds[slot]:bounds[slot+1]]. Offsets rather
+	// than a string per path: a quarter of the memory, and nothing for
+	// the collector to scan.
+	text   string
+	bounds []uint32
+	// last is the path added last, while the snapshot is put together.
+	last string
 	// written is the earliest modification time of the index files read.
 	// A file modified at or after it may have changed within the same
 	// timestamp tick as the index was written: git calls such an entry
@@ -130,45 +139,69 @@ func (r *Repo) readIndex(ctx context.Context) (*indexSnapshot, error) {
 	return snap, nil
 }
 
+// newSnapshot starts a snapshot of about count entries, written at the
+// time given.
+func newSnapshot(count int, written time.Time) *indexSnapshot {
+	bounds := make([]uint32, 1, count+1)
+	return &indexSnapshot{entries: make([]indexEntry, 0, count), bounds: bounds, written: written}
+}
+
 // add records one index entry, in the index's order; unmerged stages of a
 // path, which follow one another, fold into one conflicted entry whose mode
 // is ours (stage 2) when there is one. An entry out of order is an error:
-// git refuses such an index too.
-func (s *indexSnapshot) add(path string, stage int, e *indexEntry) error {
-	n := len(s.paths)
-	if n > 0 && path < s.paths[n-1] {
-		return fmt.Errorf("the index lists %s after %s, out of order", path, s.paths[n-1])
-	}
-	if n == 0 || path != s.paths[n-1] {
-		e.slot = n
-		s.paths = append(s.paths, path)
-		s.bySlot = append(s.bySlot, e)
-	} else {
-		e.slot = n - 1
+// git refuses such an index too. The caller lays the paths of new slots
+// end to end in text, each once, and sets text when done.
+func (s *indexSnapshot) add(path string, stage int, e indexEntry) error {
+	n := len(s.entries)
+	if n > 0 && path < s.last {
+		return fmt.Errorf("the index lists %s after %s, out of order", path, s.last)
 	}
 	if stage != 0 {
 		e.conflicted = true
-		if prev := s.bySlot[e.slot]; prev != e && (!prev.conflicted || stage != 2) {
-			return nil
-		}
 	}
-	s.bySlot[e.slot] = e
+	if n == 0 || path != s.last {
+		if uint64(s.bounds[n])+uint64(len(path)) > math.MaxUint32 {
+			return fmt.Errorf("index paths take more than 4 GiB")
+		}
+		e.slot = int32(n)
+		s.entries = append(s.entries, e)
+		s.bounds = append(s.bounds, s.bounds[n]+uint32(len(path)))
+		s.last = path
+		return nil
+	}
+	e.slot = int32(n - 1)
+	if prev := &s.entries[n-1]; stage == 0 || prev.conflicted && stage == 2 {
+		*prev = e
+	}
 	return nil
+}
+
+// len is the number of paths.
+func (s *indexSnapshot) len() int { return len(s.entries) }
+
+// path is the path of slot.
+func (s *indexSnapshot) path(slot int) string { return s.text[s.bounds[slot]:s.bounds[slot+1]] }
+
+// search gives the first slot in [lo, hi) whose path is not below path,
+// and whether its path is path.
+func (s *indexSnapshot) search(lo, hi int, path string) (int, bool) {
+	i := lo + sort.Search(hi-lo, func(k int) bool { return s.path(lo+k) >= path })
+	return i, i < hi && s.path(i) == path
 }
 
 // entry returns the index's entry for the file path.
 func (s *indexSnapshot) entry(path string) (*indexEntry, bool) {
-	return s.entryIn(0, len(s.paths), path)
+	return s.entryIn(0, s.len(), path)
 }
 
 // entryIn is entry for a path among the slots [lo, hi), such as a folder's
 // (see under): a search in a few entries that sit together in memory.
 func (s *indexSnapshot) entryIn(lo, hi int, path string) (*indexEntry, bool) {
-	i, found := slices.BinarySearch(s.paths[lo:hi], path)
+	i, found := s.search(lo, hi, path)
 	if !found {
 		return nil, false
 	}
-	return s.bySlot[lo+i], true
+	return &s.entries[i], true
 }
 
 // under gives the run of slots [lo, hi) of the paths under dir, all of
@@ -176,11 +209,11 @@ func (s *indexSnapshot) entryIn(lo, hi int, path string) (*indexEntry, bool) {
 // byte by byte: the files under a folder are one run.
 func (s *indexSnapshot) under(dir string) (lo, hi int) {
 	if dir == "" {
-		return 0, len(s.paths)
+		return 0, s.len()
 	}
 	prefix := dir + "/"
-	lo, _ = slices.BinarySearch(s.paths, prefix)
-	hi = lo + sort.Search(len(s.paths)-lo, func(i int) bool { return !strings.HasPrefix(s.paths[lo+i], prefix) })
+	lo, _ = s.search(0, s.len(), prefix)
+	hi = lo + sort.Search(s.len()-lo, func(i int) bool { return !strings.HasPrefix(s.path(lo+i), prefix) })
 	return lo, hi
 }
 

@@ -67,21 +67,19 @@ func decodeIndexFrom(r io.Reader, size int64, written time.Time) (*indexSnapshot
 	if uint64(count)*(indexEntryFixed+2) > uint64(size) {
 		return nil, fmt.Errorf("index claims %d entries in %d bytes", count, size)
 	}
-	entries := make([]indexEntry, count)
-	stages := make([]uint8, count)
-	ends := make([]uint32, count)
+	snap := newSnapshot(int(count), written)
 	// Versions 2 and 3 spend on paths (and their padding) what the fixed
 	// parts leave of the file; version 4 shares prefixes, so its paths
 	// may take more than that, and the buffer grows.
 	arena := make([]byte, 0, max(0, size-indexHeaderSize-indexIDSize-int64(count)*indexEntryFixed))
 	prevStart := 0 // version 4 compresses each path against the previous one
 	var fixed [indexEntryFixed]byte
-	for i := range entries {
+	for i := range int(count) {
 		if err := in.read(fixed[:]); err != nil {
 			return nil, fmt.Errorf("index entry %d is cut short", i)
 		}
 		u32 := func(k int) uint32 { return binary.BigEndian.Uint32(fixed[4*k:]) }
-		e := &entries[i]
+		var e indexEntry
 		e.stat = statData{
 			ctimeSec: u32(0), ctimeNsec: u32(1),
 			mtimeSec: u32(2), mtimeNsec: u32(3),
@@ -135,27 +133,29 @@ func decodeIndexFrom(r io.Reader, size int64, written time.Time) (*indexSnapshot
 		if len(arena) > math.MaxUint32 {
 			return nil, fmt.Errorf("index paths take more than 4 GiB")
 		}
-		prevStart = start
-		ends[i] = uint32(len(arena))
-		stages[i] = uint8(flags>>flagStageShift) & 3
-	}
-	if cap(arena) > len(arena)+len(arena)/4 {
-		// Grown by doubling (version 4): keep only what the paths take.
-		arena = append([]byte(nil), arena...)
-	}
-	text := unsafe.String(unsafe.SliceData(arena), len(arena))
-	snap := &indexSnapshot{
-		paths:   make([]string, 0, count),
-		bySlot:  make([]*indexEntry, 0, count),
-		written: written,
-	}
-	start := uint32(0)
-	for i := range entries {
-		if err := snap.add(text[start:ends[i]], int(stages[i]), &entries[i]); err != nil {
+		// The path as it is in the buffer now; a buffer that grows
+		// later leaves this one, unchanged, to the string.
+		path := unsafe.String(&arena[start], len(arena)-start)
+		again := snap.len() > 0 && path == snap.last
+		if err := snap.add(path, int(flags>>flagStageShift)&3, e); err != nil {
 			return nil, err
 		}
-		start = ends[i]
+		if again {
+			// Another stage of the same path: the buffer holds each
+			// path once, and the previous one is what the next path
+			// of version 4 shares a prefix with.
+			arena = arena[:start]
+		} else {
+			prevStart = start
+		}
 	}
+	if cap(arena) > len(arena)+len(arena)/4 {
+		// Grown by doubling (version 4), or left room by paths that
+		// came more than once: keep only what the paths take.
+		arena = append([]byte(nil), arena...)
+	}
+	snap.text = unsafe.String(unsafe.SliceData(arena), len(arena))
+	snap.last = ""
 	ext, err := in.rest()
 	if err != nil {
 		return nil, err

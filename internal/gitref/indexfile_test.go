@@ -3,6 +3,7 @@ package gitref
 import (
 	"context"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -36,6 +37,23 @@ func TestDecodeIndexMatchesGit(t *testing.T) {
 			tr.write("new.txt", "intended\n")
 			tr.git("add", "-N", "new.txt")
 			tr.git("update-index", "--skip-worktree", "src/a0")
+			// Unmerged stages of two paths, one with our side and one
+			// without, between paths that share their prefixes (which
+			// version 4 compresses against the path before).
+			blob := strings.TrimSpace(tr.git("rev-parse", "HEAD:src/a0"))
+			cmd := exec.Command("git", "update-index", "--index-info")
+			cmd.Dir = tr.dir
+			cmd.Stdin = strings.NewReader(strings.Join([]string{
+				"100644 " + blob + " 1\tsrc/a0c",
+				"100644 " + blob + " 2\tsrc/a0c",
+				"100755 " + blob + " 3\tsrc/a0c",
+				"100755 " + blob + " 1\tsrc/a0d",
+				"100644 " + blob + " 3\tsrc/a0d",
+				"",
+			}, "\n"))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("git update-index --index-info: %v\n%s", err, out)
+			}
 			v.prepare(tr)
 
 			data, err := os.ReadFile(tr.path(".git/index"))
@@ -51,25 +69,29 @@ func TestDecodeIndexMatchesGit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got.paths) != len(want.paths) || len(got.bySlot) != len(want.paths) {
-				t.Fatalf("decoded %d entries (%d slots), git lists %d", len(got.bySlot), len(got.paths), len(want.paths))
+			if got.len() != want.len() || len(got.bounds) != want.len()+1 || len(got.text) != len(want.text) {
+				t.Fatalf("decoded %d entries (%d bounds, %d bytes of paths), git lists %d (%d bytes)", got.len(), len(got.bounds), len(got.text), want.len(), len(want.text))
 			}
-			seenSlots := map[int]bool{}
-			for slot, p := range want.paths {
-				w := want.bySlot[slot]
+			seenSlots := map[int32]bool{}
+			for slot, p := range want.allPaths() {
+				w := &want.entries[slot]
 				g, ok := got.entry(p)
 				if !ok {
 					t.Errorf("%s: missing", p)
 					continue
 				}
-				if seenSlots[g.slot] || g.slot < 0 || g.slot >= len(got.paths) {
+				if seenSlots[g.slot] || g.slot < 0 || int(g.slot) >= got.len() {
 					t.Errorf("%s: slot %d is out of range or taken", p, g.slot)
 				}
 				seenSlots[g.slot] = true
-				g.slot, w.slot = 0, 0
-				if *g != *w {
+				gs, ws := *g, *w
+				gs.slot, ws.slot = 0, 0
+				if g.slot != int32(slot) || gs != ws {
 					t.Errorf("%s:\n decoded %+v\n git     %+v", p, *g, *w)
 				}
+			}
+			if c, d := entryOf(t, got, "src/a0c"), entryOf(t, got, "src/a0d"); !c.conflicted || c.mode != 0o100644 || !d.conflicted || d.mode != 0o100755 {
+				t.Errorf("the unmerged entries fold wrong: src/a0c %+v (want ours, 100644), src/a0d %+v (want the first, 100755)", *c, *d)
 			}
 			if !entryOf(t, got, "new.txt").intentToAdd || !entryOf(t, got, "src/a0").skipWorktree {
 				t.Errorf("the extended flags were lost: new.txt %+v, src/a0 %+v", *entryOf(t, got, "new.txt"), *entryOf(t, got, "src/a0"))
@@ -181,11 +203,15 @@ func FuzzDecodeIndex(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(snap.bySlot) != len(snap.paths) || !slices.IsSorted(snap.paths) {
-			t.Fatalf("%d entries in %d slots, sorted: %v", len(snap.bySlot), len(snap.paths), slices.IsSorted(snap.paths))
+		paths := snap.allPaths()
+		if len(snap.bounds) != snap.len()+1 || int(snap.bounds[snap.len()]) != len(snap.text) || !slices.IsSorted(paths) {
+			t.Fatalf("%d entries, %d bounds, %d bytes of paths, sorted: %v", snap.len(), len(snap.bounds), len(snap.text), slices.IsSorted(paths))
 		}
-		for slot, p := range snap.paths {
-			if e, ok := snap.entry(p); !ok || e.slot != slot {
+		if len(slices.Compact(slices.Clone(paths))) != len(paths) {
+			t.Fatalf("a path has two slots: %q", paths)
+		}
+		for slot, p := range paths {
+			if e, ok := snap.entry(p); !ok || int(e.slot) != slot {
 				t.Fatalf("%s is not found at its slot %d", p, slot)
 			}
 		}

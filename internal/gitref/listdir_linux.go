@@ -14,16 +14,17 @@ import (
 // kernel's records (getdents64) into one buffer on the stack and keeping
 // the names in one slice: os.File.ReadDir allocates an entry and a name
 // for each of them, and the untracked walk reads every dep folder, whose
-// names are mostly tracked files it drops at once.
-func listDir(dir string) (dirListing, error) {
+// names are mostly tracked files it drops at once. The names go into into,
+// emptied, whose room is reused.
+func listDir(dir string, into dirListing) (dirListing, error) {
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return dirListing{}, &fs.PathError{Op: "open", Path: dir, Err: err}
+		return into, &fs.PathError{Op: "open", Path: dir, Err: err}
 	}
 	defer unix.Close(fd)
 	var (
 		buf [8192]byte
-		l   dirListing
+		l   = into.reset()
 	)
 	for {
 		n, err := unix.Getdents(fd, buf[:])
@@ -31,7 +32,7 @@ func listDir(dir string) (dirListing, error) {
 			continue
 		}
 		if err != nil {
-			return dirListing{}, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
+			return l, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
 		}
 		if n <= 0 {
 			return l, nil
@@ -40,11 +41,11 @@ func listDir(dir string) (dirListing, error) {
 		// type (1), the name ended by a NUL and padding.
 		for off := 0; off < n; {
 			if off+19 > n {
-				return dirListing{}, fmt.Errorf("listing %s: a record cut short", dir)
+				return l, fmt.Errorf("listing %s: a record cut short", dir)
 			}
 			reclen := int(binary.NativeEndian.Uint16(buf[off+16:]))
 			if reclen < 19 || off+reclen > n {
-				return dirListing{}, fmt.Errorf("listing %s: a record of %d bytes", dir, reclen)
+				return l, fmt.Errorf("listing %s: a record of %d bytes", dir, reclen)
 			}
 			typ := buf[off+18]
 			name := buf[off+19 : off+reclen]

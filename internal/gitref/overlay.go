@@ -40,11 +40,14 @@ type Overlay struct {
 	settings worktreeSettings
 
 	mu sync.Mutex
-	// files holds what each index entry resolved to, by the entry's slot;
-	// resolved says which ones are.
-	files    []fileState
-	resolved []bool
-	trees    map[string]treeState
+	// files says what each index entry resolved to, by the entry's slot:
+	// a byte per file, since nearly every file of a status is as the
+	// index records it; a file that differs keeps its state in differing.
+	// A whole fileState per slot made the overlay of a large index one of
+	// the largest things a status held.
+	files     []fileKind
+	differing map[int]fileState
+	trees     map[string]treeState
 	// changedDirs holds every folder above a file that differs from its
 	// index entry: only the others may take their id from the index's
 	// cache tree.
@@ -73,6 +76,47 @@ type fileState struct {
 	mode    filemode.FileMode
 	id      plumbing.Hash
 }
+
+// fileKind is what became of one index entry in an overlay.
+type fileKind uint8
+
+const (
+	fileUnresolved fileKind = iota // not looked at yet
+	fileAsIndexed                  // present, with the index's mode and id
+	fileAbsent                     // deleted, or not a file git would commit
+	fileDiffering                  // present, with the state Overlay.differing holds
+)
+
+// file gives what the file of slot resolved to. Callers hold o.mu.
+func (o *Overlay) file(slot int) fileState {
+	switch o.files[slot] {
+	case fileAsIndexed:
+		e := &o.index.entries[slot]
+		return fileState{present: true, mode: e.mode, id: e.id}
+	case fileDiffering:
+		return o.differing[slot]
+	}
+	return fileState{}
+}
+
+// setFile records what the file of slot resolved to. Callers hold o.mu.
+func (o *Overlay) setFile(slot int, f fileState) {
+	e := &o.index.entries[slot]
+	delete(o.differing, slot)
+	switch {
+	case !f.present:
+		o.files[slot] = fileAbsent
+	case f.mode == e.mode && f.id == e.id:
+		o.files[slot] = fileAsIndexed
+	default:
+		o.files[slot] = fileDiffering
+		o.differing[slot] = f
+	}
+}
+
+// resolved reports whether the file of slot was looked at, or is being
+// looked at by a sweep. Callers hold o.mu.
+func (o *Overlay) resolved(slot int) bool { return o.files[slot] != fileUnresolved }
 
 // treeState is a tracked folder as the next commit would record it; a
 // folder left with no files is absent, as git records no empty trees.
@@ -115,8 +159,8 @@ func newOverlay(ctx context.Context, r *Repo, snap *indexSnapshot, settings work
 		ctx:          ctx,
 		index:        snap,
 		settings:     settings,
-		files:        make([]fileState, len(snap.paths)),
-		resolved:     make([]bool, len(snap.paths)),
+		files:        make([]fileKind, snap.len()),
+		differing:    make(map[int]fileState),
 		trees:        make(map[string]treeState),
 		changedDirs:  make(map[string]bool),
 		realDirs:     map[string]bool{"": true},
@@ -131,16 +175,40 @@ func newOverlay(ctx context.Context, r *Repo, snap *indexSnapshot, settings work
 func (o *Overlay) Prefetch(paths []string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var slots []int
+	// The runs of slots first, merged where paths overlap (a folder many
+	// stages read, a file under a folder read too), so that the list of
+	// slots is made once, at its size, each slot in it once: grown file
+	// by file, it was allocated about twice over.
+	runs := make([][2]int, 0, len(paths))
 	for _, path := range paths {
 		p, err := cleanPath(path)
 		if err != nil {
 			continue // Lookup reports it
 		}
 		if e, isFile := o.index.entry(p); isFile {
-			slots = append(slots, e.slot)
-		} else if o.index.isDir(p) {
-			slots = o.filesUnder(p, slots)
+			runs = append(runs, [2]int{int(e.slot), int(e.slot) + 1})
+		} else if lo, hi := o.index.under(p); lo < hi {
+			runs = append(runs, [2]int{lo, hi})
+		}
+	}
+	slices.SortFunc(runs, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+	merged, total := runs[:0], 0
+	for _, r := range runs {
+		if n := len(merged); n > 0 && r[0] <= merged[n-1][1] {
+			merged[n-1][1] = max(merged[n-1][1], r[1])
+			continue
+		}
+		merged = append(merged, r)
+	}
+	for _, r := range merged {
+		total += r[1] - r[0]
+	}
+	slots := make([]int, 0, total)
+	for _, r := range merged {
+		for slot := r[0]; slot < r[1]; slot++ {
+			if !o.resolved(slot) {
+				slots = append(slots, slot)
+			}
 		}
 	}
 	return o.resolveFiles(slots)
@@ -157,23 +225,23 @@ func (o *Overlay) Lookup(path string) (Entry, bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if e, isFile := o.index.entry(p); isFile {
-		if err := o.resolveFiles([]int{e.slot}); err != nil {
+		if err := o.resolveFiles([]int{int(e.slot)}); err != nil {
 			return Entry{}, false, err
 		}
-		f := o.files[e.slot]
+		f := o.file(int(e.slot))
 		if !f.present {
 			return Entry{}, false, nil
 		}
 		return Entry{ID: f.id.String()}, true, nil
 	}
 	if sub, inside := o.enclosingSubmodule(p); inside {
-		if err := o.resolveFiles([]int{sub.slot}); err != nil {
+		if err := o.resolveFiles([]int{int(sub.slot)}); err != nil {
 			return Entry{}, false, err
 		}
-		if o.submoduleLacks(o.index.paths[sub.slot], p) {
+		if o.submoduleLacks(o.index.path(int(sub.slot)), p) {
 			return Entry{}, false, nil
 		}
-		return Entry{ID: o.files[sub.slot].id.String()}, true, nil
+		return Entry{ID: o.file(int(sub.slot)).id.String()}, true, nil
 	}
 	if !o.index.isDir(p) {
 		return Entry{}, false, nil
@@ -276,7 +344,7 @@ func (o *Overlay) abs(p string) string {
 func (o *Overlay) filesUnder(dir string, acc []int) []int {
 	lo, hi := o.index.under(dir)
 	for slot := lo; slot < hi; slot++ {
-		if !o.resolved[slot] {
+		if !o.resolved(slot) {
 			acc = append(acc, slot)
 		}
 	}
@@ -303,10 +371,10 @@ func (o *Overlay) tree(dir string) treeState {
 	}
 	lo, hi := o.index.under(dir)
 	for slot := lo; slot < hi; {
-		rest := o.index.paths[slot][prefix:]
+		rest := o.index.path(slot)[prefix:]
 		name, _, inFolder := strings.Cut(rest, "/")
 		if !inFolder {
-			if f := o.files[slot]; f.present {
+			if f := o.file(slot); f.present {
 				items = append(items, treeItem{name: name, mode: f.mode, id: f.id})
 			}
 			slot++
@@ -373,28 +441,33 @@ func (it treeItem) byteAt(i int) byte {
 
 // resolveFiles decides, for each tracked file not resolved yet (by slot),
 // what the next commit would record: stat in parallel, trust the index
-// where the stat data says the file is unchanged, hash the rest.
+// where the stat data says the file is unchanged, hash the rest. It
+// reorders and overwrites slots.
+//
+// A sweep keeps a byte per file and a state only for the few that are
+// not as the index records them: at 250,000 files, a path, an entry
+// pointer and a state per file were the most a status held at once.
 func (o *Overlay) resolveFiles(slots []int) error {
-	paths, entries := o.unresolved(slots)
+	todo := o.unresolved(slots)
 	if o.watch != nil {
-		paths, entries = o.takeTrusted(paths, entries)
+		todo = o.takeTrusted(todo)
 	}
-	if len(paths) == 0 {
+	if len(todo) == 0 {
 		return nil
 	}
 	resolved := false
 	defer func() {
 		if !resolved {
 			// A failure leaves the slots to be looked at again.
-			for _, e := range entries {
-				o.resolved[e.slot] = false
+			for _, slot := range todo {
+				o.files[slot] = fileUnresolved
 			}
 		}
 	}()
 	lastDir := "\x00" // no folder's name
-	for _, p := range paths {
+	for _, slot := range todo {
 		// Paths come folder by folder: ask once per folder.
-		if dir := parentDir(p); dir != lastDir {
+		if dir := parentDir(o.index.path(slot)); dir != lastDir {
 			o.isRealDir(dir)
 			lastDir = dir
 		}
@@ -404,61 +477,97 @@ func (o *Overlay) resolveFiles(slots []int) error {
 		return fmt.Errorf("checking the working tree: %w", err)
 	}
 	defer root.Close()
-	states := make([]fileState, len(paths))
-	needsContent := make([]bool, len(paths))
-	err = forEachParallel(o.ctx, len(paths), func(i int) error {
-		var err error
-		states[i], needsContent[i], err = o.examine(root, paths[i], entries[i])
-		return err
+	// kinds[i] says what todo[i] resolved to; a file that differs from
+	// its entry, or whose content must be hashed, has its state in odd.
+	kinds := make([]fileKind, len(todo))
+	needsContent := make([]bool, len(todo))
+	var (
+		oddMu sync.Mutex
+		odd   = map[int]fileState{}
+	)
+	err = forEachParallel(o.ctx, len(todo), func(i int) error {
+		slot := todo[i]
+		e := &o.index.entries[slot]
+		state, need, err := o.examine(root, o.index.path(slot), e)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !need && !state.present:
+			kinds[i] = fileAbsent
+		case !need && state.mode == e.mode && state.id == e.id:
+			kinds[i] = fileAsIndexed
+		default:
+			kinds[i], needsContent[i] = fileDiffering, need
+			oddMu.Lock()
+			odd[i] = state
+			oddMu.Unlock()
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 
 	var inProcess, throughGit []int
-	for i, p := range paths {
+	for i, slot := range todo {
 		switch {
 		case !needsContent[i]:
-		case states[i].mode != filemode.Symlink && o.filtersMayApply(p):
+		case odd[i].mode != filemode.Symlink && o.filtersMayApply(o.index.path(slot)):
 			throughGit = append(throughGit, i)
 		default:
 			inProcess = append(inProcess, i)
 		}
 	}
+	hashed := make([]plumbing.Hash, len(inProcess))
 	err = forEachParallel(o.ctx, len(inProcess), func(k int) error {
-		i := inProcess[k]
-		id, err := hashFile(o.abs(paths[i]))
+		p := o.index.path(todo[inProcess[k]])
+		id, err := hashFile(o.abs(p))
 		if err != nil {
-			return fmt.Errorf("hashing %s: %w", paths[i], err)
+			return fmt.Errorf("hashing %s: %w", p, err)
 		}
-		states[i].id = id
+		hashed[k] = id
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	for k, i := range inProcess {
+		st := odd[i]
+		st.id = hashed[k]
+		odd[i] = st
+	}
 	if len(throughGit) > 0 {
 		filtered := make([]string, len(throughGit))
 		for k, i := range throughGit {
-			filtered[k] = paths[i]
+			filtered[k] = o.index.path(todo[i])
 		}
 		ids, err := o.repo.hashWithFilters(o.ctx, filtered)
 		if err != nil {
 			return err
 		}
 		for k, i := range throughGit {
-			states[i].id = ids[k]
+			st := odd[i]
+			st.id = ids[k]
+			odd[i] = st
 		}
 	}
-	for i, e := range entries {
-		o.files[e.slot] = states[i]
-		o.resolved[e.slot] = true
-		clean := states[i] == (fileState{present: true, mode: e.mode, id: e.id}) && !e.intentToAdd && !e.conflicted
+	for i, slot := range todo {
+		e := &o.index.entries[slot]
+		var state fileState
+		switch kinds[i] {
+		case fileAsIndexed:
+			state = fileState{present: true, mode: e.mode, id: e.id}
+		case fileDiffering:
+			state = odd[i]
+		}
+		o.setFile(slot, state)
+		clean := state == (fileState{present: true, mode: e.mode, id: e.id}) && !e.intentToAdd && !e.conflicted
 		if !clean {
-			o.markChanged(parentDir(paths[i]))
+			o.markChanged(parentDir(o.index.path(slot)))
 		} else if o.watch != nil && trustable(e) {
 			o.watch.verified[e.slot] = true
-		} else if needsContent[i] && e.hasStat && o.gitSeesStale(root, paths[i], e) {
+		} else if needsContent[i] && e.hasStat && o.gitSeesStale(root, o.index.path(slot), e) {
 			o.staleFiles++
 			o.staleBytes += int64(e.stat.size) // the size mod 2^32, as the index keeps it
 		}
@@ -467,19 +576,19 @@ func (o *Overlay) resolveFiles(slots []int) error {
 	return nil
 }
 
-// takeTrusted resolves the entries the file-system monitor vouches for to
-// their index state, and returns the others. Callers hold o.mu.
-func (o *Overlay) takeTrusted(paths []string, entries []*indexEntry) ([]string, []*indexEntry) {
-	keep := 0
-	for i, e := range entries {
-		if o.watch.trusted[e.slot] && trustable(e) {
-			o.files[e.slot] = fileState{present: true, mode: e.mode, id: e.id}
+// takeTrusted resolves the files the file-system monitor vouches for to
+// their index state, and returns the other slots, in todo's room. Callers
+// hold o.mu.
+func (o *Overlay) takeTrusted(todo []int) []int {
+	keep := todo[:0]
+	for _, slot := range todo {
+		if e := &o.index.entries[slot]; o.watch.trusted[slot] && trustable(e) {
+			o.files[slot] = fileAsIndexed
 			continue
 		}
-		paths[keep], entries[keep] = paths[i], e
-		keep++
+		keep = append(keep, slot)
 	}
-	return paths[:keep], entries[:keep]
+	return keep
 }
 
 // markChanged records that dir and the folders above it hold a file that
@@ -494,22 +603,21 @@ func (o *Overlay) markChanged(dir string) {
 	}
 }
 
-// unresolved gives the path and index entry of each slot not resolved
-// yet, each once: a pipeline names its params file once per stage, and a
-// slot listed twice would be stat'ed, and hashed, twice.
-func (o *Overlay) unresolved(slots []int) ([]string, []*indexEntry) {
-	todo := make([]string, 0, len(slots))
-	entries := make([]*indexEntry, 0, len(slots))
+// unresolved gives the slots not resolved yet, each once, in the room of
+// slots: a pipeline names its params file once per stage, and a slot
+// listed twice would be stat'ed, and hashed, twice.
+func (o *Overlay) unresolved(slots []int) []int {
+	todo := slots[:0]
 	for _, slot := range slots {
-		if !o.resolved[slot] {
+		if !o.resolved(slot) {
 			// Marked now, so that a slot listed twice is taken once;
-			// resolveFiles clears the marks of a failed sweep.
-			o.resolved[slot] = true
-			todo = append(todo, o.index.paths[slot])
-			entries = append(entries, o.index.bySlot[slot])
+			// resolveFiles clears the marks of a failed sweep, and
+			// sets what each file resolved to after a good one.
+			o.files[slot] = fileAbsent
+			todo = append(todo, slot)
 		}
 	}
-	return todo, entries
+	return todo
 }
 
 // examine stats one tracked file. Reading only maps filled before the
@@ -669,8 +777,8 @@ func parentDir(p string) string {
 // suffix, in the index's order: git dds's pin files.
 func (o *Overlay) TrackedWithSuffix(suffix string) []string {
 	var out []string
-	for _, p := range o.index.paths {
-		if strings.HasSuffix(p, suffix) {
+	for slot := range o.index.len() {
+		if p := o.index.path(slot); strings.HasSuffix(p, suffix) {
 			out = append(out, p)
 		}
 	}

@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -226,8 +228,8 @@ func (tr *testRepo) prepareAndCheckDecodeFails(prepare func(*testRepo)) {
 	if err != nil {
 		tr.t.Fatal(err)
 	}
-	for slot, p := range snap.paths {
-		if e := snap.bySlot[slot]; !e.hasStat {
+	for slot, p := range snap.allPaths() {
+		if e := &snap.entries[slot]; !e.hasStat {
 			tr.t.Fatalf("no stat data read for %s", p)
 		}
 	}
@@ -394,7 +396,7 @@ func TestOverlayUntracked(t *testing.T) {
 	tr.write(".git/info/exclude", "*.tmp\n")
 
 	for p := range map[string]bool{
-		"src/new.py": true, "src/sub/y.py": true, "src/sub/keep.log": true, "src/sub/deeper/z.py": true,
+		"a-new.txt": true, "src/new.py": true, "src/sub/y.py": true, "src/sub/keep.log": true, "src/sub/deeper/z.py": true,
 		"src/debug.log": false, "src/sub/local/x": false, "src/scratch.tmp": false,
 		"src/ignored-dir/new.py": false, "other/new.py": false, "build/out.bin": false,
 		"src/nested/.git/HEAD": false, "src/nested/file": false,
@@ -413,13 +415,57 @@ func TestOverlayUntracked(t *testing.T) {
 		{dirs: []string{"src/sub", "src/sub/deeper"}, want: []string{"src/sub/deeper/z.py", "src/sub/keep.log", "src/sub/y.py"}},
 		{dirs: []string{"src/ignored-dir"}, want: []string{}},
 		{dirs: []string{"build", "nope", "src/tracked.py"}, want: []string{}},
-		{dirs: []string{""}, want: []string{"other/new.py", "src/new.py", "src/sub/deeper/z.py", "src/sub/keep.log", "src/sub/y.py"}},
+		{dirs: []string{""}, want: []string{"a-new.txt", "other/new.py", "src/new.py", "src/sub/deeper/z.py", "src/sub/keep.log", "src/sub/y.py"}},
+		// A walk lists folders into the room of those listed before: the
+		// paths found must not share it.
+		{dirs: []string{"", "src", "other"}, want: []string{"a-new.txt", "other/new.py", "src/new.py", "src/sub/deeper/z.py", "src/sub/keep.log", "src/sub/y.py"}},
 	}
 	for _, tt := range tests {
 		got, err := o.Untracked(tt.dirs)
 		if err != nil || !slices.Equal(got, tt.want) {
 			t.Errorf("Untracked(%q) = %q, %v; want %q", tt.dirs, got, err, tt.want)
 		}
+	}
+}
+
+// TestPrefetchOverlappingPaths prefetches a folder that thousands of
+// stages read, with files under it named too: every file is looked at
+// once, and the sweep's list of files is the folder's size, not the sum
+// of the paths' sizes (2,000 times the folder's 500 files took 8 MB).
+func TestPrefetchOverlappingPaths(t *testing.T) {
+	tr := newTestRepo(t)
+	for i := range 500 {
+		tr.write(fmt.Sprintf("data/f%03d.csv", i), fmt.Sprintf("%d\n", i))
+	}
+	tr.write("other.txt", "x\n")
+	tr.commitAll("first")
+	tr.write("data/f007.csv", "changed\n")
+	o, err := tr.open().Worktree(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for range 2000 {
+		paths = append(paths, "data", "data/f007.csv", "data/f499.csv")
+	}
+	paths = append(paths, "other.txt", "missing", "data")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := o.Prefetch(paths); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 1<<20 {
+		t.Errorf("Prefetch allocated %d bytes for 501 files", allocated)
+	}
+	for slot := range o.index.len() {
+		if !o.resolved(slot) {
+			t.Errorf("%s was not looked at", o.index.path(slot))
+		}
+	}
+	want := tr.git("hash-object", "data/f007.csv")
+	if e, ok, err := o.Lookup("data/f007.csv"); err != nil || !ok || e.ID != strings.TrimSpace(want) {
+		t.Errorf("Lookup(data/f007.csv) = %v, %v, %v; want %s", e, ok, err, want)
 	}
 }
 

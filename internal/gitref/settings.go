@@ -53,8 +53,8 @@ func userAttributesFile() string {
 }
 
 func indexHasAttributes(snap *indexSnapshot) bool {
-	for _, p := range snap.paths {
-		if _, name := splitPath(p); name == ".gitattributes" {
+	for slot := range snap.len() {
+		if _, name := splitPath(snap.path(slot)); name == ".gitattributes" {
 			return true
 		}
 	}

@@ -172,8 +172,8 @@ func TestIndexStatDataMatchesDisk(t *testing.T) {
 	}
 	for name, snap := range map[string]*indexSnapshot{"go-git": o.index, "git ls-files": viaGit} {
 		o.index = snap
-		for slot, p := range snap.paths {
-			e := snap.bySlot[slot]
+		for slot, p := range snap.allPaths() {
+			e := &snap.entries[slot]
 			if e.mode == filemode.Symlink {
 				// Symlink mtimes were left as written: they may be racy.
 				continue

@@ -73,6 +73,10 @@ type untrackedWalk struct {
 	ignoreDown     map[string]ignoreResult
 	ignoreFirst    map[gitignore.Pattern]string // see firstComponent
 	ignoreRelevant map[relevantKey][]gitignore.Pattern
+	// spare holds listings of folders walked already, for the next ones
+	// to list into: a walk lists thousands of folders, and each listing
+	// grown anew was the largest thing a large status allocated.
+	spare []dirListing
 }
 
 // patternsDownTo reads the .gitignore files of the root and each folder
@@ -151,7 +155,14 @@ func (w *untrackedWalk) walk(dir string, above []gitignore.Pattern, found map[st
 	if err := o.ctx.Err(); err != nil {
 		return err
 	}
-	listing, err := listDir(o.abs(dir))
+	var room dirListing
+	if n := len(w.spare); n > 0 {
+		room, w.spare = w.spare[n-1], w.spare[:n-1]
+	}
+	listing, err := listDir(o.abs(dir), room)
+	// The names are done with once this folder is: nothing kept from it
+	// shares their bytes (see the path p below).
+	defer func() { w.spare = append(w.spare, listing) }()
 	if isMissing(err) {
 		return nil
 	}
@@ -197,7 +208,10 @@ func (w *untrackedWalk) walk(dir string, above []gitignore.Pattern, found map[st
 		if !entry.isDir && tracked || tracked && e.mode == filemode.Submodule {
 			continue
 		}
-		p := joinPath(dir, name)
+		p := dir + "/" + name // a new string: name's bytes are reused
+		if dir == "" {
+			p = strings.Clone(name)
+		}
 		parts := append(slices.Clip(domain), name)
 		if !entry.isDir {
 			if !matcher.Match(parts, false) {

@@ -271,6 +271,7 @@ func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env signature.Env) ([]Stag
 func Signatures(p *pipeline.Pipeline, stages []*pipeline.Stage, tree gitref.Tree, env signature.Env, unknown func(*pipeline.Stage) bool) ([]StageView, error) {
 	sigs := make(map[string]string, len(stages))
 	eval := signature.NewEvaluator(tree, p.ProducerName, env)
+	eval.Prepare(stages)
 	out := make([]StageView, 0, len(stages))
 	for _, st := range stages {
 		if unknown != nil && (unknown(st) || slices.ContainsFunc(p.Upstream(st), func(up *pipeline.Stage) bool { return sigs[up.Name] == "" })) {

@@ -37,7 +37,11 @@ type encodedPositions struct {
 // faster than Parse reads the YAML of a large dds.yaml.
 func (p *Pipeline) Encode() ([]byte, error) {
 	e := encoded{Version: EncodingVersion, File: p.file, Lake: p.Lake, Publish: p.Publish, Stages: p.Stages, Positions: make(map[string]encodedPositions, len(p.positions))}
-	for name, sp := range p.positions {
+	for _, s := range p.Stages {
+		sp, ok := p.positions[s.Name]
+		if !ok || len(sp.params) != len(s.Params) {
+			return nil, fmt.Errorf("encoding the pipeline: the positions of stage %q do not match it", s.Name)
+		}
 		ep := encodedPositions{Wdir: sp.wdir.pair(), Params: make(map[string][2]int, len(sp.params))}
 		for _, d := range sp.deps {
 			ep.Deps = append(ep.Deps, d.pair())
@@ -45,8 +49,8 @@ func (p *Pipeline) Encode() ([]byte, error) {
 		for _, o := range sp.outs {
 			ep.Outs = append(ep.Outs, o.pair())
 		}
-		for file, at := range sp.params {
-			ep.Params[file] = at.pair()
+		for i, at := range sp.params {
+			ep.Params[s.Params[i].File] = at.pair()
 		}
 		for _, d := range sp.extDeps {
 			ep.ExtDeps = append(ep.ExtDeps, d.pair())
@@ -54,7 +58,7 @@ func (p *Pipeline) Encode() ([]byte, error) {
 		for _, x := range sp.external {
 			ep.External = append(ep.External, x.pair())
 		}
-		e.Positions[name] = ep
+		e.Positions[s.Name] = ep
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&e); err != nil {
@@ -76,7 +80,7 @@ func Decode(data []byte) (*Pipeline, error) {
 	for _, s := range e.Stages {
 		ep, ok := e.Positions[s.Name]
 		if !ok || len(ep.Deps) != len(s.Deps) || len(ep.Outs) != len(s.Outs) ||
-			len(ep.ExtDeps) != len(s.ExtDeps) || len(ep.External) != len(s.External) {
+			len(ep.ExtDeps) != len(s.ExtDeps) || len(ep.External) != len(s.External) || len(ep.Params) != len(s.Params) {
 			return nil, fmt.Errorf("decoding a pipeline: the positions of stage %q do not match it", s.Name)
 		}
 		sp := &stagePositions{wdir: positionOf(ep.Wdir)}
@@ -92,11 +96,12 @@ func Decode(data []byte) (*Pipeline, error) {
 		for _, x := range ep.External {
 			sp.external = append(sp.external, positionOf(x))
 		}
-		for file, at := range ep.Params {
-			if sp.params == nil {
-				sp.params = make(map[string]position, len(ep.Params))
+		for _, pf := range s.Params {
+			at, ok := ep.Params[pf.File]
+			if !ok {
+				return nil, fmt.Errorf("decoding a pipeline: the positions of stage %q do not match it", s.Name)
 			}
-			sp.params[file] = positionOf(at)
+			sp.params = append(sp.params, positionOf(at))
 		}
 		positions[s.Name] = sp
 	}

@@ -36,10 +36,12 @@ type position struct{ line, col int }
 // stagePositions keeps where each part of a stage is written, so that checks
 // made after parsing (the DAG, Validate) can point at the offending item.
 type stagePositions struct {
-	wdir   position
-	deps   []position          // parallel to Stage.Deps
-	outs   []position          // parallel to Stage.Outs
-	params map[string]position // by params file
+	wdir position
+	deps []position // parallel to Stage.Deps
+	outs []position // parallel to Stage.Outs
+	// params is parallel to Stage.Params: a map per stage was most of
+	// the positions of a large pipeline.
+	params []position
 	// extDeps is parallel to Stage.ExtDeps, external parallel to
 	// Stage.External.
 	extDeps  []position

@@ -149,9 +149,9 @@ func (p *Pipeline) linkDeps(stages []*Stage) (map[edge]int, error) {
 			p.upstream[s.Name] = append(p.upstream[s.Name], e.from)
 			p.downstream[e.from.Name] = append(p.downstream[e.from.Name], s)
 		}
-		for _, params := range s.Params {
+		for i, params := range s.Params {
 			if producer, ok := p.producerOf(params.File); ok {
-				return nil, p.errorAt(p.positions[s.Name].params[params.File],
+				return nil, p.errorAt(p.positions[s.Name].params[i],
 					fmt.Sprintf("params file %s of stage %q is an output of stage %q", params.File, s.Name, producer.stage.Name),
 					"params are read from the committed tree: commit a params file, or list this one under deps")
 			}

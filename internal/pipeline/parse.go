@@ -751,7 +751,7 @@ func (r *reader) checkItem(stage, key, role, want string, item *yaml.Node) error
 }
 
 // params reads a mapping from params files to the dotted keys that count.
-func (r *reader) params(stage string, f entry) ([]ParamFile, map[string]position, error) {
+func (r *reader) params(stage string, f entry) ([]ParamFile, []position, error) {
 	const example = "params: {params.yaml: [train.lr]}"
 	if isNull(f.at) {
 		return nil, nil, nil
@@ -794,7 +794,11 @@ func (r *reader) params(stage string, f entry) ([]ParamFile, map[string]position
 		positions[clean] = position{file.keyNode.Line, file.keyNode.Column}
 	}
 	slices.SortFunc(params, func(a, b ParamFile) int { return strings.Compare(a.File, b.File) })
-	return params, positions, nil
+	at := make([]position, len(params))
+	for i, pf := range params {
+		at[i] = positions[pf.File]
+	}
+	return params, at, nil
 }
 
 func (r *reader) paramKeys(stage, file string, f entry) ([]string, error) {

@@ -64,8 +64,8 @@ func (p *Pipeline) Validate(root string, tracked func(path string) (bool, error)
 				return err
 			}
 		}
-		for _, params := range s.Params {
-			if err := p.checkTracked(root, params.File, tracked, pos.params[params.File], item{"params file", params.File, s.Name}); err != nil {
+		for i, params := range s.Params {
+			if err := p.checkTracked(root, params.File, tracked, pos.params[i], item{"params file", params.File, s.Name}); err != nil {
 				return err
 			}
 		}

@@ -77,6 +77,10 @@ func TestValidate(t *testing.T) {
 			`params file data/new params.yaml of stage "s" is not tracked by git; run git add 'data/new params.yaml'`},
 		{"params file missing", stage("    cmd: make", "    params: {conf.yaml: [x]}", "    outs: [o]"), "4:14",
 			`params file conf.yaml of stage "s" does not exist`},
+		{"second params file missing", stage("    cmd: make", "    params: {zz.yaml: [x], params.yaml: [y]}", "    outs: [o]"), "4:14",
+			`params file zz.yaml of stage "s" does not exist`},
+		{"first params file missing", stage("    cmd: make", "    params: {params.yaml: [y], aa.yaml: [x]}", "    outs: [o]"), "4:32",
+			`params file aa.yaml of stage "s" does not exist`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

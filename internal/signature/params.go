@@ -141,6 +141,11 @@ func paramValue(doc *yaml.Node, key string) (string, error) {
 // whole mapping again for every key.
 type keyIndex map[*yaml.Node]map[string]*yaml.Node
 
+// indexedKeys is the size from which a mapping's keys are remembered: a
+// small mapping is read again faster than its map is kept, and a params
+// file of a key per stage has thousands of them.
+const indexedKeys = 16
+
 // paramValueCached is paramValue with look-ups remembered in idx (nil
 // remembers nothing).
 func paramValueCached(doc *yaml.Node, key string, idx keyIndex) (string, error) {
@@ -216,7 +221,7 @@ func (w *jsonWriter) keysOf(n *yaml.Node) (map[string]*yaml.Node, error) {
 			keys[e.key] = e.value
 		}
 	}
-	if w.index != nil {
+	if w.index != nil && len(keys) >= indexedKeys {
 		w.index[n] = keys
 	}
 	return keys, nil

@@ -83,8 +83,24 @@ type Evaluator struct {
 	tree     gitref.Tree
 	producer func(path string) (stage string, ok bool)
 	env      Env
-	params   map[string]*yaml.Node
-	keys     keyIndex
+	params   map[string]*paramsFile
+}
+
+// paramsFile is one params file as an evaluator read it.
+type paramsFile struct {
+	doc  *yaml.Node // nil for an empty file, and once values are taken out
+	keys keyIndex
+	err  error // why it could not be read
+	// values holds the values Prepare took out, by key; taken says the
+	// parsed document was then let go.
+	values map[string]paramResult
+	taken  bool
+}
+
+// paramResult is a params key's canonical JSON, or why it has none.
+type paramResult struct {
+	json string
+	err  error
 }
 
 // NewEvaluator prepares signatures of stages evaluated in tree; see Compute.
@@ -92,7 +108,37 @@ func NewEvaluator(tree gitref.Tree, producer func(path string) (stage string, ok
 	if env == nil {
 		env = os.LookupEnv
 	}
-	return &Evaluator{tree: tree, producer: producer, env: env, params: map[string]*yaml.Node{}, keys: keyIndex{}}
+	return &Evaluator{tree: tree, producer: producer, env: env, params: map[string]*paramsFile{}}
+}
+
+// Prepare reads the params files that stages declare keys of and takes
+// out every declared value, then lets the parsed files go: a pipeline of
+// thousands of stages, each with a key of one shared params file, kept its
+// parsed tree and the index of its keys alive through the whole
+// evaluation, beside the inputs of every stage. A file that cannot be
+// read, or a key that has no value, is reported by the Compute that asks
+// for it, as without Prepare.
+func (e *Evaluator) Prepare(stages []*pipeline.Stage) {
+	want := map[string][]string{}
+	for _, st := range stages {
+		for _, pf := range st.Params {
+			want[pf.File] = append(want[pf.File], pf.Keys...)
+		}
+	}
+	for file, keys := range want {
+		f := e.loadParams(file)
+		if f.err != nil {
+			continue
+		}
+		f.values = make(map[string]paramResult, len(keys))
+		for _, key := range keys {
+			if _, done := f.values[key]; !done {
+				v, err := paramValueCached(f.doc, key, f.keys)
+				f.values[key] = paramResult{json: v, err: err}
+			}
+		}
+		f.doc, f.keys, f.taken = nil, nil, true
+	}
 }
 
 // Compute is the package-level Compute with this evaluator's tree.
@@ -115,7 +161,7 @@ func (e *Evaluator) Compute(st *pipeline.Stage, upstream map[string]string) (sig
 		return "", nil, err
 	}
 	inputs = append(inputs, deps...)
-	params, err := paramInputs(st, e.loadParams, e.keys)
+	params, err := paramInputs(st, func(file string) error { return e.loadParams(file).err }, e.paramValue)
 	if err != nil {
 		return "", nil, err
 	}
@@ -177,7 +223,7 @@ func depInputs(st *pipeline.Stage, tree gitref.Tree, producer func(string) (stri
 }
 
 // paramInputs gives the declared params values, each params file read once.
-func paramInputs(st *pipeline.Stage, load func(file string) (*yaml.Node, error), keys keyIndex) ([]Input, error) {
+func paramInputs(st *pipeline.Stage, load func(file string) error, value func(file, key string) (string, error)) ([]Input, error) {
 	keysByFile := map[string][]string{}
 	for _, pf := range st.Params {
 		keysByFile[pf.File] = append(keysByFile[pf.File], pf.Keys...)
@@ -189,7 +235,7 @@ func paramInputs(st *pipeline.Stage, load func(file string) (*yaml.Node, error),
 		if strings.Contains(file, ":") {
 			return nil, asInput(fmt.Errorf("stage %q: params file %q has a ':' in its name, which git dds uses to separate a file from its key: rename the file", st.Name, file))
 		}
-		doc, err := load(file)
+		err := load(file)
 		var perr *pipeline.Error
 		if errors.As(err, &perr) {
 			// FILE:LINE:COL first, as for dds.yaml, where editors and
@@ -202,7 +248,7 @@ func paramInputs(st *pipeline.Stage, load func(file string) (*yaml.Node, error),
 			return nil, fmt.Errorf("stage %q: %w", st.Name, err)
 		}
 		for _, key := range sortedUnique(keysByFile[file]) {
-			value, err := paramValueCached(doc, key, keys)
+			value, err := value(file, key)
 			if err != nil {
 				return nil, asInput(fmt.Errorf("stage %q: params file %q, key %q: %w", st.Name, file, key, err))
 			}
@@ -218,14 +264,30 @@ func sortedUnique(s []string) []string {
 
 // loadParams parses a params file once per evaluator. A document is only
 // read after parsing, so sharing it between stages is safe.
-func (e *Evaluator) loadParams(file string) (*yaml.Node, error) {
-	if doc, ok := e.params[file]; ok {
-		return doc, nil
+func (e *Evaluator) loadParams(file string) *paramsFile {
+	if f, ok := e.params[file]; ok {
+		return f
 	}
 	doc, err := loadParams(e.tree, file)
-	if err != nil {
-		return nil, err
+	f := &paramsFile{doc: doc, keys: keyIndex{}, err: err}
+	e.params[file] = f
+	return f
+}
+
+// paramValue gives the canonical JSON of key in the params file file, which
+// loadParams read.
+func (e *Evaluator) paramValue(file, key string) (string, error) {
+	f := e.loadParams(file)
+	if v, ok := f.values[key]; ok {
+		return v.json, v.err
 	}
-	e.params[file] = doc
-	return doc, nil
+	if f.taken {
+		// A key Prepare was not told of: the file is parsed again.
+		doc, err := loadParams(e.tree, file)
+		if err != nil {
+			return "", err
+		}
+		f.doc, f.keys, f.taken = doc, keyIndex{}, false
+	}
+	return paramValueCached(f.doc, key, f.keys)
 }

@@ -449,3 +449,58 @@ func TestEnvValuesNeverKept(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareChangesNothing computes stages that read params files, one
+// after the other as a pipeline does, with an evaluator that took their
+// values out beforehand (Prepare) and with one that did not: the same
+// signatures, inputs and errors, in every stage, whatever Prepare was
+// told. Keys with a value, keys without one, a file that does not parse, a
+// file that is not tracked, and stages Prepare was not given.
+func TestPrepareChangesNothing(t *testing.T) {
+	stage := func(name string, files ...pipeline.ParamFile) *pipeline.Stage {
+		return &pipeline.Stage{Name: name, Cmd: "true", Outs: []string{"out/" + name}, Params: files}
+	}
+	keys := func(file string, keys ...string) pipeline.ParamFile {
+		return pipeline.ParamFile{File: file, Keys: keys}
+	}
+	tree := exampleTree().
+		with("broken.yaml", file("ee", "a: [1, 2\n")).
+		with("conf.json", file("aa", `{"opt": {"lr": 1e-3}, "layers": [64, 32.0]}`)).
+		with("merged.yaml", file("bb", "base: &b {x: 1, y: 2}\nrun:\n  <<: *b\n  y: 3\n"))
+	stages := []*pipeline.Stage{
+		stage("a", keys("params.yaml", "clean.impute", "train")),
+		stage("b", keys("params.yaml", "clean.impute"), keys("conf.json", "opt.lr", "layers")),
+		stage("c", keys("params.yaml", "clean.missing")),
+		stage("d", keys("merged.yaml", "run", "run.y")),
+		stage("e", keys("broken.yaml", "a")),
+		stage("f", keys("untracked.yaml", "a")),
+		stage("g", keys("params.yaml", "clean.impute.deeper")),
+		stage("h", keys("params.yaml", "train.epochs"), keys("merged.yaml", "base.x")),
+	}
+	compute := func(ev *Evaluator) []string {
+		var got []string
+		for _, st := range stages {
+			sig, inputs, err := ev.Compute(st, nil)
+			got = append(got, fmt.Sprintf("%s: %s %v %v", st.Name, sig, inputs, err))
+		}
+		return got
+	}
+	want := compute(NewEvaluator(tree, nil, exampleEnv()))
+	for name, prepared := range map[string][]*pipeline.Stage{
+		"every stage":      stages,
+		"some stages":      {stages[0], stages[3], stages[4]},
+		"no stage":         nil,
+		"the stages twice": append(slices.Clone(stages), stages...),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ev := NewEvaluator(tree, nil, exampleEnv())
+			ev.Prepare(prepared)
+			got := compute(ev)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Errorf("with Prepare:\n %s\nwithout:\n %s", got[i], want[i])
+				}
+			}
+		})
+	}
+}
