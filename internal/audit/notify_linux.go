@@ -193,9 +193,9 @@ type notifyTrace struct {
 	err   error
 	notif seccompNotif
 	buf   [unix.PathMax]byte
-	// seen holds, per process that executed a program, its start time:
-	// what Close kills if it is still there, by that id and time alone,
-	// so as never to kill a process that took an id over.
+	// seen holds, per process that executed a program, a time at which
+	// it was there: what Close kills if it is still there and started no
+	// later, so as never to kill a process that took an id over.
 	seen map[int]uint64
 	// programs holds, per process, the program it was last seen running,
 	// and sites the thread and calling addresses it was read at.
@@ -313,10 +313,31 @@ func (tr *notifyTrace) receive() {
 		// ends.
 		_ = syscall.Kill(int(n.Pid), syscall.SIGKILL)
 	}
-	fd, kind := tr.inspect(n)
+	prog := tr.noteProgram(n)
+	fd, kind, exec := tr.inspect(n)
 	resp := seccompNotifResp{ID: n.ID, Flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
-	// ENOENT: the thread left the call meanwhile; nothing to answer.
-	_ = notifIoctl(tr.listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp))
+	// The answer is also the check that what was read of the thread (its
+	// memory, its folders, its program) is its own: the kernel takes it
+	// only while the thread still waits in the call it was received in,
+	// and never gives a call's id to another, so the thread waited all
+	// along. ENOENT: it left the call (killed, or a signal, after which
+	// the call comes again under a new id), and its id may have been
+	// taken over.
+	if err := notifIoctl(tr.listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp)); err != nil {
+		if fd.fd >= 0 {
+			unix.Close(fd.fd)
+		}
+		return
+	}
+	if prog.path != "" {
+		tr.programs[prog.pid] = prog.path
+		tr.remember(prog)
+		tr.c.add(tr.c.execs, prog.path)
+	}
+	if exec.path != "" {
+		tr.remember(exec)
+		tr.c.add(tr.c.execs, exec.path)
+	}
 	if fd.fd < 0 {
 		return
 	}
@@ -376,13 +397,13 @@ var noHandle = handle{fd: -1}
 // what it will open, as a handle git dds opened on it: the thread's
 // memory and working folder mean what they say only while it waits, and
 // only if the notification is still valid once they were read (the
-// thread could have been killed and its id taken over).
-func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind) {
+// thread could have been killed and its id taken over), which the
+// answer to it tells.
+func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind, programNote) {
 	pid := int(n.Pid)
 	if pid == tr.starter || n.Data.Arch != auditArch {
-		return noHandle, notOpening
+		return noHandle, notOpening, programNote{}
 	}
-	tr.noteProgram(n)
 	var call tracedCall
 	found := false
 	for _, c := range tracedCalls() {
@@ -392,7 +413,7 @@ func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind) {
 		}
 	}
 	if !found {
-		return noHandle, notOpening
+		return noHandle, notOpening, programNote{}
 	}
 	pathArg := 0
 	if call.at {
@@ -410,31 +431,23 @@ func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind) {
 	case call.openat2:
 		flags, fine := readUint64(pid, uintptr(n.Data.Args[2]))
 		if !fine {
-			return noHandle, notOpening
+			return noHandle, notOpening, programNote{}
 		}
 		kind = openKindOf(flags)
 	default:
 		kind = openKindOf(n.Data.Args[call.flagsArg])
 	}
 	if !ok || kind == notOpening {
-		return noHandle, notOpening
+		return noHandle, notOpening, programNote{}
 	}
 	if call.exec {
-		p := tr.program(pid, call, int32(n.Data.Args[0]), name)
-		if p != "" && tr.valid(n) {
-			tr.c.add(tr.c.execs, p)
-		}
-		return noHandle, notOpening
+		return noHandle, notOpening, tr.program(pid, call, int32(n.Data.Args[0]), name)
 	}
 	h, ok := tr.fileHandle(underProc(pid, call.at, int32(n.Data.Args[0]), name), kind)
 	if !ok {
-		return noHandle, notOpening
+		return noHandle, notOpening, programNote{}
 	}
-	if !tr.valid(n) {
-		unix.Close(h.fd)
-		return noHandle, notOpening
-	}
-	return h, kind
+	return h, kind, programNote{}
 }
 
 // fileHandle is a handle on the file at p, or on its folder when kind is
@@ -480,23 +493,22 @@ func (tr *notifyTrace) openHandle(p string) (int, error) {
 // made absolute against its working folder (or the folder at dirfd): the
 // name the ptrace back end reads from AT_EXECFN. A name that is no
 // executable file is "", as a shell tries each folder of PATH in turn.
-func (tr *notifyTrace) program(pid int, call tracedCall, dirfd int32, name string) string {
+func (tr *notifyTrace) program(pid int, call tracedCall, dirfd int32, name string) programNote {
 	proc := underProc(pid, call.at, dirfd, name)
 	if name == "" {
 		// execveat(fd, "", AT_EMPTY_PATH): the file open at fd.
 		proc = "/proc/" + strconv.Itoa(pid) + "/fd/" + strconv.Itoa(int(dirfd))
 		name = realPath(proc)
 		if name == "" {
-			return ""
+			return programNote{}
 		}
 	}
 	var st unix.Stat_t
 	if err := unix.Stat(proc, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Mode&0o111 == 0 {
-		return ""
+		return programNote{}
 	}
-	tr.remember(pid)
 	if strings.HasPrefix(name, "/") {
-		return filepath.Clean(name)
+		return noteOf(pid, filepath.Clean(name))
 	}
 	base := "/proc/" + strconv.Itoa(pid) + "/cwd"
 	if call.at && dirfd != unix.AT_FDCWD {
@@ -504,9 +516,27 @@ func (tr *notifyTrace) program(pid int, call tracedCall, dirfd int32, name strin
 	}
 	dir, err := os.Readlink(base)
 	if err != nil || !filepath.IsAbs(dir) {
-		return ""
+		return programNote{}
 	}
-	return filepath.Join(dir, name)
+	return noteOf(pid, filepath.Join(dir, name))
+}
+
+// programNote is a program a waiting thread's process runs, kept once
+// the answer to its call shows the thread waited all along: at, a time
+// at which the process was certainly there (bootTicks).
+type programNote struct {
+	pid  int
+	path string
+	at   uint64
+}
+
+// noteOf notes path for the process pid, whose thread waits in a call.
+func noteOf(pid int, path string) programNote {
+	at, ok := bootTicks()
+	if !ok {
+		return programNote{}
+	}
+	return programNote{pid: pid, path: path, at: at}
 }
 
 // noteProgram records the program a waiting thread's process runs, the
@@ -520,28 +550,25 @@ func (tr *notifyTrace) program(pid int, call tracedCall, dirfd int32, name strin
 // address. A program makes its opens from a few places in its loader and
 // its C library, and an exec maps them elsewhere (address space layout
 // randomization), so a new program shows as a new address.
-func (tr *notifyTrace) noteProgram(n *seccompNotif) {
+func (tr *notifyTrace) noteProgram(n *seccompNotif) programNote {
 	pid := int(n.Pid)
+	if pid == tr.starter || n.Data.Arch != auditArch {
+		return programNote{}
+	}
 	site := callSite{pid, n.Data.InstructionPointer}
 	if _, ok := tr.sites[site]; ok || len(tr.sites) >= maxSeen {
-		return
+		return programNote{}
 	}
 	tr.sites[site] = struct{}{}
 	var buf [unix.PathMax]byte
 	k, err := unix.Readlink("/proc/"+strconv.Itoa(pid)+"/exe", buf[:])
 	if err != nil || k <= 0 || k >= len(buf) || buf[0] != '/' {
-		return
+		return programNote{}
 	}
 	if string(buf[:k]) == tr.programs[pid] || len(tr.programs) >= maxSeen {
-		return
+		return programNote{}
 	}
-	if !tr.valid(n) {
-		return
-	}
-	p := string(buf[:k])
-	tr.programs[pid] = p
-	tr.remember(pid)
-	tr.c.add(tr.c.execs, p)
+	return noteOf(pid, string(buf[:k]))
 }
 
 // readPath reads a path argument of a waiting thread into the
@@ -551,15 +578,29 @@ func (tr *notifyTrace) readPath(pid int, addr uintptr) (string, bool) {
 	return readPathArg(pid, addr, tr.buf[:])
 }
 
-// remember keeps the start time of a process that executes a program,
-// for Close.
-func (tr *notifyTrace) remember(pid int) {
-	if _, ok := tr.seen[pid]; ok || len(tr.seen) >= maxSeen {
+// remember keeps a process that executes a program, for Close: its id,
+// and a time at which it was there. Its start time is read only if Close
+// has to kill it: a process started no later than that time is the one
+// noted, as a process that took its id over started after it ended; a
+// stage that starts a process per file pays no read of /proc per process.
+func (tr *notifyTrace) remember(p programNote) {
+	if _, ok := tr.seen[p.pid]; ok || len(tr.seen) >= maxSeen {
 		return
 	}
-	if t, ok := startTime(pid); ok {
-		tr.seen[pid] = t
+	tr.seen[p.pid] = p.at
+}
+
+// bootTicks is the time since boot in the clock ticks of /proc/PID/stat
+// (USER_HZ, 100 on every architecture this file builds for), rounded
+// down as the kernel rounds a start time: a process that started before
+// it shows a start time no later than it.
+func bootTicks() (uint64, bool) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
+		return 0, false
 	}
+	const userHZ = 100
+	return uint64(ts.Nano()) / (uint64(time.Second) / userHZ), true
 }
 
 // startTime is when a process started, in clock ticks since boot: with
@@ -586,8 +627,8 @@ func startTime(pid int) (uint64, bool) {
 // killSeen kills the processes that executed a program under the trace
 // and are still there.
 func (tr *notifyTrace) killSeen() {
-	for pid, t := range tr.seen {
-		if now, ok := startTime(pid); ok && now == t {
+	for pid, at := range tr.seen {
+		if start, ok := startTime(pid); ok && start <= at {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 		delete(tr.seen, pid)

@@ -213,3 +213,51 @@ func observe(cmd *exec.Cmd) (*Observed, error) {
 	}
 	return trace.Observed()
 }
+
+// TestCloseSparesATakenOverId: Close kills a process it saw only if the
+// process under that id started no later than the time it was seen, so
+// that a process that took the id over is spared.
+func TestCloseSparesATakenOverId(t *testing.T) {
+	before, ok := bootTicks()
+	if !ok {
+		t.Skip("no CLOCK_BOOTTIME")
+	}
+	// A tick later, the sleep starts after the time noted as before.
+	for now, _ := bootTicks(); now == before; now, _ = bootTicks() {
+		time.Sleep(time.Millisecond)
+	}
+	for _, c := range []struct {
+		name   string
+		noted  func(started uint64) uint64
+		killed bool
+	}{
+		{"seen while it ran", func(started uint64) uint64 { return started }, true},
+		{"seen before it started", func(uint64) uint64 { return before }, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command("sleep", "60")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(exited) }()
+			defer func() { _ = cmd.Process.Kill(); <-exited }()
+			started, ok := startTime(cmd.Process.Pid)
+			if !ok {
+				t.Fatal("no start time")
+			}
+			tr := &notifyTrace{seen: map[int]uint64{cmd.Process.Pid: c.noted(started)}}
+			tr.killSeen()
+			select {
+			case <-exited:
+				if !c.killed {
+					t.Fatal("killSeen killed a process that started after the time noted")
+				}
+			case <-time.After(2 * time.Second):
+				if c.killed {
+					t.Fatal("killSeen spared the process it saw")
+				}
+			}
+		})
+	}
+}
