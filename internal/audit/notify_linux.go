@@ -62,7 +62,12 @@ type (
 // thread of git dds made for it (locked to one goroutine, which ends with
 // the thread once the command has ended), which starts the command. The
 // listener is born in git dds, and no second git-dds process is started.
-type notifyTracer struct{}
+type notifyTracer struct {
+	// poll waits for each notification with poll(2), as on a kernel
+	// whose SECCOMP_IOCTL_NOTIF_RECV would not return once no process is
+	// under the filter (recvEndsWhenUnused): for the tests.
+	poll bool
+}
 
 func (notifyTracer) Name() string { return "the built-in tracer (seccomp user notification)" }
 
@@ -138,7 +143,7 @@ func notifIoctl(fd int, req uint, arg unsafe.Pointer) error {
 	return nil
 }
 
-func (notifyTracer) Start(cmd *exec.Cmd) (Trace, error) {
+func (t notifyTracer) Start(cmd *exec.Cmd) (Trace, error) {
 	if cmd.Process != nil {
 		return nil, errors.New("audit: the command has started already")
 	}
@@ -155,6 +160,7 @@ func (notifyTracer) Start(cmd *exec.Cmd) (Trace, error) {
 		seen:     map[int]uint64{},
 		programs: map[int]string{},
 		sites:    map[callSite]struct{}{},
+		blocking: !t.poll && recvEndsWhenUnused(),
 	}
 	started := make(chan error, 1)
 	goOwnThread(func() { tr.start(started) })
@@ -186,9 +192,19 @@ type notifyTrace struct {
 	done        chan struct{} // closed when the supervisor has ended
 	// Handles on /proc and on git dds's own /proc/self/fd, or -1.
 	proc, selfFd int
+	// blocking: the supervisor waits in SECCOMP_IOCTL_NOTIF_RECV itself,
+	// not in poll(2) first (recvEndsWhenUnused).
+	blocking bool
+	// mu guards closing, abandoned, c, err and seen while a blocking
+	// supervisor may still run: Close and Observed cannot wake it.
+	mu sync.Mutex
 	// closing: Close or Observed asked the supervisor to end.
 	closing bool
-	// Written by the supervisor only, read once done is closed.
+	// abandoned: Close or Observed stopped waiting for a blocking
+	// supervisor, which no longer records anything.
+	abandoned bool
+	// Written by the supervisor, read once done is closed or the
+	// supervisor abandoned.
 	c     *collector
 	err   error
 	notif seccompNotif
@@ -253,6 +269,10 @@ func (tr *notifyTrace) supervise() {
 	// The kernel wakes git dds on the CPU of the waiting thread where it
 	// can (Linux 6.6): the two take turns, as they do here, at less cost.
 	_, _, _ = unix.Syscall(unix.SYS_IOCTL, uintptr(tr.listener), unix.SECCOMP_IOCTL_NOTIF_SET_FLAGS, unix.SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
+	if tr.blocking {
+		tr.superviseBlocking()
+		return
+	}
 	fds := []unix.PollFd{{Fd: int32(tr.listener), Events: unix.POLLIN}, {Fd: int32(tr.wake), Events: unix.POLLIN}}
 	timeout := -1
 	for {
@@ -274,8 +294,10 @@ func (tr *notifyTrace) supervise() {
 		if fds[1].Revents != 0 {
 			var v [8]byte
 			_, _ = unix.Read(tr.wake, v[:])
+			tr.mu.Lock()
 			tr.killSeen()
 			tr.closing = true
+			tr.mu.Unlock()
 			timeout = int(closeGrace / time.Millisecond)
 		}
 		if fds[0].Revents&unix.POLLIN != 0 {
@@ -286,6 +308,67 @@ func (tr *notifyTrace) supervise() {
 			return
 		}
 	}
+}
+
+// superviseBlocking answers the listener, waiting for each call in
+// SECCOMP_IOCTL_NOTIF_RECV itself, until no process is left under the
+// filter: a poll(2) before each call to learn that costs as much again
+// as the wait. Close and Observed cannot wake it: stop kills in its
+// place, and the calls of what it killed, or their end, wake it.
+func (tr *notifyTrace) superviseBlocking() {
+	for {
+		tr.notif = seccompNotif{}
+		err := notifIoctl(tr.listener, unix.SECCOMP_IOCTL_NOTIF_RECV, unsafe.Pointer(&tr.notif))
+		switch {
+		case err == nil:
+			tr.mu.Lock()
+			tr.answer()
+			tr.mu.Unlock()
+		case errors.Is(err, unix.ENOENT):
+			// A thread left its call (a signal) before it was received,
+			// or no process is left under the filter.
+			fds := []unix.PollFd{{Fd: int32(tr.listener), Events: unix.POLLIN}}
+			if _, err := unix.Poll(fds, 0); err == nil && fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
+				return
+			}
+		case errors.Is(err, unix.EINTR):
+		default:
+			tr.mu.Lock()
+			tr.fail(fmt.Errorf("waiting on the listener: %w", err))
+			tr.mu.Unlock()
+			return
+		}
+	}
+}
+
+// recvEndsWhenUnused says whether SECCOMP_IOCTL_NOTIF_RECV returns once
+// no process is left under the filter (Linux 6.11), as poll(2) on the
+// listener says by POLLHUP: before, it waits for ever then. No flag
+// tells: the kernel's release does. A kernel that has it under an older
+// number waits with poll(2), as before.
+func recvEndsWhenUnused() bool {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return false
+	}
+	major, minor, ok := kernelRelease(unix.ByteSliceToString(u.Release[:]))
+	return ok && (major > 6 || major == 6 && minor >= 11)
+}
+
+// kernelRelease reads the major and minor numbers of a kernel release
+// such as 6.11.0-generic.
+func kernelRelease(release string) (major, minor int, ok bool) {
+	a, rest, found := strings.Cut(release, ".")
+	if !found {
+		return 0, 0, false
+	}
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	major, err1 := strconv.Atoi(a)
+	minor, err2 := strconv.Atoi(rest[:end])
+	return major, minor, err1 == nil && err2 == nil
 }
 
 // closeGrace is how long a closed trace still answers the processes it
@@ -306,6 +389,13 @@ func (tr *notifyTrace) receive() {
 		// received.
 		return
 	}
+	tr.mu.Lock()
+	tr.answer()
+	tr.mu.Unlock()
+}
+
+// answer answers the notification received, and records what it opens.
+func (tr *notifyTrace) answer() {
 	n := &tr.notif
 	if tr.closing && int(n.Pid) != tr.starter && tr.valid(n) {
 		// Closed: whatever still makes a call under the filter (a process
@@ -324,6 +414,12 @@ func (tr *notifyTrace) receive() {
 	// the call comes again under a new id), and its id may have been
 	// taken over.
 	if err := notifIoctl(tr.listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp)); err != nil {
+		if fd.fd >= 0 {
+			unix.Close(fd.fd)
+		}
+		return
+	}
+	if tr.abandoned {
 		if fd.fd >= 0 {
 			unix.Close(fd.fd)
 		}
@@ -651,8 +747,10 @@ func (tr *notifyTrace) Observed() (*Observed, error) {
 		// command was waited for and the caller ended what it left, so
 		// what runs on is not the command's.
 		tr.stop()
-		<-tr.done
+		tr.waitDone()
 	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
 	if tr.err != nil {
 		return nil, tr.err
 	}
@@ -662,11 +760,40 @@ func (tr *notifyTrace) Observed() (*Observed, error) {
 // observeWait bounds the wait of Observed for the listener to hang up.
 const observeWait = 5 * time.Second
 
-// stop asks the supervisor to kill what is left under the trace and end.
+// stop asks the supervisor to kill what is left under the trace and end;
+// a blocking supervisor, which nothing wakes, it stands in for.
 func (tr *notifyTrace) stop() {
+	if tr.blocking {
+		tr.mu.Lock()
+		if !tr.closing {
+			tr.killSeen()
+			tr.closing = true
+		}
+		tr.mu.Unlock()
+		return
+	}
 	var one [8]byte
 	binary.NativeEndian.PutUint64(one[:], 1)
 	_, _ = unix.Write(tr.wake, one[:])
+}
+
+// waitDone waits for the supervisor to end once stopped. A blocking one
+// ends once no process is under the filter; if one is left that neither
+// ends nor calls for closeGrace (an ended process its parent never
+// reaps), the trace stops waiting: the supervisor records nothing more,
+// kills whatever still calls, and ends with the last process.
+func (tr *notifyTrace) waitDone() {
+	if !tr.blocking {
+		<-tr.done
+		return
+	}
+	select {
+	case <-tr.done:
+	case <-time.After(closeGrace):
+		tr.mu.Lock()
+		tr.abandoned = true
+		tr.mu.Unlock()
+	}
 }
 
 // Close kills what the command left under the trace and waits for the
@@ -684,7 +811,7 @@ func (tr *notifyTrace) Close() {
 			_ = syscall.Kill(-tr.cmd.Process.Pid, syscall.SIGKILL)
 		}
 		tr.stop()
-		<-tr.done
+		tr.waitDone()
 	}
 	if tr.wake >= 0 {
 		unix.Close(tr.wake)
