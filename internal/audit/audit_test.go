@@ -237,20 +237,27 @@ func TestCloseEndsWhatIsLeft(t *testing.T) {
 
 // TestResolvesLikeTheKernel: a path that goes through a symbolic link and
 // then "..", relative or absolute, names what the kernel opens (the
-// parent of the link's target), not what cleaning the text would give.
+// parent of the link's target), not what cleaning the text would give;
+// one with no link on the way names its file cleaned, and so do files
+// created for writing, through a link or not.
 func TestResolvesLikeTheKernel(t *testing.T) {
 	backEnds(t, func(t *testing.T, tr Tracer) {
 		dir := tempDir(t, "a/x.txt", "a/b/y.txt", "x.txt")
 		if err := os.Symlink("a/b", filepath.Join(dir, "sym")); err != nil {
 			t.Fatal(err)
 		}
-		o, err := traced(t, tr, dir, `cat sym/../x.txt >/dev/null && cat "$PWD/sym/../b/y.txt" >/dev/null`)
+		o, err := traced(t, tr, dir, `cat sym/../x.txt >/dev/null && cat "$PWD/sym/../b/y.txt" "$PWD/a/b/../x.txt" >/dev/null && echo >"$PWD/sym/new.txt" && echo >"$PWD/a/./new.txt"`)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, want := range []string{"a/x.txt", "a/b/y.txt"} {
 			if !slices.Contains(o.Reads, filepath.Join(dir, want)) {
 				t.Errorf("%s is not among the reads %q", want, o.Reads)
+			}
+		}
+		for _, want := range []string{"a/b/new.txt", "a/new.txt"} {
+			if !slices.Contains(o.Writes, filepath.Join(dir, want)) {
+				t.Errorf("%s is not among the writes %q", want, o.Writes)
 			}
 		}
 		if slices.Contains(o.Reads, filepath.Join(dir, "x.txt")) {

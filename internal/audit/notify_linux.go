@@ -434,7 +434,7 @@ func (tr *notifyTrace) answer() {
 		tr.remember(exec)
 		tr.c.add(tr.c.execs, exec.path)
 	}
-	if fd.fd < 0 {
+	if fd.fd < 0 && fd.known == "" {
 		return
 	}
 	// The thread goes on while git dds reads which file its handle is
@@ -456,7 +456,7 @@ func (tr *notifyTrace) answer() {
 type handle struct {
 	fd    int
 	base  string // the name to join to the handle's path; "" for none
-	known string // the path already made, for a program
+	known string // the path already made (a path with no link on the way)
 }
 
 func (tr *notifyTrace) name(h handle) string {
@@ -550,8 +550,14 @@ func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind, programNote) 
 // openWrite and p does not exist yet; false when neither exists (the
 // open will fail).
 func (tr *notifyTrace) fileHandle(p string, kind openKind) (handle, bool) {
-	if fd, err := tr.openHandle(p); err == nil {
-		return handle{fd: fd}, true
+	known, err := linkFree(p)
+	if err == nil {
+		return handle{fd: -1, known: known}, true
+	}
+	if !errors.Is(err, unix.ENOENT) {
+		if fd, err := tr.openHandle(p); err == nil {
+			return handle{fd: fd}, true
+		}
 	}
 	if kind != openWrite {
 		return noHandle, false
@@ -561,11 +567,35 @@ func (tr *notifyTrace) fileHandle(p string, kind openKind) (handle, bool) {
 	if base == "" || base == "." || base == ".." {
 		return noHandle, false
 	}
-	fd, err := tr.openHandle(p[:max(i, 1)])
+	dir := p[:max(i, 1)]
+	if known, err := linkFree(dir); err == nil {
+		return handle{fd: -1, known: filepath.Join(known, base)}, true
+	}
+	fd, err := tr.openHandle(dir)
 	if err != nil {
 		return noHandle, false
 	}
 	return handle{fd: fd, base: base}, true
+}
+
+// linkFree is p cleaned if p is absolute, outside /proc, and names a file
+// that exists with no symbolic link on the way to it: then that is the
+// name the kernel gives the file it opens, which spares opening a handle
+// and reading its name back. An open that refuses every link (openat2,
+// RESOLVE_NO_SYMLINKS) checks it. ENOENT: no such file, and no link on
+// the way to where it is missing, so the command's open fails too; any
+// other error (ELOOP for a link) leaves p to openHandle.
+func linkFree(p string) (string, error) {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "/proc/") {
+		return "", unix.ELOOP
+	}
+	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_SYMLINKS}
+	fd, err := unix.Openat2(unix.AT_FDCWD, p, &how)
+	if err != nil {
+		return "", err
+	}
+	unix.Close(fd)
+	return filepath.Clean(p), nil
 }
 
 // valid says whether the thread of n still waits in that call: what was
