@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -298,5 +299,24 @@ func TestCloseSparesATakenOverId(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReadsLongPaths: a path argument is read whole up to its NUL,
+// whatever its length up to PathMax and wherever it starts in a page.
+func TestReadsLongPaths(t *testing.T) {
+	mem := make([]byte, 3*4096)
+	for _, n := range []int{1, 255, 256, 257, 1000, unix.PathMax - 1} {
+		for _, at := range []int{0, 1, 4096 - 300, 4096 - 1} {
+			want := strings.Repeat("a/", n/2) + strings.Repeat("b", n%2)
+			clear(mem)
+			copy(mem[at:], want)
+			var buf [unix.PathMax]byte
+			got, ok := readPathArg(os.Getpid(), uintptr(unsafe.Pointer(&mem[at])), buf[:])
+			runtime.KeepAlive(mem)
+			if !ok || got != want {
+				t.Errorf("length %d at %d: read %d bytes (%v), want %d", n, at, len(got), ok, len(want))
+			}
+		}
 	}
 }
