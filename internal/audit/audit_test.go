@@ -265,3 +265,41 @@ func TestResolvesLikeTheKernel(t *testing.T) {
 		}
 	})
 }
+
+// TestKeepsSpeculationMitigations: the filter does not change the
+// speculation mitigations the command runs with (a kernel that follows
+// seccomp for them would force them on under a filter).
+func TestKeepsSpeculationMitigations(t *testing.T) {
+	status := func(b []byte) string {
+		var lines []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "Speculation") {
+				lines = append(lines, l)
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	untraced, err := exec.Command("cat", "/proc/self/status").Output()
+	if err != nil || status(untraced) == "" {
+		t.Skip("/proc/PID/status says nothing of speculation here")
+	}
+	backEnds(t, func(t *testing.T, tr Tracer) {
+		if strings.HasPrefix(tr.Name(), "strace") {
+			t.Skip("strace installs its own filter")
+		}
+		cmd := exec.Command("cat", "/proc/self/status")
+		var out strings.Builder
+		cmd.Stdout = &out
+		trace, err := tr.Start(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer trace.Close()
+		if err := trace.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := status([]byte(out.String())), status(untraced); got != want {
+			t.Errorf("traced, the command runs with\n%s\nuntraced with\n%s", got, want)
+		}
+	})
+}
