@@ -403,7 +403,7 @@ func (tr *notifyTrace) answer() {
 		// ends.
 		_ = syscall.Kill(int(n.Pid), syscall.SIGKILL)
 	}
-	prog := tr.noteProgram(n)
+	prog, freshSite := tr.noteProgram(n)
 	fd, kind, exec := tr.inspect(n)
 	resp := seccompNotifResp{ID: n.ID, Flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
 	// The answer is also the check that what was read of the thread (its
@@ -416,6 +416,9 @@ func (tr *notifyTrace) answer() {
 	if err := notifIoctl(tr.listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp)); err != nil {
 		if fd.fd >= 0 {
 			unix.Close(fd.fd)
+		}
+		if freshSite {
+			delete(tr.sites, callSite{int(n.Pid), n.Data.InstructionPointer})
 		}
 		return
 	}
@@ -665,7 +668,7 @@ func noteOf(pid int, path string) programNote {
 	return programNote{pid: pid, path: path, at: at}
 }
 
-// noteProgram records the program a waiting thread's process runs, the
+// noteProgram notes the program a waiting thread's process runs, the
 // first time one of its calls shows it (a process that executes another
 // program shows it at its next call): executions do not wait at the
 // filter (installListener says why). A program that opens no file once
@@ -676,25 +679,29 @@ func noteOf(pid int, path string) programNote {
 // address. A program makes its opens from a few places in its loader and
 // its C library, and an exec maps them elsewhere (address space layout
 // randomization), so a new program shows as a new address.
-func (tr *notifyTrace) noteProgram(n *seccompNotif) programNote {
+//
+// The site is known only once the answer shows the thread waited all
+// along (the bool: it was new): the call of a thread interrupted meanwhile
+// comes again from the same site, and is read again then.
+func (tr *notifyTrace) noteProgram(n *seccompNotif) (programNote, bool) {
 	pid := int(n.Pid)
 	if pid == tr.starter || n.Data.Arch != auditArch {
-		return programNote{}
+		return programNote{}, false
 	}
 	site := callSite{pid, n.Data.InstructionPointer}
 	if _, ok := tr.sites[site]; ok || len(tr.sites) >= maxSeen {
-		return programNote{}
+		return programNote{}, false
 	}
 	tr.sites[site] = struct{}{}
 	var buf [unix.PathMax]byte
 	k, err := unix.Readlink("/proc/"+strconv.Itoa(pid)+"/exe", buf[:])
 	if err != nil || k <= 0 || k >= len(buf) || buf[0] != '/' {
-		return programNote{}
+		return programNote{}, true
 	}
 	if string(buf[:k]) == tr.programs[pid] || len(tr.programs) >= maxSeen {
-		return programNote{}
+		return programNote{}, true
 	}
-	return noteOf(pid, string(buf[:k]))
+	return noteOf(pid, string(buf[:k])), true
 }
 
 // readPath reads a path argument of a waiting thread into the
