@@ -9,6 +9,11 @@
 #   FILES=500 RUNS=5 bench/audit.sh
 #   ALONE=0 bench/audit.sh          # without the command-alone rows
 #   STAGES=one bench/audit.sh       # the one-process stage only
+#   BEFORE=REV bench/audit.sh       # and REV's git-dds, plain and audited
+#
+# With BEFORE, the same invocation also times git-dds built from REV (as
+# bench/compare.sh builds it), so that before and after meet the same
+# load: each build's audited run is set against its own plain run.
 #
 # Each timed run first writes a new data/seed (a dep), so that the stage is
 # stale and executes every time. The repository lives in .bench/audit/.
@@ -20,10 +25,22 @@ files=${FILES:-2000}
 runs=${RUNS:-10}
 alone=${ALONE:-1}
 read -r -a stages <<<"${STAGES:-one each}"
+before=${BEFORE:-}
 
 command -v strace >/dev/null || { echo "bench/audit.sh needs strace (apt-get install strace)" >&2; exit 3; }
 ensure_hyperfine || { echo "bench/audit.sh needs hyperfine" >&2; exit 3; }
 build_tools
+if [ -n "$before" ]; then
+	before=$(git -C "$bench_root" rev-parse --short "$before^{commit}")
+	before_bin=$bench_cache/compare/$before/bin
+	if [ ! -x "$before_bin/git-dds" ]; then
+		src=$(mktemp -d)
+		git -C "$bench_root" archive "$before" | tar -x -C "$src"
+		mkdir -p "$before_bin"
+		(cd "$src" && go build -o "$before_bin/git-dds" ./cmd/git-dds)
+		rm -rf "$src"
+	fi
+fi
 
 repo=$bench_cache/audit/files$files
 if [ ! -d "$repo" ]; then
@@ -70,6 +87,10 @@ for stage in "${stages[@]}"; do
 		-n "run $stage --audit (builtin)" "$builtin $stage"
 		-n "run $stage --audit (strace)" "$viastrace $stage"
 	)
+	[ -n "$before" ] && commands+=(
+		-n "run $stage ($before)" "PATH=$before_bin:\$PATH git dds run -q $stage"
+		-n "run $stage --audit (builtin at $before)" "PATH=$before_bin:\$PATH $builtin $stage"
+	)
 done
 if [ "$alone" = 1 ]; then
 	commands+=(
@@ -100,6 +121,11 @@ for stage in "${stages[@]}"; do
 		n="$pair --audit ($how)"
 		printf '%-40s %8.4f s   %sx   %8.4f s cpu   %sx\n' "git dds $n" "$(median "$n")" "$(ratio "$(median "$n")" "$(median "$pair")")" "$(cpu "$n")" "$(ratio "$(cpu "$n")" "$(cpu "$pair")")"
 	done
+	[ -n "$before" ] || continue
+	old="$pair ($before)"
+	n="$pair --audit (builtin at $before)"
+	printf '%-40s %8.4f s   %8.4f s cpu\n' "git dds $old" "$(median "$old")" "$(cpu "$old")"
+	printf '%-40s %8.4f s   %sx   %8.4f s cpu   %sx\n' "git dds $n" "$(median "$n")" "$(ratio "$(median "$n")" "$(median "$old")")" "$(cpu "$n")" "$(ratio "$(cpu "$n")" "$(cpu "$old")")"
 done
 [ "$alone" = 1 ] || exit 0
 for cmd in cat each; do

@@ -237,14 +237,16 @@ func TestCloseEndsWhatIsLeft(t *testing.T) {
 
 // TestResolvesLikeTheKernel: a path that goes through a symbolic link and
 // then "..", relative or absolute, names what the kernel opens (the
-// parent of the link's target), not what cleaning the text would give.
+// parent of the link's target), not what cleaning the text would give;
+// one with no link on the way names its file cleaned, and so do files
+// created for writing, through a link or not.
 func TestResolvesLikeTheKernel(t *testing.T) {
 	backEnds(t, func(t *testing.T, tr Tracer) {
 		dir := tempDir(t, "a/x.txt", "a/b/y.txt", "x.txt")
 		if err := os.Symlink("a/b", filepath.Join(dir, "sym")); err != nil {
 			t.Fatal(err)
 		}
-		o, err := traced(t, tr, dir, `cat sym/../x.txt >/dev/null && cat "$PWD/sym/../b/y.txt" >/dev/null`)
+		o, err := traced(t, tr, dir, `cat sym/../x.txt >/dev/null && cat "$PWD/sym/../b/y.txt" "$PWD/a/b/../x.txt" >/dev/null && echo >"$PWD/sym/new.txt" && echo >"$PWD/a/./new.txt"`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,8 +255,51 @@ func TestResolvesLikeTheKernel(t *testing.T) {
 				t.Errorf("%s is not among the reads %q", want, o.Reads)
 			}
 		}
+		for _, want := range []string{"a/b/new.txt", "a/new.txt"} {
+			if !slices.Contains(o.Writes, filepath.Join(dir, want)) {
+				t.Errorf("%s is not among the writes %q", want, o.Writes)
+			}
+		}
 		if slices.Contains(o.Reads, filepath.Join(dir, "x.txt")) {
 			t.Errorf("x.txt, which nothing opened, is among the reads")
+		}
+	})
+}
+
+// TestKeepsSpeculationMitigations: the filter does not change the
+// speculation mitigations the command runs with (a kernel that follows
+// seccomp for them would force them on under a filter).
+func TestKeepsSpeculationMitigations(t *testing.T) {
+	status := func(b []byte) string {
+		var lines []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "Speculation") {
+				lines = append(lines, l)
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	untraced, err := exec.Command("cat", "/proc/self/status").Output()
+	if err != nil || status(untraced) == "" {
+		t.Skip("/proc/PID/status says nothing of speculation here")
+	}
+	backEnds(t, func(t *testing.T, tr Tracer) {
+		if strings.HasPrefix(tr.Name(), "strace") {
+			t.Skip("strace installs its own filter")
+		}
+		cmd := exec.Command("cat", "/proc/self/status")
+		var out strings.Builder
+		cmd.Stdout = &out
+		trace, err := tr.Start(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer trace.Close()
+		if err := trace.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := status([]byte(out.String())), status(untraced); got != want {
+			t.Errorf("traced, the command runs with\n%s\nuntraced with\n%s", got, want)
 		}
 	})
 }

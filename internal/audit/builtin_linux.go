@@ -705,9 +705,15 @@ func readUint64(pid int, addr uintptr) (uint64, bool) {
 // process_vm_readv).
 func readMemory(pid int, addr uintptr, buf []byte) int {
 	const page = 4096
+	// Most paths are short: the first read copies a few hundred bytes,
+	// not the rest of the page, and the next ones a page each.
+	const first = 256
 	n := 0
 	for n < len(buf) {
 		chunk := min(len(buf)-n, page-int((addr+uintptr(n))%page))
+		if n == 0 {
+			chunk = min(chunk, first)
+		}
 		local := []unix.Iovec{{Base: &buf[n]}}
 		local[0].SetLen(chunk)
 		remote := []unix.RemoteIovec{{Base: addr + uintptr(n), Len: chunk}}

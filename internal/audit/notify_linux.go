@@ -62,7 +62,12 @@ type (
 // thread of git dds made for it (locked to one goroutine, which ends with
 // the thread once the command has ended), which starts the command. The
 // listener is born in git dds, and no second git-dds process is started.
-type notifyTracer struct{}
+type notifyTracer struct {
+	// poll waits for each notification with poll(2), as on a kernel
+	// whose SECCOMP_IOCTL_NOTIF_RECV would not return once no process is
+	// under the filter (recvEndsWhenUnused): for the tests.
+	poll bool
+}
 
 func (notifyTracer) Name() string { return "the built-in tracer (seccomp user notification)" }
 
@@ -138,7 +143,7 @@ func notifIoctl(fd int, req uint, arg unsafe.Pointer) error {
 	return nil
 }
 
-func (notifyTracer) Start(cmd *exec.Cmd) (Trace, error) {
+func (t notifyTracer) Start(cmd *exec.Cmd) (Trace, error) {
 	if cmd.Process != nil {
 		return nil, errors.New("audit: the command has started already")
 	}
@@ -155,6 +160,7 @@ func (notifyTracer) Start(cmd *exec.Cmd) (Trace, error) {
 		seen:     map[int]uint64{},
 		programs: map[int]string{},
 		sites:    map[callSite]struct{}{},
+		blocking: !t.poll && recvEndsWhenUnused(),
 	}
 	started := make(chan error, 1)
 	goOwnThread(func() { tr.start(started) })
@@ -186,16 +192,26 @@ type notifyTrace struct {
 	done        chan struct{} // closed when the supervisor has ended
 	// Handles on /proc and on git dds's own /proc/self/fd, or -1.
 	proc, selfFd int
+	// blocking: the supervisor waits in SECCOMP_IOCTL_NOTIF_RECV itself,
+	// not in poll(2) first (recvEndsWhenUnused).
+	blocking bool
+	// mu guards closing, abandoned, c, err and seen while a blocking
+	// supervisor may still run: Close and Observed cannot wake it.
+	mu sync.Mutex
 	// closing: Close or Observed asked the supervisor to end.
 	closing bool
-	// Written by the supervisor only, read once done is closed.
+	// abandoned: Close or Observed stopped waiting for a blocking
+	// supervisor, which no longer records anything.
+	abandoned bool
+	// Written by the supervisor, read once done is closed or the
+	// supervisor abandoned.
 	c     *collector
 	err   error
 	notif seccompNotif
 	buf   [unix.PathMax]byte
-	// seen holds, per process that executed a program, its start time:
-	// what Close kills if it is still there, by that id and time alone,
-	// so as never to kill a process that took an id over.
+	// seen holds, per process that executed a program, a time at which
+	// it was there: what Close kills if it is still there and started no
+	// later, so as never to kill a process that took an id over.
 	seen map[int]uint64
 	// programs holds, per process, the program it was last seen running,
 	// and sites the thread and calling addresses it was read at.
@@ -253,6 +269,10 @@ func (tr *notifyTrace) supervise() {
 	// The kernel wakes git dds on the CPU of the waiting thread where it
 	// can (Linux 6.6): the two take turns, as they do here, at less cost.
 	_, _, _ = unix.Syscall(unix.SYS_IOCTL, uintptr(tr.listener), unix.SECCOMP_IOCTL_NOTIF_SET_FLAGS, unix.SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
+	if tr.blocking {
+		tr.superviseBlocking()
+		return
+	}
 	fds := []unix.PollFd{{Fd: int32(tr.listener), Events: unix.POLLIN}, {Fd: int32(tr.wake), Events: unix.POLLIN}}
 	timeout := -1
 	for {
@@ -274,8 +294,10 @@ func (tr *notifyTrace) supervise() {
 		if fds[1].Revents != 0 {
 			var v [8]byte
 			_, _ = unix.Read(tr.wake, v[:])
+			tr.mu.Lock()
 			tr.killSeen()
 			tr.closing = true
+			tr.mu.Unlock()
 			timeout = int(closeGrace / time.Millisecond)
 		}
 		if fds[0].Revents&unix.POLLIN != 0 {
@@ -286,6 +308,67 @@ func (tr *notifyTrace) supervise() {
 			return
 		}
 	}
+}
+
+// superviseBlocking answers the listener, waiting for each call in
+// SECCOMP_IOCTL_NOTIF_RECV itself, until no process is left under the
+// filter: a poll(2) before each call to learn that costs as much again
+// as the wait. Close and Observed cannot wake it: stop kills in its
+// place, and the calls of what it killed, or their end, wake it.
+func (tr *notifyTrace) superviseBlocking() {
+	for {
+		tr.notif = seccompNotif{}
+		err := notifIoctl(tr.listener, unix.SECCOMP_IOCTL_NOTIF_RECV, unsafe.Pointer(&tr.notif))
+		switch {
+		case err == nil:
+			tr.mu.Lock()
+			tr.answer()
+			tr.mu.Unlock()
+		case errors.Is(err, unix.ENOENT):
+			// A thread left its call (a signal) before it was received,
+			// or no process is left under the filter.
+			fds := []unix.PollFd{{Fd: int32(tr.listener), Events: unix.POLLIN}}
+			if _, err := unix.Poll(fds, 0); err == nil && fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
+				return
+			}
+		case errors.Is(err, unix.EINTR):
+		default:
+			tr.mu.Lock()
+			tr.fail(fmt.Errorf("waiting on the listener: %w", err))
+			tr.mu.Unlock()
+			return
+		}
+	}
+}
+
+// recvEndsWhenUnused says whether SECCOMP_IOCTL_NOTIF_RECV returns once
+// no process is left under the filter (Linux 6.11), as poll(2) on the
+// listener says by POLLHUP: before, it waits for ever then. No flag
+// tells: the kernel's release does. A kernel that has it under an older
+// number waits with poll(2), as before.
+func recvEndsWhenUnused() bool {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return false
+	}
+	major, minor, ok := kernelRelease(unix.ByteSliceToString(u.Release[:]))
+	return ok && (major > 6 || major == 6 && minor >= 11)
+}
+
+// kernelRelease reads the major and minor numbers of a kernel release
+// such as 6.11.0-generic.
+func kernelRelease(release string) (major, minor int, ok bool) {
+	a, rest, found := strings.Cut(release, ".")
+	if !found {
+		return 0, 0, false
+	}
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	major, err1 := strconv.Atoi(a)
+	minor, err2 := strconv.Atoi(rest[:end])
+	return major, minor, err1 == nil && err2 == nil
 }
 
 // closeGrace is how long a closed trace still answers the processes it
@@ -306,6 +389,13 @@ func (tr *notifyTrace) receive() {
 		// received.
 		return
 	}
+	tr.mu.Lock()
+	tr.answer()
+	tr.mu.Unlock()
+}
+
+// answer answers the notification received, and records what it opens.
+func (tr *notifyTrace) answer() {
 	n := &tr.notif
 	if tr.closing && int(n.Pid) != tr.starter && tr.valid(n) {
 		// Closed: whatever still makes a call under the filter (a process
@@ -313,11 +403,41 @@ func (tr *notifyTrace) receive() {
 		// ends.
 		_ = syscall.Kill(int(n.Pid), syscall.SIGKILL)
 	}
-	fd, kind := tr.inspect(n)
+	prog, freshSite := tr.noteProgram(n)
+	fd, kind, exec := tr.inspect(n)
 	resp := seccompNotifResp{ID: n.ID, Flags: unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE}
-	// ENOENT: the thread left the call meanwhile; nothing to answer.
-	_ = notifIoctl(tr.listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp))
-	if fd.fd < 0 {
+	// The answer is also the check that what was read of the thread (its
+	// memory, its folders, its program) is its own: the kernel takes it
+	// only while the thread still waits in the call it was received in,
+	// and never gives a call's id to another, so the thread waited all
+	// along. ENOENT: it left the call (killed, or a signal, after which
+	// the call comes again under a new id), and its id may have been
+	// taken over.
+	if err := notifIoctl(tr.listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp)); err != nil {
+		if fd.fd >= 0 {
+			unix.Close(fd.fd)
+		}
+		if freshSite {
+			delete(tr.sites, callSite{int(n.Pid), n.Data.InstructionPointer})
+		}
+		return
+	}
+	if tr.abandoned {
+		if fd.fd >= 0 {
+			unix.Close(fd.fd)
+		}
+		return
+	}
+	if prog.path != "" {
+		tr.programs[prog.pid] = prog.path
+		tr.remember(prog)
+		tr.c.add(tr.c.execs, prog.path)
+	}
+	if exec.path != "" {
+		tr.remember(exec)
+		tr.c.add(tr.c.execs, exec.path)
+	}
+	if fd.fd < 0 && fd.known == "" {
 		return
 	}
 	// The thread goes on while git dds reads which file its handle is
@@ -339,7 +459,7 @@ func (tr *notifyTrace) receive() {
 type handle struct {
 	fd    int
 	base  string // the name to join to the handle's path; "" for none
-	known string // the path already made, for a program
+	known string // the path already made (a path with no link on the way)
 }
 
 func (tr *notifyTrace) name(h handle) string {
@@ -376,13 +496,13 @@ var noHandle = handle{fd: -1}
 // what it will open, as a handle git dds opened on it: the thread's
 // memory and working folder mean what they say only while it waits, and
 // only if the notification is still valid once they were read (the
-// thread could have been killed and its id taken over).
-func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind) {
+// thread could have been killed and its id taken over), which the
+// answer to it tells.
+func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind, programNote) {
 	pid := int(n.Pid)
 	if pid == tr.starter || n.Data.Arch != auditArch {
-		return noHandle, notOpening
+		return noHandle, notOpening, programNote{}
 	}
-	tr.noteProgram(n)
 	var call tracedCall
 	found := false
 	for _, c := range tracedCalls() {
@@ -392,7 +512,7 @@ func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind) {
 		}
 	}
 	if !found {
-		return noHandle, notOpening
+		return noHandle, notOpening, programNote{}
 	}
 	pathArg := 0
 	if call.at {
@@ -410,39 +530,37 @@ func (tr *notifyTrace) inspect(n *seccompNotif) (handle, openKind) {
 	case call.openat2:
 		flags, fine := readUint64(pid, uintptr(n.Data.Args[2]))
 		if !fine {
-			return noHandle, notOpening
+			return noHandle, notOpening, programNote{}
 		}
 		kind = openKindOf(flags)
 	default:
 		kind = openKindOf(n.Data.Args[call.flagsArg])
 	}
 	if !ok || kind == notOpening {
-		return noHandle, notOpening
+		return noHandle, notOpening, programNote{}
 	}
 	if call.exec {
-		p := tr.program(pid, call, int32(n.Data.Args[0]), name)
-		if p != "" && tr.valid(n) {
-			tr.c.add(tr.c.execs, p)
-		}
-		return noHandle, notOpening
+		return noHandle, notOpening, tr.program(pid, call, int32(n.Data.Args[0]), name)
 	}
 	h, ok := tr.fileHandle(underProc(pid, call.at, int32(n.Data.Args[0]), name), kind)
 	if !ok {
-		return noHandle, notOpening
+		return noHandle, notOpening, programNote{}
 	}
-	if !tr.valid(n) {
-		unix.Close(h.fd)
-		return noHandle, notOpening
-	}
-	return h, kind
+	return h, kind, programNote{}
 }
 
 // fileHandle is a handle on the file at p, or on its folder when kind is
 // openWrite and p does not exist yet; false when neither exists (the
 // open will fail).
 func (tr *notifyTrace) fileHandle(p string, kind openKind) (handle, bool) {
-	if fd, err := tr.openHandle(p); err == nil {
-		return handle{fd: fd}, true
+	known, err := linkFree(p)
+	if err == nil {
+		return handle{fd: -1, known: known}, true
+	}
+	if !errors.Is(err, unix.ENOENT) {
+		if fd, err := tr.openHandle(p); err == nil {
+			return handle{fd: fd}, true
+		}
 	}
 	if kind != openWrite {
 		return noHandle, false
@@ -452,11 +570,35 @@ func (tr *notifyTrace) fileHandle(p string, kind openKind) (handle, bool) {
 	if base == "" || base == "." || base == ".." {
 		return noHandle, false
 	}
-	fd, err := tr.openHandle(p[:max(i, 1)])
+	dir := p[:max(i, 1)]
+	if known, err := linkFree(dir); err == nil {
+		return handle{fd: -1, known: filepath.Join(known, base)}, true
+	}
+	fd, err := tr.openHandle(dir)
 	if err != nil {
 		return noHandle, false
 	}
 	return handle{fd: fd, base: base}, true
+}
+
+// linkFree is p cleaned if p is absolute, outside /proc, and names a file
+// that exists with no symbolic link on the way to it: then that is the
+// name the kernel gives the file it opens, which spares opening a handle
+// and reading its name back. An open that refuses every link (openat2,
+// RESOLVE_NO_SYMLINKS) checks it. ENOENT: no such file, and no link on
+// the way to where it is missing, so the command's open fails too; any
+// other error (ELOOP for a link) leaves p to openHandle.
+func linkFree(p string) (string, error) {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "/proc/") {
+		return "", unix.ELOOP
+	}
+	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_SYMLINKS}
+	fd, err := unix.Openat2(unix.AT_FDCWD, p, &how)
+	if err != nil {
+		return "", err
+	}
+	unix.Close(fd)
+	return filepath.Clean(p), nil
 }
 
 // valid says whether the thread of n still waits in that call: what was
@@ -480,23 +622,22 @@ func (tr *notifyTrace) openHandle(p string) (int, error) {
 // made absolute against its working folder (or the folder at dirfd): the
 // name the ptrace back end reads from AT_EXECFN. A name that is no
 // executable file is "", as a shell tries each folder of PATH in turn.
-func (tr *notifyTrace) program(pid int, call tracedCall, dirfd int32, name string) string {
+func (tr *notifyTrace) program(pid int, call tracedCall, dirfd int32, name string) programNote {
 	proc := underProc(pid, call.at, dirfd, name)
 	if name == "" {
 		// execveat(fd, "", AT_EMPTY_PATH): the file open at fd.
 		proc = "/proc/" + strconv.Itoa(pid) + "/fd/" + strconv.Itoa(int(dirfd))
 		name = realPath(proc)
 		if name == "" {
-			return ""
+			return programNote{}
 		}
 	}
 	var st unix.Stat_t
 	if err := unix.Stat(proc, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Mode&0o111 == 0 {
-		return ""
+		return programNote{}
 	}
-	tr.remember(pid)
 	if strings.HasPrefix(name, "/") {
-		return filepath.Clean(name)
+		return noteOf(pid, filepath.Clean(name))
 	}
 	base := "/proc/" + strconv.Itoa(pid) + "/cwd"
 	if call.at && dirfd != unix.AT_FDCWD {
@@ -504,12 +645,30 @@ func (tr *notifyTrace) program(pid int, call tracedCall, dirfd int32, name strin
 	}
 	dir, err := os.Readlink(base)
 	if err != nil || !filepath.IsAbs(dir) {
-		return ""
+		return programNote{}
 	}
-	return filepath.Join(dir, name)
+	return noteOf(pid, filepath.Join(dir, name))
 }
 
-// noteProgram records the program a waiting thread's process runs, the
+// programNote is a program a waiting thread's process runs, kept once
+// the answer to its call shows the thread waited all along: at, a time
+// at which the process was certainly there (bootTicks).
+type programNote struct {
+	pid  int
+	path string
+	at   uint64
+}
+
+// noteOf notes path for the process pid, whose thread waits in a call.
+func noteOf(pid int, path string) programNote {
+	at, ok := bootTicks()
+	if !ok {
+		return programNote{}
+	}
+	return programNote{pid: pid, path: path, at: at}
+}
+
+// noteProgram notes the program a waiting thread's process runs, the
 // first time one of its calls shows it (a process that executes another
 // program shows it at its next call): executions do not wait at the
 // filter (installListener says why). A program that opens no file once
@@ -520,28 +679,29 @@ func (tr *notifyTrace) program(pid int, call tracedCall, dirfd int32, name strin
 // address. A program makes its opens from a few places in its loader and
 // its C library, and an exec maps them elsewhere (address space layout
 // randomization), so a new program shows as a new address.
-func (tr *notifyTrace) noteProgram(n *seccompNotif) {
+//
+// The site is known only once the answer shows the thread waited all
+// along (the bool: it was new): the call of a thread interrupted meanwhile
+// comes again from the same site, and is read again then.
+func (tr *notifyTrace) noteProgram(n *seccompNotif) (programNote, bool) {
 	pid := int(n.Pid)
+	if pid == tr.starter || n.Data.Arch != auditArch {
+		return programNote{}, false
+	}
 	site := callSite{pid, n.Data.InstructionPointer}
 	if _, ok := tr.sites[site]; ok || len(tr.sites) >= maxSeen {
-		return
+		return programNote{}, false
 	}
 	tr.sites[site] = struct{}{}
 	var buf [unix.PathMax]byte
 	k, err := unix.Readlink("/proc/"+strconv.Itoa(pid)+"/exe", buf[:])
 	if err != nil || k <= 0 || k >= len(buf) || buf[0] != '/' {
-		return
+		return programNote{}, true
 	}
 	if string(buf[:k]) == tr.programs[pid] || len(tr.programs) >= maxSeen {
-		return
+		return programNote{}, true
 	}
-	if !tr.valid(n) {
-		return
-	}
-	p := string(buf[:k])
-	tr.programs[pid] = p
-	tr.remember(pid)
-	tr.c.add(tr.c.execs, p)
+	return noteOf(pid, string(buf[:k])), true
 }
 
 // readPath reads a path argument of a waiting thread into the
@@ -551,15 +711,29 @@ func (tr *notifyTrace) readPath(pid int, addr uintptr) (string, bool) {
 	return readPathArg(pid, addr, tr.buf[:])
 }
 
-// remember keeps the start time of a process that executes a program,
-// for Close.
-func (tr *notifyTrace) remember(pid int) {
-	if _, ok := tr.seen[pid]; ok || len(tr.seen) >= maxSeen {
+// remember keeps a process that executes a program, for Close: its id,
+// and a time at which it was there. Its start time is read only if Close
+// has to kill it: a process started no later than that time is the one
+// noted, as a process that took its id over started after it ended; a
+// stage that starts a process per file pays no read of /proc per process.
+func (tr *notifyTrace) remember(p programNote) {
+	if _, ok := tr.seen[p.pid]; ok || len(tr.seen) >= maxSeen {
 		return
 	}
-	if t, ok := startTime(pid); ok {
-		tr.seen[pid] = t
+	tr.seen[p.pid] = p.at
+}
+
+// bootTicks is the time since boot in the clock ticks of /proc/PID/stat
+// (USER_HZ, 100 on every architecture this file builds for), rounded
+// down as the kernel rounds a start time: a process that started before
+// it shows a start time no later than it.
+func bootTicks() (uint64, bool) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
+		return 0, false
 	}
+	const userHZ = 100
+	return uint64(ts.Nano()) / (uint64(time.Second) / userHZ), true
 }
 
 // startTime is when a process started, in clock ticks since boot: with
@@ -586,8 +760,8 @@ func startTime(pid int) (uint64, bool) {
 // killSeen kills the processes that executed a program under the trace
 // and are still there.
 func (tr *notifyTrace) killSeen() {
-	for pid, t := range tr.seen {
-		if now, ok := startTime(pid); ok && now == t {
+	for pid, at := range tr.seen {
+		if start, ok := startTime(pid); ok && start <= at {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 		delete(tr.seen, pid)
@@ -610,8 +784,10 @@ func (tr *notifyTrace) Observed() (*Observed, error) {
 		// command was waited for and the caller ended what it left, so
 		// what runs on is not the command's.
 		tr.stop()
-		<-tr.done
+		tr.waitDone()
 	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
 	if tr.err != nil {
 		return nil, tr.err
 	}
@@ -621,11 +797,40 @@ func (tr *notifyTrace) Observed() (*Observed, error) {
 // observeWait bounds the wait of Observed for the listener to hang up.
 const observeWait = 5 * time.Second
 
-// stop asks the supervisor to kill what is left under the trace and end.
+// stop asks the supervisor to kill what is left under the trace and end;
+// a blocking supervisor, which nothing wakes, it stands in for.
 func (tr *notifyTrace) stop() {
+	if tr.blocking {
+		tr.mu.Lock()
+		if !tr.closing {
+			tr.killSeen()
+			tr.closing = true
+		}
+		tr.mu.Unlock()
+		return
+	}
 	var one [8]byte
 	binary.NativeEndian.PutUint64(one[:], 1)
 	_, _ = unix.Write(tr.wake, one[:])
+}
+
+// waitDone waits for the supervisor to end once stopped. A blocking one
+// ends once no process is under the filter; if one is left that neither
+// ends nor calls for closeGrace (an ended process its parent never
+// reaps), the trace stops waiting: the supervisor records nothing more,
+// kills whatever still calls, and ends with the last process.
+func (tr *notifyTrace) waitDone() {
+	if !tr.blocking {
+		<-tr.done
+		return
+	}
+	select {
+	case <-tr.done:
+	case <-time.After(closeGrace):
+		tr.mu.Lock()
+		tr.abandoned = true
+		tr.mu.Unlock()
+	}
 }
 
 // Close kills what the command left under the trace and waits for the
@@ -643,7 +848,7 @@ func (tr *notifyTrace) Close() {
 			_ = syscall.Kill(-tr.cmd.Process.Pid, syscall.SIGKILL)
 		}
 		tr.stop()
-		<-tr.done
+		tr.waitDone()
 	}
 	if tr.wake >= 0 {
 		unix.Close(tr.wake)

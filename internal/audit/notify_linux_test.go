@@ -14,21 +14,59 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // builtinMechanisms are the built-in tracer through seccomp user
-// notification and through ptrace, each where it works.
+// notification (its supervisor waiting in the listener's ioctl where the
+// kernel allows, and in poll(2)) and through ptrace, each where it works.
 func builtinMechanisms() []mechanism {
 	return []mechanism{
-		{"notify", func() (Tracer, error) {
-			if err := probeNotify(); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
-			}
-			return notifyTracer{}, nil
-		}},
+		{"notify", func() (Tracer, error) { return notifyMechanism(notifyTracer{}) }},
+		{"notify-poll", func() (Tracer, error) { return notifyMechanism(notifyTracer{poll: true}) }},
 		{"ptrace", func() (Tracer, error) { return findPtrace(context.Background()) }},
+	}
+}
+
+func notifyMechanism(t notifyTracer) (Tracer, error) {
+	if err := probeNotify(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return t, nil
+}
+
+// notifyModes runs test with the supervisor waiting in the listener's
+// ioctl (where the kernel allows) and in poll(2).
+func notifyModes(t *testing.T, test func(t *testing.T, tr notifyTracer)) {
+	if err := probeNotify(); err != nil {
+		t.Skip(err)
+	}
+	for _, tr := range []notifyTracer{{}, {poll: true}} {
+		name := "recv"
+		if tr.poll || !recvEndsWhenUnused() {
+			name = "poll"
+		}
+		t.Run(name, func(t *testing.T) { test(t, tr) })
+	}
+}
+
+func TestKernelRelease(t *testing.T) {
+	for release, want := range map[string][3]int{
+		"6.11.0-generic":   {6, 11, 1},
+		"6.18.44-fc-v1098": {6, 18, 1},
+		"5.15.0":           {5, 15, 1},
+		"10.2":             {10, 2, 1},
+		"6":                {0, 0, 0},
+		"x.1":              {0, 0, 0},
+		"6.x":              {0, 0, 0},
+		"":                 {0, 0, 0},
+	} {
+		major, minor, ok := kernelRelease(release)
+		if ok != (want[2] == 1) || ok && (major != want[0] || minor != want[1]) {
+			t.Errorf("kernelRelease(%q) = %d, %d, %v, want %v", release, major, minor, ok, want)
+		}
 	}
 }
 
@@ -150,11 +188,12 @@ func TestRelativeAndDirfdPaths(t *testing.T) {
 // container, an ended one that its parent never reaps) does not keep
 // Observed waiting without end.
 func TestObservedIsBounded(t *testing.T) {
-	if err := probeNotify(); err != nil {
-		t.Skip(err)
-	}
+	notifyModes(t, testObservedIsBounded)
+}
+
+func testObservedIsBounded(t *testing.T, tr notifyTracer) {
 	cmd := exec.Command("sh", "-c", `setsid sleep 60 </dev/null >/dev/null 2>&1 & exit 0`)
-	trace, err := notifyTracer{}.Start(cmd)
+	trace, err := tr.Start(cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,13 +219,14 @@ func TestObservedIsBounded(t *testing.T) {
 // too, hung git dds whenever none was free (one processor, or the other
 // one taken by a garbage collection waiting on the forking thread).
 func TestStartsOnOneProcessor(t *testing.T) {
-	if err := probeNotify(); err != nil {
-		t.Skip(err)
-	}
+	notifyModes(t, testStartsOnOneProcessor)
+}
+
+func testStartsOnOneProcessor(t *testing.T, tr notifyTracer) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	done := make(chan error, 1)
 	go func() {
-		obs, err := observe(exec.Command("cat", "/dev/null"))
+		obs, err := observe(tr, exec.Command("cat", "/dev/null"))
 		if err == nil && !slices.ContainsFunc(obs.Execs, func(p string) bool { return filepath.Base(p) == "cat" }) {
 			err = fmt.Errorf("the trace did not see cat run: %v", obs.Execs)
 		}
@@ -202,8 +242,8 @@ func TestStartsOnOneProcessor(t *testing.T) {
 	}
 }
 
-func observe(cmd *exec.Cmd) (*Observed, error) {
-	trace, err := notifyTracer{}.Start(cmd)
+func observe(tr notifyTracer, cmd *exec.Cmd) (*Observed, error) {
+	trace, err := tr.Start(cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -212,4 +252,71 @@ func observe(cmd *exec.Cmd) (*Observed, error) {
 		return nil, err
 	}
 	return trace.Observed()
+}
+
+// TestCloseSparesATakenOverId: Close kills a process it saw only if the
+// process under that id started no later than the time it was seen, so
+// that a process that took the id over is spared.
+func TestCloseSparesATakenOverId(t *testing.T) {
+	before, ok := bootTicks()
+	if !ok {
+		t.Skip("no CLOCK_BOOTTIME")
+	}
+	// A tick later, the sleep starts after the time noted as before.
+	for now, _ := bootTicks(); now == before; now, _ = bootTicks() {
+		time.Sleep(time.Millisecond)
+	}
+	for _, c := range []struct {
+		name   string
+		noted  func(started uint64) uint64
+		killed bool
+	}{
+		{"seen while it ran", func(started uint64) uint64 { return started }, true},
+		{"seen before it started", func(uint64) uint64 { return before }, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command("sleep", "60")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(exited) }()
+			defer func() { _ = cmd.Process.Kill(); <-exited }()
+			started, ok := startTime(cmd.Process.Pid)
+			if !ok {
+				t.Fatal("no start time")
+			}
+			tr := &notifyTrace{seen: map[int]uint64{cmd.Process.Pid: c.noted(started)}}
+			tr.killSeen()
+			select {
+			case <-exited:
+				if !c.killed {
+					t.Fatal("killSeen killed a process that started after the time noted")
+				}
+			case <-time.After(2 * time.Second):
+				if c.killed {
+					t.Fatal("killSeen spared the process it saw")
+				}
+			}
+		})
+	}
+}
+
+// TestReadsLongPaths: a path argument is read whole up to its NUL,
+// whatever its length up to PathMax and wherever it starts in a page.
+func TestReadsLongPaths(t *testing.T) {
+	mem := make([]byte, 3*4096)
+	for _, n := range []int{1, 255, 256, 257, 1000, unix.PathMax - 1} {
+		for _, at := range []int{0, 1, 4096 - 300, 4096 - 1} {
+			want := strings.Repeat("a/", n/2) + strings.Repeat("b", n%2)
+			clear(mem)
+			copy(mem[at:], want)
+			var buf [unix.PathMax]byte
+			got, ok := readPathArg(os.Getpid(), uintptr(unsafe.Pointer(&mem[at])), buf[:])
+			runtime.KeepAlive(mem)
+			if !ok || got != want {
+				t.Errorf("length %d at %d: read %d bytes (%v), want %d", n, at, len(got), ok, len(want))
+			}
+		}
+	}
 }
