@@ -7,11 +7,14 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 )
 
-// startProfile writes a CPU profile to $DDS_CPUPROFILE and a profile of
-// the memory allocated to $DDS_MEMPROFILE, in a binary built with
+// startProfile writes a CPU profile to $DDS_CPUPROFILE, a profile of
+// the memory allocated to $DDS_MEMPROFILE and an execution trace to
+// $DDS_TRACE (which goroutine ran when: what a command waits on), in a
+// binary built with
 // `-tags profile`, so that a benchmark can be profiled through the real
 // command (hooks included) without a cost in the default build.
 func startProfile() func() {
@@ -25,6 +28,17 @@ func startProfile() func() {
 			fmt.Fprintf(os.Stderr, "git dds: cpu profile: %v\n", err)
 		} else {
 			stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+		}
+	}
+	if path := os.Getenv("DDS_TRACE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "git dds: trace: %v\n", err)
+		} else {
+			stops = append(stops, func() { trace.Stop(); f.Close() })
 		}
 	}
 	if path := os.Getenv("DDS_MEMPROFILE"); path != "" {

@@ -306,9 +306,14 @@ func (o *Overlay) ReadFile(path string) ([]byte, error) {
 		}
 		return data, nil
 	}
-	o.mu.Lock()
-	inside := o.isRealDir(parentDir(p))
-	o.mu.Unlock()
+	// The root is a folder: a file there is read without the lock, which
+	// a sweep of the deps holds while it runs.
+	inside := true
+	if dir := parentDir(p); dir != "" {
+		o.mu.Lock()
+		inside = o.isRealDir(dir)
+		o.mu.Unlock()
+	}
 	if !inside {
 		return nil, fmt.Errorf("reading %s: a folder above it is not a directory on disk: %w", p, fs.ErrNotExist)
 	}

@@ -117,13 +117,32 @@ func (l *Loader) loadWorktree(ctx context.Context, head string) (*View, error) {
 	if parseErr != nil {
 		return nil, parseErr
 	}
+	// The params files are read and parsed while the deps are looked at,
+	// and their values taken out while the pipeline is checked: a params
+	// file of thousands of keys is tens of milliseconds of one core and
+	// many short-lived allocations, which the sweep, mostly in the
+	// kernel, leaves room for, and which came after the check before.
+	eval := signature.NewEvaluator(overlay, p.ProducerName, l.env)
+	prepared := make(chan struct{})
+	go func() {
+		defer close(prepared)
+		eval.Prepare(p.Stages)
+	}()
 	if err := checkPipeline(l.repo, overlay, p); err != nil {
+		<-prepared
 		return nil, err
 	}
 	if l.WorktreeChecked != nil {
 		l.WorktreeChecked(p, overlay)
 	}
-	return l.view(WorktreeRev, head, p, overlay)
+	<-prepared
+	stages, err := signaturesWith(eval, p, p.Stages, nil)
+	if err != nil {
+		return nil, err
+	}
+	v := NewView(WorktreeRev, head, p, stages)
+	v.Tree = overlay
+	return v, nil
 }
 
 func (l *Loader) view(rev, commit string, p *pipeline.Pipeline, tree gitref.Tree) (*View, error) {
@@ -269,9 +288,14 @@ func Evaluate(p *pipeline.Pipeline, tree gitref.Tree, env signature.Env) ([]Stag
 // so does every stage that reads from one without a signature: only a run
 // can tell what they will be.
 func Signatures(p *pipeline.Pipeline, stages []*pipeline.Stage, tree gitref.Tree, env signature.Env, unknown func(*pipeline.Stage) bool) ([]StageView, error) {
-	sigs := make(map[string]string, len(stages))
 	eval := signature.NewEvaluator(tree, p.ProducerName, env)
 	eval.Prepare(stages)
+	return signaturesWith(eval, p, stages, unknown)
+}
+
+// signaturesWith is Signatures with an evaluator of p's stages, prepared.
+func signaturesWith(eval *signature.Evaluator, p *pipeline.Pipeline, stages []*pipeline.Stage, unknown func(*pipeline.Stage) bool) ([]StageView, error) {
+	sigs := make(map[string]string, len(stages))
 	out := make([]StageView, 0, len(stages))
 	for _, st := range stages {
 		if unknown != nil && (unknown(st) || slices.ContainsFunc(p.Upstream(st), func(up *pipeline.Stage) bool { return sigs[up.Name] == "" })) {

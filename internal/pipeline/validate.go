@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -21,8 +22,9 @@ import (
 // folder that is a git repository, and a dep or params file that git does
 // not track, unless the dep is another stage's output.
 func (p *Pipeline) Validate(root string, tracked func(path string) (bool, error)) error {
-	// Folders already found to be folders, not symlinks: outputs share a
-	// few, and a large pipeline would stat them once per output otherwise.
+	// Folders already found to be folders, not symlinks (true), or where
+	// the walk down stops (false: absent, or a file): outputs share a few,
+	// and a large pipeline would stat them once per output otherwise.
 	folders := make(map[string]bool)
 	for _, s := range p.Stages {
 		pos := p.positions[s.Name]
@@ -49,6 +51,11 @@ func (p *Pipeline) Validate(root string, tracked func(path string) (bool, error)
 			// run would delete it, history and all. Only the output's own
 			// top is looked at, so that no command walks a large output.
 			dotGit := out + "/.git"
+			if dir := path.Dir(out); dir != "." && !folders[dir] {
+				// A folder above the output is absent or a file, as
+				// checkNoSymlink found: nothing is under the output.
+				continue
+			}
 			if _, err := os.Lstat(filepath.Join(root, filepath.FromSlash(dotGit))); err == nil {
 				return p.errorAt(pos.outs[i], fmt.Sprintf("%v holds a git repository (%s)", what, dotGit),
 					"git dds run deletes an output before its stage runs: choose another path")
@@ -90,12 +97,16 @@ func (p *Pipeline) checkNoSymlink(root, rel string, parentsOnly bool, folders ma
 	}
 	for i := range parts {
 		part := strings.Join(parts[:i+1], "/")
-		if folders[part] {
+		if isFolder, known := folders[part]; known {
+			if !isFolder {
+				return nil
+			}
 			continue
 		}
 		full := filepath.Join(root, filepath.FromSlash(part))
 		info, err := os.Lstat(full)
 		if errors.Is(err, fs.ErrNotExist) {
+			folders[part] = false
 			return nil
 		}
 		if err != nil {
@@ -110,6 +121,7 @@ func (p *Pipeline) checkNoSymlink(root, rel string, parentsOnly bool, folders ma
 				rule+": replace the symlink with a folder")
 		}
 		if !info.IsDir() {
+			folders[part] = false
 			return nil
 		}
 		folders[part] = true

@@ -36,6 +36,17 @@ var errParamTooLarge = errors.New("the value is larger than 1 MiB or nested more
 // loadParams parses a params file of tree, YAML or JSON alike (JSON is read
 // as YAML). It gives the document's top node, or nil for an empty file.
 func loadParams(tree gitref.Tree, file string) (*yaml.Node, error) {
+	// Read and parsed before the look-up, which waits for a sweep of the
+	// working tree's deps to end where the read need not; the look-up's
+	// answer still comes first.
+	data, readErr := tree.ReadFile(file)
+	var (
+		doc      *yaml.Node
+		parseErr error
+	)
+	if readErr == nil {
+		doc, parseErr = parseParams(file, data)
+	}
 	_, ok, err := tree.Lookup(file)
 	if err != nil {
 		return nil, fmt.Errorf("reading params file %q: %w", file, err)
@@ -43,10 +54,14 @@ func loadParams(tree gitref.Tree, file string) (*yaml.Node, error) {
 	if !ok {
 		return nil, asInput(fmt.Errorf("params file %q is not tracked here: add and commit it, or fix the stage's params in %s", file, pipeline.FileName))
 	}
-	data, err := tree.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("reading params file %q: %w", file, err)
+	if readErr != nil {
+		return nil, fmt.Errorf("reading params file %q: %w", file, readErr)
 	}
+	return doc, parseErr
+}
+
+// parseParams parses data, the content of the params file file.
+func parseParams(file string, data []byte) (*yaml.Node, error) {
 	if len(data) > maxParamsFileSize {
 		return nil, asInput(&pipeline.Error{File: file,
 			Msg: fmt.Sprintf("it is %d bytes, over the limit of %d bytes (8 MiB)", len(data), maxParamsFileSize),

@@ -144,10 +144,18 @@ func (e *Evaluator) Prepare(stages []*pipeline.Stage) {
 // Compute is the package-level Compute with this evaluator's tree.
 func (e *Evaluator) Compute(st *pipeline.Stage, upstream map[string]string) (sig string, inputs []Input, err error) {
 	tree, producer, env := e.tree, e.producer, e.env
-	inputs = []Input{
-		{Kind: KindCmd, Value: st.Cmd},
-		{Kind: KindWdir, Value: st.Wdir},
+	// At most one input per declared item, in one allocation: a view
+	// keeps every stage's inputs, and a slice grown by appends kept
+	// room it never used, and left the copies of each growth behind.
+	size := 2 + len(st.Outs) + len(st.External) + len(st.Deps) + len(st.ExtDeps) + len(st.Env)
+	for _, pf := range st.Params {
+		size += len(pf.Keys)
 	}
+	inputs = make([]Input, 0, size)
+	inputs = append(inputs,
+		Input{Kind: KindCmd, Value: st.Cmd},
+		Input{Kind: KindWdir, Value: st.Wdir},
+	)
 	for _, out := range sortedUnique(st.Outs) {
 		inputs = append(inputs, Input{Kind: KindOut, Name: out})
 	}
@@ -258,8 +266,16 @@ func paramInputs(st *pipeline.Stage, load func(file string) error, value func(fi
 	return inputs, nil
 }
 
+// sortedUnique gives s sorted, each string once; s itself when it is so
+// already, as a stage's few outputs and deps usually are: the callers only
+// read it.
 func sortedUnique(s []string) []string {
-	return slices.Compact(slices.Sorted(slices.Values(s)))
+	for i := 1; i < len(s); i++ {
+		if s[i-1] >= s[i] {
+			return slices.Compact(slices.Sorted(slices.Values(s)))
+		}
+	}
+	return s
 }
 
 // loadParams parses a params file once per evaluator. A document is only
