@@ -52,9 +52,13 @@ func TestForEachStopsWhenCancelled(t *testing.T) {
 	for _, workers := range []int{1, 4} {
 		ctx, cancel := context.WithCancel(context.Background())
 		var ran atomic.Int32
-		err := ForEach(ctx, 1000, workers, func(_ context.Context, i int) error {
-			if ran.Add(1) == 10 {
+		// The first item cancels; every other waits for it, so that no
+		// worker can run the list to its end before the cancel lands.
+		err := ForEach(ctx, 1000, workers, func(ctx context.Context, i int) error {
+			if ran.Add(1) == 1 {
 				cancel()
+			} else {
+				<-ctx.Done()
 			}
 			return nil
 		})
