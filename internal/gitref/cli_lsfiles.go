@@ -45,16 +45,15 @@ func (r *Repo) readIndexWithGit(ctx context.Context, indexWritten time.Time) (*i
 	snap := newSnapshot(len(listed), written)
 	var text strings.Builder
 	for _, l := range listed {
-		again := snap.len() > 0 && l.path == snap.last
-		if err := snap.add(l.path, l.stage, *l.entry); err != nil {
+		newSlot, err := snap.add(l.path, l.stage, *l.entry)
+		if err != nil {
 			return nil, err
 		}
-		if !again {
+		if newSlot {
 			text.WriteString(l.path)
 		}
 	}
-	snap.text = text.String()
-	snap.last = ""
+	snap.finish(text.String())
 	return snap, nil
 }
 

@@ -149,31 +149,38 @@ func newSnapshot(count int, written time.Time) *indexSnapshot {
 // add records one index entry, in the index's order; unmerged stages of a
 // path, which follow one another, fold into one conflicted entry whose mode
 // is ours (stage 2) when there is one. An entry out of order is an error:
-// git refuses such an index too. The caller lays the paths of new slots
-// end to end in text, each once, and sets text when done.
-func (s *indexSnapshot) add(path string, stage int, e indexEntry) error {
+// git refuses such an index too. newSlot says whether path took a slot of
+// its own, rather than being another stage of the path before: the caller
+// lays the paths of new slots end to end, each once, and gives them to
+// finish.
+func (s *indexSnapshot) add(path string, stage int, e indexEntry) (newSlot bool, err error) {
 	n := len(s.entries)
 	if n > 0 && path < s.last {
-		return fmt.Errorf("the index lists %s after %s, out of order", path, s.last)
+		return false, fmt.Errorf("the index lists %s after %s, out of order", path, s.last)
 	}
 	if stage != 0 {
 		e.conflicted = true
 	}
 	if n == 0 || path != s.last {
 		if uint64(s.bounds[n])+uint64(len(path)) > math.MaxUint32 {
-			return fmt.Errorf("index paths take more than 4 GiB")
+			return false, fmt.Errorf("index paths take more than 4 GiB")
 		}
 		e.slot = int32(n)
 		s.entries = append(s.entries, e)
 		s.bounds = append(s.bounds, s.bounds[n]+uint32(len(path)))
 		s.last = path
-		return nil
+		return true, nil
 	}
 	e.slot = int32(n - 1)
 	if prev := &s.entries[n-1]; stage == 0 || prev.conflicted && stage == 2 {
 		*prev = e
 	}
-	return nil
+	return false, nil
+}
+
+// finish ends the snapshot with text, the paths of its slots end to end.
+func (s *indexSnapshot) finish(text string) {
+	s.text, s.last = text, ""
 }
 
 // len is the number of paths.

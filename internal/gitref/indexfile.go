@@ -136,11 +136,11 @@ func decodeIndexFrom(r io.Reader, size int64, written time.Time) (*indexSnapshot
 		// The path as it is in the buffer now; a buffer that grows
 		// later leaves this one, unchanged, to the string.
 		path := unsafe.String(&arena[start], len(arena)-start)
-		again := snap.len() > 0 && path == snap.last
-		if err := snap.add(path, int(flags>>flagStageShift)&3, e); err != nil {
+		newSlot, err := snap.add(path, int(flags>>flagStageShift)&3, e)
+		if err != nil {
 			return nil, err
 		}
-		if again {
+		if !newSlot {
 			// Another stage of the same path: the buffer holds each
 			// path once, and the previous one is what the next path
 			// of version 4 shares a prefix with.
@@ -154,8 +154,7 @@ func decodeIndexFrom(r io.Reader, size int64, written time.Time) (*indexSnapshot
 		// came more than once: keep only what the paths take.
 		arena = append([]byte(nil), arena...)
 	}
-	snap.text = unsafe.String(unsafe.SliceData(arena), len(arena))
-	snap.last = ""
+	snap.finish(unsafe.String(unsafe.SliceData(arena), len(arena)))
 	ext, err := in.rest()
 	if err != nil {
 		return nil, err
