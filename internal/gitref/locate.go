@@ -1,6 +1,7 @@
 package gitref
 
 import (
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -100,21 +101,31 @@ func gitFolder(dir string) bool {
 
 // readPathFile reads a file of one line, prefix then a path.
 func readPathFile(path, prefix string) (string, bool) {
-	f, err := os.Open(path)
-	if err != nil {
+	data, ok := readSmallFile(path, maxGitFile)
+	if !ok || len(data) == 0 {
 		return "", false
 	}
-	defer f.Close()
-	buf := make([]byte, maxGitFile+1)
-	n, _ := f.Read(buf)
-	if n == 0 || n > maxGitFile {
-		return "", false
-	}
-	line, ok := strings.CutPrefix(strings.TrimRight(string(buf[:n]), "\r\n"), prefix)
+	line, ok := strings.CutPrefix(strings.TrimRight(string(data), "\r\n"), prefix)
 	if !ok || line == "" || strings.ContainsAny(line, "\n\x00") {
 		return "", false
 	}
 	return line, true
+}
+
+// readSmallFile reads the file at path whole, if it holds at most limit
+// bytes: a file of git's own that holds one line; false for a larger one,
+// or one that cannot be read.
+func readSmallFile(path string, limit int) ([]byte, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil || len(data) > limit {
+		return nil, false
+	}
+	return data, true
 }
 
 func regularFile(path string) bool {

@@ -1,7 +1,6 @@
 package gitref
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -27,14 +26,11 @@ func (r *Repo) readRootRef(name string) (plumbing.Hash, bool) {
 		strings.Trim(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != "" || r.GitDir == "" {
 		return plumbing.ZeroHash, false
 	}
-	f, err := os.Open(filepath.Join(r.GitDir, name))
-	if err != nil {
+	data, ok := readSmallFile(filepath.Join(r.GitDir, name), maxRootRefSize)
+	if !ok {
 		return plumbing.ZeroHash, false
 	}
-	defer f.Close()
-	buf := make([]byte, maxRootRefSize)
-	n, _ := f.Read(buf)
-	id := strings.TrimSuffix(string(buf[:n]), "\n")
+	id := strings.TrimSuffix(string(data), "\n")
 	if !isObjectID(id) {
 		return plumbing.ZeroHash, false
 	}
