@@ -85,6 +85,7 @@ const (
 	fileAsIndexed                  // present, with the index's mode and id
 	fileAbsent                     // deleted, or not a file git would commit
 	fileDiffering                  // present, with the state Overlay.differing holds
+	filePending                    // being looked at by a sweep, which sets what it is
 )
 
 // file gives what the file of slot resolved to. Callers hold o.mu.
@@ -618,7 +619,7 @@ func (o *Overlay) unresolved(slots []int) []int {
 			// Marked now, so that a slot listed twice is taken once;
 			// resolveFiles clears the marks of a failed sweep, and
 			// sets what each file resolved to after a good one.
-			o.files[slot] = fileAbsent
+			o.files[slot] = filePending
 			todo = append(todo, slot)
 		}
 	}
