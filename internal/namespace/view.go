@@ -136,17 +136,19 @@ func (l *Loader) loadWorktree(ctx context.Context, head string) (*View, error) {
 		l.WorktreeChecked(p, overlay)
 	}
 	<-prepared
-	stages, err := signaturesWith(eval, p, p.Stages, nil)
-	if err != nil {
-		return nil, err
-	}
-	v := NewView(WorktreeRev, head, p, stages)
-	v.Tree = overlay
-	return v, nil
+	return viewWith(eval, WorktreeRev, head, p, overlay)
 }
 
 func (l *Loader) view(rev, commit string, p *pipeline.Pipeline, tree gitref.Tree) (*View, error) {
-	stages, err := Evaluate(p, tree, l.env)
+	eval := signature.NewEvaluator(tree, p.ProducerName, l.env)
+	eval.Prepare(p.Stages)
+	return viewWith(eval, rev, commit, p, tree)
+}
+
+// viewWith is the view of p in tree, its signatures from eval, an
+// evaluator of tree, prepared.
+func viewWith(eval *signature.Evaluator, rev, commit string, p *pipeline.Pipeline, tree gitref.Tree) (*View, error) {
+	stages, err := signaturesWith(eval, p, p.Stages, nil)
 	if err != nil {
 		return nil, err
 	}
