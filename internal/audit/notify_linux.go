@@ -413,29 +413,24 @@ func (tr *notifyTrace) answer() {
 	// along. ENOENT: it left the call (killed, or a signal, after which
 	// the call comes again under a new id), and its id may have been
 	// taken over.
-	if err := notifIoctl(tr.listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp)); err != nil {
+	sendErr := notifIoctl(tr.listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp))
+	if sendErr != nil || tr.abandoned {
 		if fd.fd >= 0 {
 			unix.Close(fd.fd)
 		}
-		if freshSite {
+		if sendErr != nil && freshSite {
 			delete(tr.sites, callSite{int(n.Pid), n.Data.InstructionPointer})
-		}
-		return
-	}
-	if tr.abandoned {
-		if fd.fd >= 0 {
-			unix.Close(fd.fd)
 		}
 		return
 	}
 	if prog.path != "" {
 		tr.programs[prog.pid] = prog.path
-		tr.remember(prog)
-		tr.c.add(tr.c.execs, prog.path)
 	}
-	if exec.path != "" {
-		tr.remember(exec)
-		tr.c.add(tr.c.execs, exec.path)
+	for _, run := range []programNote{prog, exec} {
+		if run.path != "" {
+			tr.remember(run)
+			tr.c.add(tr.c.execs, run.path)
+		}
 	}
 	if fd.fd < 0 && fd.known == "" {
 		return
