@@ -4,6 +4,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -19,28 +20,8 @@ import (
 // command (hooks included) without a cost in the default build.
 func startProfile() func() {
 	var stops []func()
-	if path := os.Getenv("DDS_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "git dds: cpu profile: %v\n", err)
-		} else {
-			stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
-		}
-	}
-	if path := os.Getenv("DDS_TRACE"); path != "" {
-		f, err := os.Create(path)
-		if err == nil {
-			err = trace.Start(f)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "git dds: trace: %v\n", err)
-		} else {
-			stops = append(stops, func() { trace.Stop(); f.Close() })
-		}
-	}
+	stops = append(stops, startTo("DDS_CPUPROFILE", "cpu profile", pprof.StartCPUProfile, pprof.StopCPUProfile)...)
+	stops = append(stops, startTo("DDS_TRACE", "trace", trace.Start, trace.Stop)...)
 	if path := os.Getenv("DDS_MEMPROFILE"); path != "" {
 		runtime.MemProfileRate = 4096
 		stops = append(stops, func() {
@@ -110,4 +91,22 @@ func peakHeapProfile(path string) (stop func()) {
 		close(done)
 		<-finished
 	}
+}
+
+// startTo starts what start records into the file the variable env
+// names, if it names one, and gives what stops it and closes the file.
+func startTo(env, what string, start func(io.Writer) error, stop func()) []func() {
+	path := os.Getenv(env)
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = start(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "git dds: %s: %v\n", what, err)
+		return nil
+	}
+	return []func(){func() { stop(); f.Close() }}
 }
