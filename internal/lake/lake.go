@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/git-dds/git-dds/internal/config"
@@ -36,10 +37,12 @@ var ErrNoLake = errors.New("no lake")
 // format.
 var ErrCheck = errors.New("external output check failed")
 
+// Patterns compile on first use, not when the process starts: every hook
+// and status starts this binary, and most never use them.
 var (
-	sigPattern     = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	attemptPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
-	namePattern    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	sigPattern     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
+	attemptPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{16}$`) })
+	namePattern    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 )
 
 // Root is where the lake is and where that was said.
@@ -122,11 +125,11 @@ func (r Root) OutputURI(sig, attempt, name string) string {
 // output name under the root, as a record must hold it, and gives its key.
 func (r Root) CheckOutput(uri, sig, attempt, name string) (string, error) {
 	switch {
-	case !sigPattern.MatchString(sig):
+	case !sigPattern().MatchString(sig):
 		return "", fmt.Errorf("%q is not a signature", sig)
-	case !attemptPattern.MatchString(attempt):
+	case !attemptPattern().MatchString(attempt):
 		return "", fmt.Errorf("attempt %q is not 16 hex digits", attempt)
-	case !namePattern.MatchString(name):
+	case !namePattern().MatchString(name):
 		return "", fmt.Errorf("%q is not an external output name", name)
 	}
 	key := OutputKey(sig, attempt, name)
@@ -176,8 +179,8 @@ func (l *Lake) Attempts(ctx context.Context) ([]*Attempt, error) {
 	var order []string
 	err := l.storage.List(ctx, "", func(o remote.Object) error {
 		parts := strings.SplitN(o.Key, "/", 5)
-		if len(parts) < 5 || len(parts[0]) != 2 || !sigPattern.MatchString(parts[1]) || parts[1][:2] != parts[0] ||
-			!attemptPattern.MatchString(parts[2]) || !namePattern.MatchString(parts[3]) || checkKey(parts[4]) != nil {
+		if len(parts) < 5 || len(parts[0]) != 2 || !sigPattern().MatchString(parts[1]) || parts[1][:2] != parts[0] ||
+			!attemptPattern().MatchString(parts[2]) || !namePattern().MatchString(parts[3]) || checkKey(parts[4]) != nil {
 			return nil
 		}
 		key := OutputKey(parts[1], parts[2], parts[3])

@@ -174,8 +174,8 @@ func FuzzCheckKey(f *testing.F) {
 		if clean != key || strings.HasPrefix(key, "/") || strings.HasPrefix(key, "../") || key == ".." {
 			t.Fatalf("admitted %q", key)
 		}
-		newest([]Object{{Key: key}}, deltaLogPattern, "")
-		newest([]Object{{Key: key}}, icebergPattern, "")
+		newest([]Object{{Key: key}}, deltaLogPattern(), "")
+		newest([]Object{{Key: key}}, icebergPattern(), "")
 	})
 }
 

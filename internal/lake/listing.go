@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/git-dds/git-dds/internal/blake3"
@@ -29,9 +30,11 @@ const (
 // parquetMagic ends every Parquet file (and starts it).
 const parquetMagic = "PAR1"
 
+// Patterns compile on first use, not when the process starts: every hook
+// and status starts this binary, and most never use them.
 var (
-	deltaLogPattern = regexp.MustCompile(`^_delta_log/([0-9]{20})\.json$`)
-	icebergPattern  = regexp.MustCompile(`^metadata/v?([0-9]+)[^/]*\.metadata\.json$`)
+	deltaLogPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^_delta_log/([0-9]{20})\.json$`) })
+	icebergPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^metadata/v?([0-9]+)[^/]*\.metadata\.json$`) })
 )
 
 // Object is one object of an output, its key relative to the output.
@@ -152,9 +155,9 @@ func (l *Lake) Inspect(ctx context.Context, key, format string) (Listing, error)
 	case pipeline.FormatParquet:
 		err = l.checkParquet(ctx, key, objects)
 	case pipeline.FormatDelta:
-		li.Pointer, err = newest(objects, deltaLogPattern, "a Delta table has _delta_log/NNNNNNNNNNNNNNNNNNNN.json")
+		li.Pointer, err = newest(objects, deltaLogPattern(), "a Delta table has _delta_log/NNNNNNNNNNNNNNNNNNNN.json")
 	case pipeline.FormatIceberg:
-		li.Pointer, err = newest(objects, icebergPattern, "an Iceberg table has metadata/*.metadata.json")
+		li.Pointer, err = newest(objects, icebergPattern(), "an Iceberg table has metadata/*.metadata.json")
 	case pipeline.FormatFiles:
 	default:
 		err = fmt.Errorf("%w: format %q is unknown", ErrCheck, format)
@@ -230,9 +233,9 @@ func (l *Lake) Present(ctx context.Context, key, format, pointer string) (bool, 
 	var pattern *regexp.Regexp
 	switch format {
 	case pipeline.FormatDelta:
-		pattern = deltaLogPattern
+		pattern = deltaLogPattern()
 	case pipeline.FormatIceberg:
-		pattern = icebergPattern
+		pattern = icebergPattern()
 	}
 	if pattern == nil || !pattern.MatchString(pointer) || checkKey(pointer) != nil {
 		return false, fmt.Errorf("the recorded pointer %q of %s is no version of a %s table", clip(pointer), l.Root.URI(key), format)

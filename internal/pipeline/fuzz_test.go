@@ -108,7 +108,7 @@ func FuzzTemplate(f *testing.F) {
 		}
 		for _, s := range p.Stages {
 			name, key, templated := strings.Cut(s.Name, "@")
-			if !stageNamePattern.MatchString(name) || templated && (name != "t" || !instanceKeyPattern.MatchString(key)) {
+			if !stageNamePattern().MatchString(name) || templated && (name != "t" || !instanceKeyPattern().MatchString(key)) {
 				t.Fatalf("stage name %q is neither NAME nor t@KEY", s.Name)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -33,11 +34,13 @@ const maxFileSizeWords = "16 MiB"
 // bytes.
 const maxEntries = maxFileSize / 2
 
+// Patterns compile on first use, not when the process starts: every hook
+// and status starts this binary, and most never use them.
 var (
-	stageNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
-	envNamePattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	yamlErrorPattern = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
-	unknownAnchor    = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+	stageNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]+$`) })
+	envNamePattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
+	yamlErrorPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`) })
+	unknownAnchor    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^unknown anchor '(.*)' referenced$`) })
 
 	topKeys          = []string{"stages", "vars", "lake", "publish"}
 	stageKeys        = []string{"cmd", "wdir", "deps", "params", "env", "outs", "metrics", "plots", "external"}
@@ -155,13 +158,13 @@ func SyntaxError(filename string, data []byte, err error) *Error {
 func syntaxError(filename string, data []byte, err error) *Error {
 	e := &Error{File: filename, Msg: "not valid YAML: " + err.Error(),
 		Fix: "fix the YAML syntax at or near this line (indentation, a missing quote, colon or bracket)"}
-	m := yamlErrorPattern.FindStringSubmatch(err.Error())
+	m := yamlErrorPattern().FindStringSubmatch(err.Error())
 	if m == nil {
 		return e
 	}
 	problem := m[2]
 	e.Msg = "not valid YAML: " + problem
-	if anchor := unknownAnchor.FindStringSubmatch(problem); anchor != nil {
+	if anchor := unknownAnchor().FindStringSubmatch(problem); anchor != nil {
 		e.Fix = fmt.Sprintf("define the anchor with &%s before using it, or remove the alias", anchor[1])
 		if i := bytes.Index(data, []byte("*"+anchor[1])); i >= 0 {
 			e.Line = bytes.Count(data[:i], []byte("\n")) + 1
@@ -338,9 +341,9 @@ func (r *reader) checkStageName(e entry) error {
 	case strings.Contains(e.key, "@"):
 		return r.errorAt(e.keyNode, fmt.Sprintf("stage name %q holds \"@\", which names the stages of a foreach or matrix template", e.key),
 			fmt.Sprintf("rename it, e.g. %q, or write the stage as a template", strings.ReplaceAll(e.key, "@", "_")))
-	case !stageNamePattern.MatchString(e.key):
+	case !stageNamePattern().MatchString(e.key):
 		valid := strings.Map(func(c rune) rune {
-			if c < utf8.RuneSelf && stageNamePattern.MatchString(string(c)) {
+			if c < utf8.RuneSelf && stageNamePattern().MatchString(string(c)) {
 				return c
 			}
 			return '_'
@@ -510,7 +513,7 @@ func (r *reader) external(stage string, f entry) ([]External, []position, error)
 	}
 	items := make([]item, 0, len(outs))
 	for _, o := range outs {
-		if !envNamePattern.MatchString(o.key) {
+		if !envNamePattern().MatchString(o.key) {
 			return nil, nil, r.errorAt(o.keyNode, fmt.Sprintf("external output name %q of stage %q cannot name the variable DDS_OUT_%s", o.key, stage, o.key),
 				`use letters, digits and "_", not starting with a digit: the name is a folder of the lake and a variable`)
 		}
@@ -685,7 +688,7 @@ func (r *reader) pathItems(stage, role string, f entry, items []*yaml.Node) ([]s
 			return nil, nil, err
 		}
 		if name, ok := strings.CutPrefix(item.Value, ExtPrefix); ok && role == "dep" {
-			if !stageNamePattern.MatchString(name) || name == "." || name == ".." {
+			if !stageNamePattern().MatchString(name) || name == "." || name == ".." {
 				return nil, nil, r.errorAt(item, fmt.Sprintf("dep %q of stage %q names no external output", item.Value, stage),
 					`write ext:NAME, where NAME is an external output of another stage (letters, digits, "_", "." and "-")`)
 			}
@@ -843,7 +846,7 @@ func (r *reader) env(stage string, f entry) ([]string, error) {
 		if err := r.checkItem(stage, f.key, "env", "a variable name", item); err != nil {
 			return nil, err
 		}
-		if !envNamePattern.MatchString(item.Value) {
+		if !envNamePattern().MatchString(item.Value) {
 			return nil, r.errorAt(item, fmt.Sprintf("env %q of stage %q is not a variable name", item.Value, stage),
 				`use letters, digits and "_", not starting with a digit`)
 		}

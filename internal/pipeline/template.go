@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -29,12 +30,14 @@ const (
 	maxDepth = 32
 )
 
+// Patterns compile on first use, not when the process starts: every hook
+// and status starts this binary, and most never use them.
 var (
 	// instanceKeyPattern is what may follow "@" in an instance's name.
-	instanceKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	instanceKeyPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]+$`) })
 	// referencePattern finds ${NAME.PATH} and its escaped form \${...}.
-	referencePattern = regexp.MustCompile(`\\?\$\{([^{}]*)\}`)
-	namePathPattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$`)
+	referencePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\\?\$\{([^{}]*)\}`) })
+	namePathPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$`) })
 )
 
 // scope is what ${NAME} may name in one stage: the file's vars, then the
@@ -76,7 +79,7 @@ func (r *reader) vars(e entry) (map[string]*yaml.Node, error) {
 			if _, ok := vars[v.key]; ok {
 				return r.errorAt(v.keyNode, fmt.Sprintf("var %q is declared twice", v.key), "keep one")
 			}
-			if !namePathPattern.MatchString(v.key) || strings.Contains(v.key, ".") {
+			if !namePathPattern().MatchString(v.key) || strings.Contains(v.key, ".") {
 				return r.errorAt(v.keyNode, fmt.Sprintf("var %q is not a name", v.key),
 					`use letters, digits, "_" and "-", starting with a letter or "_"`)
 			}
@@ -196,7 +199,7 @@ func (x *expander) template(e entry) ([]*Stage, []*stagePositions, error) {
 	seen := make(map[string]*yaml.Node, len(instances))
 	for _, in := range instances {
 		name := e.key + "@" + in.key
-		if !instanceKeyPattern.MatchString(in.key) {
+		if !instanceKeyPattern().MatchString(in.key) {
 			return nil, nil, r.errorAt(in.at, fmt.Sprintf("instance %q of stage %q may only hold letters, digits, \"_\", \".\" and \"-\" after \"@\"", name, e.key),
 				"use a mapping whose keys name the instances: foreach: {NAME: VALUE}")
 		}
@@ -229,7 +232,7 @@ func (x *expander) source(stage string, n *yaml.Node) (*yaml.Node, error) {
 	if n.Kind != yaml.ScalarNode || isNull(n) {
 		return n, nil
 	}
-	m := referencePattern.FindStringSubmatchIndex(n.Value)
+	m := referencePattern().FindStringSubmatchIndex(n.Value)
 	if m == nil || m[0] != 0 || m[1] != len(n.Value) || n.Value[0] == '\\' {
 		return n, nil
 	}
@@ -411,7 +414,7 @@ func (x *expander) walk(stage string, n *yaml.Node, sc scope, depth int) (*yaml.
 // takes the value named, list or mapping included; within a longer string
 // each reference must name a plain value. \${ stays ${, for the shell.
 func (x *expander) scalar(stage string, n *yaml.Node, sc scope) (*yaml.Node, error) {
-	if m := referencePattern.FindStringSubmatchIndex(n.Value); m != nil && m[0] == 0 && m[1] == len(n.Value) && n.Value[0] != '\\' {
+	if m := referencePattern().FindStringSubmatchIndex(n.Value); m != nil && m[0] == 0 && m[1] == len(n.Value) && n.Value[0] != '\\' {
 		v, err := x.lookup(stage, n, n.Value[m[2]:m[3]], sc)
 		if err != nil {
 			return nil, err
@@ -430,7 +433,7 @@ func (x *expander) scalar(stage string, n *yaml.Node, sc scope) (*yaml.Node, err
 		b    strings.Builder
 		last int
 	)
-	for _, m := range referencePattern.FindAllStringSubmatchIndex(n.Value, -1) {
+	for _, m := range referencePattern().FindAllStringSubmatchIndex(n.Value, -1) {
 		b.WriteString(n.Value[last:m[0]])
 		last = m[1]
 		if n.Value[m[0]] == '\\' {
@@ -472,7 +475,7 @@ func (x *expander) write(at *yaml.Node, stage string, n int) error {
 func (x *expander) lookup(stage string, at *yaml.Node, ref string, sc scope) (*yaml.Node, error) {
 	r := x.r
 	ref = strings.TrimSpace(ref)
-	if !namePathPattern.MatchString(ref) {
+	if !namePathPattern().MatchString(ref) {
 		return nil, r.errorAt(at, fmt.Sprintf("${%s} in stage %q is not a name or a dotted path", ref, stage),
 			`write ${NAME} or ${NAME.KEY}; for the shell's own ${VAR}, write \${VAR}`)
 	}
