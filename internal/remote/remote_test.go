@@ -21,6 +21,7 @@ import (
 	"github.com/git-dds/git-dds/internal/index"
 	"github.com/git-dds/git-dds/internal/signature"
 	"github.com/git-dds/git-dds/internal/store"
+	"github.com/git-dds/git-dds/internal/ui"
 )
 
 // fakeConfig is git config as a map: "section.sub key" → value.
@@ -833,5 +834,81 @@ func TestReceiveBatchSize(t *testing.T) {
 				t.Errorf("receiveBatchSize(%d, %d) = %d: %d batches for %d workers", n, jobs, per, batches, want)
 			}
 		}
+	}
+}
+
+// A fetch records exactly the computations whose outputs the store then
+// holds whole, as a look at the store from scratch tells: objects found
+// there before, received now, or refused (a damaged file of a folder)
+// alike.
+func TestFetchRecordsWhatArrivedWhole(t *testing.T) {
+	ctx := context.Background()
+	r, root := newFolderRemote(t)
+	a, b := newClone(t), newClone(t)
+	var recs []*signature.Record
+	for i, content := range []string{"hello", "world", "third", "fourth"} {
+		recs = append(recs, a.compute(t, sig(i+1), content))
+	}
+	if _, err := r.Push(ctx, a.local, recs, PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// b holds sig 2's objects already, and sig 4's folder but not its file.
+	b.compute(t, sig(9), "world")
+	m, err := a.local.Store.ReadManifest(recs[3].Outputs[1].ContentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range append([]string{recs[3].Outputs[1].ContentID}, m.Entries[0].ID, m.Entries[len(m.Entries)-1].ID) {
+		f, err := a.local.Store.Open(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = b.local.Store.Receive(ctx, id, f, 0)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A file of sig 3's folder is damaged in the remote.
+	m3, err := a.local.Store.ReadManifest(recs[2].Outputs[1].ContentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := filepath.Join(root, filepath.FromSlash(objectKey(m3.Entries[0].ID)))
+	if err := os.Chmod(obj, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(obj, []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	_, got, err := r.Fetch(ctx, b.local, wants(sig(1), sig(2), sig(3), sig(4)), nil)
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("fetch with a damaged file: %v; want ErrCorrupt", err)
+	}
+	recorded := map[string]bool{}
+	for _, rec := range got {
+		recorded[rec.Signature] = true
+	}
+	for _, rec := range recs {
+		whole := true
+		for _, o := range rec.Outputs {
+			whole = whole && b.local.Store.HoldsOutput(o.ContentID, o.Dir)
+		}
+		var inIndex bool
+		err := b.local.WithIndex(ctx, func(ix *index.Index) error {
+			_, ok, err := ix.Get(rec.Signature)
+			inIndex = ok
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recorded[rec.Signature] != whole || inIndex != whole {
+			t.Errorf("signature %s: returned %v, in the index %v; the store holds its outputs whole: %v", ui.ShortID(rec.Signature), recorded[rec.Signature], inIndex, whole)
+		}
+	}
+	if recorded[sig(3)] || !recorded[sig(2)] {
+		t.Errorf("recorded %v; want sig 2 (already here) and never sig 3 (damaged)", recorded)
 	}
 }

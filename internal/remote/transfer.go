@@ -128,12 +128,35 @@ func (r *Remote) forget(ctx context.Context, local Local, sigs []string) error {
 	return inBatches(ctx, local, keys, (*index.Batch).ForgetRemoteHolds)
 }
 
-// holdsOutputs reports whether st holds every output whole, as
-// Store.HoldsOutput says: a record fetched is kept only then.
-func holdsOutputs(st *store.Store, outs []signature.Output) bool {
+// storedSet is what a fetch knows the store holds: outputs whole, the
+// manifests of folders it read, and files it found or received.
+type storedSet struct {
+	whole     map[string]bool
+	manifests map[string]*store.Manifest
+	files     map[string]bool
+}
+
+// holdsOutputs reports whether the store holds every output whole, as
+// Store.HoldsOutput says (a record fetched is kept only then), told from
+// what the set knows where it can: a folder whose manifest was read is
+// whole when the set holds each of its files. An output it knows nothing
+// of is looked up.
+func (s storedSet) holdsOutputs(st *store.Store, outs []signature.Output) bool {
 	for _, o := range outs {
-		if !st.HoldsOutput(o.ContentID, o.Dir) {
-			return false
+		if s.whole[o.ContentID] {
+			continue
+		}
+		m := s.manifests[o.ContentID]
+		if m == nil {
+			if !st.HoldsOutput(o.ContentID, o.Dir) {
+				return false
+			}
+			continue
+		}
+		for _, e := range m.Entries {
+			if !e.IsDir() && !s.files[e.ID] {
+				return false
+			}
 		}
 	}
 	return true
@@ -513,12 +536,18 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 	var outs []signature.Output
 	var total int64
 	moving := map[string]bool{} // the signatures with something to download
+	// stored tells what this fetch knows the store holds, found there or
+	// received and committed, so that what arrived whole is told without
+	// looking up every file of a folder once more.
+	stored := storedSet{whole: map[string]bool{}, manifests: map[string]*store.Manifest{}, files: map[string]bool{}}
 	for _, rec := range found {
 		for _, o := range rec.Outputs {
 			if !local.Store.HoldsOutput(o.ContentID, o.Dir) {
 				outs = append(outs, o)
 				total = addSizes(total, o.Size)
 				moving[rec.Signature] = true
+			} else {
+				stored.whole[o.ContentID] = true
 			}
 		}
 	}
@@ -530,9 +559,11 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 		t.Bytes += n
 		mu.Unlock()
 	}
+	got := make([]bool, len(outs))
 	err = r.each(ctx, len(outs), func(ctx context.Context, i int) error {
 		o := outs[i]
 		if local.Store.Has(o.ContentID) {
+			got[i] = true
 			return nil // a folder's manifest, whose files are what is missing
 		}
 		limit := exactly(o.Size)
@@ -541,8 +572,14 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 		}
 		n, err := r.download(ctx, local.Store, o.ContentID, limit, bar)
 		count(n)
+		got[i] = err == nil
 		return err
 	})
+	for i, o := range outs {
+		if got[i] && !o.Dir {
+			stored.whole[o.ContentID] = true
+		}
+	}
 	fileSize := map[string]int64{}
 	if err == nil {
 		for _, o := range outs {
@@ -554,10 +591,16 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 				err = fmt.Errorf("%w: manifest %s of output %s, from remote %s (key %s): %w; mend it with git dds push --force from a clone that computed it", ErrCorrupt, o.ContentID, o.Path, r.Where(), objectKey(o.ContentID), merr)
 				break
 			}
+			stored.manifests[o.ContentID] = &m
 			var sum int64
 			for _, e := range m.Entries {
 				sum += e.Size // bounded by DecodeManifest
-				if !e.IsDir() && !local.Store.Has(e.ID) {
+				if e.IsDir() {
+					continue
+				}
+				if local.Store.Has(e.ID) {
+					stored.files[e.ID] = true
+				} else {
 					fileSize[e.ID] = e.Size
 				}
 			}
@@ -575,6 +618,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 		files := slices.Sorted(maps.Keys(fileSize))
 		per := receiveBatchSize(len(files), r.Jobs)
 		batches := (len(files) + per - 1) / per
+		committed := make([]bool, batches)
 		err = r.each(ctx, batches, func(ctx context.Context, i int) error {
 			batch := local.Store.NewBatch()
 			defer batch.Abort()
@@ -585,8 +629,19 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 					return err
 				}
 			}
-			return batch.Commit(ctx)
+			if err := batch.Commit(ctx); err != nil {
+				return err
+			}
+			committed[i] = true
+			return nil
 		})
+		for i, ok := range committed {
+			if ok {
+				for _, id := range files[i*per : min(len(files), (i+1)*per)] {
+					stored.files[id] = true
+				}
+			}
+		}
 	}
 	bar.Finish(err == nil)
 
@@ -594,7 +649,7 @@ func (r *Remote) Fetch(ctx context.Context, local Local, wants []Want, progress 
 	var whole []*signature.Record
 	var seen []index.RemoteKey
 	for _, rec := range found {
-		if holdsOutputs(local.Store, rec.Outputs) {
+		if stored.holdsOutputs(local.Store, rec.Outputs) {
 			whole = append(whole, rec)
 			seen = append(seen, r.cacheRecordKey(rec.Signature))
 		}

@@ -20,6 +20,14 @@ func exchange(a, b string) error {
 	return unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE)
 }
 
+// renameNoReplace renames old to new unless new exists, in one step.
+func renameNoReplace(old, new string) error {
+	if err := unix.Renameat2(unix.AT_FDCWD, old, unix.AT_FDCWD, new, unix.RENAME_NOREPLACE); err != nil {
+		return &os.LinkError{Op: "rename", Old: old, New: new, Err: err}
+	}
+	return nil
+}
+
 // startWriteback asks the kernel to begin writing f's dirty pages to disk
 // without waiting, so a later fsync finds less to do.
 func startWriteback(f *os.File) {

@@ -12,6 +12,8 @@ func cloneFile(dst, src *os.File) error { return errors.ErrUnsupported }
 
 func exchange(a, b string) error { return errors.ErrUnsupported }
 
+func renameNoReplace(string, string) error { return errors.ErrUnsupported }
+
 func startWriteback(*os.File) {}
 
 func startWritebackAt(string) {}

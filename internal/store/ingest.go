@@ -369,6 +369,16 @@ func flushMany(paths []string) error {
 // place renames the durable temporary object p into place. An object
 // already there is kept: it has the same bytes by construction.
 func (s *Store) place(ctx context.Context, p pendingObject, changed map[string]bool) error {
+	dst := s.Path(p.id)
+	shard := filepath.Dir(dst)
+	// One call looks and renames where the system can: a fetch of
+	// thousands of small objects would otherwise look up each twice more
+	// (the object, its shard) before its rename. Anything but success
+	// takes the long way below, which tells the cases apart.
+	if err := renameNoReplace(p.tmp, dst); err == nil {
+		changed[shard] = true
+		return nil
+	}
 	if s.Has(p.id) {
 		if err := os.Remove(p.tmp); err != nil {
 			return err
@@ -379,8 +389,6 @@ func (s *Store) place(ctx context.Context, p pendingObject, changed map[string]b
 		}
 		return nil
 	}
-	dst := s.Path(p.id)
-	shard := filepath.Dir(dst)
 	if _, err := os.Stat(shard); err != nil {
 		// New folders must survive a crash too: the entry of each new one
 		// is in its parent, which needs flushing as well; only the

@@ -19,6 +19,9 @@ const smallObject = 4 << 20
 // the store as it was. An object already stored is kept and r is not read.
 // sizeHint, the expected size or 0, sizes the buffers.
 func (s *Store) Receive(ctx context.Context, id string, r io.Reader, sizeHint int64) (size int64, err error) {
+	if s.Has(id) {
+		return 0, nil
+	}
 	b := s.NewBatch()
 	defer b.Abort()
 	if size, err = b.Receive(ctx, id, r, sizeHint); err != nil {
@@ -49,15 +52,16 @@ func (b *Batch) Commit(ctx context.Context) error { return b.b.commit(ctx) }
 // Abort drops what was received and not committed.
 func (b *Batch) Abort() { b.b.abort() }
 
-// Receive adds the bytes of r as the object id to the batch, as
-// Store.Receive does; a failure leaves the batch as it was.
+// Receive adds the bytes of r as the object id to the batch, checked as
+// Store.Receive checks them; a failure leaves the batch as it was. Unlike
+// Store.Receive it does not look whether the store holds id already: its
+// caller, filling a batch from a list of missing objects, has looked just
+// before, and a look per object is what a fetch of thousands of small
+// files pays for. An object that is there after all is kept at Commit.
 func (b *Batch) Receive(ctx context.Context, id string, r io.Reader, sizeHint int64) (size int64, err error) {
 	s := b.b.store
 	if !ValidID(id) {
 		return 0, fmt.Errorf("receive object: %q is not a content id", id)
-	}
-	if s.Has(id) {
-		return 0, nil
 	}
 	tmp, err := s.createTemp()
 	if err != nil {

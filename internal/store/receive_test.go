@@ -138,3 +138,61 @@ func TestFlushManyFlushesFilesAndFolders(t *testing.T) {
 		t.Fatal("flushMany of paths that do not exist succeeded")
 	}
 }
+
+// An object that reaches the store while a batch holds it too (another
+// command's fetch, or twice in one batch) is kept at the commit, whole and
+// the same file, and the batch's copies leave nothing behind; an entry at
+// its path that is not a regular file is replaced.
+func TestBatchCommitKeepsObjectsAlreadyThere(t *testing.T) {
+	ctx := context.Background()
+	s, dir := newStore(t)
+	content := []byte("object stored meanwhile")
+	id := hashBytes(content)
+	b := s.NewBatch()
+	defer b.Abort()
+	for range 2 {
+		if _, err := b.Receive(ctx, id, bytes.NewReader(content), int64(len(content))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Receive(ctx, id, bytes.NewReader(content), int64(len(content))); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(s.Path(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(s.Path(id))
+	if err != nil || !os.SameFile(before, after) {
+		t.Fatalf("the commit replaced the object already there (%v)", err)
+	}
+	if err := s.Verify(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if left := tempFiles(t, dir); len(left) != 0 {
+		t.Fatalf("the commit left %d temporary files", len(left))
+	}
+
+	other := []byte("object whose path holds a dangling link")
+	oid := hashBytes(other)
+	if err := os.MkdirAll(filepath.Dir(s.Path(oid)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), s.Path(oid)); err != nil {
+		t.Fatal(err)
+	}
+	b2 := s.NewBatch()
+	defer b2.Abort()
+	if _, err := b2.Receive(ctx, oid, bytes.NewReader(other), int64(len(other))); err != nil {
+		t.Fatal(err)
+	}
+	if err := b2.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Verify(ctx, oid); err != nil {
+		t.Fatalf("a dangling link at the object's path was kept: %v", err)
+	}
+}
