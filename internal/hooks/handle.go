@@ -543,7 +543,7 @@ func (h *Handler) pushedComputations(ctx context.Context, loader *namespace.Load
 		}
 		var saved *namespace.Namespace
 		if strings.HasPrefix(p.LocalRef, "refs/heads/") {
-			err := h.WS.WithIndex(ctx, func(ix *index.Index) error {
+			err := h.WS.WithIndexRead(ctx, func(ix *index.Index) error {
 				ns, ok, err := namespace.Saved(ix, h.WS.Repo, p.LocalRef)
 				if ok && ns.Commit == p.LocalSHA {
 					saved = ns
