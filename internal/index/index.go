@@ -127,7 +127,7 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 	case opts.Journal && !opts.ReadOnly && exists(filepath.Join(dir, badger.ManifestFilename)):
 		// Anything wrong (a journal to fold, an index to repair) is the
 		// writable opening's to deal with, below.
-		j, ops, jerr := readJournal(dir)
+		j, ops, jerr := readJournal(dir, valueLogMark(dir))
 		if jerr != nil || j.valid >= journalFoldAt {
 			break
 		}
@@ -147,7 +147,7 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 	}
 	if db != nil && jnl == nil {
 		// A reader sees what the journal holds.
-		_, ops, jerr := readJournal(dir)
+		_, ops, jerr := readJournal(dir, valueLogMark(dir))
 		if jerr != nil {
 			return nil, errors.Join(corrupt(dir, jerr), db.Close(), lock.release())
 		}
@@ -169,21 +169,24 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 // it, so that a writable opening reads and writes badger alone. It gives
 // the file holding the room Close needs.
 func openWritable(dir string) (*badger.DB, string, error) {
+	// The mark before this opening creates its value log.
+	mark := valueLogMark(dir)
 	db, err := openBadger(dir, false)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := foldJournal(db, dir); err != nil {
+	if err := foldJournal(db, dir, mark); err != nil {
 		return nil, "", errors.Join(err, db.Close())
 	}
 	return db, filepath.Join(dir, spaceCheckName), nil
 }
 
-// foldJournal writes what the journal of dir holds into db, then removes
-// it. Folding again what a crash left is harmless: every write of the
-// journal sets or deletes a key outright, and none was made since.
-func foldJournal(db *badger.DB, dir string) error {
-	j, ops, err := readJournal(dir)
+// foldJournal writes what the journal of dir holds into db, opened for
+// writing over value logs up to mark, then removes it. A journal left by a
+// fold killed before the removal is stale (see parseJournal), and is only
+// removed.
+func foldJournal(db *badger.DB, dir string, mark uint32) error {
+	j, ops, err := readJournal(dir, mark)
 	if err != nil {
 		return corrupt(dir, err)
 	}

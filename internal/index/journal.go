@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -24,8 +26,9 @@ import (
 // badger's keys, and the next writable opening of badger folds it in, then
 // removes it.
 //
-// The file, index/journal, is a magic header followed by records, one per
-// batch, each all or nothing:
+// The file, index/journal, is a header (a magic, badger's value log mark,
+// see valueLogMark, and their CRC-32C) followed by records, one per batch,
+// each all or nothing:
 //
 //	u32 length of the body, little-endian
 //	u32 CRC-32C of the body
@@ -181,21 +184,36 @@ func decodeBody(body []byte) ([]journalOp, bool) {
 	return ops, true
 }
 
+// journalHeader is the header of a journal written against badger's
+// value logs up to mark: the magic, the mark, and a CRC-32C of both.
+func journalHeader(mark uint32) []byte {
+	h := binary.LittleEndian.AppendUint32([]byte(journalMagic), mark)
+	return binary.LittleEndian.AppendUint32(h, crc32.Checksum(h, castagnoli))
+}
+
+const journalHeaderSize = len(journalMagic) + 8
+
 // parseJournal reads the records of a journal's bytes, up to the first
 // that is incomplete or fails its checksum (the tail of an interrupted
 // append), and tells how many bytes hold whole records, header included.
-// A file too short for its header, or holding zeros where it should be
-// (the first append interrupted), holds nothing; any other header is not
-// a journal.
-func parseJournal(data []byte) (ops []journalOp, valid int, err error) {
-	if len(data) < len(journalMagic) || string(data[:len(journalMagic)]) != journalMagic {
-		head := data[:min(len(data), len(journalMagic))]
-		if strings.HasPrefix(journalMagic, string(head)) || strings.Trim(string(head), "\x00") == "" {
+// A journal written against other value logs than mark is stale: an
+// earlier git dds, which knows nothing of journals, opened badger for
+// writing since, or a fold wrote it in and was killed before removing it.
+// It holds nothing, as does a header cut short or zeroed by a kill during
+// the first append; a header of anything else is not a journal.
+func parseJournal(data []byte, mark uint32) (ops []journalOp, valid int, err error) {
+	head := data[:min(len(data), journalHeaderSize)]
+	if len(head) < journalHeaderSize || !bytes.Equal(head, journalHeader(binary.LittleEndian.Uint32(head[len(journalMagic):]))) {
+		magic := head[:min(len(head), len(journalMagic))]
+		if strings.HasPrefix(journalMagic, string(magic)) || strings.Trim(string(head), "\x00") == "" {
 			return nil, 0, nil
 		}
-		return nil, 0, fmt.Errorf("%w: its header is %q", errJournal, head)
+		return nil, 0, fmt.Errorf("%w: its header is %q", errJournal, magic)
 	}
-	off := len(journalMagic)
+	if binary.LittleEndian.Uint32(head[len(journalMagic):]) != mark {
+		return nil, 0, nil
+	}
+	off := journalHeaderSize
 	for len(data)-off >= 8 {
 		n := binary.LittleEndian.Uint32(data[off:])
 		sum := binary.LittleEndian.Uint32(data[off+4:])
@@ -216,6 +234,21 @@ func parseJournal(data []byte) (ops []journalOp, valid int, err error) {
 	return ops, off, nil
 }
 
+// valueLogMark is the highest number of badger's value logs in dir. Badger
+// creates a value log at every writable opening and never reuses a
+// number, so the mark changes whenever badger was opened for writing.
+func valueLogMark(dir string) uint32 {
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.vlog"))
+	var mark uint32
+	for _, p := range paths {
+		n, err := strconv.ParseUint(strings.TrimSuffix(filepath.Base(p), ".vlog"), 10, 32)
+		if err == nil && uint32(n) > mark {
+			mark = uint32(n)
+		}
+	}
+	return mark
+}
+
 // journal is the journal of one opening of the index.
 type journal struct {
 	path string
@@ -224,11 +257,14 @@ type journal struct {
 	valid int64
 	// size is the file's length, torn tail included.
 	size int64
+	// mark is badger's value log mark the journal goes with.
+	mark uint32
 }
 
-// readJournal reads the journal of the index in dir.
-func readJournal(dir string) (*journal, []journalOp, error) {
-	j := &journal{path: filepath.Join(dir, journalName)}
+// readJournal reads the journal of the index in dir, whose badger's value
+// logs are now at mark.
+func readJournal(dir string, mark uint32) (*journal, []journalOp, error) {
+	j := &journal{path: filepath.Join(dir, journalName), mark: mark}
 	f, err := os.Open(j.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return j, nil, nil
@@ -248,7 +284,7 @@ func readJournal(dir string) (*journal, []journalOp, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", j.path, err)
 	}
-	ops, valid, err := parseJournal(data)
+	ops, valid, err := parseJournal(data, mark)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", j.path, err)
 	}
@@ -266,7 +302,7 @@ func (j *journal) append(ops []journalOp) error {
 	created := j.size == 0
 	var buf []byte
 	if j.valid == 0 {
-		buf = append(buf, journalMagic...)
+		buf = append(buf, journalHeader(j.mark)...)
 	}
 	buf = append(buf, encodeRecord(ops)...)
 	err = func() error {

@@ -249,7 +249,7 @@ func TestJournalTornTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Where each record ends.
-	ends := []int{len(journalMagic)}
+	ends := []int{journalHeaderSize}
 	for i := range 3 {
 		ends = append(ends, ends[i]+len(encodeRecord([]journalOp{{key: rawPrefix + "k0", jop: jop{val: make([]byte, 11)}}})))
 	}
@@ -287,8 +287,8 @@ func TestJournalTornTail(t *testing.T) {
 }
 
 // A kill after the fold wrote the journal's keys into badger but before
-// the journal was removed folds it again: the same keys, the same values.
-func TestJournalFoldTwice(t *testing.T) {
+// the journal was removed leaves a stale journal, which is only removed.
+func TestJournalLeftByAFold(t *testing.T) {
 	dds := t.TempDir()
 	closeIndex(t, openWith(t, dds, Options{}))
 	ix := openWith(t, dds, Options{Journal: true})
@@ -380,28 +380,68 @@ func TestJournalHeader(t *testing.T) {
 	}
 }
 
+// An earlier git dds knows nothing of the journal: it opens badger for
+// writing without folding it. Its writes must not be shadowed by the
+// journal's older ones; the journal is stale from then on.
+func TestJournalStaleAfterAnEarlierGitDds(t *testing.T) {
+	dds := t.TempDir()
+	closeIndex(t, openWith(t, dds, Options{}))
+	ix := openWith(t, dds, Options{Journal: true})
+	if err := ix.putRaw("a", []byte("from the journal")); err != nil {
+		t.Fatal(err)
+	}
+	closeIndex(t, ix)
+
+	// What an earlier git dds does: badger opened for writing, no fold.
+	dir := filepath.Join(dds, dirName)
+	db, err := openBadger(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Index{db: db}
+	if err := old.Batch(func(b *Batch) error { return b.putRaw("a", []byte("written since")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, opts := range []Options{{ReadOnly: true}, {Journal: true}, {}} {
+		ix := openWith(t, dds, opts)
+		val, ok, err := ix.getRaw("a")
+		closeIndex(t, ix)
+		if err != nil || !ok || string(val) != "written since" {
+			t.Fatalf("%+v: a reads %q, %v, %v; want what was written since the journal", opts, val, ok, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, journalName)); !os.IsNotExist(err) {
+		t.Fatalf("the stale journal is still there after a writable opening: %v", err)
+	}
+}
+
 func FuzzParseJournal(f *testing.F) {
 	rec := encodeRecord([]journalOp{{key: "kv/a", jop: jop{val: []byte("1")}}, {key: "kv/b", jop: jop{del: true}}})
-	f.Add([]byte(journalMagic + string(rec) + string(rec[:5])))
-	f.Add([]byte(journalMagic))
+	f.Add(append(journalHeader(3), append(rec, rec[:5]...)...))
+	f.Add(journalHeader(3))
 	f.Add([]byte("ddsj"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ops, valid, err := parseJournal(data)
+		const mark = 3
+		ops, valid, err := parseJournal(data, mark)
 		if err != nil {
 			return
 		}
 		if valid > len(data) {
 			t.Fatalf("valid %d > %d", valid, len(data))
 		}
-		again, valid2, err := parseJournal(data[:valid])
+		again, valid2, err := parseJournal(data[:valid], mark)
 		if err != nil || valid2 != valid || !slices.EqualFunc(ops, again, func(a, b journalOp) bool {
 			return a.key == b.key && a.del == b.del && bytes.Equal(a.val, b.val)
 		}) {
 			t.Fatalf("the whole records parse differently alone: %v", err)
 		}
-		if valid > len(journalMagic) {
+		if valid > journalHeaderSize {
 			// Re-encoding what was read gives records of the same ops.
-			re, _, err := parseJournal(append([]byte(journalMagic), encodeRecord(ops)...))
+			re, _, err := parseJournal(append(journalHeader(mark), encodeRecord(ops)...), mark)
 			if err != nil || len(re) != len(ops) {
 				t.Fatalf("re-encoded: %d ops, want %d (%v)", len(re), len(ops), err)
 			}
