@@ -127,11 +127,14 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 	case opts.Journal && !opts.ReadOnly && exists(filepath.Join(dir, badger.ManifestFilename)):
 		// Anything wrong (a journal to fold, an index to repair) is the
 		// writable opening's to deal with, below.
-		j, ops, jerr := readJournal(dir, valueLogMark(dir))
-		if jerr != nil || j.valid >= journalFoldAt {
+		mark := valueLogMark(dir)
+		if db, err = openBadger(dir, true); err != nil {
+			db = nil
 			break
 		}
-		if db, err = openBadger(dir, true); err != nil {
+		j, ops, jerr := readJournal(dir, mark, foldingOf(db))
+		if jerr != nil || j.valid >= journalFoldAt {
+			_ = db.Close()
 			db = nil
 			break
 		}
@@ -143,11 +146,12 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 			return nil, errors.Join(fmt.Errorf("opening an empty index: %w", err), lock.release())
 		}
 	case opts.ReadOnly:
-		db, err = openBadger(dir, true)
-	}
-	if db != nil && jnl == nil {
+		mark := valueLogMark(dir)
+		if db, err = openBadger(dir, true); err != nil {
+			break
+		}
 		// A reader sees what the journal holds.
-		_, ops, jerr := readJournal(dir, valueLogMark(dir))
+		_, ops, jerr := readJournal(dir, mark, foldingOf(db))
 		if jerr != nil {
 			return nil, errors.Join(corrupt(dir, jerr), db.Close(), lock.release())
 		}
@@ -181,14 +185,43 @@ func openWritable(dir string) (*badger.DB, string, error) {
 	return db, filepath.Join(dir, spaceCheckName), nil
 }
 
+// foldingKey holds the id of the journal the last fold wrote in, from its
+// first transaction on (see readJournal).
+const foldingKey = "meta/journal-folded"
+
+// foldingOf reads foldingKey in db.
+func foldingOf(db *badger.DB) func() (uint64, bool, error) {
+	return func() (id uint64, ok bool, err error) {
+		err = db.View(func(txn *badger.Txn) error {
+			item, err := txn.Get([]byte(foldingKey))
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return item.Value(func(val []byte) error {
+				if len(val) == 8 {
+					id, ok = binary.LittleEndian.Uint64(val), true
+				}
+				return nil
+			})
+		})
+		return id, ok, err
+	}
+}
+
 // foldJournal writes what the journal of dir holds into db, opened for
-// writing over value logs up to mark, then removes it. A journal left by a
-// fold killed before the removal is stale (see parseJournal), and is only
-// removed.
+// writing over value logs up to mark, then removes it. Folding again what
+// an interrupted fold left is harmless: every write of the journal sets or
+// deletes a key outright, and nothing else was written since.
 func foldJournal(db *badger.DB, dir string, mark uint32) error {
-	j, ops, err := readJournal(dir, mark)
+	j, ops, err := readJournal(dir, mark, foldingOf(db))
 	if err != nil {
 		return corrupt(dir, err)
+	}
+	if len(ops) > 0 {
+		ops = append([]journalOp{{key: foldingKey, jop: jop{val: binary.LittleEndian.AppendUint64(nil, j.head.id)}}}, ops...)
 	}
 	// Far below the largest transaction of the memtable openBadger sets.
 	const perTxn = 256 << 10

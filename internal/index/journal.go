@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -184,34 +185,40 @@ func decodeBody(body []byte) ([]journalOp, bool) {
 	return ops, true
 }
 
-// journalHeader is the header of a journal written against badger's
-// value logs up to mark: the magic, the mark, and a CRC-32C of both.
-func journalHeader(mark uint32) []byte {
-	h := binary.LittleEndian.AppendUint32([]byte(journalMagic), mark)
-	return binary.LittleEndian.AppendUint32(h, crc32.Checksum(h, castagnoli))
+// journalHeader is the header of a journal: the magic, badger's value
+// log mark when it began (see valueLogMark), its id, and a CRC-32C of
+// them.
+func journalHeader(h journalHead) []byte {
+	b := binary.LittleEndian.AppendUint32([]byte(journalMagic), h.mark)
+	b = binary.LittleEndian.AppendUint64(b, h.id)
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
-const journalHeaderSize = len(journalMagic) + 8
+const journalHeaderSize = len(journalMagic) + 16
 
-// parseJournal reads the records of a journal's bytes, up to the first
-// that is incomplete or fails its checksum (the tail of an interrupted
-// append), and tells how many bytes hold whole records, header included.
-// A journal written against other value logs than mark is stale: an
-// earlier git dds, which knows nothing of journals, opened badger for
-// writing since, or a fold wrote it in and was killed before removing it.
-// It holds nothing, as does a header cut short or zeroed by a kill during
-// the first append; a header of anything else is not a journal.
-func parseJournal(data []byte, mark uint32) (ops []journalOp, valid int, err error) {
+// journalHead is what a journal's header says.
+type journalHead struct {
+	mark uint32
+	id   uint64
+}
+
+// parseJournal reads the header and the records of a journal's bytes, up
+// to the first record that is incomplete or fails its checksum (the tail
+// of an interrupted append), and tells how many bytes hold whole records,
+// header included. A header cut short or zeroed by a kill during the
+// first append holds nothing (valid is 0); a header of anything else is
+// not a journal.
+func parseJournal(data []byte) (h journalHead, ops []journalOp, valid int, err error) {
 	head := data[:min(len(data), journalHeaderSize)]
-	if len(head) < journalHeaderSize || !bytes.Equal(head, journalHeader(binary.LittleEndian.Uint32(head[len(journalMagic):]))) {
+	if len(head) == journalHeaderSize {
+		h = journalHead{mark: binary.LittleEndian.Uint32(head[len(journalMagic):]), id: binary.LittleEndian.Uint64(head[len(journalMagic)+4:])}
+	}
+	if len(head) < journalHeaderSize || !bytes.Equal(head, journalHeader(h)) {
 		magic := head[:min(len(head), len(journalMagic))]
 		if strings.HasPrefix(journalMagic, string(magic)) || strings.Trim(string(head), "\x00") == "" {
-			return nil, 0, nil
+			return journalHead{}, nil, 0, nil
 		}
-		return nil, 0, fmt.Errorf("%w: its header is %q", errJournal, magic)
-	}
-	if binary.LittleEndian.Uint32(head[len(journalMagic):]) != mark {
-		return nil, 0, nil
+		return journalHead{}, nil, 0, fmt.Errorf("%w: its header is %q", errJournal, magic)
 	}
 	off := journalHeaderSize
 	for len(data)-off >= 8 {
@@ -231,7 +238,7 @@ func parseJournal(data []byte, mark uint32) (ops []journalOp, valid int, err err
 		ops = append(ops, rec...)
 		off += 8 + int(n)
 	}
-	return ops, off, nil
+	return h, ops, off, nil
 }
 
 // valueLogMark is the highest number of badger's value logs in dir. Badger
@@ -257,14 +264,20 @@ type journal struct {
 	valid int64
 	// size is the file's length, torn tail included.
 	size int64
-	// mark is badger's value log mark the journal goes with.
-	mark uint32
+	// head is what the header says, or, when valid is 0, what the first
+	// append writes.
+	head journalHead
 }
 
 // readJournal reads the journal of the index in dir, whose badger's value
-// logs are now at mark.
-func readJournal(dir string, mark uint32) (*journal, []journalOp, error) {
-	j := &journal{path: filepath.Join(dir, journalName), mark: mark}
+// logs are now at mark. A journal that began at another mark was written
+// before a writable opening of badger that did not remove it: a fold that
+// was interrupted, whose first transaction wrote the journal's id under
+// foldingKey, and which is done again; or an earlier git dds, which knows
+// nothing of journals and whose writes are newer: that journal is stale,
+// and reads as empty. folding gives the id under foldingKey.
+func readJournal(dir string, mark uint32, folding func() (uint64, bool, error)) (*journal, []journalOp, error) {
+	j := &journal{path: filepath.Join(dir, journalName), head: journalHead{mark: mark, id: rand.Uint64()}}
 	f, err := os.Open(j.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return j, nil, nil
@@ -284,11 +297,24 @@ func readJournal(dir string, mark uint32) (*journal, []journalOp, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", j.path, err)
 	}
-	ops, valid, err := parseJournal(data, mark)
+	h, ops, valid, err := parseJournal(data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", j.path, err)
 	}
-	j.valid, j.size = int64(valid), int64(len(data))
+	j.size = int64(len(data))
+	if valid == 0 {
+		return j, nil, nil
+	}
+	if h.mark != mark {
+		id, ok, err := folding()
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok || id != h.id {
+			return j, nil, nil // stale
+		}
+	}
+	j.valid, j.head = int64(valid), h
 	return j, ops, nil
 }
 
@@ -302,7 +328,7 @@ func (j *journal) append(ops []journalOp) error {
 	created := j.size == 0
 	var buf []byte
 	if j.valid == 0 {
-		buf = append(buf, journalHeader(j.mark)...)
+		buf = append(buf, journalHeader(j.head)...)
 	}
 	buf = append(buf, encodeRecord(ops)...)
 	err = func() error {

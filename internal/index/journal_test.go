@@ -3,6 +3,7 @@ package index
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 
 	"github.com/git-dds/git-dds/internal/signature"
 )
@@ -286,35 +289,65 @@ func TestJournalTornTail(t *testing.T) {
 	}
 }
 
-// A kill after the fold wrote the journal's keys into badger but before
-// the journal was removed leaves a stale journal, which is only removed.
-func TestJournalLeftByAFold(t *testing.T) {
-	dds := t.TempDir()
-	closeIndex(t, openWith(t, dds, Options{}))
-	ix := openWith(t, dds, Options{Journal: true})
-	if err := ix.putRaw("a", []byte("1")); err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.deleteRaw("b"); err != nil {
-		t.Fatal(err)
-	}
-	closeIndex(t, ix)
-	path := filepath.Join(dds, dirName, journalName)
-	saved, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeIndex(t, openWith(t, dds, Options{}))
-	if err := os.WriteFile(path, saved, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ix = openWith(t, dds, Options{})
-	defer closeIndex(t, ix)
-	if val, ok, err := ix.getRaw("a"); err != nil || !ok || string(val) != "1" {
-		t.Fatalf("a = %q, %v, %v", val, ok, err)
-	}
-	if _, ok, err := ix.getRaw("b"); err != nil || ok {
-		t.Fatalf("b is back: %v, %v", ok, err)
+// A kill during the fold, or after it but before the journal's removal,
+// leaves the journal and some or all of its keys in badger: readers still
+// see the journal, and the next writable opening folds it again.
+func TestJournalFoldInterrupted(t *testing.T) {
+	for _, folded := range []int{0, 1, 2} {
+		t.Run(fmt.Sprint(folded), func(t *testing.T) {
+			dds := t.TempDir()
+			closeIndex(t, openWith(t, dds, Options{}))
+			ix := openWith(t, dds, Options{Journal: true})
+			if err := ix.putRaw("a", []byte("1")); err != nil {
+				t.Fatal(err)
+			}
+			if err := ix.putRaw("b", []byte("2")); err != nil {
+				t.Fatal(err)
+			}
+			closeIndex(t, ix)
+
+			// What a fold killed after folded of its keys leaves.
+			dir := filepath.Join(dds, dirName)
+			mark := valueLogMark(dir)
+			db, err := openBadger(dir, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, ops, err := readJournal(dir, mark, foldingOf(db))
+			if err != nil || len(ops) != 2 {
+				t.Fatalf("readJournal = %d ops, %v", len(ops), err)
+			}
+			err = db.Update(func(txn *badger.Txn) error {
+				if err := txn.Set([]byte(foldingKey), binary.LittleEndian.AppendUint64(nil, j.head.id)); err != nil {
+					return err
+				}
+				for _, op := range ops[:folded] {
+					if err := txn.Set([]byte(op.key), op.val); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			for _, opts := range []Options{{ReadOnly: true}, {Journal: true}, {}} {
+				ix := openWith(t, dds, opts)
+				for k, want := range map[string]string{"a": "1", "b": "2"} {
+					if val, ok, err := ix.getRaw(k); err != nil || !ok || string(val) != want {
+						t.Fatalf("%+v: %s = %q, %v, %v", opts, k, val, ok, err)
+					}
+				}
+				closeIndex(t, ix)
+			}
+			if _, err := os.Stat(filepath.Join(dir, journalName)); !os.IsNotExist(err) {
+				t.Fatalf("the journal is still there after a writable opening: %v", err)
+			}
+		})
 	}
 }
 
@@ -421,27 +454,27 @@ func TestJournalStaleAfterAnEarlierGitDds(t *testing.T) {
 
 func FuzzParseJournal(f *testing.F) {
 	rec := encodeRecord([]journalOp{{key: "kv/a", jop: jop{val: []byte("1")}}, {key: "kv/b", jop: jop{del: true}}})
-	f.Add(append(journalHeader(3), append(rec, rec[:5]...)...))
-	f.Add(journalHeader(3))
+	head := journalHeader(journalHead{mark: 3, id: 42})
+	f.Add(append(slices.Clone(head), append(rec, rec[:5]...)...))
+	f.Add(head)
 	f.Add([]byte("ddsj"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		const mark = 3
-		ops, valid, err := parseJournal(data, mark)
+		h, ops, valid, err := parseJournal(data)
 		if err != nil {
 			return
 		}
-		if valid > len(data) {
-			t.Fatalf("valid %d > %d", valid, len(data))
+		if valid > len(data) || valid > 0 && valid < journalHeaderSize {
+			t.Fatalf("valid %d of %d", valid, len(data))
 		}
-		again, valid2, err := parseJournal(data[:valid], mark)
-		if err != nil || valid2 != valid || !slices.EqualFunc(ops, again, func(a, b journalOp) bool {
+		h2, again, valid2, err := parseJournal(data[:valid])
+		if err != nil || valid2 != valid || h2 != h || !slices.EqualFunc(ops, again, func(a, b journalOp) bool {
 			return a.key == b.key && a.del == b.del && bytes.Equal(a.val, b.val)
 		}) {
 			t.Fatalf("the whole records parse differently alone: %v", err)
 		}
 		if valid > journalHeaderSize {
 			// Re-encoding what was read gives records of the same ops.
-			re, _, err := parseJournal(append(journalHeader(mark), encodeRecord(ops)...), mark)
+			_, re, _, err := parseJournal(append(journalHeader(h), encodeRecord(ops)...))
 			if err != nil || len(re) != len(ops) {
 				t.Fatalf("re-encoded: %d ops, want %d (%v)", len(re), len(ops), err)
 			}
