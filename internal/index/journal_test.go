@@ -1,15 +1,19 @@
 package index
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -480,4 +484,107 @@ func FuzzParseJournal(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestJournalHelper is the process TestJournalKilledAnywhere kills: it
+// writes key n/<i> and cur=i in one batch per session, through the
+// journal, with a writable session (which folds) every fifth, and prints
+// i once the session is closed.
+func TestJournalHelper(t *testing.T) {
+	dir := os.Getenv("DDS_TEST_JOURNAL_DIR")
+	if dir == "" {
+		t.Skip("a helper process")
+	}
+	start, _ := strconv.Atoi(os.Getenv("DDS_TEST_JOURNAL_START"))
+	for i := start; ; i++ {
+		ix, err := Open(context.Background(), dir, Options{Journal: i%5 != 0})
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		err = ix.Batch(func(b *Batch) error {
+			if err := b.putRaw(fmt.Sprintf("n/%06d", i), []byte(strconv.Itoa(i))); err != nil {
+				return err
+			}
+			return b.putRaw("cur", []byte(strconv.Itoa(i)))
+		})
+		if err = errors.Join(err, ix.Close()); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Println(i)
+	}
+}
+
+// A kill -9 at any point of a session, in the journal's append or in a
+// fold, loses nothing that was reported written, and leaves no batch half
+// written: the keys n/<i> present are 0 to some k, and cur is k.
+func TestJournalKilledAnywhere(t *testing.T) {
+	dds := t.TempDir()
+	closeIndex(t, openWith(t, dds, Options{}))
+	rng := rand.New(rand.NewPCG(1, 2))
+	next := 0
+	for round := range 12 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestJournalHelper$")
+		cmd.Env = append(os.Environ(), "DDS_TEST_JOURNAL_DIR="+dds, "DDS_TEST_JOURNAL_START="+strconv.Itoa(next))
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := bufio.NewScanner(stdout)
+		reported := next - 1
+		for range 1 + rng.IntN(8) {
+			if !lines.Scan() {
+				break
+			}
+			if n, err := strconv.Atoi(lines.Text()); err == nil {
+				reported = n
+			} else {
+				t.Fatalf("the helper: %s", lines.Text())
+			}
+		}
+		time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
+		_ = cmd.Process.Kill()
+		for lines.Scan() {
+			if n, err := strconv.Atoi(lines.Text()); err == nil {
+				reported = n
+			}
+		}
+		_ = cmd.Wait()
+
+		ix := openWith(t, dds, Options{ReadOnly: true})
+		var present []int
+		err = ix.scanRaw("n/", func(key string, _ []byte) error {
+			n, err := strconv.Atoi(strings.TrimPrefix(key, "n/"))
+			present = append(present, n)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur, _, err := ix.getRaw("cur")
+		closeIndex(t, ix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range present {
+			if n != i {
+				t.Fatalf("round %d: keys %v: a batch is missing", round, present)
+			}
+		}
+		k := len(present) - 1
+		if k < reported {
+			t.Fatalf("round %d: %d was reported written, the index holds up to %d", round, reported, k)
+		}
+		if k >= 0 && string(cur) != strconv.Itoa(k) {
+			t.Fatalf("round %d: cur is %q, the last batch %d: a batch is half written", round, cur, k)
+		}
+		next = k + 1
+	}
+	if next < 12 {
+		t.Fatalf("only %d sessions in all", next)
+	}
 }
