@@ -695,7 +695,7 @@ func (ix *Index) Lineage(stage string, limit int) ([]*signature.Record, error) {
 	errStop := errors.New("enough")
 	err := ix.view(func(r *reader) error {
 		prefix := lineagePrefix + stage + "/"
-		err := r.scan(prefix, false, func(key []byte, _ func() ([]byte, error)) error {
+		err := r.scan(prefix, false, func(key []byte, _ valueFunc) error {
 			if len(key) < len(prefix)+9 {
 				return fmt.Errorf("lineage row %q is malformed", key)
 			}
@@ -739,8 +739,13 @@ func (ix *Index) Last(stage string) (*signature.Record, bool, error) {
 func (ix *Index) ForEach(fn func(*signature.Record) error) error {
 	var fnErr error
 	err := ix.view(func(r *reader) error {
-		return r.scan(sigPrefix, true, func(key []byte, val func() ([]byte, error)) error {
-			rec, err := decodeRecord(key, val)
+		return r.scan(sigPrefix, true, func(key []byte, value valueFunc) error {
+			var rec *signature.Record
+			err := value(func(val []byte) error {
+				var err error
+				rec, err = decodeRecord(key, val)
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -787,8 +792,13 @@ func (ix *Index) deleteRaw(key string) error {
 func (ix *Index) scanRaw(prefix string, fn func(key string, val []byte) error) error {
 	var fnErr error
 	err := ix.view(func(r *reader) error {
-		return r.scan(rawPrefix+prefix, true, func(key []byte, val func() ([]byte, error)) error {
-			v, err := rawValue(key, val)
+		return r.scan(rawPrefix+prefix, true, func(key []byte, value valueFunc) error {
+			var v []byte
+			err := value(func(val []byte) error {
+				var err error
+				v, err = rawValue(key, slices.Clone(val))
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -844,10 +854,14 @@ func (r *reader) get(key string, fn func(val []byte) error) (bool, error) {
 	return true, item.Value(fn)
 }
 
+// valueFunc calls fn with a value, which fn must not keep.
+type valueFunc func(fn func(val []byte) error) error
+
 // scan calls fn with every key that starts with prefix, in key order, and
 // a function giving its value (prefetched when values is true), stopping
-// at the first error. Only a reader of whole sessions scans.
-func (r *reader) scan(prefix string, values bool, fn func(key []byte, val func() ([]byte, error)) error) error {
+// at the first error; fn must not keep key. Only a reader of whole
+// sessions scans.
+func (r *reader) scan(prefix string, values bool, fn func(key []byte, value valueFunc) error) error {
 	over := r.over.withPrefix(prefix)
 	opts := badger.IteratorOptions{Prefix: []byte(prefix)}
 	if values {
@@ -875,13 +889,13 @@ func (r *reader) scan(prefix string, values bool, fn func(key []byte, val func()
 			if op.del {
 				continue
 			}
-			if err := fn([]byte(key), func() ([]byte, error) { return op.val, nil }); err != nil {
+			if err := fn([]byte(key), func(f func([]byte) error) error { return f(op.val) }); err != nil {
 				return err
 			}
 			continue
 		}
 		item := it.Item()
-		if err := fn(item.KeyCopy(nil), func() ([]byte, error) { return item.ValueCopy(nil) }); err != nil {
+		if err := fn(item.Key(), item.Value); err != nil {
 			return err
 		}
 		it.Next()
@@ -893,7 +907,7 @@ func (r *reader) getRecord(sig string) (*signature.Record, error) {
 	var rec *signature.Record
 	_, err := r.get(key, func(val []byte) error {
 		var err error
-		rec, err = decodeRecord([]byte(key), func() ([]byte, error) { return val, nil })
+		rec, err = decodeRecord([]byte(key), val)
 		return err
 	})
 	return rec, err
@@ -904,7 +918,7 @@ func (r *reader) raw(key string) ([]byte, bool, error) {
 	var val []byte
 	found, err := r.get(rawPrefix+key, func(v []byte) error {
 		var err error
-		val, err = rawValue([]byte(rawPrefix+key), func() ([]byte, error) { return slices.Clone(v), nil })
+		val, err = rawValue([]byte(rawPrefix+key), slices.Clone(v))
 		return err
 	})
 	return val, found && err == nil, err
@@ -1114,24 +1128,16 @@ func unixNanos(t time.Time) uint64 {
 }
 
 // decodeRecord decodes the record stored at key.
-func decodeRecord(key []byte, val func() ([]byte, error)) (*signature.Record, error) {
-	v, err := val()
-	var rec *signature.Record
-	if err == nil {
-		rec, err = signature.DecodeStoredRecord(v)
-	}
+func decodeRecord(key, val []byte) (*signature.Record, error) {
+	rec, err := signature.DecodeStoredRecord(val)
 	if err != nil {
 		return nil, fmt.Errorf("%w: record %q: %w", ErrCorruptIndex, key, err)
 	}
 	return rec, nil
 }
 
-// rawValue gives a raw value, without its mark; val must give a copy.
-func rawValue(key []byte, val func() ([]byte, error)) ([]byte, error) {
-	v, err := val()
-	if err != nil {
-		return nil, err
-	}
+// rawValue gives a raw value, without its mark; v must be a copy.
+func rawValue(key, v []byte) ([]byte, error) {
 	if len(v) == 0 || v[0] != rawValueMark {
 		return nil, fmt.Errorf("%w: the value of %q cannot be read back", ErrCorruptIndex, key[len(rawPrefix):])
 	}
