@@ -970,8 +970,12 @@ func (ix *Index) journalBatch(fn func(b *Batch) error) error {
 		return nil
 	}
 	if err := ix.journal.append(b.ops); err != nil {
-		if errors.Is(err, syscall.ENOSPC) {
+		switch {
+		case errors.Is(err, syscall.ENOSPC):
 			return noSpace(filepath.Dir(ix.dir), ix.dir, journalFoldAt, err)
+		case IsNotWritable(err):
+			// A store mounted read-only still lets its lock be taken.
+			return NotWritable(filepath.Dir(ix.dir), err)
 		}
 		return fmt.Errorf("writing the index's journal %s: %w", ix.journal.path, err)
 	}

@@ -160,12 +160,25 @@ func (w *Workspace) openIndex(ctx context.Context, mode index.Options, fn func(i
 	readOnly := mode.ReadOnly
 	w.indexLock().Lock()
 	defer w.indexLock().Unlock()
+	// The first writer of the process removes what ended processes left
+	// in the store's tmp; a writer to the journal once its writes went
+	// through, so that a store mounted read-only fails on the write, with
+	// its own error, and not on the cleaning.
+	reclaim := func() {
+		if !readOnly && !w.reclaimed.Swap(true) {
+			w.reclaimDeadTemps()
+		}
+	}
 	if w.early != nil {
 		// A held opening serves readers, and the journal's writers when
 		// it takes writes (HoldIndexJournal); it is held for what
 		// follows: not closed. A writer of badger needs its own.
 		if ix := w.heldIndex(); ix != nil && (readOnly || mode.Journal && ix.Writable()) {
-			return fn(ix)
+			if err := fn(ix); err != nil {
+				return err
+			}
+			reclaim()
+			return nil
 		}
 		w.releaseHeld()
 	}
@@ -175,13 +188,14 @@ func (w *Workspace) openIndex(ctx context.Context, mode index.Options, fn func(i
 	if err != nil {
 		return err
 	}
-	if !readOnly && !w.reclaimed.Swap(true) {
-		w.reclaimDeadTemps()
+	if !mode.Journal {
+		reclaim()
 	}
 	if err := fn(ix); err != nil {
 		ix.Close()
 		return err
 	}
+	reclaim()
 	return ix.Close()
 }
 
