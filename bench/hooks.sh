@@ -85,6 +85,7 @@ git remote add origin "$work/origin.git"
 git -c core.hooksPath="$work/no-hooks" push -q origin main
 git push -q origin main # leaves the remote's mark of main's tree
 main=$(git rev-parse main)
+wide=$(git rev-parse wide)
 
 off="-c core.hooksPath=$work/no-hooks"
 json=$work/hooks.json
@@ -99,7 +100,9 @@ row() {
 		args+=(--prepare "$prepare" -n "$name, hooks, $b" "env PATH=$b:$PATH $command")
 	done
 }
-reset="git reset -q --hard $main && git dds checkout >/dev/null"
+# Back on main at its commit, wide at its own, main's outputs in place:
+# the switch row leaves HEAD on wide, where a reset alone would move wide.
+reset="git $off switch -q -f main && git reset -q --hard $main && git branch -f wide $wide && git dds checkout >/dev/null"
 row merge "$reset" "git merge -q --no-edit wide"
 row switch "$reset" "git switch -q wide"
 row amend "$reset" "git commit -q --amend --allow-empty --no-edit"

@@ -105,7 +105,13 @@ lake_disk=$(du -s --block-size=1 "$lake" | cut -f1)
 
 git dds install >/dev/null
 mkdir -p "$work/no-hooks"
-reset="git reset -q --hard $main && git dds checkout >/dev/null"
+# Each merge is a new commit, as every real merge is: hyperfine's merges
+# of one second would otherwise all make the same commit, whose namespace
+# the previous run's hook bound, and the hook would bind nothing. wide's
+# tip is remade with the same tree each time (a merge promoting the same
+# outputs), and put back at the end.
+wide=$(git rev-parse wide)
+reset="git reset -q --hard $main && git update-ref refs/heads/wide \$(git commit-tree -p $wide -m \"rerun \$(date +%s.%N)\" '$wide^{tree}') && git dds checkout >/dev/null"
 find "$lake" | sort >"$work/lake.paths"
 xargs -d '\n' touch -a -d @1000000000 <"$work/lake.paths"
 xargs -d '\n' stat -c '%n %s %Y %X' <"$work/lake.paths" >"$work/lake.before"
@@ -131,6 +137,7 @@ git dds status --exit-code >/dev/null || {
 	exit 1
 }
 bash -c "$reset"
+git update-ref refs/heads/wide "$wide"
 git dds uninstall >/dev/null
 
 plain=$(median "git merge, no hooks")

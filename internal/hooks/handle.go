@@ -141,7 +141,7 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	pull := h.autopullWanted()
 	release := func() {}
 	if !pull {
-		release = h.WS.HoldIndexRead(ctx)
+		release = h.WS.HoldIndexJournal(ctx)
 	}
 	defer func() { release() }()
 	loader := namespace.NewLoader(repo, h.WS.Env)
@@ -155,7 +155,7 @@ func (h *Handler) afterMove(ctx context.Context, previousRev, verb string) error
 	}
 	if pull && view != nil {
 		h.autopull(ctx, view)
-		release = h.WS.HoldIndexRead(ctx)
+		release = h.WS.HoldIndexJournal(ctx)
 	}
 	saved := h.savedNamespace(ctx, ref)
 	previous := h.previousNamespace(ctx, loader, saved, previousRev)
@@ -543,7 +543,7 @@ func (h *Handler) pushedComputations(ctx context.Context, loader *namespace.Load
 		}
 		var saved *namespace.Namespace
 		if strings.HasPrefix(p.LocalRef, "refs/heads/") {
-			err := h.WS.WithIndex(ctx, func(ix *index.Index) error {
+			err := h.WS.WithIndexRead(ctx, func(ix *index.Index) error {
 				ns, ok, err := namespace.Saved(ix, h.WS.Repo, p.LocalRef)
 				if ok && ns.Commit == p.LocalSHA {
 					saved = ns

@@ -15,8 +15,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -53,6 +55,14 @@ type Options struct {
 	// Writes fail. An index that does not exist yet reads as empty and is
 	// not created; one that needs repair after a crash is opened writable.
 	ReadOnly bool
+	// Journal takes the writes of Batch in the index's journal (see
+	// journal.go) rather than in badger opened for writing: one append
+	// and one sync per batch, for a session that writes little (a hook's
+	// notes and namespace). Badger opens read-only; the journal is
+	// folded into it by the next writable opening, or by Close once it
+	// has grown past journalFoldAt. An index that does not exist yet, or
+	// whose journal is already that large, opens writable instead.
+	Journal bool
 }
 
 // Index is the badger index of computations under .git/dds/index. One
@@ -70,6 +80,14 @@ type Index struct {
 	// writes serializes Batch: with a single writer, badger has no
 	// conflicts to detect and a read-then-write batch needs no retry.
 	writes sync.Mutex
+	// over is what the journal says of badger's keys, laid over them by
+	// every read; empty once badger is open for writing, which folds the
+	// journal in first.
+	over atomic.Pointer[overlay]
+	// journal, in a session opened with Options.Journal, takes the
+	// writes of Batch; dir is the index's folder, for the fold at Close.
+	journal *journal
+	dir     string
 }
 
 // Key layout. Records and lineage rows come first; the raw keys of
@@ -103,7 +121,24 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 	}
 	dir := filepath.Join(ddsDir, dirName)
 	var db *badger.DB
+	var jnl *journal
+	var over *overlay
 	switch {
+	case opts.Journal && !opts.ReadOnly && exists(filepath.Join(dir, badger.ManifestFilename)):
+		// Anything wrong (a journal to fold, an index to repair) is the
+		// writable opening's to deal with, below.
+		mark := valueLogMark(dir)
+		if db, err = openBadger(dir, true); err != nil {
+			db = nil
+			break
+		}
+		j, ops, jerr := readJournal(dir, mark, foldingOf(db))
+		if jerr != nil || j.valid >= journalFoldAt {
+			_ = db.Close()
+			db = nil
+			break
+		}
+		jnl, over = j, (*overlay)(nil).with(ops)
 	case opts.ReadOnly && !exists(filepath.Join(dir, badger.ManifestFilename)):
 		// Nothing recorded yet: a reader sees an empty index, and the first
 		// writer creates the real one (creating it costs ~10 ms of fsyncs).
@@ -111,17 +146,114 @@ func Open(ctx context.Context, ddsDir string, opts Options) (*Index, error) {
 			return nil, errors.Join(fmt.Errorf("opening an empty index: %w", err), lock.release())
 		}
 	case opts.ReadOnly:
-		db, err = openBadger(dir, true)
+		mark := valueLogMark(dir)
+		if db, err = openBadger(dir, true); err != nil {
+			break
+		}
+		// A reader sees what the journal holds.
+		_, ops, jerr := readJournal(dir, mark, foldingOf(db))
+		if jerr != nil {
+			return nil, errors.Join(corrupt(dir, jerr), db.Close(), lock.release())
+		}
+		over = (*overlay)(nil).with(ops)
 	}
 	ballast := ""
 	if db == nil {
-		db, err = openBadger(dir, false)
-		ballast = filepath.Join(dir, spaceCheckName)
+		db, ballast, err = openWritable(dir)
 	}
 	if err != nil {
 		return nil, errors.Join(err, lock.release())
 	}
-	return &Index{db: db, lock: lock, readOnly: opts.ReadOnly, ballast: ballast}, nil
+	ix := &Index{db: db, lock: lock, readOnly: opts.ReadOnly, ballast: ballast, journal: jnl, dir: dir}
+	ix.over.Store(over)
+	return ix, nil
+}
+
+// openWritable opens badger in dir for writing and folds the journal into
+// it, so that a writable opening reads and writes badger alone. It gives
+// the file holding the room Close needs.
+func openWritable(dir string) (*badger.DB, string, error) {
+	// The mark before this opening creates its value log.
+	mark := valueLogMark(dir)
+	db, err := openBadger(dir, false)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := foldJournal(db, dir, mark); err != nil {
+		return nil, "", errors.Join(err, db.Close())
+	}
+	return db, filepath.Join(dir, spaceCheckName), nil
+}
+
+// foldingKey holds the id of the journal the last fold wrote in, from its
+// first transaction on (see readJournal).
+const foldingKey = "meta/journal-folded"
+
+// foldingOf reads foldingKey in db.
+func foldingOf(db *badger.DB) func() (uint64, bool, error) {
+	return func() (id uint64, ok bool, err error) {
+		err = db.View(func(txn *badger.Txn) error {
+			item, err := txn.Get([]byte(foldingKey))
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return item.Value(func(val []byte) error {
+				if len(val) == 8 {
+					id, ok = binary.LittleEndian.Uint64(val), true
+				}
+				return nil
+			})
+		})
+		return id, ok, err
+	}
+}
+
+// foldJournal writes what the journal of dir holds into db, opened for
+// writing over value logs up to mark, then removes it. Folding again what
+// an interrupted fold left is harmless: every write of the journal sets or
+// deletes a key outright, and nothing else was written since.
+func foldJournal(db *badger.DB, dir string, mark uint32) error {
+	j, ops, err := readJournal(dir, mark, foldingOf(db))
+	if err != nil {
+		return corrupt(dir, err)
+	}
+	if len(ops) > 0 {
+		ops = append([]journalOp{{key: foldingKey, jop: jop{val: binary.LittleEndian.AppendUint64(nil, j.head.id)}}}, ops...)
+	}
+	// Far below the largest transaction of the memtable openBadger sets.
+	const perTxn = 256 << 10
+	for len(ops) > 0 {
+		n, size := 0, 0
+		for n < len(ops) && (n == 0 || size < perTxn) {
+			size += len(ops[n].key) + len(ops[n].val) + 16
+			n++
+		}
+		err := db.Update(func(txn *badger.Txn) error {
+			for _, op := range ops[:n] {
+				var err error
+				if op.del {
+					err = txn.Delete([]byte(op.key))
+				} else {
+					err = txn.Set([]byte(op.key), op.val)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return indexError("folding the index's journal in", err)
+		}
+		ops = ops[n:]
+	}
+	if err := j.remove(); err != nil {
+		return fmt.Errorf("removing the index's journal, folded in: %w", err)
+	}
+	return nil
 }
 
 // openBadger opens badger sized for a command-line tool: git dds status
@@ -498,6 +630,10 @@ func corrupt(dir string, err error) error {
 	return fmt.Errorf("%w: %s cannot be read (%w); run 'git dds fsck --repair' to rebuild it", ErrCorruptIndex, dir, err)
 }
 
+// Writable tells whether Batch may write: whether the index was opened
+// without Options.ReadOnly.
+func (ix *Index) Writable() bool { return !ix.readOnly }
+
 // Close writes out the index and lets the next process in.
 func (ix *Index) Close() error {
 	if ix.closed {
@@ -513,15 +649,25 @@ func (ix *Index) Close() error {
 	if err != nil {
 		err = fmt.Errorf("closing the index: %w", err)
 	}
+	if err == nil && ix.journal != nil && ix.journal.valid >= journalFoldAt {
+		// Every opening reads the whole journal: fold it in while the
+		// index is still ours.
+		// Best effort: the journal holds its writes durably whatever
+		// happens, and the next opening for writing folds it.
+		if db, ballast, ferr := openWritable(ix.dir); ferr == nil {
+			_ = db.Close()
+			_ = os.Remove(ballast)
+		}
+	}
 	return errors.Join(err, ix.lock.release())
 }
 
 // Get gives the record of sig, if the index has one.
 func (ix *Index) Get(sig string) (*signature.Record, bool, error) {
 	var rec *signature.Record
-	err := ix.db.View(func(txn *badger.Txn) error {
+	err := ix.view(func(r *reader) error {
 		var err error
-		rec, err = getRecord(txn, sig)
+		rec, err = r.getRecord(sig)
 		return err
 	})
 	if err != nil {
@@ -546,30 +692,32 @@ func (ix *Index) Delete(sig string) error {
 // (all when limit <= 0). It reads the stage's lineage rows only.
 func (ix *Index) Lineage(stage string, limit int) ([]*signature.Record, error) {
 	var recs []*signature.Record
-	err := ix.db.View(func(txn *badger.Txn) error {
-		prefix := []byte(lineagePrefix + stage + "/")
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			key := it.Item().Key()
+	errStop := errors.New("enough")
+	err := ix.view(func(r *reader) error {
+		prefix := lineagePrefix + stage + "/"
+		err := r.scan(prefix, false, func(key []byte, _ valueFunc) error {
 			if len(key) < len(prefix)+9 {
 				return fmt.Errorf("lineage row %q is malformed", key)
 			}
-			rec, err := getRecord(txn, string(key[len(prefix)+9:]))
+			rec, err := r.getRecord(string(key[len(prefix)+9:]))
 			if err != nil {
 				return err
 			}
 			// A row whose record is gone is left over from an interrupted
 			// delete; it says nothing.
 			if rec == nil {
-				continue
+				return nil
 			}
 			recs = append(recs, rec)
 			if limit > 0 && len(recs) == limit {
-				break
+				return errStop
 			}
+			return nil
+		})
+		if errors.Is(err, errStop) {
+			return nil
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, indexError("reading the lineage of stage "+stage, err)
@@ -590,20 +738,20 @@ func (ix *Index) Last(stage string) (*signature.Record, bool, error) {
 // first error. fn may write to the index.
 func (ix *Index) ForEach(fn func(*signature.Record) error) error {
 	var fnErr error
-	err := ix.db.View(func(txn *badger.Txn) error {
-		prefix := []byte(sigPrefix)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
-		defer it.Close()
-		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			rec, err := decodeRecord(it.Item())
+	err := ix.view(func(r *reader) error {
+		return r.scan(sigPrefix, true, func(key []byte, value valueFunc) error {
+			var rec *signature.Record
+			err := value(func(val []byte) error {
+				var err error
+				rec, err = decodeRecord(key, val)
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			if fnErr = fn(rec); fnErr != nil {
-				return fnErr
-			}
-		}
-		return nil
+			fnErr = fn(rec)
+			return fnErr
+		})
 	})
 	if fnErr != nil {
 		return fnErr
@@ -618,9 +766,9 @@ func (ix *Index) ForEach(fn func(*signature.Record) error) error {
 func (ix *Index) getRaw(key string) ([]byte, bool, error) {
 	var val []byte
 	var found bool
-	err := ix.db.View(func(txn *badger.Txn) error {
+	err := ix.view(func(r *reader) error {
 		var err error
-		val, found, err = txnRaw(txn, key)
+		val, found, err = r.raw(key)
 		return err
 	})
 	if err != nil {
@@ -643,20 +791,20 @@ func (ix *Index) deleteRaw(key string) error {
 // stopping at the first error.
 func (ix *Index) scanRaw(prefix string, fn func(key string, val []byte) error) error {
 	var fnErr error
-	err := ix.db.View(func(txn *badger.Txn) error {
-		full := []byte(rawPrefix + prefix)
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: full, PrefetchValues: true, PrefetchSize: 64})
-		defer it.Close()
-		for it.Seek(full); it.ValidForPrefix(full); it.Next() {
-			val, err := rawValue(it.Item())
+	err := ix.view(func(r *reader) error {
+		return r.scan(rawPrefix+prefix, true, func(key []byte, value valueFunc) error {
+			var v []byte
+			err := value(func(val []byte) error {
+				var err error
+				v, err = rawValue(key, slices.Clone(val))
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			if fnErr = fn(string(it.Item().Key()[len(rawPrefix):]), val); fnErr != nil {
-				return fnErr
-			}
-		}
-		return nil
+			fnErr = fn(string(key[len(rawPrefix):]), v)
+			return fnErr
+		})
 	})
 	if fnErr != nil {
 		return fnErr
@@ -665,6 +813,115 @@ func (ix *Index) scanRaw(prefix string, fn func(key string, val []byte) error) e
 		return indexError("reading keys under "+prefix, err)
 	}
 	return nil
+}
+
+// view runs fn in a read transaction of badger, with the journal over it.
+func (ix *Index) view(fn func(r *reader) error) error {
+	over := ix.over.Load()
+	return ix.db.View(func(txn *badger.Txn) error { return fn(&reader{txn: txn, over: over}) })
+}
+
+// reader reads badger's keys under what the journal says of them, and
+// under the writes of the batch it belongs to, if any.
+type reader struct {
+	txn  *badger.Txn
+	over *overlay
+	// own holds the writes of a batch whose transaction is only read
+	// (one that goes to the journal); nil otherwise.
+	own map[string]jop
+}
+
+// get calls fn with the value of key, if there is one; fn must not keep
+// the slice.
+func (r *reader) get(key string, fn func(val []byte) error) (bool, error) {
+	op, ok := r.own[key]
+	if !ok {
+		op, ok = r.over.get(key)
+	}
+	if ok {
+		if op.del {
+			return false, nil
+		}
+		return true, fn(op.val)
+	}
+	item, err := r.txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, item.Value(fn)
+}
+
+// valueFunc calls fn with a value, which fn must not keep.
+type valueFunc func(fn func(val []byte) error) error
+
+// scan calls fn with every key that starts with prefix, in key order, and
+// a function giving its value (prefetched when values is true), stopping
+// at the first error; fn must not keep key. Only a reader of whole
+// sessions scans.
+func (r *reader) scan(prefix string, values bool, fn func(key []byte, value valueFunc) error) error {
+	over := r.over.withPrefix(prefix)
+	opts := badger.IteratorOptions{Prefix: []byte(prefix)}
+	if values {
+		opts.PrefetchValues, opts.PrefetchSize = true, 64
+	}
+	it := r.txn.NewIterator(opts)
+	defer it.Close()
+	it.Seek([]byte(prefix))
+	for {
+		var fromBadger []byte
+		if it.ValidForPrefix([]byte(prefix)) {
+			fromBadger = it.Item().Key()
+		}
+		if fromBadger == nil && len(over) == 0 {
+			return nil
+		}
+		// The journal's word on a key wins over badger's.
+		if len(over) > 0 && (fromBadger == nil || over[0] <= string(fromBadger)) {
+			key := over[0]
+			over = over[1:]
+			if fromBadger != nil && key == string(fromBadger) {
+				it.Next()
+			}
+			op, _ := r.over.get(key)
+			if op.del {
+				continue
+			}
+			if err := fn([]byte(key), func(f func([]byte) error) error { return f(op.val) }); err != nil {
+				return err
+			}
+			continue
+		}
+		item := it.Item()
+		if err := fn(item.Key(), item.Value); err != nil {
+			return err
+		}
+		it.Next()
+	}
+}
+
+func (r *reader) getRecord(sig string) (*signature.Record, error) {
+	key := sigPrefix + sig
+	var rec *signature.Record
+	_, err := r.get(key, func(val []byte) error {
+		var err error
+		rec, err = decodeRecord([]byte(key), val)
+		return err
+	})
+	return rec, err
+}
+
+// raw gives a copy of the value at the raw key key.
+func (r *reader) raw(key string) ([]byte, bool, error) {
+	var val []byte
+	found, err := r.get(rawPrefix+key, func(v []byte) error {
+		var err error
+		val, err = rawValue([]byte(rawPrefix+key), slices.Clone(v))
+		return err
+	})
+	return val, found && err == nil, err
 }
 
 // Batch runs fn in one transaction: all its writes land, or none. A batch
@@ -678,15 +935,52 @@ func (ix *Index) Batch(fn func(b *Batch) error) error {
 	}
 	ix.writes.Lock()
 	defer ix.writes.Unlock()
+	if ix.journal != nil {
+		return ix.journalBatch(fn)
+	}
 	var fnErr error
 	err := ix.db.Update(func(txn *badger.Txn) error {
-		fnErr = fn(&Batch{txn: txn})
+		fnErr = fn(&Batch{txn: txn, r: &reader{txn: txn}})
 		return fnErr
 	})
 	if fnErr != nil {
 		return fnErr
 	}
 	return indexError("writing the index", err)
+}
+
+// journalBatch runs fn as Batch does, and appends its writes to the
+// journal in one record.
+func (ix *Index) journalBatch(fn func(b *Batch) error) error {
+	var b *Batch
+	var fnErr error
+	over := ix.over.Load()
+	err := ix.db.View(func(txn *badger.Txn) error {
+		b = &Batch{r: &reader{txn: txn, over: over, own: map[string]jop{}}}
+		fnErr = fn(b)
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return indexError("writing the index", err)
+	}
+	if len(b.ops) == 0 {
+		return nil
+	}
+	if err := ix.journal.append(b.ops); err != nil {
+		switch {
+		case errors.Is(err, syscall.ENOSPC):
+			return noSpace(filepath.Dir(ix.dir), ix.dir, journalFoldAt, err)
+		case IsNotWritable(err):
+			// A store mounted read-only still lets its lock be taken.
+			return NotWritable(filepath.Dir(ix.dir), err)
+		}
+		return fmt.Errorf("writing the index's journal %s: %w", ix.journal.path, err)
+	}
+	ix.over.Store(over.with(b.ops))
+	return nil
 }
 
 // indexError adds context to an error met reading or writing the index,
@@ -709,7 +1003,29 @@ func indexError(what string, err error) error {
 
 // Batch is the transaction of Index.Batch; it is valid only inside fn.
 type Batch struct {
-	txn *badger.Txn
+	txn *badger.Txn // nil when the writes go to the journal
+	r   *reader
+	ops []journalOp // the writes for the journal
+}
+
+func (b *Batch) set(key, val []byte) error {
+	if b.txn != nil {
+		return b.txn.Set(key, val)
+	}
+	op := journalOp{key: string(key), jop: jop{val: val}}
+	b.ops = append(b.ops, op)
+	b.r.own[op.key] = op.jop
+	return nil
+}
+
+func (b *Batch) del(key []byte) error {
+	if b.txn != nil {
+		return b.txn.Delete(key)
+	}
+	op := journalOp{key: string(key), jop: jop{del: true}}
+	b.ops = append(b.ops, op)
+	b.r.own[op.key] = op.jop
+	return nil
 }
 
 // Put stores rec as Index.Put does.
@@ -730,19 +1046,19 @@ func (b *Batch) Put(rec *signature.Record) error {
 }
 
 func (b *Batch) put(rec *signature.Record, val []byte) error {
-	old, err := getRecord(b.txn, rec.Signature)
+	old, err := b.r.getRecord(rec.Signature)
 	if err != nil {
 		return err
 	}
 	if old != nil {
-		if err := b.txn.Delete(lineageKey(old)); err != nil {
+		if err := b.del(lineageKey(old)); err != nil {
 			return err
 		}
 	}
-	if err := b.txn.Set([]byte(sigPrefix+rec.Signature), val); err != nil {
+	if err := b.set([]byte(sigPrefix+rec.Signature), val); err != nil {
 		return err
 	}
-	return b.txn.Set(lineageKey(rec), nil)
+	return b.set(lineageKey(rec), nil)
 }
 
 // Delete removes a record as Index.Delete does.
@@ -751,23 +1067,23 @@ func (b *Batch) Delete(sig string) error {
 }
 
 func (b *Batch) delete(sig string) error {
-	rec, err := getRecord(b.txn, sig)
+	rec, err := b.r.getRecord(sig)
 	if err != nil && !errors.Is(err, ErrCorruptIndex) {
 		return err
 	}
 	// A record too damaged to decode still goes; its lineage row, if
 	// any, is skipped by Lineage from then on.
 	if rec != nil {
-		if err := b.txn.Delete(lineageKey(rec)); err != nil {
+		if err := b.del(lineageKey(rec)); err != nil {
 			return err
 		}
 	}
-	return b.txn.Delete([]byte(sigPrefix + sig))
+	return b.del([]byte(sigPrefix + sig))
 }
 
 // getRaw reads key inside the transaction, seeing its own writes.
 func (b *Batch) getRaw(key string) ([]byte, bool, error) {
-	val, ok, err := txnRaw(b.txn, key)
+	val, ok, err := b.r.raw(key)
 	return val, ok, indexError("reading "+key, err)
 }
 
@@ -776,12 +1092,12 @@ func (b *Batch) putRaw(key string, val []byte) error {
 	if key == "" {
 		return errors.New("a raw index key cannot be empty")
 	}
-	return indexError("writing "+key, b.txn.Set([]byte(rawPrefix+key), append([]byte{rawValueMark}, val...)))
+	return indexError("writing "+key, b.set([]byte(rawPrefix+key), append([]byte{rawValueMark}, val...)))
 }
 
 // deleteRaw removes key.
 func (b *Batch) deleteRaw(key string) error {
-	return indexError("deleting "+key, b.txn.Delete([]byte(rawPrefix+key)))
+	return indexError("deleting "+key, b.del([]byte(rawPrefix+key)))
 }
 
 func checkRecordKeys(rec *signature.Record) error {
@@ -815,50 +1131,19 @@ func unixNanos(t time.Time) uint64 {
 	return uint64(t.UnixNano())
 }
 
-func getRecord(txn *badger.Txn, sig string) (*signature.Record, error) {
-	item, err := txn.Get([]byte(sigPrefix + sig))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, nil
-	}
+// decodeRecord decodes the record stored at key.
+func decodeRecord(key, val []byte) (*signature.Record, error) {
+	rec, err := signature.DecodeStoredRecord(val)
 	if err != nil {
-		return nil, err
-	}
-	return decodeRecord(item)
-}
-
-func decodeRecord(item *badger.Item) (*signature.Record, error) {
-	var rec *signature.Record
-	err := item.Value(func(val []byte) error {
-		var err error
-		rec, err = signature.DecodeStoredRecord(val)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: record %q: %w", ErrCorruptIndex, item.Key(), err)
+		return nil, fmt.Errorf("%w: record %q: %w", ErrCorruptIndex, key, err)
 	}
 	return rec, nil
 }
 
-func txnRaw(txn *badger.Txn, key string) ([]byte, bool, error) {
-	item, err := txn.Get([]byte(rawPrefix + key))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, false, nil
+// rawValue gives a raw value, without its mark; v must be a copy.
+func rawValue(key, v []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != rawValueMark {
+		return nil, fmt.Errorf("%w: the value of %q cannot be read back", ErrCorruptIndex, key[len(rawPrefix):])
 	}
-	if err != nil {
-		return nil, false, err
-	}
-	val, err := rawValue(item)
-	return val, err == nil, err
-}
-
-// rawValue gives a copy of a raw value, without its mark.
-func rawValue(item *badger.Item) ([]byte, error) {
-	val, err := item.ValueCopy(nil)
-	if err != nil {
-		return nil, err
-	}
-	if len(val) == 0 || val[0] != rawValueMark {
-		return nil, fmt.Errorf("%w: the value of %q cannot be read back", ErrCorruptIndex, item.Key()[len(rawPrefix):])
-	}
-	return val[1:], nil
+	return v[1:], nil
 }

@@ -171,7 +171,8 @@ func (w *Workspace) notePlacedAll(ctx context.Context, outs []signature.Output) 
 	if len(outs) == 0 {
 		return nil
 	}
-	return w.WithIndex(ctx, func(ix *index.Index) error { return w.writeNotes(ix, outs) })
+	// Notes are few writes, and caches: the journal takes them.
+	return w.WithIndexJournal(ctx, func(ix *index.Index) error { return w.writeNotes(ix, outs) })
 }
 
 // writeNotes records the stat data of outputs that hold what git dds placed.

@@ -110,7 +110,7 @@ func NamespaceComputations(ns *namespace.Namespace) []Computation {
 // object there, none changed since it was stored.
 func (w *Workspace) Computed(ctx context.Context, comps []Computation) (map[string]*signature.Record, error) {
 	recs := map[string]*signature.Record{}
-	err := w.WithIndex(ctx, func(ix *index.Index) error {
+	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
 		for _, c := range comps {
 			rec, ok, err := ix.Get(c.Signature)
 			if err != nil {
@@ -139,7 +139,7 @@ func (w *Workspace) Push(ctx context.Context, r *remote.Remote, comps []Computat
 	remembered := map[string]bool{}
 	var recs []*signature.Record
 	var elsewhere []string
-	err := w.WithIndex(ctx, func(ix *index.Index) error {
+	err := w.WithIndexRead(ctx, func(ix *index.Index) error {
 		for _, c := range comps {
 			if !opts.Again {
 				known, err := r.Remembers(ix, c.Signature)

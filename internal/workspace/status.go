@@ -88,7 +88,7 @@ func (w *Workspace) Status(ctx context.Context, view *namespace.View) ([]StageSt
 	}
 	if notes := slices.Concat(refresh...); len(notes) > 0 {
 		// Best effort: a note that is not refreshed costs a hash next time.
-		_ = w.WithIndex(ctx, func(ix *index.Index) error { return w.writeNotes(ix, notes) })
+		_ = w.WithIndexJournal(ctx, func(ix *index.Index) error { return w.writeNotes(ix, notes) })
 	}
 	return rows, nil
 }

@@ -111,7 +111,7 @@ func (w *Workspace) Sync(ctx context.Context, view *namespace.View, previous *na
 	if len(todo) == 0 && len(t.forget) == 0 && then == nil {
 		return res, nil
 	}
-	err = w.WithIndex(ctx, func(ix *index.Index) error {
+	err = w.WithIndexJournal(ctx, func(ix *index.Index) error {
 		if err := w.writeNotes(ix, todo); err != nil {
 			return err
 		}

@@ -62,8 +62,9 @@ type Workspace struct {
 	// waiting on each other there rather than on the index's file lock
 	// spares them the message meant for another process.
 	sharedIndexMu *sync.Mutex
-	// early, when set, delivers the index HoldIndexRead is opening,
-	// read-only, once; held keeps it for the reads that follow.
+	// early, when set, delivers the index HoldIndexRead (read-only) or
+	// HoldIndexJournal is opening, once; held keeps it for the reads,
+	// and the journal's writes, that follow.
 	early chan openedIndex
 	held  openedIndex
 }
@@ -135,6 +136,14 @@ func (w *Workspace) WithIndex(ctx context.Context, fn func(ix *index.Index) erro
 	return w.withIndex(ctx, false, fn)
 }
 
+// WithIndexJournal is WithIndex for an fn that writes little, as a hook
+// does (the notes of what it placed, a branch's namespace): its batches go
+// to the index's journal, one append and one sync each, rather than to a
+// writable opening of badger (see index.Options.Journal).
+func (w *Workspace) WithIndexJournal(ctx context.Context, fn func(ix *index.Index) error) error {
+	return w.openIndex(ctx, index.Options{Journal: true}, fn)
+}
+
 // WithIndexRead is WithIndex for an fn that only reads: the index opens
 // read-only, a fifth of the cost of a writable opening.
 func (w *Workspace) WithIndexRead(ctx context.Context, fn func(ix *index.Index) error) error {
@@ -142,30 +151,51 @@ func (w *Workspace) WithIndexRead(ctx context.Context, fn func(ix *index.Index) 
 }
 
 func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *index.Index) error) error {
+	return w.openIndex(ctx, index.Options{ReadOnly: readOnly}, fn)
+}
+
+// openIndex opens the index as mode says (its ReadOnly and Journal), with
+// the workspace's other options, for the duration of fn.
+func (w *Workspace) openIndex(ctx context.Context, mode index.Options, fn func(ix *index.Index) error) error {
+	readOnly := mode.ReadOnly
 	w.indexLock().Lock()
 	defer w.indexLock().Unlock()
-	if w.early != nil {
-		if readOnly {
-			if ix := w.heldIndex(); ix != nil {
-				return fn(ix) // held for the next reads: not closed
-			}
-		} else {
-			w.releaseHeld() // a writer needs its own opening
+	// The first writer of the process removes what ended processes left
+	// in the store's tmp; a writer to the journal once its writes went
+	// through, so that a store mounted read-only fails on the write, with
+	// its own error, and not on the cleaning.
+	reclaim := func() {
+		if !readOnly && !w.reclaimed.Swap(true) {
+			w.reclaimDeadTemps()
 		}
 	}
+	if w.early != nil {
+		// A held opening serves readers, and the journal's writers when
+		// it takes writes (HoldIndexJournal); it is held for what
+		// follows: not closed. A writer of badger needs its own.
+		if ix := w.heldIndex(); ix != nil && (readOnly || mode.Journal && ix.Writable()) {
+			if err := fn(ix); err != nil {
+				return err
+			}
+			reclaim()
+			return nil
+		}
+		w.releaseHeld()
+	}
 	opts := w.IndexOptions
-	opts.ReadOnly = readOnly
+	opts.ReadOnly, opts.Journal = readOnly, mode.Journal
 	ix, err := index.Open(ctx, w.Dir, opts)
 	if err != nil {
 		return err
 	}
-	if !readOnly && !w.reclaimed.Swap(true) {
-		w.reclaimDeadTemps()
+	if !mode.Journal {
+		reclaim()
 	}
 	if err := fn(ix); err != nil {
 		ix.Close()
 		return err
 	}
+	reclaim()
 	return ix.Close()
 }
 
@@ -177,13 +207,26 @@ func (w *Workspace) withIndex(ctx context.Context, readOnly bool, fn func(ix *in
 // which must be called once the caller is done reading. Other git dds wait
 // for the index meanwhile: hold it across no execution and no transfer.
 func (w *Workspace) HoldIndexRead(ctx context.Context) (release func()) {
+	return w.holdIndex(ctx, index.Options{ReadOnly: true})
+}
+
+// HoldIndexJournal is HoldIndexRead for a hook that may then write a
+// little: the held opening also serves WithIndexJournal, whose writes go
+// to the index's journal without a second opening. It opens the index
+// (creating it if there is none yet), so a store that cannot be written
+// fails it, as the writes would.
+func (w *Workspace) HoldIndexJournal(ctx context.Context) (release func()) {
+	return w.holdIndex(ctx, index.Options{Journal: true})
+}
+
+func (w *Workspace) holdIndex(ctx context.Context, mode index.Options) (release func()) {
 	w.indexLock().Lock()
 	defer w.indexLock().Unlock()
 	w.releaseHeld()
 	early := make(chan openedIndex, 1)
 	w.early = early
 	opts := w.IndexOptions
-	opts.ReadOnly = true
+	opts.ReadOnly, opts.Journal = mode.ReadOnly, mode.Journal
 	go func() {
 		ix, err := index.Open(ctx, w.Dir, opts)
 		early <- openedIndex{ix, err}
