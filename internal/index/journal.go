@@ -14,8 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // The journal takes the writes of a session that writes little (a hook's
@@ -342,7 +340,7 @@ func (j *journal) append(ops []journalOp) error {
 		if _, err := f.WriteAt(buf, j.valid); err != nil {
 			return err
 		}
-		return unix.Fdatasync(int(f.Fd()))
+		return dataSync(f)
 	}()
 	if err = errors.Join(err, f.Close()); err != nil {
 		// What was written may be partly there: the next reader stops
