@@ -935,39 +935,28 @@ func (ix *Index) Batch(fn func(b *Batch) error) error {
 	}
 	ix.writes.Lock()
 	defer ix.writes.Unlock()
-	if ix.journal != nil {
-		return ix.journalBatch(fn)
+	// A batch for the journal reads badger under the journal and its own
+	// writes, and its writes are appended once fn is done.
+	journaled, over := ix.journal != nil, ix.over.Load()
+	run := ix.db.Update
+	if journaled {
+		run = ix.db.View
 	}
-	var fnErr error
-	err := ix.db.Update(func(txn *badger.Txn) error {
-		fnErr = fn(&Batch{txn: txn, r: &reader{txn: txn}})
-		return fnErr
-	})
-	if fnErr != nil {
-		return fnErr
-	}
-	return indexError("writing the index", err)
-}
-
-// journalBatch runs fn as Batch does, and appends its writes to the
-// journal in one record.
-func (ix *Index) journalBatch(fn func(b *Batch) error) error {
 	var b *Batch
 	var fnErr error
-	over := ix.over.Load()
-	err := ix.db.View(func(txn *badger.Txn) error {
-		b = &Batch{r: &reader{txn: txn, over: over, own: map[string]jop{}}}
+	err := run(func(txn *badger.Txn) error {
+		b = &Batch{txn: txn, r: &reader{txn: txn}}
+		if journaled {
+			b.txn, b.r.over, b.r.own = nil, over, map[string]jop{}
+		}
 		fnErr = fn(b)
 		return fnErr
 	})
 	if fnErr != nil {
 		return fnErr
 	}
-	if err != nil {
+	if err != nil || !journaled || len(b.ops) == 0 {
 		return indexError("writing the index", err)
-	}
-	if len(b.ops) == 0 {
-		return nil
 	}
 	if err := ix.journal.append(b.ops); err != nil {
 		switch {
@@ -1008,24 +997,22 @@ type Batch struct {
 	ops []journalOp // the writes for the journal
 }
 
-func (b *Batch) set(key, val []byte) error {
-	if b.txn != nil {
-		return b.txn.Set(key, val)
-	}
-	op := journalOp{key: string(key), jop: jop{val: val}}
-	b.ops = append(b.ops, op)
-	b.r.own[op.key] = op.jop
-	return nil
-}
+func (b *Batch) set(key, val []byte) error { return b.write(key, jop{val: val}) }
 
-func (b *Batch) del(key []byte) error {
-	if b.txn != nil {
+func (b *Batch) del(key []byte) error { return b.write(key, jop{del: true}) }
+
+// write sets or deletes key, in badger's transaction or for the journal.
+func (b *Batch) write(key []byte, op jop) error {
+	switch {
+	case b.txn == nil:
+		b.ops = append(b.ops, journalOp{key: string(key), jop: op})
+		b.r.own[string(key)] = op
+		return nil
+	case op.del:
 		return b.txn.Delete(key)
+	default:
+		return b.txn.Set(key, op.val)
 	}
-	op := journalOp{key: string(key), jop: jop{del: true}}
-	b.ops = append(b.ops, op)
-	b.r.own[op.key] = op.jop
-	return nil
 }
 
 // Put stores rec as Index.Put does.

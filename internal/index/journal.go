@@ -125,17 +125,17 @@ type journalOp struct {
 func encodeRecord(ops []journalOp) []byte {
 	body := make([]byte, 0, 64*len(ops))
 	for _, op := range ops {
+		kind := byte(opSet)
 		if op.del {
-			body = append(body, opDelete)
-			body = binary.AppendUvarint(body, uint64(len(op.key)))
-			body = append(body, op.key...)
-			continue
+			kind = opDelete
 		}
-		body = append(body, opSet)
+		body = append(body, kind)
 		body = binary.AppendUvarint(body, uint64(len(op.key)))
 		body = append(body, op.key...)
-		body = binary.AppendUvarint(body, uint64(len(op.val)))
-		body = append(body, op.val...)
+		if !op.del {
+			body = binary.AppendUvarint(body, uint64(len(op.val)))
+			body = append(body, op.val...)
+		}
 	}
 	rec := make([]byte, 8, 8+len(body))
 	binary.LittleEndian.PutUint32(rec, uint32(len(body)))
